@@ -1,0 +1,187 @@
+"""`conformance check | list | explain`: the command line over the engine (no pytest here)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from .model import Rule, UsageError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+        raise UsageError(message)
+
+
+def _csv(values: list[str] | None) -> list[str]:
+    return [item for value in values or [] for item in value.split(",") if item]
+
+
+def _parameters(values: list[str] | None) -> dict[str, Any]:
+    import yaml
+
+    parameters = {}
+    for value in values or []:
+        name, sep, raw = value.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--param {value}: expected NAME=VALUE")
+        # YAML syntax so lists can be given: --param 'kept_services=[redis, nats]'
+        parameters[name] = yaml.safe_load(raw) if raw.startswith("[") else raw
+    return parameters
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="conformance", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = commands.add_parser("check", help="check a repository against its contracts")
+    check.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
+    check.add_argument(
+        "--contract",
+        action="append",
+        help="built-in contract name or contract YAML file (repeatable); "
+        "without it, PATH/conformance.yaml names the contracts",
+    )
+    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument("--select", action="append", help="only these rule ids (globs, commas)")
+    check.add_argument("--ignore", action="append", help="skip these rule ids (globs, commas)")
+    check.add_argument(
+        "--param", action="append", metavar="NAME=VALUE", help="override a contract parameter"
+    )
+
+    listing = commands.add_parser("list", help="list built-in contracts and their rules")
+    listing.add_argument("--contract", action="append", help="only these contracts")
+
+    explain = commands.add_parser("explain", help="explain a rule: what, why, how to fix")
+    explain.add_argument("rule_id")
+    explain.add_argument("path", nargs="?", default=".", help="repository whose config to search")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        handler = {"check": _check, "list": _list, "explain": _explain}[args.command]
+        return handler(args)
+    except UsageError as error:
+        print(f"conformance: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .contract import load_rules
+    from .engine import open_repo, run, select_rules
+
+    repo = open_repo(args.path)
+    rules = load_rules(repo.root, args.contract, _parameters(args.param))
+    rules = select_rules(rules, _csv(args.select), _csv(args.ignore))
+    report = run(rules, repo)
+    if args.format == "json":
+        import json
+
+        payload = {
+            "findings": [finding.as_dict() for finding in report.findings],
+            "summary": report.summary(),
+        }
+        print(json.dumps(payload, indent=2))
+    else:
+        print(render_text(report), end="")
+    return EXIT_FINDINGS if report.findings else EXIT_CLEAN
+
+
+def render_text(report) -> str:
+    lines: list[str] = []
+    previous = None
+    for finding in report.findings:
+        if previous is not None and finding.path != previous:
+            lines.append("")
+        previous = finding.path
+        lines.append(f"{finding.location()}: {finding.rule} {finding.message}")
+    summary = report.summary()
+    contracts = ", ".join(dict.fromkeys(rule.contract for rule in report.rules))
+    if summary["findings"]:
+        lines.append("")
+        lines.append(
+            f"{summary['findings']} findings in {summary['files']} files: "
+            f"{summary['failed_rules']} of {summary['rules']} rules failed ({contracts})"
+        )
+    else:
+        lines.append(f"All {summary['rules']} rules pass ({contracts})")
+    return "\n".join(lines) + "\n"
+
+
+def _all_contracts(names: list[str] | None):
+    from .contract import builtin_names, load_contract
+
+    return [load_contract(name, Path.cwd()) for name in names or builtin_names()]
+
+
+def _list(args: argparse.Namespace) -> int:
+    from .rules import KINDS
+
+    for contract in _all_contracts(args.contract):
+        print(f"{contract.name}: {_first_sentence(contract.description)}")
+        for name, value in contract.parameters.items():
+            print(f"  param {name} = {value!r}")
+        for rule in contract.rules:
+            print(f"  {rule.id:<28} {rule.kind:<24} {_first_sentence(rule.why)}")
+        print()
+    print("rule kinds: " + ", ".join(KINDS))
+    return EXIT_CLEAN
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text.split(". ")[0].rstrip(".") + "."
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from .contract import CONFIG_NAME, load_rules
+
+    candidates: list[Rule] = [rule for c in _all_contracts(None) for rule in c.rules]
+    if (Path(args.path) / CONFIG_NAME).is_file():
+        candidates = load_rules(Path(args.path)) + candidates
+    for rule in candidates:
+        if rule.id == args.rule_id:
+            print(explain_rule(rule))
+            return EXIT_CLEAN
+    raise UsageError(f"unknown rule `{args.rule_id}`; `conformance list` shows the rules")
+
+
+def explain_rule(rule: Rule) -> str:
+    from .rules import KINDS
+
+    kind = KINDS[rule.kind]
+    doc = textwrap.dedent(kind.__doc__ or "").strip()
+    options = "\n".join(f"    {key}: {value}" for key, value in rule.options.items())
+    wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="  ")
+    return "\n".join(
+        [
+            f"{rule.id}  (contract {rule.contract}, kind {rule.kind})",
+            "",
+            f"  {rule.message}",
+            "",
+            "Why:",
+            wrap.fill(rule.why),
+            "",
+            f"What `{rule.kind}` checks:",
+            textwrap.indent(doc, "  "),
+            "",
+            "Checked here:",
+            options,
+            "",
+            "How to fix:",
+            wrap.fill(kind.hint),
+        ]
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""Loading contracts (built in, or YAML files) and a repository's `conformance.yaml`."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .model import FileProblem, Rule, UsageError
+from .repo import YamlDocument, parse_yaml
+
+BUILTIN_DIR = Path(__file__).parent / "contracts"
+CONFIG_NAME = "conformance.yaml"
+_PARAMETER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass
+class Contract:
+    name: str
+    description: str
+    source: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    parameter_help: dict[str, str] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
+
+
+def builtin_names() -> list[str]:
+    return sorted(path.stem for path in BUILTIN_DIR.glob("*.yaml"))
+
+
+def read_yaml(path: Path, shown: str) -> YamlDocument:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError("no such file", shown) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot be read: {error}", shown) from None
+    try:
+        return parse_yaml(shown, text)
+    except FileProblem as problem:
+        raise UsageError(problem.message, shown, problem.line) from None
+
+
+def contract_path(reference: str, base: Path) -> tuple[Path, str]:
+    """A built-in name, or a YAML file relative to `base`; returns (file, name shown in errors)."""
+    if reference.endswith((".yaml", ".yml")) or "/" in reference:
+        path = (base / reference).resolve()
+        return path, reference
+    if reference in builtin_names():
+        return BUILTIN_DIR / f"{reference}.yaml", f"<built-in>/{reference}.yaml"
+    close = difflib.get_close_matches(reference, builtin_names(), n=1)
+    hint = (
+        f" (did you mean `{close[0]}`?)" if close else f" (built in: {', '.join(builtin_names())})"
+    )
+    raise UsageError(f"unknown contract `{reference}`{hint}")
+
+
+def load_contract(
+    reference: str,
+    base: Path,
+    overrides: dict[str, Any] | None = None,
+    override_lines: dict[str, int | None] | None = None,
+    config_label: str | None = None,
+    command_line: dict[str, Any] | None = None,
+) -> Contract:
+    """Load a contract; `overrides` must name declared parameters, `command_line` ones may not."""
+    path, shown = contract_path(reference, base)
+    document = read_yaml(path, shown)
+    # Built-in contracts are validated by the test suite; user files are validated on load.
+    if path.parent != BUILTIN_DIR:
+        from .schema import validate
+
+        validate(document, "contract")
+    data = document.data
+    declared = data.get("parameters") or {}
+    parameters = {name: spec["default"] for name, spec in declared.items()}
+    for name, value in (overrides or {}).items():
+        if name not in declared:
+            close = difflib.get_close_matches(name, list(declared), n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            line = (override_lines or {}).get(name)
+            raise UsageError(
+                f"contract `{data['name']}` has no parameter `{name}`{hint}",
+                config_label or shown,
+                line,
+            )
+        parameters[name] = value
+    parameters.update({k: v for k, v in (command_line or {}).items() if k in declared})
+    contract = Contract(
+        name=data["name"],
+        description=data.get("description", "").strip(),
+        source=shown,
+        parameters=parameters,
+        parameter_help={n: spec.get("description", "") for n, spec in declared.items()},
+    )
+    for index, raw in enumerate(data["rules"]):
+        contract.rules.append(
+            make_rule(raw, contract.name, parameters, document, index, str(path.parent))
+        )
+    return contract
+
+
+def make_rule(
+    raw: dict[str, Any],
+    contract: str,
+    parameters: dict[str, Any],
+    document: YamlDocument,
+    index: int,
+    base_dir: str,
+) -> Rule:
+    options = {}
+    for key, value in raw.items():
+        if key in ("id", "kind", "message", "why"):
+            continue
+        try:
+            options[key] = substitute(value, parameters)
+        except KeyError as missing:
+            raise UsageError(
+                f"rules[{index}].{key}: unknown parameter `${{{missing.args[0]}}}`",
+                document.path,
+                document.line_of("rules", index, key),
+            ) from None
+    return Rule(
+        id=raw["id"],
+        kind=raw["kind"],
+        message=raw["message"].strip(),
+        why=" ".join(raw["why"].split()),
+        contract=contract,
+        options=options,
+        source=document.path,
+        line=document.line_of("rules", index),
+        base_dir=base_dir,
+    )
+
+
+def substitute(value: Any, parameters: dict[str, Any]) -> Any:
+    """Fill `${name}` in strings; a list item that is exactly `${list_param}` is spliced in."""
+    if isinstance(value, str):
+        whole = _PARAMETER.fullmatch(value)
+        if whole:
+            return parameters[whole.group(1)]
+        return _PARAMETER.sub(lambda m: str(parameters[m.group(1)]), value)
+    if isinstance(value, list):
+        out: list[Any] = []
+        for item in value:
+            filled = substitute(item, parameters)
+            if isinstance(item, str) and _PARAMETER.fullmatch(item) and isinstance(filled, list):
+                out.extend(filled)
+            else:
+                out.append(filled)
+        return out
+    if isinstance(value, dict):
+        return {key: substitute(item, parameters) for key, item in value.items()}
+    return value
+
+
+def load_rules(
+    root: Path,
+    contracts: list[str] | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> list[Rule]:
+    """The rules to run on `root`: the named contracts, else what `conformance.yaml` says."""
+    parameters = parameters or {}
+    if contracts:
+        loaded = [
+            load_contract(reference, Path.cwd(), command_line=parameters) for reference in contracts
+        ]
+        rules = [rule for contract in loaded for rule in contract.rules]
+    else:
+        loaded, rules = _load_config(root, parameters)
+    unused = set(parameters) - {name for contract in loaded for name in contract.parameters}
+    if unused:
+        raise UsageError(f"--param {sorted(unused)[0]}: no loaded contract has that parameter")
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.id in seen:
+            raise UsageError(
+                f"rule id `{rule.id}` is defined twice (also in {seen[rule.id].source})",
+                rule.source,
+                rule.line,
+            )
+        seen[rule.id] = rule
+    return rules
+
+
+def _load_config(root: Path, parameters: dict[str, Any]) -> tuple[list[Contract], list[Rule]]:
+    config = root / CONFIG_NAME
+    if not config.is_file():
+        raise UsageError(
+            f"no {CONFIG_NAME} in {root}; name a contract with --contract "
+            f"(built in: {', '.join(builtin_names())})"
+        )
+    document = read_yaml(config, CONFIG_NAME)
+    from .schema import validate
+
+    validate(document, "config")
+    contracts: list[Contract] = []
+    for index, entry in enumerate(document.data.get("contracts") or []):
+        reference = entry if isinstance(entry, str) else entry["contract"]
+        overrides = {} if isinstance(entry, str) else dict(entry.get("parameters") or {})
+        lines = {
+            name: document.line_of("contracts", index, "parameters", name) for name in overrides
+        }
+        try:
+            contract = load_contract(reference, root, overrides, lines, CONFIG_NAME, parameters)
+        except UsageError as error:
+            if error.path is None:
+                error.path, error.line = CONFIG_NAME, document.line_of("contracts", index)
+            raise
+        contracts.append(contract)
+    rules = [rule for contract in contracts for rule in contract.rules]
+    for index, raw in enumerate(document.data.get("rules") or []):
+        rules.append(make_rule(raw, CONFIG_NAME, {}, document, index, str(root)))
+    return contracts, rules

@@ -1,0 +1,318 @@
+"""One cached view of the target repository.
+
+Files are listed from git when the root is inside a work tree (tracked plus untracked files that
+are not ignored, minus files deleted from the work tree), otherwise by walking the tree. Only the
+directories the rules name are listed, `node_modules` and `.git` are never entered, and every file
+is read and parsed at most once per run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .globs import compile_glob, has_magic, literal_prefix
+from .model import FileProblem
+
+SKIPPED_DIRS = frozenset({"node_modules", ".git"})
+_EXCLUDE_SKIPPED = [f":(exclude,glob)**/{name}/**" for name in sorted(SKIPPED_DIRS)]
+
+
+@dataclass
+class JsonDocument:
+    path: str
+    text: str
+    data: Any
+
+    @cached_property
+    def _key_lines(self) -> dict[tuple, int]:
+        from .jsonlines import key_lines
+
+        return key_lines(self.text)
+
+    def line_of(self, *keys: str | int) -> int | None:
+        """Line of the deepest existing key along `keys` (the parent when the key is missing)."""
+        while keys:
+            line = self._key_lines.get(tuple(keys))
+            if line is not None:
+                return line
+            keys = keys[:-1]
+        return None
+
+
+@dataclass
+class YamlDocument:
+    path: str
+    data: Any
+    node: Any
+
+    def line_of(self, *keys: str | int) -> int | None:
+        """Line of the deepest existing key along `keys`; anchors and merges are not followed."""
+        from yaml import MappingNode, SequenceNode
+
+        node, line = self.node, None
+        for key in keys:
+            if isinstance(node, MappingNode):
+                for key_node, value_node in node.value:
+                    if key_node.value == key:
+                        node, line = value_node, key_node.start_mark.line + 1
+                        break
+                else:
+                    return line
+            elif isinstance(node, SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+
+@dataclass(frozen=True)
+class ComposeService:
+    name: str
+    image: str | None
+    line: int
+
+
+class RepoView:
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root).resolve()
+        self._listed: list[str] = []
+        self._files: set[str] = set()
+        self._dirs: set[str] = set()
+        self._texts: dict[str, str | FileProblem] = {}
+        self._documents: dict[tuple[str, str], Any] = {}
+        self._use_git: bool | None = None
+
+    # Listing -----------------------------------------------------------------------------
+
+    def prefetch(self, patterns: list[str]) -> None:
+        """List, in one go, everything the given globs can match."""
+        self._ensure_listed({literal_prefix(pattern) for pattern in patterns})
+
+    def _covered(self, prefix: str) -> bool:
+        return any(
+            done == "" or prefix == done or prefix.startswith(done + "/") for done in self._listed
+        )
+
+    def _ensure_listed(self, prefixes: set[str]) -> None:
+        wanted = sorted(p for p in prefixes if not self._covered(p))
+        # Listing a parent covers its children: keep only the outermost prefixes.
+        outermost: list[str] = []
+        for prefix in wanted:
+            if not any(prefix == o or o == "" or prefix.startswith(o + "/") for o in outermost):
+                outermost.append(prefix)
+        if not outermost:
+            return
+        files = self._list_git(outermost) if self._git_available() else None
+        if files is None:
+            files = self._list_walk(outermost)
+        for path in files:
+            self._files.add(path)
+            parent = path.rpartition("/")[0]
+            while parent and parent not in self._dirs:
+                self._dirs.add(parent)
+                parent = parent.rpartition("/")[0]
+        self._listed.extend(outermost)
+
+    def _git_available(self) -> bool:
+        if self._use_git is None:
+            self._use_git = any((d / ".git").exists() for d in (self.root, *self.root.parents))
+        return self._use_git
+
+    def _list_git(self, prefixes: list[str]) -> list[str] | None:
+        specs = [f":(literal){p}" if p else "." for p in prefixes]
+        try:
+            result = subprocess.run(
+                ["git", "ls-files", "-z", "-t", "--cached", "--others", "--deleted"]
+                + ["--exclude-standard", "--", *specs, *_EXCLUDE_SKIPPED],
+                cwd=self.root,
+                capture_output=True,
+                check=False,
+            )
+        except OSError:
+            self._use_git = False
+            return None
+        if result.returncode != 0:
+            self._use_git = False
+            return None
+        present: set[str] = set()
+        deleted: set[str] = set()
+        for entry in result.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if entry:
+                tag, path = entry[0], entry[2:]
+                (deleted if tag == "R" else present).add(path)
+        return sorted(present - deleted)
+
+    def _list_walk(self, prefixes: list[str]) -> list[str]:
+        found: list[str] = []
+        for prefix in prefixes:
+            start = self.root / prefix if prefix else self.root
+            if set(prefix.split("/")) & SKIPPED_DIRS:
+                continue
+            if not start.is_dir():
+                if os.path.lexists(start):
+                    found.append(prefix)
+                continue
+            for dirpath, dirnames, filenames in os.walk(start):
+                dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
+                rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
+                base = "" if rel == "." else rel + "/"
+                found.extend(base + name for name in filenames)
+        return found
+
+    def glob(self, pattern: str, *, files_only: bool = False) -> list[str]:
+        """Repo-relative paths (files, and directories unless `files_only`) matching a glob."""
+        pattern = pattern.strip("/")
+        self._ensure_listed({literal_prefix(pattern)})
+        if not has_magic(pattern):
+            if pattern in self._files or (not files_only and pattern in self._dirs):
+                return [pattern]
+            return []
+        regex = compile_glob(pattern)
+        candidates = self._files if files_only else self._files | self._dirs
+        return sorted(path for path in candidates if regex.match(path))
+
+    def exists(self, path: str) -> bool:
+        return bool(self.glob(path))
+
+    def is_dir(self, path: str) -> bool:
+        self._ensure_listed({path})
+        return path.strip("/") in self._dirs
+
+    def is_file(self, path: str) -> bool:
+        return bool(self.glob(path, files_only=True))
+
+    # Reading -----------------------------------------------------------------------------
+
+    def text(self, path: str) -> str:
+        """Contents of a UTF-8 text file; raises FileProblem for binary, undecodable or unreadable."""
+        cached = self._texts.get(path)
+        if cached is None:
+            try:
+                cached = self._read_text(path)
+            except FileProblem as problem:
+                cached = problem
+            self._texts[path] = cached
+        if isinstance(cached, FileProblem):
+            raise cached
+        return cached
+
+    def _read_text(self, path: str) -> str:
+        full = self.root / path
+        try:
+            if full.is_symlink() and not full.resolve().is_relative_to(self.root):
+                raise FileProblem(path, "is a symlink pointing outside the repository")
+            data = full.read_bytes()
+        except FileNotFoundError:
+            raise FileProblem(path, "does not exist") from None
+        except IsADirectoryError:
+            raise FileProblem(path, "is a directory, expected a file") from None
+        except PermissionError:
+            raise FileProblem(path, "cannot be read: permission denied") from None
+        except OSError as error:
+            raise FileProblem(path, f"cannot be read: {error.strerror}") from None
+        if b"\0" in data[:8192]:
+            raise FileProblem(path, "is a binary file, expected text")
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            bad = data[error.start]
+            raise FileProblem(path, f"is not valid UTF-8 (byte 0x{bad:02x})", line) from None
+
+    def _document(self, path: str, fmt: str, parse) -> Any:
+        key = (path, fmt)
+        cached = self._documents.get(key)
+        if cached is None:
+            try:
+                cached = parse(path, self.text(path))
+            except FileProblem as problem:
+                cached = problem
+            self._documents[key] = cached
+        if isinstance(cached, FileProblem):
+            raise cached
+        return cached
+
+    def json(self, path: str) -> JsonDocument:
+        return self._document(path, "json", _parse_json)
+
+    def yaml(self, path: str) -> YamlDocument:
+        return self._document(path, "yaml", parse_yaml)
+
+    def toml(self, path: str) -> dict[str, Any]:
+        return self._document(path, "toml", _parse_toml)
+
+    def package_json(self, path: str) -> JsonDocument:
+        document = self.json(path)
+        if not isinstance(document.data, dict):
+            raise FileProblem(path, "is not a package.json object", 1)
+        return document
+
+    def compose_services(self, path: str) -> list[ComposeService]:
+        return self._document(path, "compose", self._parse_compose)
+
+    def _parse_compose(self, path: str, _text: str) -> list[ComposeService]:
+        document = self.yaml(path)
+        services = document.data.get("services") if isinstance(document.data, dict) else None
+        if services is None:
+            return []
+        if not isinstance(services, dict):
+            raise FileProblem(path, "`services` is not a mapping", document.line_of("services"))
+        found = []
+        for name, spec in services.items():
+            image = spec.get("image") if isinstance(spec, dict) else None
+            line = document.line_of("services", name)
+            found.append(ComposeService(str(name), image if isinstance(image, str) else None, line))
+        return found
+
+    def lines_matching(self, path: str, regex: re.Pattern[str]) -> list[tuple[int, str]]:
+        """(line, matched text) for every match of `regex` in a text file."""
+        text = self.text(path)
+        return [(text.count("\n", 0, m.start()) + 1, m.group()) for m in regex.finditer(text)]
+
+
+def _parse_json(path: str, text: str) -> JsonDocument:
+    import json
+
+    try:
+        return JsonDocument(path, text, json.loads(text))
+    except json.JSONDecodeError as error:
+        raise FileProblem(path, f"invalid JSON: {error.msg}", error.lineno) from None
+
+
+def parse_yaml(path: str, text: str) -> YamlDocument:
+    import yaml
+
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        raise FileProblem(path, f"invalid YAML: {error.problem or error.context}", line) from None
+    except yaml.YAMLError as error:
+        raise FileProblem(path, f"invalid YAML: {error}") from None
+    finally:
+        loader.dispose()
+    return YamlDocument(path, data, node)
+
+
+def _parse_toml(path: str, text: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        message = str(error)
+        where = re.search(r"\(at line (\d+), column \d+\)", message)
+        line = int(where.group(1)) if where else None
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+        raise FileProblem(path, f"invalid TOML: {reason}", line) from None

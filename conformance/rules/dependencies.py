@@ -1,0 +1,70 @@
+"""package.json dependencies that must be declared, or must be gone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import Finding, Rule
+from ..repo import RepoView
+from .base import STRINGS, RuleKind, as_list
+
+SECTIONS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+SECTION_LIST = {"type": "array", "items": {"enum": list(SECTIONS)}, "minItems": 1}
+
+
+def _sections(rule: Rule) -> list[str]:
+    return as_list(rule.options.get("sections", SECTIONS))
+
+
+class DependencyPresent(RuleKind):
+    """Each named package must be declared in one of the given package.json sections.
+
+    A stack is adopted when the package that uses it depends on it; scripts and sources that
+    call a CLI or import a library nobody declared break on a fresh install.
+    """
+
+    name = "dependency-present"
+    properties = {"files": STRINGS, "names": STRINGS, "sections": SECTION_LIST}
+    required = ("files", "names")
+    hint = "Add the package with your package manager (e.g. `pnpm add convex`)."
+
+    def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
+        sections = _sections(rule)
+
+        def check_file(path: str) -> Iterator[Finding]:
+            document = repo.package_json(path)
+            for name in as_list(rule.options["names"]):
+                if not any(name in (document.data.get(s) or {}) for s in sections):
+                    line = next((document.line_of(s) for s in sections if s in document.data), None)
+                    where = " or ".join(sections)
+                    yield self.finding(rule, path, line, f'"{name}" (not in {where})', name=name)
+
+        return self.each_file(rule, repo, check_file, required=True)
+
+
+class DependencyAbsent(RuleKind):
+    """None of the named packages may be declared in the given package.json sections.
+
+    A dependency that stays after its stack was dropped keeps old code compiling and lets new
+    code reach for it; removing it makes every stale import fail at once.
+    """
+
+    name = "dependency-absent"
+    properties = {"files": STRINGS, "names": STRINGS, "sections": SECTION_LIST}
+    required = ("files", "names")
+    hint = "Remove the package with your package manager (e.g. `pnpm remove pg`)."
+
+    def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
+        sections = _sections(rule)
+
+        def check_file(path: str) -> Iterator[Finding]:
+            document = repo.package_json(path)
+            for section in sections:
+                declared = document.data.get(section) or {}
+                for name in as_list(rule.options["names"]):
+                    if name in declared:
+                        line = document.line_of(section, name)
+                        item = f'"{name}" in {section}'
+                        yield self.finding(rule, path, line, item, name=name, section=section)
+
+        return self.each_file(rule, repo, check_file, required=False)

@@ -1,0 +1,76 @@
+"""Custom checks written as plain Python functions."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..model import Finding, Rule, UsageError
+from ..repo import RepoView
+from .base import STRING, RuleKind
+
+_loaded: dict[Path, object] = {}
+
+
+def load_function(rule: Rule):
+    """`checks.py:no_raw_sql` (relative to the contract's directory) or `package.module:function`."""
+    target, _, name = rule.options["function"].rpartition(":")
+    if not target or not name:
+        raise UsageError(f"rule {rule.id}: `function` must look like `file.py:name`", rule.source)
+    if target.endswith(".py"):
+        path = (Path(rule.base_dir) / target).resolve()
+        module = _loaded.get(path)
+        if module is None:
+            if not path.is_file():
+                raise UsageError(f"rule {rule.id}: {target} not found", rule.source, rule.line)
+            spec = importlib.util.spec_from_file_location(f"conformance_custom_{path.stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            _loaded[path] = module
+    else:
+        try:
+            module = importlib.import_module(target)
+        except ImportError as error:
+            raise UsageError(f"rule {rule.id}: {error}", rule.source, rule.line) from None
+    function = getattr(module, name, None)
+    if not callable(function):
+        raise UsageError(f"rule {rule.id}: {target} has no function {name}", rule.source, rule.line)
+    return function
+
+
+class PythonCheck(RuleKind):
+    """A function `check(repo, **args)` yielding `(path, line, message)` tuples or Findings.
+
+    For what no declarative kind can say. `repo` is the same cached view the built-in kinds use
+    (`repo.glob`, `repo.text`, `repo.package_json`, `repo.compose_services`, ...).
+    """
+
+    name = "python"
+    properties = {"function": STRING, "args": {"type": "object"}, "files": {}}
+    required = ("function",)
+    hint = "See the custom check's own message."
+
+    def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
+        function = load_function(rule)
+        try:
+            results = list(function(repo, **rule.options.get("args", {})))
+        except Exception as error:
+            frame = traceback.extract_tb(sys.exc_info()[2])[-1]
+            where = Path(frame.filename)
+            path = (
+                where.relative_to(repo.root).as_posix()
+                if where.is_relative_to(repo.root)
+                else str(where)
+            )
+            message = f"custom check raised {type(error).__name__}: {error}"
+            yield Finding(path, frame.lineno, rule.id, message)
+            return
+        for result in results:
+            if isinstance(result, Finding):
+                yield Finding(result.path, result.line, rule.id, result.message, result.fixable)
+            else:
+                path, line, message = result
+                yield Finding(path, line, rule.id, message)

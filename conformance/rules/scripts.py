@@ -1,0 +1,72 @@
+"""package.json scripts: present, running the right command, free of forbidden arguments."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..globs import matches
+from ..model import Finding, Rule
+from ..repo import RepoView
+from .base import STRING, STRINGS, RuleKind, as_list
+
+
+def _scripts(document) -> dict:
+    scripts = document.data.get("scripts")
+    return scripts if isinstance(scripts, dict) else {}
+
+
+class ScriptPresent(RuleKind):
+    """The named script must exist and, when `matches` is given, its command must match it.
+
+    The workflow a decision implies lives in package scripts: `pnpm db:dev` has to start the new
+    stack, not the old one, or every developer keeps running what was decided away.
+    """
+
+    name = "script-present"
+    properties = {"files": STRINGS, "script": STRING, "matches": STRING}
+    required = ("files", "script")
+    hint = "Add or change the script in package.json."
+
+    def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
+        script = rule.options["script"]
+        pattern = rule.options.get("matches")
+
+        def check_file(path: str) -> Iterator[Finding]:
+            document = repo.package_json(path)
+            command = _scripts(document).get(script)
+            if command is None:
+                line = document.line_of("scripts")
+                yield self.finding(rule, path, line, f'script "{script}" is missing', script=script)
+            elif pattern and not re.search(pattern, str(command)):
+                line = document.line_of("scripts", script)
+                item = f'script "{script}" runs `{command}`, expected /{pattern}/'
+                yield self.finding(rule, path, line, item, script=script, command=command)
+
+        return self.each_file(rule, repo, check_file, required=True)
+
+
+class ScriptForbidden(RuleKind):
+    """No script (or none of the named ones, globs allowed) may match the pattern.
+
+    Catches commands that cannot work: flags the real CLI rejects, tools that were removed.
+    """
+
+    name = "script-forbidden"
+    properties = {"files": STRINGS, "scripts": STRINGS, "pattern": STRING}
+    required = ("files", "pattern")
+    hint = "Change the script's command."
+
+    def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
+        names = as_list(rule.options.get("scripts")) or ["*"]
+        regex = re.compile(rule.options["pattern"])
+
+        def check_file(path: str) -> Iterator[Finding]:
+            document = repo.package_json(path)
+            for script, command in _scripts(document).items():
+                if any(matches(name, script) for name in names) and regex.search(str(command)):
+                    line = document.line_of("scripts", script)
+                    item = f'script "{script}" runs `{command}`'
+                    yield self.finding(rule, path, line, item, script=script, command=command)
+
+        return self.each_file(rule, repo, check_file, required=False)

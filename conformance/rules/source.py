@@ -1,0 +1,56 @@
+"""Code patterns that must be gone from named source files (comments do not count)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..model import FileProblem, Finding, Rule
+from ..repo import RepoView
+from .base import STRINGS, RuleKind, as_list
+from .text import compile_patterns
+
+# Strings and template literals are matched so that comment markers inside them are kept;
+# comments are blanked out, keeping their line breaks so line numbers stay true.
+_JS_LEXEME = re.compile(
+    r"""//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`""",
+    re.DOTALL,
+)
+
+
+def strip_js_comments(source: str) -> str:
+    def blank(match: re.Match[str]) -> str:
+        text = match.group()
+        if text.startswith(("//", "/*")):
+            return re.sub(r"[^\n]", " ", text)
+        return text
+
+    return _JS_LEXEME.sub(blank, source)
+
+
+class SourceAbsent(RuleKind):
+    """The named source files must not contain the code patterns (comments are ignored).
+
+    Only the files the contract names are read: a test that asserts `new pg.Pool` is gone
+    mentions it on purpose and is not a violation, and neither is a comment recalling the old
+    client. A JavaScript/TypeScript lexer blanks comments; strings still count as code.
+    """
+
+    name = "source-absent"
+    properties = {"files": STRINGS, "phrases": STRINGS, "regex": STRINGS}
+    required = ("files",)
+    hint = "Rewrite the code so it no longer uses the old API."
+
+    def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
+        patterns = compile_patterns(rule)
+        for pattern in as_list(rule.options["files"]):
+            for path in repo.glob(pattern, files_only=True):
+                try:
+                    code = strip_js_comments(repo.text(path))
+                except FileProblem as problem:
+                    yield self.problem(rule, problem)
+                    continue
+                for item, regex in patterns:
+                    for match in regex.finditer(code):
+                        line = code.count("\n", 0, match.start()) + 1
+                        yield self.finding(rule, path, line, f"`{item}`")

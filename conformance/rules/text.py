@@ -1,0 +1,96 @@
+"""Phrases or patterns that must appear in, or be gone from, text files such as active docs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..globs import matches_any
+from ..model import FileProblem, Finding, Rule
+from ..repo import RepoView
+from .base import BOOLEAN, STRINGS, RuleKind, as_list
+
+
+def phrase_regex(phrase: str) -> str:
+    """A literal phrase whose whitespace may be any run of spaces or line breaks (wrapped prose)."""
+    return r"\s+".join(re.escape(word) for word in phrase.split())
+
+
+def compile_patterns(rule: Rule) -> list[tuple[str, re.Pattern[str]]]:
+    """(shown item, regex) for every `phrases` and `regex` entry of a rule."""
+    flags = re.IGNORECASE if rule.options.get("ignore_case") else 0
+    compiled = [
+        (p, re.compile(phrase_regex(p), flags)) for p in as_list(rule.options.get("phrases"))
+    ]
+    compiled += [(f"/{r}/", re.compile(r, flags)) for r in as_list(rule.options.get("regex"))]
+    return compiled
+
+
+def included_files(rule: Rule, repo: RepoView) -> list[str]:
+    excluded = as_list(rule.options.get("exclude"))
+    return [
+        path
+        for pattern in as_list(rule.options["files"])
+        for path in repo.glob(pattern, files_only=True)
+        if not matches_any(excluded, path)
+    ]
+
+
+TEXT_PROPERTIES = {
+    "files": STRINGS,
+    "exclude": STRINGS,
+    "phrases": STRINGS,
+    "regex": STRINGS,
+    "ignore_case": BOOLEAN,
+}
+
+
+class TextAbsent(RuleKind):
+    """No listed file (globs allowed, minus `exclude`) may contain the phrases or patterns.
+
+    Active documentation that still describes the old stack steers new work the wrong way.
+    Historical records are evidence of what was true then and are excluded, never rewritten.
+    A phrase matches across line breaks, so wrapped prose is caught too.
+    """
+
+    name = "text-absent"
+    properties = TEXT_PROPERTIES
+    required = ("files",)
+    hint = "Reword the passage, or mark it as historical and move it under an excluded path."
+
+    def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
+        patterns = compile_patterns(rule)
+        for path in included_files(rule, repo):
+            try:
+                hits = [(repo.lines_matching(path, regex), item) for item, regex in patterns]
+            except FileProblem as problem:
+                yield self.problem(rule, problem)
+                continue
+            for lines, item in hits:
+                for line, _ in lines:
+                    yield self.finding(rule, path, line, item)
+
+
+class TextPresent(RuleKind):
+    """Every listed file must contain each phrase or pattern."""
+
+    name = "text-present"
+    properties = TEXT_PROPERTIES
+    required = ("files",)
+    hint = "Add the expected text."
+
+    def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
+        patterns = compile_patterns(rule)
+        paths = included_files(rule, repo)
+        if not paths:
+            for pattern in as_list(rule.options["files"]):
+                yield self.finding(rule, pattern, None, f"{pattern} is missing")
+        for path in paths:
+            try:
+                text = repo.text(path)
+            except FileProblem as problem:
+                yield self.problem(rule, problem)
+                continue
+            for item, regex in patterns:
+                if not regex.search(text):
+                    yield self.finding(rule, path, None, f"{item} not found")
