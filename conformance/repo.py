@@ -20,6 +20,8 @@ from .globs import compile_glob, has_magic, literal_prefix
 from .model import FileProblem
 
 SKIPPED_DIRS = frozenset({"node_modules", ".git"})
+_LS_FILES = ["git", "ls-files", "-z", "-t", "--cached", "--others", "--deleted"]
+_LS_FILES += ["--exclude-standard", "--"]
 _EXCLUDE_SKIPPED = [f":(exclude,glob)**/{name}/**" for name in sorted(SKIPPED_DIRS)]
 
 
@@ -129,8 +131,7 @@ class RepoView:
         specs = [f":(literal){p}" if p else "." for p in prefixes]
         try:
             result = subprocess.run(
-                ["git", "ls-files", "-z", "-t", "--cached", "--others", "--deleted"]
-                + ["--exclude-standard", "--", *specs, *_EXCLUDE_SKIPPED],
+                [*_LS_FILES, *specs, *_EXCLUDE_SKIPPED],
                 cwd=self.root,
                 capture_output=True,
                 check=False,
@@ -191,7 +192,7 @@ class RepoView:
     # Reading -----------------------------------------------------------------------------
 
     def text(self, path: str) -> str:
-        """Contents of a UTF-8 text file; raises FileProblem for binary, undecodable or unreadable."""
+        """A UTF-8 text file's contents; FileProblem when binary, undecodable or unreadable."""
         cached = self._texts.get(path)
         if cached is None:
             try:

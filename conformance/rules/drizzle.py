@@ -14,7 +14,7 @@ _OUT = re.compile(r"""\bout\s*:\s*(["'`])([^"'`]+)\1""")
 
 
 def drizzle_out(repo: RepoView, config: str, default: str) -> tuple[str, int | None]:
-    """The repo-relative output dir named by `out` in the config (and its line), else the default."""
+    """The output dir named by `out` in the config (and its line), else the default."""
     base = posixpath.dirname(config)
     out, line = default, None
     if repo.is_file(config):

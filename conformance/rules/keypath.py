@@ -22,7 +22,8 @@ def split_key(key: str | list) -> list[str | int]:
 
 def lookup(data: Any, keys: list[str | int]) -> Any:
     for key in keys:
-        if (isinstance(data, dict) and key in data) or (isinstance(data, list) and isinstance(key, int) and key < len(data)):
+        in_dict = isinstance(data, dict) and key in data
+        if in_dict or (isinstance(data, list) and isinstance(key, int) and key < len(data)):
             data = data[key]
         else:
             return _MISSING
@@ -61,7 +62,7 @@ class KeyPath(RuleKind):
             data = document if fmt == "toml" else document.data
             value = lookup(data, keys)
             line = None if fmt == "toml" else document.line_of(*keys)
-            expect_exists = options.get("exists", "equals" in options or "matches" in options)
+            expect_exists = options.get("exists", True)
             if value is _MISSING:
                 if expect_exists:
                     yield self.finding(rule, path, line, f"`{shown}` is missing", key=shown)

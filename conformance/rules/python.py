@@ -16,7 +16,7 @@ _loaded: dict[Path, object] = {}
 
 
 def load_function(rule: Rule):
-    """`checks.py:no_raw_sql` (relative to the contract's directory) or `package.module:function`."""
+    """`checks.py:name` (relative to the contract's directory) or `package.module:name`."""
     target, _, name = rule.options["function"].rpartition(":")
     if not target or not name:
         raise UsageError(f"rule {rule.id}: `function` must look like `file.py:name`", rule.source)

@@ -1,0 +1,121 @@
+"""pytest plugin: `pytest --conformance=PATH` checks PATH's contracts, one test item per rule.
+
+The items are built directly from the contract, so pytest never collects, imports or configures
+anything inside the target repository (its conftest.py and pytest settings are not loaded).
+Registered through the `pytest11` entry point; the engine is imported only when it is used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from .model import Finding, Rule
+    from .repo import RepoView
+
+_views = pytest.StashKey[dict]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "architectural contracts")
+    group.addoption(
+        "--conformance",
+        action="append",
+        nargs="?",
+        const=".",
+        dest="conformance_paths",
+        metavar="PATH",
+        help="check the contracts of the repository at PATH (default .), one item per rule",
+    )
+    group.addoption(
+        "--conformance-contract",
+        action="append",
+        dest="conformance_contracts",
+        metavar="NAME|FILE",
+        help="contract to check instead of the repository's conformance.yaml",
+    )
+    parser.addini("conformance", type="paths", help="repositories whose contracts to check")
+
+
+def _targets(config: pytest.Config) -> list[Path]:
+    paths = [Path(p) for p in config.getoption("conformance_paths") or []]
+    return [*(p.resolve() for p in paths), *config.getini("conformance")]
+
+
+def shared_view(config: pytest.Config, root: Path) -> RepoView:
+    """One cached repo view per repository and pytest process."""
+    from .repo import RepoView
+
+    views = config.stash.setdefault(_views, {})
+    if root not in views:
+        views[root] = RepoView(root)
+    return views[root]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    for root in _targets(config):
+        path = root / "conformance.yaml"
+        # Node ids are relative to the rootdir; a target outside it is named by its directory.
+        shown = path.relative_to(config.rootpath) if path.is_relative_to(config.rootpath) else None
+        nodeid = (shown or Path(root.name, path.name)).as_posix()
+        items.extend(ContractFile.from_parent(session, path=path, nodeid=nodeid).collect())
+
+
+class ContractViolation(Exception):
+    def __init__(self, findings: list[Finding]):
+        super().__init__(f"{len(findings)} findings")
+        self.findings = findings
+
+
+class ContractFile(pytest.File):
+    def collect(self) -> list[RuleItem]:
+        from .contract import load_rules
+        from .engine import open_repo
+        from .model import UsageError
+        from .rules import KINDS
+
+        root = self.path.parent
+        contracts = self.config.getoption("conformance_contracts")
+        try:
+            open_repo(root)
+            rules = load_rules(root, contracts)
+        except UsageError as error:
+            raise pytest.UsageError(f"conformance: {error}") from None
+        view = shared_view(self.config, root)
+        view.prefetch([p for rule in rules for p in KINDS[rule.kind].patterns(rule)])
+        return [RuleItem.from_parent(self, name=rule.id, rule=rule) for rule in rules]
+
+
+class RuleItem(pytest.Item):
+    def __init__(self, *, rule: Rule, **kwargs):
+        super().__init__(**kwargs)
+        self.rule = rule
+
+    def runtest(self) -> None:
+        from .engine import check_rule
+
+        findings = check_rule(self.rule, shared_view(self.config, self.path.parent))
+        if findings:
+            raise ContractViolation(findings)
+
+    def repr_failure(self, excinfo, style=None) -> str:
+        if isinstance(excinfo.value, ContractViolation):
+            lines = [f"{f.location()}: {f.rule} {f.message}" for f in excinfo.value.findings]
+            return "\n".join([*lines, "", f"why: {self.rule.why}"])
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        return self.path, None, f"conformance: {self.rule.id}"
+
+
+@pytest.fixture(scope="session")
+def repo(request: pytest.FixtureRequest) -> RepoView:
+    """The cached repo view of the first `--conformance` target (else the rootdir)."""
+    targets = _targets(request.config)
+    return shared_view(request.config, targets[0] if targets else request.config.rootpath)
