@@ -33,7 +33,7 @@ def check_rule(rule: Rule, repo: RepoView) -> list[Finding]:
         findings.extend(kind.check(rule, repo))
     except FileProblem as problem:
         findings.append(kind.problem(rule, problem))
-    return sorted(set(findings))
+    return sorted(set(findings), key=Finding.sort_key)
 
 
 @dataclass
@@ -43,7 +43,9 @@ class Report:
 
     @property
     def findings(self) -> list[Finding]:
-        return sorted(f for findings in self.results.values() for f in findings)
+        return sorted(
+            (f for findings in self.results.values() for f in findings), key=Finding.sort_key
+        )
 
     @property
     def failed(self) -> list[str]:

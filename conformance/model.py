@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Finding:
     """One violation: the exact file, line and item a rule objects to."""
 
@@ -15,6 +15,9 @@ class Finding:
     rule: str
     message: str
     fixable: bool = False
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line or 0, self.rule, self.message)
 
     def location(self) -> str:
         return self.path if self.line is None else f"{self.path}:{self.line}"

@@ -112,17 +112,38 @@ def validate(document: YamlDocument, which: str) -> None:
 def _explain(document: YamlDocument, keys: list, error) -> UsageError:
     where = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
     where = where or "top level"
-    if error.rule == "additionalProperties" and isinstance(error.value, dict):
-        allowed = sorted((error.definition or {}).get("properties", {}))
-        extra = sorted(set(error.value) - set(allowed))[0]
-        close = difflib.get_close_matches(extra, allowed, n=1)
-        hint = f" (did you mean `{close[0]}`?)" if close else f" (allowed: {', '.join(allowed)})"
-        line = document.line_of(*keys, extra)
-        return UsageError(f"{where}: unknown key `{extra}`{hint}", document.path, line)
+    definition = error.definition or {}
+    closed = definition.get("additionalProperties") is False and isinstance(error.value, dict)
+    # A misspelt key also leaves a required key missing; the misspelling is the news.
+    if closed and error.rule in ("additionalProperties", "required"):
+        allowed = sorted(definition.get("properties", {}))
+        extra = sorted(set(error.value) - set(allowed))
+        if extra:
+            close = difflib.get_close_matches(extra[0], allowed, n=1)
+            hint = (
+                f" (did you mean `{close[0]}`?)" if close else f" (allowed: {', '.join(allowed)})"
+            )
+            line = document.line_of(*keys, extra[0])
+            return UsageError(f"{where}: unknown key `{extra[0]}`{hint}", document.path, line)
+    if error.rule == "required" and isinstance(error.value, dict):
+        missing = [key for key in definition.get("required", []) if key not in error.value]
+        line = document.line_of(*keys) or 1
+        return UsageError(f"{where}: missing key `{missing[0]}`", document.path, line)
     if error.rule == "enum" and keys and keys[-1] == "kind":
         close = difflib.get_close_matches(str(error.value), error.definition["enum"], n=1)
         hint = f" (did you mean `{close[0]}`?)" if close else ""
         line = document.line_of(*keys)
         return UsageError(f"{where}: unknown rule kind `{error.value}`{hint}", document.path, line)
+    if error.rule == "anyOf":
+        shapes = " or ".join(_shape(option) for option in definition["anyOf"])
+        return UsageError(f"{where} must be {shapes}", document.path, document.line_of(*keys))
     message = error.message.replace(error.name, where, 1) if error.name else error.message
     return UsageError(message, document.path, document.line_of(*keys) or 1)
+
+
+def _shape(schema: dict[str, Any]) -> str:
+    kind = schema.get("type")
+    if kind == "array":
+        items = schema.get("items", {}).get("type")
+        return "a list of " + {"string": "strings", "object": "mappings"}.get(items, "values")
+    return {"string": "a string", "object": "a mapping"}.get(kind, "a value")

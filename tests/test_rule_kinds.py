@@ -35,7 +35,9 @@ def package(tree):
 
 
 def test_dependency_absent_names_section_and_line(package):
-    found = check(package, "dependency-absent", files="pkg/package.json", names=["pg", "drizzle-kit"])
+    found = check(
+        package, "dependency-absent", files="pkg/package.json", names=["pg", "drizzle-kit"]
+    )
     assert found == [
         ("pkg/package.json", 9, '"pg" in dependencies'),
         ("pkg/package.json", 12, '"drizzle-kit" in devDependencies'),
@@ -77,14 +79,20 @@ def test_script_present_missing_and_mismatch(package):
     found = check(
         package, "script-present", files="pkg/package.json", script="test", matches=r"\bjest\b"
     )
-    assert found == [("pkg/package.json", 5, 'script "test" runs `vitest run`, expected /\\bjest\\b/')]
-    ok = check(package, "script-present", files="pkg/package.json", script="db:dev", matches="convex dev")
+    assert found == [
+        ("pkg/package.json", 5, 'script "test" runs `vitest run`, expected /\\bjest\\b/')
+    ]
+    ok = check(
+        package, "script-present", files="pkg/package.json", script="db:dev", matches="convex dev"
+    )
     assert ok == []
 
 
 def test_script_forbidden_names_the_script(package):
     found = check(package, "script-forbidden", files="pkg/package.json", pattern=r"\s--config\b")
-    assert found == [("pkg/package.json", 4, 'script "db:dev" runs `convex dev --config ./convex.json`')]
+    assert found == [
+        ("pkg/package.json", 4, 'script "db:dev" runs `convex dev --config ./convex.json`')
+    ]
     only_test = check(
         package, "script-forbidden", files="pkg/package.json", pattern="--config", scripts="te*"
     )
@@ -107,7 +115,9 @@ def test_path_present_and_absent_with_globs(tree):
         ("pkg/convex.json", None, "pkg/convex.json")
     ]
     # A matching directory is reported once, not file by file.
-    assert check(root, "path-absent", paths="pkg/drizzle") == [("pkg/drizzle/", None, "pkg/drizzle/")]
+    assert check(root, "path-absent", paths="pkg/drizzle") == [
+        ("pkg/drizzle/", None, "pkg/drizzle/")
+    ]
     assert check(root, "path-absent", paths="pkg/**/*.sql") == [
         ("pkg/drizzle/0000_init.sql", None, "pkg/drizzle/0000_init.sql")
     ]
@@ -133,7 +143,9 @@ services:
 
 def test_compose_absent_matches_by_image_not_name_or_comment(tree):
     root = tree({"compose.yml": COMPOSE})
-    found = check(root, "compose-service-absent", files="compose.yml", images=["postgres", "postgis/*"])
+    found = check(
+        root, "compose-service-absent", files="compose.yml", images=["postgres", "postgis/*"]
+    )
     assert found == [
         ("compose.yml", 6, 'service "db" (image docker.io/library/postgres:16-alpine@sha256:abc)'),
         ("compose.yml", 9, 'service "geo" (image ${GEO_IMAGE:-postgis/postgis:16-3.4})'),
@@ -240,7 +252,9 @@ def test_key_path_json_yaml_toml(tree):
     assert check(root, "key-path", files="convex.json", key="functions", equals="convex/") == [
         ("convex.json", 2, "`functions` is 'src/convex/', expected 'convex/'")
     ]
-    assert check(root, "key-path", files="conf.yaml", key="node.nodeVersion", matches="^2[02]$") == []
+    assert (
+        check(root, "key-path", files="conf.yaml", key="node.nodeVersion", matches="^2[02]$") == []
+    )
     assert check(root, "key-path", files="conf.yaml", key="node.externalPackages") == [
         ("conf.yaml", 1, "`node.externalPackages` is missing")
     ]

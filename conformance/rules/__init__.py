@@ -6,6 +6,7 @@ from .base import RuleKind
 from .compose import ComposeServiceAbsent, ComposeServicePresent
 from .dependencies import DependencyAbsent, DependencyPresent
 from .drizzle import DrizzleOutputAbsent
+from .imports import ImportAbsent
 from .keypath import KeyPath
 from .paths import PathAbsent, PathPresent
 from .python import PythonCheck
@@ -27,6 +28,7 @@ KINDS: dict[str, RuleKind] = {
         TextPresent,
         TextAbsent,
         SourceAbsent,
+        ImportAbsent,
         KeyPath,
         DrizzleOutputAbsent,
         PythonCheck,

@@ -45,7 +45,8 @@ class RuleKind:
     def finding(rule: Rule, path: str, line: int | None, item: str, **facts: Any) -> Finding:
         """A finding whose message is the rule's message with `{item}` (and facts) filled in."""
         template = rule.message if "{" in rule.message else rule.message + ": {item}"
-        return Finding(path, line, rule.id, template.format_map(_Facts(item=item, **facts)))
+        message = template.format_map(_Facts(item=item, path=path, **facts))
+        return Finding(path, line, rule.id, message)
 
     @staticmethod
     def problem(rule: Rule, problem: FileProblem) -> Finding:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import STRINGS, RuleKind, as_list
-from .text import compile_patterns
+from .base import STRINGS, RuleKind
+from .text import compile_patterns, included_files
 
 # Strings and template literals are matched so that comment markers inside them are kept;
 # comments are blanked out, keeping their line breaks so line numbers stay true.
@@ -37,20 +37,25 @@ class SourceAbsent(RuleKind):
     """
 
     name = "source-absent"
-    properties = {"files": STRINGS, "phrases": STRINGS, "regex": STRINGS}
+    properties = {"files": STRINGS, "exclude": STRINGS, "phrases": STRINGS, "regex": STRINGS}
     required = ("files",)
     hint = "Rewrite the code so it no longer uses the old API."
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
-        patterns = compile_patterns(rule)
-        for pattern in as_list(rule.options["files"]):
-            for path in repo.glob(pattern, files_only=True):
-                try:
-                    code = strip_js_comments(repo.text(path))
-                except FileProblem as problem:
-                    yield self.problem(rule, problem)
-                    continue
-                for item, regex in patterns:
-                    for match in regex.finditer(code):
-                        line = code.count("\n", 0, match.start()) + 1
-                        yield self.finding(rule, path, line, f"`{item}`")
+        yield from search_code(self, rule, repo, compile_patterns(rule))
+
+
+def search_code(
+    kind: RuleKind, rule: Rule, repo: RepoView, patterns: list[tuple[str, re.Pattern[str]]]
+) -> Iterator[Finding]:
+    """Findings for every pattern match in the rule's files, comments blanked out."""
+    for path in included_files(rule, repo):
+        try:
+            code = strip_js_comments(repo.text(path))
+        except FileProblem as problem:
+            yield kind.problem(rule, problem)
+            continue
+        for item, regex in patterns:
+            for match in regex.finditer(code):
+                line = code.count("\n", 0, match.start()) + 1
+                yield kind.finding(rule, path, line, f"`{item}`")

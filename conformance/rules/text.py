@@ -67,8 +67,10 @@ class TextAbsent(RuleKind):
                 yield self.problem(rule, problem)
                 continue
             for lines, item in hits:
-                for line, _ in lines:
-                    yield self.finding(rule, path, line, item)
+                for line, matched in lines:
+                    # A regex hit is shown as the text it matched, a phrase as the phrase.
+                    shown = matched.strip() if item.startswith("/") else item
+                    yield self.finding(rule, path, line, shown)
 
 
 class TextPresent(RuleKind):
