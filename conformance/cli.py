@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 import textwrap
 from pathlib import Path
@@ -159,14 +160,20 @@ def explain_rule(rule: Rule) -> str:
     from .rules import KINDS
 
     kind = KINDS[rule.kind]
-    doc = textwrap.dedent(kind.__doc__ or "").strip()
-    options = "\n".join(f"    {key}: {value}" for key, value in rule.options.items())
-    wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="  ")
+    doc = inspect.cleandoc(kind.__doc__ or "")
+    options = "\n".join(f"  {key}: {_show(value)}" for key, value in rule.options.items())
+    wrap = textwrap.TextWrapper(
+        width=88,
+        initial_indent="  ",
+        subsequent_indent="  ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
     return "\n".join(
         [
             f"{rule.id}  (contract {rule.contract}, kind {rule.kind})",
             "",
-            f"  {rule.message}",
+            f"  Message: {rule.message}",
             "",
             "Why:",
             wrap.fill(rule.why),
@@ -181,6 +188,10 @@ def explain_rule(rule: Rule) -> str:
             wrap.fill(kind.hint),
         ]
     )
+
+
+def _show(value: Any) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 if __name__ == "__main__":

@@ -207,7 +207,7 @@ def test_text_absent_regex_and_case(tree):
     root = tree({"a.md": "Uses POSTGRES\n"})
     assert check(root, "text-absent", files="a.md", regex="postgres") == []
     assert check(root, "text-absent", files="a.md", regex="postgres", ignore_case=True) == [
-        ("a.md", 1, "/postgres/")
+        ("a.md", 1, "POSTGRES")
     ]
 
 

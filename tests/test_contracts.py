@@ -1,0 +1,136 @@
+"""Contract files and conformance.yaml: validated on load, errors as `file:line: what`, exit 2."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+import yaml
+
+from conformance.contract import BUILTIN_DIR, builtin_names, load_contract, load_rules
+from conformance.repo import parse_yaml
+from conformance.schema import config_schema, contract_schema, validate
+
+RULE = "  - id: a\n    kind: path-absent\n    paths: x\n    message: m\n    why: w\n"
+
+
+def contract_text(rules: str = RULE, head: str = "name: mine\ndescription: d\n") -> str:
+    return head + "rules:\n" + rules
+
+
+def error_of(cli, root, contract: str) -> str:
+    (root / "c.yaml").write_text(contract)
+    code, out, err = cli("check", ".", "--contract", "c.yaml")
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1
+    return err.removeprefix("conformance: error: ").strip()
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("contract", "expected"),
+    [
+        (
+            contract_text(RULE.replace("paths:", "pths:")),
+            "c.yaml:6: rules[0]: unknown key `pths` (did you mean `paths`?)",
+        ),
+        (
+            contract_text(RULE.replace("path-absent", "path-absnt")),
+            "c.yaml:5: rules[0].kind: unknown rule kind `path-absnt` (did you mean `path-absent`?)",
+        ),
+        (contract_text(RULE.replace("    why: w\n", "")), "c.yaml:4: rules[0]: missing key `why`"),
+        (
+            contract_text(RULE.replace("paths: x", "paths: 3")),
+            "c.yaml:6: rules[0].paths must be a string or a list of strings",
+        ),
+        (
+            contract_text(RULE.replace("paths: x", "paths: ${nope}")),
+            "c.yaml:6: rules[0].paths: unknown parameter `${nope}`",
+        ),
+        (
+            contract_text(RULE.replace("id: a", "id: A B")),
+            "c.yaml:4: rules[0].id must match pattern ^[a-z0-9][a-z0-9._-]*$",
+        ),
+        (
+            "name: mine\ndescriptoin: d\nrules: []\n",
+            "c.yaml:2: top level: unknown key `descriptoin` (did you mean `description`?)",
+        ),
+        (
+            "name: x\n  bad: [\n",
+            "c.yaml:2: invalid YAML: mapping values are not allowed in this context",
+        ),
+        ("- just\n- a list\n", "c.yaml:1: expected a mapping at the top level"),
+        (contract_text(RULE + RULE), "c.yaml:9: rule id `a` is defined twice (also in c.yaml)"),
+    ],
+)
+def test_contract_errors_name_file_and_line(cli, root, contract, expected):
+    assert error_of(cli, root, contract) == expected
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        (
+            "contract:\n  - convex-adoption\n",
+            "conformance.yaml:1: top level: unknown key `contract` (did you mean `contracts`?)",
+        ),
+        (
+            "contracts:\n  - convex-adoptoin\n",
+            "conformance.yaml:2: unknown contract `convex-adoptoin` (did you mean `convex-adoption`?)",
+        ),
+        (
+            "contracts:\n  - contract: convex-adoption\n    parameters:\n      pakage: x\n",
+            "conformance.yaml:4: contract `convex-adoption` has no parameter `pakage` (did you mean `package`?)",
+        ),
+        ("contracts: convex-adoption\n", "conformance.yaml:1: contracts must be array"),
+        ("contracts:\n  - 3\n", "conformance.yaml:2: contracts[0] must be a string or a mapping"),
+        ("contracts:\n  - ./missing.yaml\n", "./missing.yaml: no such file"),
+        (
+            "contracts: [\n",
+            "conformance.yaml:2: invalid YAML: did not find expected node content",
+        ),
+    ],
+)
+def test_config_errors_name_file_and_line(cli, root, config, expected):
+    (root / "conformance.yaml").write_text(config)
+    code, out, err = cli("check", str(root))
+    assert (code, out) == (2, "")
+    assert err == f"conformance: error: {expected}\n"
+
+
+def test_config_with_overrides_and_extra_rules(tree):
+    root = tree(
+        {
+            "conformance.yaml": "contracts:\n  - contract: convex-adoption\n    parameters:\n"
+            "      package: services/data\n"
+            "rules:\n  - id: no-env-file\n    kind: path-absent\n    paths: .env\n"
+            "    message: m\n    why: w\n",
+        }
+    )
+    rules = {rule.id: rule for rule in load_rules(root)}
+    assert rules["convex-dependency"].options["files"] == "services/data/package.json"
+    assert rules["no-env-file"].contract == "conformance.yaml"
+
+
+def test_list_parameters_are_spliced():
+    contract = load_contract("convex-adoption", BUILTIN_DIR)
+    rule = next(r for r in contract.rules if r.id == "no-postgres-service")
+    assert "postgres" in rule.options["names"] and "postgis/*" in rule.options["images"]
+
+
+def test_schemas_are_valid_draft7():
+    jsonschema.Draft7Validator.check_schema(contract_schema())
+    jsonschema.Draft7Validator.check_schema(config_schema())
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_builtin_contracts_validate(name):
+    """Built-ins skip validation at run time (speed); this is where they are validated."""
+    path = BUILTIN_DIR / f"{name}.yaml"
+    document = parse_yaml(path.name, path.read_text())
+    validate(document, "contract")
+    jsonschema.validate(yaml.safe_load(path.read_text()), contract_schema())
