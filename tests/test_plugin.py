@@ -1,0 +1,131 @@
+"""The pytest front-end: one item per rule, plain failures, same findings as the CLI."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from conftest import FIXTURES, write_tree
+
+from conformance.cli import render_text
+from conformance.contract import load_rules
+from conformance.engine import run
+from conformance.repo import RepoView
+
+FINDING = re.compile(r"^\S+?(?::\d+)?: [a-z0-9._-]+ .+$")
+
+
+def pytest_run(cwd, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def cli_lines(root) -> set[str]:
+    text = render_text(run(load_rules(root), RepoView(root)))
+    return {line for line in text.splitlines() if FINDING.match(line) and " rules " not in line}
+
+
+def finding_lines(output: str) -> set[str]:
+    return {
+        line
+        for line in output.splitlines()
+        if FINDING.match(line) and not line.startswith(("FAILED", "why:"))
+    }
+
+
+def test_items_per_rule_with_clean_node_ids(tmp_path):
+    result = pytest_run(tmp_path, f"--conformance={FIXTURES / 'kata-half'}", "--collect-only")
+    ids = [line for line in result.stdout.splitlines() if "::" in line]
+    assert ids[0] == "kata-half/conformance.yaml::convex-dependency"
+    assert len(ids) == 17
+
+
+def test_node_ids_inside_the_target(tmp_path):
+    result = pytest_run(
+        FIXTURES / "kata-after",
+        "--conformance",
+        "--collect-only",
+        f"--rootdir={FIXTURES / 'kata-after'}",
+    )
+    assert "conformance.yaml::active-docs-baseline" in result.stdout.splitlines()
+
+
+def test_failures_are_plain_text_and_agree_with_the_cli(tmp_path):
+    root = FIXTURES / "kata-half"
+    result = pytest_run(tmp_path, f"--conformance={root}")
+    assert result.returncode == 1
+    assert "12 failed, 5 passed" in result.stdout
+    assert "Traceback" not in result.stdout and "raise ContractViolation" not in result.stdout
+    assert finding_lines(result.stdout) == cli_lines(root)
+    assert (
+        "why: The implementation plan proposes `convex dev --config ./convex.json`" in result.stdout
+    )
+
+
+def test_parallel_run_agrees(tmp_path):
+    root = FIXTURES / "kata-before"
+    result = pytest_run(tmp_path, f"--conformance={root}", "-n", "2")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "15 failed, 2 passed" in result.stdout
+    assert finding_lines(result.stdout) == cli_lines(root)
+
+
+def test_clean_repo_passes(tmp_path):
+    result = pytest_run(tmp_path, f"--conformance={FIXTURES / 'kata-after'}")
+    assert result.returncode == 0
+    assert "17 passed" in result.stdout
+
+
+def test_target_conftest_and_pytest_config_are_not_loaded(tmp_path):
+    target = write_tree(
+        tmp_path / "target",
+        {
+            "conftest.py": "raise SystemExit('target conftest was imported')\n",
+            "pytest.ini": "[pytest]\naddopts = --definitely-not-an-option\n",
+            "test_target.py": "def test_should_not_run():\n    raise AssertionError\n",
+            "conformance.yaml": "rules:\n  - id: has-readme\n    kind: path-present\n"
+            "    paths: README.md\n    message: m\n    why: w\n",
+        },
+    )
+    runner = tmp_path / "runner"
+    runner.mkdir()
+    result = pytest_run(runner, f"--conformance={target}")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "target conftest" not in result.stdout + result.stderr
+    assert "1 failed" in result.stdout
+    assert "README.md: has-readme m: README.md" in result.stdout
+
+
+def test_repo_fixture_serves_custom_checks(tmp_path):
+    target = FIXTURES / "kata-before"
+    write_tree(
+        tmp_path,
+        {
+            "test_custom.py": "def test_no_env_committed(repo):\n"
+            "    assert repo.glob('**/.env') == []\n"
+            "    assert 'pg' in repo.package_json('packages/db/package.json').data['dependencies']\n"
+            "    services = [s.name for s in repo.compose_services('containers/docker-compose.yml')]\n"
+            "    assert services == ['db', 'redis']\n"
+        },
+    )
+    result = pytest_run(tmp_path, f"--conformance={target}", "test_custom.py", "-k", "custom")
+    assert result.returncode == 0, result.stdout
+    assert "1 passed, 17 deselected" in result.stdout
+
+
+def test_ini_option_and_bad_contract(tmp_path):
+    target = write_tree(tmp_path / "target", {"conformance.yaml": "contracts: [no-such]\n"})
+    write_tree(tmp_path, {"pytest.ini": "[pytest]\nconformance = target\n"})
+    result = pytest_run(tmp_path)
+    assert result.returncode == 4
+    assert "conformance: conformance.yaml:1: unknown contract `no-such`" in result.stderr
+    (target / "conformance.yaml").write_text("contracts: [convex-adoption]\n")
+    result = pytest_run(tmp_path)
+    assert result.returncode == 1
+    assert "FAILED target/conformance.yaml::convex-dependency" in result.stdout
