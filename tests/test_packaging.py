@@ -1,0 +1,53 @@
+"""Installed from a wheel (not editable), the tool still finds its contracts and templates."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+from conftest import FIXTURES, ROOT
+
+PIP = [sys.executable, "-m", "pip", "--quiet"]
+ARGS = ["--contract", "convex-adoption", "--format", "json"]
+
+
+def test_wheel_carries_contracts_and_templates_and_runs(tmp_path):
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [*PIP, "wheel", "--no-deps", "--no-build-isolation", "--wheel-dir", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = dist.glob("conformance-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "conformance/contracts/convex-adoption.yaml" in names
+    assert "conformance/_templates/README.md" in names
+    entry_points = zipfile.ZipFile(wheel).read(
+        next(n for n in names if n.endswith("entry_points.txt"))
+    )
+    assert b"conformance = conformance.plugin" in entry_points
+
+    site = tmp_path / "site"
+    subprocess.run(
+        [*PIP, "install", "--no-deps", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    code = "import conformance, sys; print(conformance.__file__)"
+    where = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert where.stdout.startswith(str(site))
+    result = subprocess.run(
+        [sys.executable, "-m", "conformance", "check", str(FIXTURES / "kata-half"), *ARGS],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["summary"]["findings"] == 16
