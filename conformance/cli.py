@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +155,9 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def explain_rule(rule: Rule) -> str:
+    import inspect
+    import textwrap
+
     from .rules import KINDS
 
     kind = KINDS[rule.kind]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .model import FileProblem, Rule, UsageError
 from .repo import YamlDocument, parse_yaml
@@ -16,14 +14,20 @@ CONFIG_NAME = "conformance.yaml"
 _PARAMETER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-@dataclass
-class Contract:
+class Contract(NamedTuple):
     name: str
     description: str
     source: str
-    parameters: dict[str, Any] = field(default_factory=dict)
-    parameter_help: dict[str, str] = field(default_factory=dict)
-    rules: list[Rule] = field(default_factory=list)
+    parameters: dict[str, Any]
+    parameter_help: dict[str, str]
+    rules: list[Rule]
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean `{close[0]}`?)" if close else f" (known: {', '.join(choices)})"
 
 
 def builtin_names() -> list[str]:
@@ -50,11 +54,7 @@ def contract_path(reference: str, base: Path) -> tuple[Path, str]:
         return path, reference
     if reference in builtin_names():
         return BUILTIN_DIR / f"{reference}.yaml", f"<built-in>/{reference}.yaml"
-    close = difflib.get_close_matches(reference, builtin_names(), n=1)
-    hint = (
-        f" (did you mean `{close[0]}`?)" if close else f" (built in: {', '.join(builtin_names())})"
-    )
-    raise UsageError(f"unknown contract `{reference}`{hint}")
+    raise UsageError(f"unknown contract `{reference}`{did_you_mean(reference, builtin_names())}")
 
 
 def load_contract(
@@ -78,8 +78,7 @@ def load_contract(
     parameters = {name: spec["default"] for name, spec in declared.items()}
     for name, value in (overrides or {}).items():
         if name not in declared:
-            close = difflib.get_close_matches(name, list(declared), n=1)
-            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            hint = did_you_mean(name, list(declared))
             line = (override_lines or {}).get(name)
             raise UsageError(
                 f"contract `{data['name']}` has no parameter `{name}`{hint}",
@@ -94,6 +93,7 @@ def load_contract(
         source=shown,
         parameters=parameters,
         parameter_help={n: spec.get("description", "") for n, spec in declared.items()},
+        rules=[],
     )
     for index, raw in enumerate(data["rules"]):
         contract.rules.append(

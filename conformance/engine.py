@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +35,10 @@ def check_rule(rule: Rule, repo: RepoView) -> list[Finding]:
     return sorted(set(findings), key=Finding.sort_key)
 
 
-@dataclass
 class Report:
-    rules: list[Rule]
-    results: dict[str, list[Finding]]
+    def __init__(self, rules: list[Rule], results: dict[str, list[Finding]]):
+        self.rules = rules
+        self.results = results
 
     @property
     def findings(self) -> list[Finding]:

@@ -11,34 +11,27 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .globs import compile_glob, has_magic, literal_prefix
 from .model import FileProblem
 
 SKIPPED_DIRS = frozenset({"node_modules", ".git"})
-_LS_FILES = ["git", "ls-files", "-z", "-t", "--cached", "--others", "--deleted"]
-_LS_FILES += ["--exclude-standard", "--"]
-_EXCLUDE_SKIPPED = [f":(exclude,glob)**/{name}/**" for name in sorted(SKIPPED_DIRS)]
+_LS_FILES = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"]
 
 
-@dataclass
 class JsonDocument:
-    path: str
-    text: str
-    data: Any
-
-    @cached_property
-    def _key_lines(self) -> dict[tuple, int]:
-        from .jsonlines import key_lines
-
-        return key_lines(self.text)
+    def __init__(self, path: str, text: str, data: Any):
+        self.path, self.text, self.data = path, text, data
+        self._key_lines: dict[tuple, int] | None = None
 
     def line_of(self, *keys: str | int) -> int | None:
         """Line of the deepest existing key along `keys` (the parent when the key is missing)."""
+        if self._key_lines is None:
+            from .jsonlines import key_lines
+
+            self._key_lines = key_lines(self.text)
         while keys:
             line = self._key_lines.get(tuple(keys))
             if line is not None:
@@ -47,8 +40,7 @@ class JsonDocument:
         return None
 
 
-@dataclass
-class YamlDocument:
+class YamlDocument(NamedTuple):
     path: str
     data: Any
     node: Any
@@ -74,8 +66,7 @@ class YamlDocument:
         return line
 
 
-@dataclass(frozen=True)
-class ComposeService:
+class ComposeService(NamedTuple):
     name: str
     image: str | None
     line: int
@@ -89,6 +80,7 @@ class RepoView:
         self._dirs: set[str] = set()
         self._texts: dict[str, str | FileProblem] = {}
         self._documents: dict[tuple[str, str], Any] = {}
+        self._disk: dict[str, bool] = {}
         self._use_git: bool | None = None
 
     # Listing -----------------------------------------------------------------------------
@@ -128,10 +120,18 @@ class RepoView:
         return self._use_git
 
     def _list_git(self, prefixes: list[str]) -> list[str] | None:
+        # Literal excludes keep git out of untracked node_modules next to the listed paths; a
+        # `**` glob exclude would cost a scan of the whole tree. Deleted files are weeded out at
+        # query time (`--deleted` costs an lstat of every index entry, whatever the pathspec).
         specs = [f":(literal){p}" if p else "." for p in prefixes]
+        excludes = [
+            f":(exclude,literal){p}/{d}" if p else f":(exclude){d}"
+            for p in prefixes
+            for d in SKIPPED_DIRS
+        ]
         try:
             result = subprocess.run(
-                [*_LS_FILES, *specs, *_EXCLUDE_SKIPPED],
+                [*_LS_FILES, *specs, *excludes],
                 cwd=self.root,
                 capture_output=True,
                 check=False,
@@ -142,13 +142,8 @@ class RepoView:
         if result.returncode != 0:
             self._use_git = False
             return None
-        present: set[str] = set()
-        deleted: set[str] = set()
-        for entry in result.stdout.decode("utf-8", "surrogateescape").split("\0"):
-            if entry:
-                tag, path = entry[0], entry[2:]
-                (deleted if tag == "R" else present).add(path)
-        return sorted(present - deleted)
+        listed = result.stdout.decode("utf-8", "surrogateescape").split("\0")
+        return [path for path in listed if path and not SKIPPED_DIRS.intersection(path.split("/"))]
 
     def _list_walk(self, prefixes: list[str]) -> list[str]:
         found: list[str] = []
@@ -171,20 +166,32 @@ class RepoView:
         """Repo-relative paths (files, and directories unless `files_only`) matching a glob."""
         pattern = pattern.strip("/")
         self._ensure_listed({literal_prefix(pattern)})
-        if not has_magic(pattern):
-            if pattern in self._files or (not files_only and pattern in self._dirs):
-                return [pattern]
-            return []
-        regex = compile_glob(pattern)
-        candidates = self._files if files_only else self._files | self._dirs
-        return sorted(path for path in candidates if regex.match(path))
+        if has_magic(pattern):
+            regex = compile_glob(pattern)
+            candidates = self._files if files_only else self._files | self._dirs
+            found = sorted(path for path in candidates if regex.match(path))
+        elif pattern in self._files or (not files_only and pattern in self._dirs):
+            found = [pattern]
+        else:
+            found = []
+        return [path for path in found if self._on_disk(path)]
+
+    def _on_disk(self, path: str) -> bool:
+        """Git lists tracked files even after they were deleted from the work tree."""
+        if not self._use_git:
+            return True
+        present = self._disk.get(path)
+        if present is None:
+            present = self._disk[path] = os.path.lexists(self.root / path)
+        return present
 
     def exists(self, path: str) -> bool:
         return bool(self.glob(path))
 
     def is_dir(self, path: str) -> bool:
+        path = path.strip("/")
         self._ensure_listed({path})
-        return path.strip("/") in self._dirs
+        return path in self._dirs and self._on_disk(path)
 
     def is_file(self, path: str) -> bool:
         return bool(self.glob(path, files_only=True))

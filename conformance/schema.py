@@ -6,10 +6,10 @@ X's options` branch per kind, and a misspelt key is rejected where it stands.
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 from typing import Any
 
+from .contract import did_you_mean
 from .model import UsageError
 from .repo import YamlDocument
 
@@ -119,10 +119,7 @@ def _explain(document: YamlDocument, keys: list, error) -> UsageError:
         allowed = sorted(definition.get("properties", {}))
         extra = sorted(set(error.value) - set(allowed))
         if extra:
-            close = difflib.get_close_matches(extra[0], allowed, n=1)
-            hint = (
-                f" (did you mean `{close[0]}`?)" if close else f" (allowed: {', '.join(allowed)})"
-            )
+            hint = did_you_mean(extra[0], allowed)
             line = document.line_of(*keys, extra[0])
             return UsageError(f"{where}: unknown key `{extra[0]}`{hint}", document.path, line)
     if error.rule == "required" and isinstance(error.value, dict):
@@ -130,8 +127,7 @@ def _explain(document: YamlDocument, keys: list, error) -> UsageError:
         line = document.line_of(*keys) or 1
         return UsageError(f"{where}: missing key `{missing[0]}`", document.path, line)
     if error.rule == "enum" and keys and keys[-1] == "kind":
-        close = difflib.get_close_matches(str(error.value), error.definition["enum"], n=1)
-        hint = f" (did you mean `{close[0]}`?)" if close else ""
+        hint = did_you_mean(str(error.value), error.definition["enum"])
         line = document.line_of(*keys)
         return UsageError(f"{where}: unknown rule kind `{error.value}`{hint}", document.path, line)
     if error.rule == "anyOf":

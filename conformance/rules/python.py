@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +15,8 @@ _loaded: dict[Path, object] = {}
 
 def load_function(rule: Rule):
     """`checks.py:name` (relative to the contract's directory) or `package.module:name`."""
+    import importlib.util
+
     target, _, name = rule.options["function"].rpartition(":")
     if not target or not name:
         raise UsageError(f"rule {rule.id}: `function` must look like `file.py:name`", rule.source)
@@ -58,6 +58,8 @@ class PythonCheck(RuleKind):
         try:
             results = list(function(repo, **rule.options.get("args", {})))
         except Exception as error:
+            import traceback
+
             frame = traceback.extract_tb(sys.exc_info()[2])[-1]
             where = Path(frame.filename)
             path = (
