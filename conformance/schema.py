@@ -1,12 +1,13 @@
 """JSON Schemas of contract files and `conformance.yaml`, assembled from the rule kinds.
 
 Each rule kind declares its own options, so the schema for a rule is an `if kind == X then
-X's options` branch per kind, and a misspelt key is rejected where it stands.
+X's options` branch per kind, and a misspelt key is rejected where it stands. Validation reports
+the first violation as `file:line: where: what`.
 """
 
 from __future__ import annotations
 
-from functools import cache
+import re
 from typing import Any
 
 from .contract import did_you_mean
@@ -88,58 +89,96 @@ def config_schema() -> dict[str, Any]:
     }
 
 
-@cache
-def _validator(which: str):
-    import fastjsonschema
-
-    schema = contract_schema() if which == "contract" else config_schema()
-    return fastjsonschema.compile(schema)
+class SchemaViolation(Exception):
+    def __init__(self, keys: list[str | int], message: str, key: str | None = None):
+        super().__init__(message)
+        self.keys, self.message, self.key = keys, message, key
 
 
 def validate(document: YamlDocument, which: str) -> None:
     """Raise a UsageError naming the file, line and key for the first schema violation."""
-    import fastjsonschema
-
     if not isinstance(document.data, dict):
         raise UsageError("expected a mapping at the top level", document.path, 1)
     try:
-        _validator(which)(document.data)
-    except fastjsonschema.JsonSchemaValueException as error:
-        keys = [int(k) if k.isdigit() else k for k in error.path[1:]]
-        raise _explain(document, keys, error) from None
-
-
-def _explain(document: YamlDocument, keys: list, error) -> UsageError:
-    where = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
-    where = where or "top level"
-    definition = error.definition or {}
-    closed = definition.get("additionalProperties") is False and isinstance(error.value, dict)
-    # A misspelt key also leaves a required key missing; the misspelling is the news.
-    if closed and error.rule in ("additionalProperties", "required"):
-        allowed = sorted(definition.get("properties", {}))
-        extra = sorted(set(error.value) - set(allowed))
-        if extra:
-            hint = did_you_mean(extra[0], allowed)
-            line = document.line_of(*keys, extra[0])
-            return UsageError(f"{where}: unknown key `{extra[0]}`{hint}", document.path, line)
-    if error.rule == "required" and isinstance(error.value, dict):
-        missing = [key for key in definition.get("required", []) if key not in error.value]
+        check(contract_schema() if which == "contract" else config_schema(), document.data, [])
+    except SchemaViolation as violation:
+        where = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in violation.keys)
+        where = where.lstrip(".") or "top level"
+        keys = [*violation.keys, violation.key] if violation.key else violation.keys
         line = document.line_of(*keys) or 1
-        return UsageError(f"{where}: missing key `{missing[0]}`", document.path, line)
-    if error.rule == "enum" and keys and keys[-1] == "kind":
-        hint = did_you_mean(str(error.value), error.definition["enum"])
-        line = document.line_of(*keys)
-        return UsageError(f"{where}: unknown rule kind `{error.value}`{hint}", document.path, line)
-    if error.rule == "anyOf":
-        shapes = " or ".join(_shape(option) for option in definition["anyOf"])
-        return UsageError(f"{where} must be {shapes}", document.path, document.line_of(*keys))
-    message = error.message.replace(error.name, where, 1) if error.name else error.message
-    return UsageError(message, document.path, document.line_of(*keys) or 1)
+        raise UsageError(f"{where}{violation.message}", document.path, line) from None
+
+
+# The subset of JSON Schema (draft-07) the schemas above use, interpreted directly: compiling
+# them with a validator library costs 60-85 ms per run, more than the whole check of a repo.
+# The test suite checks the schemas and the verdicts against the `jsonschema` package.
+_TYPES = {"object": dict, "array": list, "string": str, "boolean": bool}
+
+
+def is_valid(schema: dict[str, Any], value: Any) -> bool:
+    try:
+        check(schema, value, [])
+    except SchemaViolation:
+        return False
+    return True
+
+
+def check(schema: dict[str, Any], value: Any, keys: list[str | int]) -> None:
+    kind = schema.get("type")
+    if kind and not isinstance(value, _TYPES[kind]):
+        raise SchemaViolation(keys, f" must be {_shape(schema)}")
+    if "const" in schema and value != schema["const"]:
+        raise SchemaViolation(keys, f" must be {schema['const']!r}")
+    if "enum" in schema and value not in schema["enum"]:
+        if keys and keys[-1] == "kind":
+            hint = did_you_mean(str(value), schema["enum"])
+            raise SchemaViolation(keys, f": unknown rule kind `{value}`{hint}")
+        raise SchemaViolation(keys, f" must be one of: {', '.join(map(str, schema['enum']))}")
+    if isinstance(value, str):
+        if len(value) < schema.get("minLength", 0):
+            raise SchemaViolation(keys, " must not be empty")
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            raise SchemaViolation(keys, f" must match pattern {schema['pattern']}")
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            raise SchemaViolation(keys, " must not be empty")
+        for index, item in enumerate(value if "items" in schema else ()):
+            check(schema["items"], item, [*keys, index])
+    if isinstance(value, dict):
+        _check_mapping(schema, value, keys)
+    if "anyOf" in schema and not any(is_valid(option, value) for option in schema["anyOf"]):
+        shapes = " or ".join(_shape(option) for option in schema["anyOf"])
+        raise SchemaViolation(keys, f" must be {shapes}")
+    for part in schema.get("allOf", ()):
+        check(part, value, keys)
+    if "if" in schema and "then" in schema and is_valid(schema["if"], value):
+        check(schema["then"], value, keys)
+
+
+def _check_mapping(schema: dict[str, Any], value: dict, keys: list[str | int]) -> None:
+    properties = schema.get("properties", {})
+    additional = schema.get("additionalProperties", True)
+    # A misspelt key also leaves a required key missing; the misspelling is the news.
+    if additional is False:
+        for key in value:
+            if key not in properties:
+                hint = did_you_mean(str(key), sorted(properties))
+                raise SchemaViolation(keys, f": unknown key `{key}`{hint}", key=key)
+    for key in schema.get("required", ()):
+        if key not in value:
+            raise SchemaViolation(keys, f": missing key `{key}`")
+    for key, item in value.items():
+        if key in properties:
+            check(properties[key], item, [*keys, key])
+        elif isinstance(additional, dict):
+            check(additional, item, [*keys, key])
 
 
 def _shape(schema: dict[str, Any]) -> str:
     kind = schema.get("type")
     if kind == "array":
         items = schema.get("items", {}).get("type")
-        return "a list of " + {"string": "strings", "object": "mappings"}.get(items, "values")
-    return {"string": "a string", "object": "a mapping"}.get(kind, "a value")
+        return {"string": "a list of strings", "object": "a list of mappings"}.get(items, "a list")
+    return {"string": "a string", "object": "a mapping", "boolean": "true or false"}.get(
+        kind, "a value"
+    )

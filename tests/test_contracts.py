@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from conformance.contract import BUILTIN_DIR, builtin_names, load_contract, load_rules
+from conformance.model import UsageError
 from conformance.repo import parse_yaml
 from conformance.schema import config_schema, contract_schema, validate
 
@@ -86,7 +87,7 @@ def test_contract_errors_name_file_and_line(cli, root, contract, expected):
             "contracts:\n  - contract: convex-adoption\n    parameters:\n      pakage: x\n",
             "conformance.yaml:4: contract `convex-adoption` has no parameter `pakage` (did you mean `package`?)",
         ),
-        ("contracts: convex-adoption\n", "conformance.yaml:1: contracts must be array"),
+        ("contracts: convex-adoption\n", "conformance.yaml:1: contracts must be a list"),
         ("contracts:\n  - 3\n", "conformance.yaml:2: contracts[0] must be a string or a mapping"),
         ("contracts:\n  - ./missing.yaml\n", "./missing.yaml: no such file"),
         (
@@ -120,6 +121,66 @@ def test_list_parameters_are_spliced():
     contract = load_contract("convex-adoption", BUILTIN_DIR)
     rule = next(r for r in contract.rules if r.id == "no-postgres-service")
     assert "postgres" in rule.options["names"] and "postgis/*" in rule.options["images"]
+
+
+@pytest.mark.parametrize(
+    "contract",
+    [
+        contract_text(),
+        contract_text(RULE.replace("paths:", "pths:")),
+        contract_text(RULE.replace("path-absent", "path-absnt")),
+        contract_text(RULE.replace("    why: w\n", "")),
+        contract_text(RULE.replace("paths: x", "paths: 3")),
+        contract_text(RULE.replace("paths: x", "paths: [x, 3]")),
+        contract_text(RULE.replace("paths: x", "paths: [x, y]")),
+        contract_text(RULE.replace("id: a", "id: A B")),
+        contract_text(RULE.replace("message: m", "message: ''")),
+        contract_text(
+            RULE.replace(
+                "kind: path-absent\n    paths: x",
+                "kind: dependency-absent\n    files: p\n    names: pg\n    sections: [dependencies]",
+            )
+        ),
+        contract_text(
+            RULE.replace(
+                "kind: path-absent\n    paths: x",
+                "kind: dependency-absent\n    files: p\n    names: pg\n    sections: [deps]",
+            )
+        ),
+        contract_text(
+            RULE.replace(
+                "kind: path-absent\n    paths: x",
+                "kind: dependency-absent\n    files: p\n    names: pg\n    sections: []",
+            )
+        ),
+        contract_text(
+            RULE.replace(
+                "kind: path-absent\n    paths: x",
+                "kind: key-path\n    files: p\n    key: a\n    exists: 'yes'",
+            )
+        ),
+        contract_text(
+            RULE.replace(
+                "kind: path-absent\n    paths: x",
+                "kind: python\n    function: c.py:f\n    args: {a: 1}",
+            )
+        ),
+        "name: mine\ndescriptoin: d\nrules: []\n",
+        "name: mine\ndescription: d\nparameters:\n  p: {default: 1}\nrules: []\n",
+        "name: mine\ndescription: d\nparameters:\n  p: {description: x}\nrules: []\n",
+    ],
+)
+def test_validator_agrees_with_jsonschema(contract):
+    """The built-in interpreter of the schema gives the same verdicts as the jsonschema package."""
+    data = yaml.safe_load(contract)
+    document = parse_yaml("c.yaml", contract)
+    expected = jsonschema.Draft7Validator(contract_schema()).is_valid(data)
+    try:
+        validate(document, "contract")
+    except UsageError:
+        assert not expected
+    else:
+        assert expected
 
 
 def test_schemas_are_valid_draft7():
