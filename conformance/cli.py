@@ -87,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`conformance list | head`): stop quietly, as coreutils do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDINGS
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -144,6 +148,7 @@ def _list(args: argparse.Namespace) -> int:
         print(f"{contract.name}: {_first_sentence(contract.description)}")
         for name, value in contract.parameters.items():
             print(f"  param {name} = {value!r}")
+            print(f"        {contract.parameter_help[name]}")
         for rule in contract.rules:
             print(f"  {rule.id:<28} {rule.kind:<24} {_first_sentence(rule.why)}")
         print()
