@@ -68,6 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--param", action="append", metavar="NAME=VALUE", help="override a contract parameter"
     )
 
+    fix = commands.add_parser("fix", **sub, help="repair what the contracts' fixes can repair")
+    fix.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
+    fix.add_argument("--contract", action="append", help="as for check")
+    fix.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    fix.add_argument(
+        "--allow-dirty", action="store_true", help="touch files with uncommitted changes"
+    )
+    fix.add_argument(
+        "--force", action="store_true", help="replace existing files that differ from a template"
+    )
+    fix.add_argument("--select", action="append", help="only these rule ids (globs, commas)")
+    fix.add_argument("--ignore", action="append", help="skip these rule ids (globs, commas)")
+    fix.add_argument("--param", action="append", metavar="NAME=VALUE", help="as for check")
+
     listing = commands.add_parser("list", **sub, help="list built-in contracts and their rules")
     listing.add_argument("--contract", action="append", help="only these contracts")
 
@@ -80,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        handler = {"check": _check, "list": _list, "explain": _explain}[args.command]
+        handler = {"check": _check, "fix": _fix, "list": _list, "explain": _explain}[args.command]
         return handler(args)
     except UsageError as error:
         print(f"conformance: error: {error}", file=sys.stderr)
@@ -93,13 +107,19 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FINDINGS
 
 
-def _check(args: argparse.Namespace) -> int:
+def _selected_rules(args: argparse.Namespace):
     from .contract import load_rules
-    from .engine import open_repo, run, select_rules
+    from .engine import open_repo, select_rules
 
     repo = open_repo(args.path)
     rules = load_rules(repo.root, args.contract, _parameters(args.param))
-    rules = select_rules(rules, _csv(args.select), _csv(args.ignore))
+    return repo, select_rules(rules, _csv(args.select), _csv(args.ignore))
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .engine import run
+
+    repo, rules = _selected_rules(args)
     report = run(rules, repo)
     if args.format == "json":
         import json
@@ -112,6 +132,31 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print(render_text(report), end="")
     return EXIT_FINDINGS if report.findings else EXIT_CLEAN
+
+
+def _fix(args: argparse.Namespace) -> int:
+    from .engine import run
+    from .fix import WRITES, apply, plan, render_diff, render_statuses
+    from .repo import RepoView
+
+    repo, rules = _selected_rules(args)
+    report = run(rules, repo)
+    if not report.findings:
+        print(render_text(report), end="")
+        return EXIT_CLEAN
+    changes = plan(report, repo, force=args.force).changes()
+    if args.dry_run:
+        print(render_diff(changes), end="")
+        print(render_statuses(changes), end="")
+        print("dry run: nothing was written")
+        return EXIT_FINDINGS
+    apply(changes, repo.root, allow_dirty=args.allow_dirty)
+    print(render_statuses(changes), end="")
+    written = sum(c.status in WRITES for c in changes)
+    print(f"{written} paths changed; checking again:\n")
+    after = run(rules, RepoView(repo.root))
+    print(render_text(after), end="")
+    return EXIT_FINDINGS if after.findings else EXIT_CLEAN
 
 
 def render_text(report) -> str:

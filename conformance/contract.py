@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 BUILTIN_DIR = Path(__file__).parent / "contracts"
 CONFIG_NAME = "conformance.yaml"
-_PARAMETER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+PARAMETER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 Contract = namedtuple("Contract", "name description source parameters parameter_help rules")
@@ -136,15 +136,15 @@ def make_rule(
 def substitute(value: Any, parameters: dict[str, Any]) -> Any:
     """Fill `${name}` in strings; a list item that is exactly `${list_param}` is spliced in."""
     if isinstance(value, str):
-        whole = _PARAMETER.fullmatch(value)
+        whole = PARAMETER.fullmatch(value)
         if whole:
             return parameters[whole.group(1)]
-        return _PARAMETER.sub(lambda m: str(parameters[m.group(1)]), value)
+        return PARAMETER.sub(lambda m: str(parameters[m.group(1)]), value)
     if isinstance(value, list):
         out: list[Any] = []
         for item in value:
             filled = substitute(item, parameters)
-            if isinstance(item, str) and _PARAMETER.fullmatch(item) and isinstance(filled, list):
+            if isinstance(item, str) and PARAMETER.fullmatch(item) and isinstance(filled, list):
                 out.extend(filled)
             else:
                 out.append(filled)

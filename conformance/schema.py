@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .contract import did_you_mean
+from .contract import PARAMETER, did_you_mean
 from .model import UsageError
 from .repo import YamlDocument
 
@@ -25,12 +25,21 @@ COMMON_PROPERTIES = {
 
 def rule_schema() -> dict[str, Any]:
     from .rules import KINDS
+    from .rules.base import GENERIC_FIX
 
     branches = [
         {
             "if": {"properties": {"kind": {"const": name}}, "required": ["kind"]},
             "then": {
-                "properties": {**COMMON_PROPERTIES, **kind.properties},
+                "properties": {
+                    **COMMON_PROPERTIES,
+                    **kind.properties,
+                    "fix": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {**GENERIC_FIX, **kind.fix_properties},
+                    },
+                },
                 "required": list(kind.required),
                 "additionalProperties": False,
             },
@@ -124,6 +133,8 @@ def is_valid(schema: dict[str, Any], value: Any) -> bool:
 
 
 def check(schema: dict[str, Any], value: Any, keys: list[str | int]) -> None:
+    if isinstance(value, str) and PARAMETER.fullmatch(value):
+        return  # `${name}` stands for a parameter's value, whatever its shape
     kind = schema.get("type")
     if kind and not isinstance(value, _TYPES[kind]):
         raise SchemaViolation(keys, f" must be {_shape(schema)}")

@@ -6,7 +6,13 @@ import jsonschema
 import pytest
 import yaml
 
-from conformance.contract import BUILTIN_DIR, builtin_names, load_contract, load_rules
+from conformance.contract import (
+    BUILTIN_DIR,
+    builtin_names,
+    load_contract,
+    load_rules,
+    substitute,
+)
 from conformance.model import UsageError
 from conformance.repo import parse_yaml
 from conformance.schema import config_schema, contract_schema, validate
@@ -194,4 +200,8 @@ def test_builtin_contracts_validate(name):
     path = BUILTIN_DIR / f"{name}.yaml"
     document = parse_yaml(path.name, path.read_text())
     validate(document, "contract")
-    jsonschema.validate(yaml.safe_load(path.read_text()), contract_schema())
+    # With the defaults filled in, every value also has the shape its kind expects.
+    data = yaml.safe_load(path.read_text())
+    defaults = {name: spec["default"] for name, spec in data.get("parameters", {}).items()}
+    data["rules"] = substitute(data["rules"], defaults)
+    jsonschema.validate(data, contract_schema())

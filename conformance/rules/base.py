@@ -11,9 +11,35 @@ TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not e
 if TYPE_CHECKING:
     from typing import Any, ClassVar
 
+    from ..fix import Workspace
+
 STRINGS = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
 STRING = {"type": "string"}
 BOOLEAN = {"type": "boolean"}
+
+# A file rendered from a template: `context` names data sources fed to it (e.g. the Drizzle
+# schema a Convex schema is derived from), `vars` plain values from the contract.
+RENDERED_FILE = {
+    "type": "object",
+    "required": ["path", "template"],
+    "additionalProperties": False,
+    "properties": {
+        "path": STRING,
+        "template": STRING,
+        "context": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"drizzle_schema": STRING},
+        },
+        "vars": {"type": "object"},
+    },
+}
+# Fix actions every kind understands, next to the kind's own `fix_properties`.
+GENERIC_FIX = {
+    "create": {"type": "array", "items": RENDERED_FILE},
+    "rewrite": {"type": "array", "items": RENDERED_FILE},
+    "delete": STRINGS,
+}
 
 
 def as_list(value: Any) -> list:
@@ -36,6 +62,8 @@ class RuleKind:
     required: ClassVar[tuple[str, ...]] = ()
     # How a person fixes a finding by hand.
     hint: ClassVar[str] = ""
+    # JSON Schema of the kind's own options under a rule's `fix:` (see `fix`).
+    fix_properties: ClassVar[dict[str, Any]] = {}
 
     def patterns(self, rule: Rule) -> list[str]:
         """The globs this rule reads, so the repo view can list them in one pass."""
@@ -44,16 +72,42 @@ class RuleKind:
     def check(self, rule: Rule, repo: RepoView) -> Iterable[Finding]:
         raise NotImplementedError
 
+    def fix(self, rule: Rule, work: Workspace) -> None:
+        """The kind's own repair, driven by `rule.options["fix"]`; none by default."""
+
+    def apply_fix(self, rule: Rule, work: Workspace) -> None:
+        """Generic actions first (delete, create, rewrite), then the kind's own fix."""
+        spec = rule.options["fix"]
+        for pattern in as_list(spec.get("delete")):
+            for path in work.repo.glob(pattern):
+                work.remove(path, rule)
+        for item in spec.get("create", ()):
+            work.create(item["path"], render_file(item, work), rule)
+        # The rule failed, so the files it owns (say client.ts and the index re-exporting it) are
+        # replaced; the diff shows it and applying refuses files with uncommitted changes.
+        for item in spec.get("rewrite", ()):
+            work.rewrite(item["path"], render_file(item, work), rule)
+        self.fix(rule, work)
+
     @staticmethod
     def finding(rule: Rule, path: str, line: int | None, item: str, **facts: Any) -> Finding:
         """A finding whose message is the rule's message with `{item}` (and facts) filled in."""
         template = rule.message if "{" in rule.message else rule.message + ": {item}"
         message = template.format_map(_Facts(item=item, path=path, **facts))
-        return Finding(path, line, rule.id, message)
+        return Finding(path, line, rule.id, message, "fix" in rule.options)
 
     @staticmethod
     def problem(rule: Rule, problem: FileProblem) -> Finding:
         return Finding(problem.path, problem.line, rule.id, f"cannot check: {problem.message}")
+
+    @staticmethod
+    def files(rule: Rule, repo: RepoView) -> list[str]:
+        """The files a rule's `files` globs name, in order."""
+        return [
+            p
+            for pattern in as_list(rule.options["files"])
+            for p in repo.glob(pattern, files_only=True)
+        ]
 
     @classmethod
     def each_file(
@@ -74,3 +128,27 @@ class RuleKind:
                     yield from list(check_file(path))
                 except FileProblem as problem:
                     yield cls.problem(rule, problem)
+
+
+def render_file(item: dict[str, Any], work: Workspace) -> str:
+    """Render a RENDERED_FILE spec; context sources read the repository as it is on disk."""
+    from ..templates import render
+
+    context = dict(item.get("vars", {}))
+    drizzle_schema = item.get("context", {}).get("drizzle_schema")
+    if drizzle_schema is not None:
+        from ..translate.drizzle_convex import convex_schema_context
+
+        context.update(convex_schema_context(work.original(drizzle_schema)))
+    return render(item["template"], context)
+
+
+def read_json(work: Workspace, path: str) -> tuple[str, Any]:
+    """The planned text of a JSON file and its data; FileProblem when it does not parse."""
+    import json
+
+    text = work.read(path)
+    try:
+        return text, json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FileProblem(path, f"invalid JSON: {error.msg}", error.lineno) from None

@@ -6,9 +6,13 @@ import re
 from collections.abc import Iterator
 
 from ..globs import matches_any
-from ..model import Finding, Rule
+from ..model import FileProblem, Finding, Rule
 from ..repo import ComposeService, RepoView
 from .base import STRINGS, RuleKind, as_list
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..fix import Workspace
 
 _VARIABLE_DEFAULT = re.compile(r"\$\{[^}:]*:?-([^}]*)\}")
 
@@ -89,3 +93,20 @@ class ComposeServiceAbsent(RuleKind):
                     )
 
         return self.each_file(rule, repo, check_file, required=False)
+
+    def fix(self, rule: Rule, work: Workspace) -> None:
+        """Remove the services with their comment block, unused volumes and depends_on entries."""
+        from ..edit.compose import remove_services
+
+        names = as_list(rule.options.get("names"))
+        images = as_list(rule.options.get("images"))
+
+        def selects(name: str, image: str | None) -> bool:
+            return _selects(ComposeService(name, image, 0), names, images)
+
+        for path in self.files(rule, work.repo):
+            try:
+                text, _ = remove_services(work.read(path), selects)
+            except ValueError as error:
+                raise FileProblem(path, str(error)) from None
+            work.edit(path, text, rule)

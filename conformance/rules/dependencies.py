@@ -6,7 +6,11 @@ from collections.abc import Iterator
 
 from ..model import Finding, Rule
 from ..repo import RepoView
-from .base import STRINGS, RuleKind, as_list
+from .base import STRING, STRINGS, RuleKind, as_list, read_json
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..fix import Workspace
 
 SECTIONS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
 SECTION_LIST = {"type": "array", "items": {"enum": list(SECTIONS)}, "minItems": 1}
@@ -27,6 +31,7 @@ class DependencyPresent(RuleKind):
     properties = {"files": STRINGS, "names": STRINGS, "sections": SECTION_LIST}
     required = ("files", "names")
     hint = "Add the package with your package manager (e.g. `pnpm add convex`)."
+    fix_properties = {"version": STRING, "section": {"enum": list(SECTIONS)}}
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         sections = _sections(rule)
@@ -40,6 +45,21 @@ class DependencyPresent(RuleKind):
                     yield self.finding(rule, path, line, f'"{name}" (not in {where})', name=name)
 
         return self.each_file(rule, repo, check_file, required=True)
+
+    def fix(self, rule: Rule, work: Workspace) -> None:
+        """Declare each missing package with `fix.version` in `fix.section`."""
+        from ..edit.jsontext import set_member
+
+        spec = rule.options["fix"]
+        if "version" not in spec:
+            return
+        for path in self.files(rule, work.repo):
+            text, data = read_json(work, path)
+            for name in as_list(rule.options["names"]):
+                if not any(name in (data.get(s) or {}) for s in _sections(rule)):
+                    section = spec.get("section", "dependencies")
+                    text = set_member(text, (section, name), spec["version"])
+            work.edit(path, text, rule)
 
 
 class DependencyAbsent(RuleKind):
@@ -68,3 +88,15 @@ class DependencyAbsent(RuleKind):
                         yield self.finding(rule, path, line, item, name=name, section=section)
 
         return self.each_file(rule, repo, check_file, required=False)
+
+    def fix(self, rule: Rule, work: Workspace) -> None:
+        """Remove each named package from the sections, keeping the file's formatting."""
+        from ..edit.jsontext import remove_member
+
+        for path in self.files(rule, work.repo):
+            text, data = read_json(work, path)
+            for section in _sections(rule):
+                for name in as_list(rule.options["names"]):
+                    if name in (data.get(section) or {}):
+                        text = remove_member(text, (section, name))
+            work.edit(path, text, rule)

@@ -10,6 +10,10 @@ from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
 from .base import STRING, RuleKind
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..fix import Workspace
+
 _OUT = re.compile(r"""\bout\s*:\s*(["'`])([^"'`]+)\1""")
 
 
@@ -49,3 +53,9 @@ class DrizzleOutputAbsent(RuleKind):
         if repo.is_dir(out):
             source = f" (`out` in {config}:{line})" if line else " (drizzle-kit's default)"
             yield self.finding(rule, out + "/", None, out + "/" + source)
+
+    def fix(self, rule: Rule, work: Workspace) -> None:
+        out, _ = drizzle_out(
+            work.repo, rule.options["config"], rule.options.get("default", "drizzle")
+        )
+        work.remove(out, rule)

@@ -8,6 +8,10 @@ from ..model import Finding, Rule
 from ..repo import RepoView
 from .base import STRINGS, RuleKind, as_list
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..fix import Workspace
+
 
 class PathPresent(RuleKind):
     """Every listed path (globs allowed) must match at least one file or directory.
@@ -59,3 +63,9 @@ class PathAbsent(RuleKind):
                 reported.append(path)
                 shown = path + "/" if repo.is_dir(path) else path
                 yield self.finding(rule, shown, None, shown)
+
+    def fix(self, rule: Rule, work: Workspace) -> None:
+        """Delete every match (staged with `git rm` when tracked)."""
+        for pattern in as_list(rule.options["paths"]):
+            for path in work.repo.glob(pattern):
+                work.remove(path, rule)

@@ -8,7 +8,11 @@ from collections.abc import Iterator
 from ..globs import matches
 from ..model import Finding, Rule
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind, as_list
+from .base import BOOLEAN, STRING, STRINGS, RuleKind, as_list, read_json
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..fix import Workspace
 
 
 def _scripts(document) -> dict:
@@ -27,6 +31,7 @@ class ScriptPresent(RuleKind):
     properties = {"files": STRINGS, "script": STRING, "matches": STRING}
     required = ("files", "script")
     hint = "Add or change the script in package.json."
+    fix_properties = {"command": STRING}
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         script = rule.options["script"]
@@ -45,6 +50,18 @@ class ScriptPresent(RuleKind):
 
         return self.each_file(rule, repo, check_file, required=True)
 
+    def fix(self, rule: Rule, work: Workspace) -> None:
+        """Set the script to `fix.command` when it is missing or runs something else."""
+        from ..edit.jsontext import set_member
+
+        command = rule.options["fix"].get("command")
+        script, pattern = rule.options["script"], rule.options.get("matches")
+        for path in self.files(rule, work.repo) if command else ():
+            text, data = read_json(work, path)
+            current = (data.get("scripts") or {}).get(script)
+            if current is None or (pattern and not re.search(pattern, str(current))):
+                work.edit(path, set_member(text, ("scripts", script), command), rule)
+
 
 class ScriptForbidden(RuleKind):
     """No script (or none of the named ones, globs allowed) may match the pattern.
@@ -56,6 +73,8 @@ class ScriptForbidden(RuleKind):
     properties = {"files": STRINGS, "scripts": STRINGS, "pattern": STRING}
     required = ("files", "pattern")
     hint = "Change the script's command."
+    # `strip`: a regex cut out of the command; `remove_script`: drop the script altogether.
+    fix_properties = {"strip": STRING, "remove_script": BOOLEAN}
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         names = as_list(rule.options.get("scripts")) or ["*"]
@@ -70,3 +89,21 @@ class ScriptForbidden(RuleKind):
                     yield self.finding(rule, path, line, item, script=script, command=command)
 
         return self.each_file(rule, repo, check_file, required=False)
+
+    def fix(self, rule: Rule, work: Workspace) -> None:
+        from ..edit.jsontext import remove_member, set_member
+
+        spec = rule.options["fix"]
+        names = as_list(rule.options.get("scripts")) or ["*"]
+        regex = re.compile(rule.options["pattern"])
+        for path in self.files(rule, work.repo):
+            text, data = read_json(work, path)
+            for script, command in (data.get("scripts") or {}).items():
+                if not (any(matches(n, script) for n in names) and regex.search(str(command))):
+                    continue
+                if spec.get("remove_script"):
+                    text = remove_member(text, ("scripts", script))
+                elif "strip" in spec:
+                    stripped = re.sub(spec["strip"], "", str(command)).strip()
+                    text = set_member(text, ("scripts", script), stripped)
+            work.edit(path, text, rule)

@@ -8,7 +8,11 @@ from collections.abc import Iterator
 from ..globs import matches_any
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import BOOLEAN, STRINGS, RuleKind, as_list
+from .base import BOOLEAN, STRING, STRINGS, RuleKind, as_list
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..fix import Workspace
 
 
 def phrase_regex(phrase: str) -> str:
@@ -57,6 +61,8 @@ class TextAbsent(RuleKind):
     properties = TEXT_PROPERTIES
     required = ("files",)
     hint = "Reword the passage, or mark it as historical and move it under an excluded path."
+    # Phrase → replacement, applied only to the rule's files (never to excluded ones).
+    fix_properties = {"replacements": {"type": "object", "additionalProperties": STRING}}
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         patterns = compile_patterns(rule)
@@ -71,6 +77,18 @@ class TextAbsent(RuleKind):
                     # A regex hit is shown as the text it matched, a phrase as the phrase.
                     shown = matched.strip() if item.startswith("/") else item
                     yield self.finding(rule, path, line, shown)
+
+    def fix(self, rule: Rule, work: Workspace) -> None:
+        flags = re.IGNORECASE if rule.options.get("ignore_case") else 0
+        replacements = rule.options["fix"].get("replacements", {})
+        for path in included_files(rule, work.repo):
+            text = original = work.read(path)
+            for phrase, replacement in replacements.items():
+                # A plain replacement: backslashes in it are not regex group references.
+                regex = re.compile(phrase_regex(phrase), flags)
+                text = regex.sub(replacement.replace("\\", r"\\"), text)
+            if text != original:
+                work.edit(path, text, rule)
 
 
 class TextPresent(RuleKind):
