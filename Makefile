@@ -12,13 +12,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Check the embedded kata monorepo in its Postgres/Drizzle state: findings are the expected outcome.
+# The embedded kata monorepo in its Postgres/Drizzle state: check (findings expected), preview the
+# fix as a diff, apply it to a committed temporary copy, and check again (green).
 demo: $(STAMP)
 	@echo '$$ conformance check fixtures/kata-before'
 	@$(BIN)/conformance check fixtures/kata-before; test $$? -eq 1
 	@echo
-	@echo '$$ conformance check fixtures/kata-after'
-	@$(BIN)/conformance check fixtures/kata-after
+	@echo '$$ conformance fix --dry-run fixtures/kata-before'
+	@$(BIN)/conformance fix --dry-run fixtures/kata-before; test $$? -eq 1
+	@echo
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	cp -r fixtures/kata-before "$$tmp/kata" && \
+	git -C "$$tmp/kata" init -q && git -C "$$tmp/kata" add -A && \
+	git -C "$$tmp/kata" -c user.name=demo -c user.email=demo@example.com commit -qm before && \
+	echo "$$ conformance fix $$tmp/kata" && $(BIN)/conformance fix "$$tmp/kata" && \
+	echo && echo "$$ conformance check $$tmp/kata" && $(BIN)/conformance check "$$tmp/kata"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -17,7 +17,7 @@ def test_json_format_shape(check_json):
     assert set(payload) == {"findings", "summary"}
     first = payload["findings"][0]
     assert set(first) == {"rule", "path", "line", "message", "fixable"}
-    assert first["fixable"] is False
+    assert first["fixable"] is True  # the compose service removal has a fix
     summary = payload["summary"]
     assert summary["findings"] == len(payload["findings"])
     assert summary["rules"] == 17
@@ -28,7 +28,7 @@ def test_json_format_shape(check_json):
             "path": "packages/db/package.json",
             "line": 21,
             "message": 'the Postgres/Drizzle stack must be removed: "pg" in dependencies',
-            "fixable": False,
+            "fixable": True,
         }
     ]
 

@@ -1,0 +1,1 @@
+"""Text editors that change one thing in a file and keep every other byte."""
