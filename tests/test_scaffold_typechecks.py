@@ -23,7 +23,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, init_git
 
 from conformance.templates import render
 from conformance.translate.drizzle_convex import convex_schema_context
@@ -57,6 +57,7 @@ PACKAGE_TSCONFIG = {
         "types": ["node"],
     },
     "include": ["src"],
+    "exclude": ["src/**/__tests__/**", "src/**/*.test.ts"],
 }
 
 GENERATED_HEADER = (
@@ -225,20 +226,40 @@ def test_scaffold_typechecks(node_modules, tmp_path, source):
         path: render(f"convex-adoption/{name}", context if name == "convex/schema.ts.j2" else {})
         for path, name in RENDERED.items()
     }
-    files |= {
-        f"convex/_generated/{name}": GENERATED_HEADER + body for name, body in GENERATED.items()
-    }
-    files |= {
-        "convex/probe.ts": _data_model_probe(context["tables"]),
-        "src/probe.ts": CLIENT_PROBE,
-        "tsconfig.json": json.dumps(PACKAGE_TSCONFIG, indent=2),
-        "package.json": json.dumps({"name": "scaffold", "private": True, "type": "module"}),
-    }
+    files["package.json"] = json.dumps({"name": "scaffold", "private": True, "type": "module"})
+    _write(package, files)
+    _typecheck(package, node_modules, context["tables"])
+
+
+def test_fixed_kata_package_typechecks(node_modules, fixture_copy, cli):
+    """What `conformance fix` leaves in the kata-before package compiles as a whole."""
+    root = fixture_copy("kata-before")
+    init_git(root)
+    assert cli("fix", str(root))[0] == 0
+    package = root / "packages" / "db"
+    context = convex_schema_context(DRIZZLE_SCHEMA.read_text(encoding="utf-8"))
+    _typecheck(package, node_modules, context["tables"])
+
+
+def _write(package: Path, files: dict[str, str]) -> None:
     for path, text in files.items():
         (package / path).parent.mkdir(parents=True, exist_ok=True)
         (package / path).write_text(text, encoding="utf-8")
-    (package / "node_modules").symlink_to(node_modules, target_is_directory=True)
 
+
+def _typecheck(package: Path, node_modules: Path, tables: list[dict]) -> None:
+    """Add codegen stand-ins and probes, then `tsc --noEmit` the convex dir and the sources."""
+    files = {
+        f"convex/_generated/{name}": GENERATED_HEADER + body for name, body in GENERATED.items()
+    }
+    files |= {
+        "convex/probe.ts": _data_model_probe(tables),
+        "src/probe.ts": CLIENT_PROBE,
+        # The package's own tests need vitest, which is not what is being proven here.
+        "tsconfig.json": json.dumps(PACKAGE_TSCONFIG, indent=2),
+    }
+    _write(package, files)
+    (package / "node_modules").symlink_to(node_modules, target_is_directory=True)
     tsc = node_modules / "typescript" / "bin" / "tsc"
     for project in (package / "convex", package):
         result = subprocess.run(
