@@ -8,11 +8,14 @@ the first violation as `file:line: where: what`.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from .contract import PARAMETER, did_you_mean
 from .model import UsageError
 from .repo import YamlDocument
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 RULE_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]*$"}
 COMMON_PROPERTIES = {
