@@ -36,6 +36,8 @@ class Change:
         self.path, self.status, self.before, self.after = path, status, before, after
         self.rules: list[str] = []
         self.note = ""
+        # For a directory removal: the repository files inside it (what is deleted).
+        self.files: list[str] = []
 
 
 class Workspace:
@@ -48,6 +50,7 @@ class Workspace:
         self._rules: dict[str, list[str]] = {}
         self._notes: dict[str, str] = {}
         self._conflicts: set[str] = set()
+        self._dir_files: dict[str, list[str]] = {}
 
     def original(self, path: str) -> str | None:
         """The file as it is in the repository (None when it is not there)."""
@@ -99,9 +102,11 @@ class Workspace:
     def remove(self, path: str, rule: Rule) -> None:
         path = path.rstrip("/")
         if self.repo.is_dir(path):
-            for file in self.repo.glob(path + "/**", files_only=True):
+            files = self.repo.glob(path + "/**", files_only=True)
+            for file in files:
                 self._planned[file] = None
             self._planned[path + "/"] = None
+            self._dir_files[path + "/"] = files
             self._touch(path + "/", rule)
         elif self.read(path) is not None:
             self._planned[path] = None
@@ -131,6 +136,7 @@ class Workspace:
                 status = EDIT if after != before else IDENTICAL
             change = Change(path, status, before, after)
             change.rules, change.note = rules, self._notes.get(path, "")
+            change.files = self._dir_files.get(path, [])
             changes.append(change)
         return changes
 
@@ -199,17 +205,20 @@ def apply(planned: list[Change], root: Path, *, allow_dirty: bool = False) -> No
                 f"refusing to touch {dirty[0]}{more}: it {why}; "
                 "commit or stash first, or pass --allow-dirty"
             )
-    removals = [c.path for c in changes if c.status == REMOVE]
+    # Only the repository's files go: a removed directory keeps what git ignores in it.
+    removals = [f for c in changes if c.status == REMOVE for f in (c.files or [c.path])]
     tracked = _tracked(git, root, removals) if git else set()
     for change in changes:
         if change.status in (CREATE, EDIT):
             atomic_write(root / change.path, change.after or "")
     if tracked:
-        git.git.rm("-r", "-q", "--", *sorted(tracked))
+        git.git.rm("-q", "-f", "--", *sorted(tracked))  # dirtiness was checked above
     for path in removals:
-        target = root / path.rstrip("/")
-        if os.path.lexists(target):
-            _delete(target)
+        if os.path.lexists(root / path):
+            (root / path).unlink()
+    for change in changes:
+        if change.files:
+            _prune_empty_dirs(root / change.path.rstrip("/"))
 
 
 def _check_inside(root: Path, path: str) -> None:
@@ -244,13 +253,10 @@ def atomic_write(target: Path, text: str) -> None:
         raise
 
 
-def _delete(target: Path) -> None:
-    import shutil
-
-    if target.is_dir() and not target.is_symlink():
-        shutil.rmtree(target)
-    else:
-        target.unlink()
+def _prune_empty_dirs(top: Path) -> None:
+    for directory, _, _ in sorted(os.walk(top), key=lambda entry: -len(entry[0])):
+        if not os.listdir(directory):
+            os.rmdir(directory)
 
 
 def _git_repo(root: Path):
@@ -280,8 +286,6 @@ def _dirty(git, root: Path, paths: list[str]) -> list[str]:
 
 
 def _tracked(git, root: Path, paths: list[str]) -> set[str]:
-    specs = {_relative_to_git(git, root, p.rstrip("/")): p for p in paths}
-    listed = git.git.ls_files("-z", "--", *specs).split("\0")
-    return {
-        spec for spec in specs if any(f == spec or f.startswith(spec + "/") for f in listed if f)
-    }
+    """The files among `paths` that git tracks, relative to the work tree's top."""
+    specs = [_relative_to_git(git, root, p) for p in paths]
+    return {f for f in git.git.ls_files("-z", "--", *specs).split("\0") if f}

@@ -241,3 +241,16 @@ def test_fixable_flag_in_json(check_json):
     fixable = {f["rule"]: f["fixable"] for f in payload["findings"]}
     assert fixable["no-postgres-dependencies"] is True
     assert payload["summary"]["fixable"] == sum(f["fixable"] for f in payload["findings"])
+
+
+def test_removing_a_directory_keeps_ignored_files(kata, cli):
+    root = kata("kata-before")
+    with (root / ".gitignore").open("a") as ignore:
+        ignore.write("*.local.md\n")
+    git(root, "commit", "-q", "-am", "ignore local notes")
+    notes = root / PKG / "drizzle/notes.local.md"
+    notes.write_text("my own notes, not in git\n")
+    code, out, _ = cli("fix", str(root))
+    assert code == 0, out
+    assert notes.read_text() == "my own notes, not in git\n"
+    assert not (root / PKG / "drizzle/0000_initial.sql").exists()
