@@ -60,5 +60,17 @@ def render(name: str, context: dict[str, object]) -> str:
     except TemplateNotFound:
         raise UsageError(f"template `{name}` not found in {templates_dir()}") from None
     except TemplateError as error:
-        line = getattr(error, "lineno", None)
-        raise UsageError(f"cannot render: {error}", f"templates/{name}", line) from None
+        raise UsageError(
+            f"cannot render: {error}", f"templates/{name}", _line(error, name)
+        ) from None
+
+
+def _line(error: Exception, name: str) -> int | None:
+    """The template line of a render error: syntax errors carry it, runtime errors are found in
+    the traceback, which Jinja rewrites to point into the template."""
+    import traceback
+
+    if getattr(error, "lineno", None):
+        return error.lineno
+    frames = traceback.extract_tb(error.__traceback__)
+    return next((f.lineno for f in reversed(frames) if f.filename.endswith(name)), None)
