@@ -24,7 +24,7 @@ def test_wheel_carries_contracts_and_templates_and_runs(tmp_path):
     [wheel] = dist.glob("conformance-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "conformance/contracts/convex-adoption.yaml" in names
-    assert "conformance/_templates/README.md" in names
+    assert "conformance/_templates/convex-adoption/convex/schema.ts.j2" in names
     entry_points = zipfile.ZipFile(wheel).read(
         next(n for n in names if n.endswith("entry_points.txt"))
     )
@@ -51,3 +51,13 @@ def test_wheel_carries_contracts_and_templates_and_runs(tmp_path):
     )
     assert result.returncode == 1, result.stderr
     assert json.loads(result.stdout)["summary"]["findings"] == 16
+    # The fix renders the templates shipped in the wheel.
+    dry_run = subprocess.run(
+        [sys.executable, "-m", "conformance", "fix", "--dry-run", str(FIXTURES / "kata-before")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert dry_run.returncode == 1, dry_run.stderr
+    assert "+export default http;\n" in dry_run.stdout
