@@ -94,10 +94,27 @@ def load_contract(
         rules=[],
     )
     for index, raw in enumerate(data["rules"]):
-        contract.rules.append(
-            make_rule(raw, contract.name, parameters, document, index, str(path.parent))
-        )
+        if _applies(raw.get("when"), parameters, document, index):
+            contract.rules.append(
+                make_rule(raw, contract.name, parameters, document, index, str(path.parent))
+            )
     return contract
+
+
+def _applies(
+    when: dict[str, Any] | None, parameters: dict[str, Any], document: YamlDocument, index: int
+) -> bool:
+    """Whether a rule's `when: {parameter: value or [values]}` holds for these parameters."""
+    for name, wanted in (when or {}).items():
+        if name not in parameters:
+            raise UsageError(
+                f"rules[{index}].when: unknown parameter `{name}`",
+                document.path,
+                document.line_of("rules", index, "when", name),
+            )
+        if parameters[name] not in (wanted if isinstance(wanted, list) else [wanted]):
+            return False
+    return True
 
 
 def make_rule(
@@ -110,7 +127,7 @@ def make_rule(
 ) -> Rule:
     options = {}
     for key, value in raw.items():
-        if key in ("id", "kind", "message", "why"):
+        if key in ("id", "kind", "message", "why", "when"):
             continue
         try:
             options[key] = substitute(value, parameters)

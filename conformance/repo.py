@@ -245,6 +245,10 @@ class RepoView:
     def toml(self, path: str) -> dict[str, Any]:
         return self._document(path, "toml", _parse_toml)
 
+    def typescript(self, path: str):
+        """The tree-sitter syntax tree of a TypeScript/JavaScript file (see `typescript.py`)."""
+        return self._document(path, "typescript", _parse_typescript)
+
     def package_json(self, path: str) -> JsonDocument:
         document = self.json(path)
         if not isinstance(document.data, dict):
@@ -323,6 +327,12 @@ def parse_yaml(path: str, text: str) -> YamlDocument:
     finally:
         loader.dispose()
     return YamlDocument(path, data, node)
+
+
+def _parse_typescript(path: str, text: str):
+    from .typescript import parse
+
+    return parse(text, path)
 
 
 def _parse_toml(path: str, text: str) -> dict[str, Any]:

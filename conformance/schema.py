@@ -23,6 +23,8 @@ COMMON_PROPERTIES = {
     "kind": {"type": "string"},
     "message": {"type": "string", "minLength": 1},
     "why": {"type": "string", "minLength": 1},
+    # The rule applies only when each named parameter has the given value (e.g. a phase).
+    "when": {"type": "object"},
 }
 
 

@@ -205,3 +205,21 @@ def test_builtin_contracts_validate(name):
     defaults = {name: spec["default"] for name, spec in data.get("parameters", {}).items()}
     data["rules"] = substitute(data["rules"], defaults)
     jsonschema.validate(data, contract_schema())
+
+
+def test_when_selects_rules_by_parameter(tmp_path, cli):
+    contract = tmp_path / "c.yaml"
+    contract.write_text(
+        "name: phased\ndescription: d\nparameters:\n  phase: {default: one}\nrules:\n"
+        "  - id: always\n    kind: path-present\n    paths: a\n    message: m\n    why: w\n"
+        "  - id: later\n    kind: path-present\n    paths: b\n    message: m\n    why: w\n"
+        "    when: {phase: [two, three]}\n"
+        "  - id: typo\n    kind: path-present\n    paths: c\n    message: m\n    why: w\n"
+        "    when: {phse: one}\n"
+    )
+    code, _, err = cli("check", str(tmp_path), "--contract", str(contract))
+    assert code == 2 and "c.yaml:22: rules[2].when: unknown parameter `phse`" in err
+    contract.write_text(contract.read_text().replace("phse", "phase"))
+    assert [r.id for r in load_rules(tmp_path, [str(contract)])] == ["always", "typo"]
+    rules = load_rules(tmp_path, [str(contract)], {"phase": "two"})
+    assert [r.id for r in rules] == ["always", "later"]
