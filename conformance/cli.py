@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from .formats import FORMATS
 from .model import Rule, UsageError
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
@@ -61,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="built-in contract name or contract YAML file (repeatable); "
         "without it, PATH/conformance.yaml names the contracts",
     )
-    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--output", metavar="FILE", help="write the report to FILE, not stdout")
     check.add_argument("--select", action="append", help="only these rule ids (globs, commas)")
     check.add_argument("--ignore", action="append", help="skip these rule ids (globs, commas)")
     check.add_argument(
@@ -107,43 +109,46 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FINDINGS
 
 
-def _selected_rules(args: argparse.Namespace):
-    from .contract import load_rules
-    from .engine import open_repo, select_rules
+def _checked(args: argparse.Namespace, repo=None):
+    """Load and select the rules, run them on the repository and apply its waivers."""
+    import datetime
 
-    repo = open_repo(args.path)
+    from .contract import load_rules, load_waivers
+    from .engine import open_repo, run, select_rules
+
+    repo = repo or open_repo(args.path)
     rules = load_rules(repo.root, args.contract, _parameters(args.param))
-    return repo, select_rules(rules, _csv(args.select), _csv(args.ignore))
+    selected = select_rules(rules, _csv(args.select), _csv(args.ignore))
+    report = run(selected, repo)
+    known = {rule.id for rule in rules}
+    report.apply_waivers(load_waivers(repo.root), datetime.date.today(), known)
+    return repo, report
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .engine import run
+    from .formats import render
 
-    repo, rules = _selected_rules(args)
-    report = run(rules, repo)
-    if args.format == "json":
-        import json
-
-        payload = {
-            "findings": [finding.as_dict() for finding in report.findings],
-            "summary": report.summary(),
-        }
-        print(json.dumps(payload, indent=2))
+    _, report = _checked(args)
+    output = render(report, args.format)
+    if args.output:
+        try:
+            Path(args.output).write_text(output, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot write the report: {error.strerror}", args.output) from None
     else:
-        print(render_text(report), end="")
-    return EXIT_FINDINGS if report.findings else EXIT_CLEAN
+        print(output, end="")
+    return EXIT_FINDINGS if report.failing else EXIT_CLEAN
 
 
 def _fix(args: argparse.Namespace) -> int:
-    from .engine import run
     from .fix import WRITES, apply, plan, render_diff, render_statuses
+    from .formats import text
     from .repo import RepoView
 
-    repo, rules = _selected_rules(args)
-    report = run(rules, repo)
+    repo, report = _checked(args)
     if not report.findings:
-        print(render_text(report), end="")
-        return EXIT_CLEAN
+        print(text(report), end="")
+        return EXIT_FINDINGS if report.failing else EXIT_CLEAN
     changes = plan(report, repo, force=args.force).changes()
     if args.dry_run:
         print(render_diff(changes), end="")
@@ -154,30 +159,9 @@ def _fix(args: argparse.Namespace) -> int:
     print(render_statuses(changes), end="")
     written = sum(c.status in WRITES for c in changes)
     print(f"{written} paths changed; checking again:\n")
-    after = run(rules, RepoView(repo.root))
-    print(render_text(after), end="")
-    return EXIT_FINDINGS if after.findings else EXIT_CLEAN
-
-
-def render_text(report) -> str:
-    lines: list[str] = []
-    previous = None
-    for finding in report.findings:
-        if previous is not None and finding.path != previous:
-            lines.append("")
-        previous = finding.path
-        lines.append(f"{finding.location()}: {finding.rule} {finding.message}")
-    summary = report.summary()
-    contracts = ", ".join(dict.fromkeys(rule.contract for rule in report.rules))
-    if summary["findings"]:
-        lines.append("")
-        lines.append(
-            f"{summary['findings']} findings in {summary['files']} files: "
-            f"{summary['failed_rules']} of {summary['rules']} rules failed ({contracts})"
-        )
-    else:
-        lines.append(f"All {summary['rules']} rules pass ({contracts})")
-    return "\n".join(lines) + "\n"
+    _, after = _checked(args, RepoView(repo.root))
+    print(text(after), end="")
+    return EXIT_FINDINGS if after.failing else EXIT_CLEAN
 
 
 def _all_contracts(names: list[str] | None):

@@ -18,6 +18,10 @@ CONFIG_NAME = "conformance.yaml"
 PARAMETER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
+Waiver = namedtuple("Waiver", "rule path reason expires line")
+Waiver.__doc__ = """An accepted exception from conformance.yaml: rule id, optional path glob, the
+reason (required), an optional expiry date, and its line for messages."""
+
 Contract = namedtuple("Contract", "name description source parameters parameter_help rules")
 
 
@@ -229,3 +233,37 @@ def _load_config(root: Path, parameters: dict[str, Any]) -> tuple[list[Contract]
     for index, raw in enumerate(document.data.get("rules") or []):
         rules.append(make_rule(raw, CONFIG_NAME, {}, document, index, str(root)))
     return contracts, rules
+
+
+def load_waivers(root: Path) -> list[Waiver]:
+    """The `waivers:` of `root/conformance.yaml` (none without one)."""
+    import datetime
+
+    config = root / CONFIG_NAME
+    if not config.is_file():
+        return []
+    document = read_yaml(config, CONFIG_NAME)
+    from .schema import validate
+
+    validate(document, "config")
+    waivers = []
+    for index, raw in enumerate(document.data.get("waivers") or []):
+        line = document.line_of("waivers", index)
+        expires = raw.get("expires")
+        if isinstance(expires, str):
+            try:
+                expires = datetime.date.fromisoformat(expires)
+            except ValueError:
+                raise UsageError(
+                    f"waivers[{index}].expires: `{expires}` is not a date (YYYY-MM-DD)",
+                    CONFIG_NAME,
+                    document.line_of("waivers", index, "expires"),
+                ) from None
+        elif expires is not None and not isinstance(expires, datetime.date):
+            raise UsageError(
+                f"waivers[{index}].expires must be a date (YYYY-MM-DD)",
+                CONFIG_NAME,
+                document.line_of("waivers", index, "expires"),
+            )
+        waivers.append(Waiver(raw["rule"], raw.get("path"), raw["reason"].strip(), expires, line))
+    return waivers

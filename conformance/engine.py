@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from .globs import matches_any
@@ -11,6 +12,8 @@ from .repo import RepoView
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
     from typing import Any
+
+    from .contract import Waiver
 
 
 def select_rules(rules: list[Rule], select: list[str], ignore: list[str]) -> list[Rule]:
@@ -41,7 +44,14 @@ def check_rule(rule: Rule, repo: RepoView) -> list[Finding]:
 class Report:
     def __init__(self, rules: list[Rule], results: dict[str, list[Finding]]):
         self.rules = rules
-        self.results = results
+        self.results = results  # rule id → findings that count (not waived)
+        self.waived: list[tuple[Finding, Waiver]] = []
+        self.expired: list[Waiver] = []  # matched a finding, but past its date: fails the run
+        self.stale: list[Waiver] = []  # matches no finding: reported, does not fail
+
+    @property
+    def failing(self) -> bool:
+        return bool(self.findings or self.expired)
 
     @property
     def findings(self) -> list[Finding]:
@@ -61,7 +71,42 @@ class Report:
             "findings": len(findings),
             "files": len({f.path for f in findings}),
             "fixable": sum(f.fixable for f in findings),
+            "waived": len(self.waived),
+            "expired_waivers": len(self.expired),
+            "stale_waivers": len(self.stale),
         }
+
+    def apply_waivers(self, waivers: list[Waiver], today: datetime.date, known: set[str]) -> None:
+        """Set aside the findings an unexpired waiver covers; note expired and stale waivers.
+        `known` holds every loaded rule id: a waiver for a rule left out by --select is not
+        stale, one naming no rule at all is."""
+        matched: set[Waiver] = set()
+        for rule_id, findings in self.results.items():
+            kept = []
+            for finding in findings:
+                waiver = next((w for w in waivers if _covers(w, finding)), None)
+                if waiver is None:
+                    kept.append(finding)
+                    continue
+                matched.add(waiver)
+                if waiver.expires is not None and waiver.expires < today:
+                    kept.append(finding)
+                else:
+                    self.waived.append((finding, waiver))
+            self.results[rule_id] = kept
+        checked = {rule.id for rule in self.rules}
+        for waiver in waivers:
+            if waiver in matched:
+                if waiver.expires is not None and waiver.expires < today:
+                    self.expired.append(waiver)
+            elif waiver.rule in checked or waiver.rule not in known:
+                self.stale.append(waiver)
+
+
+def _covers(waiver: Waiver, finding: Finding) -> bool:
+    return waiver.rule == finding.rule and (
+        waiver.path is None or matches_any([waiver.path], finding.path.rstrip("/"))
+    )
 
 
 def run(rules: list[Rule], repo: RepoView) -> Report:

@@ -287,5 +287,7 @@ def _dirty(git, root: Path, paths: list[str]) -> list[str]:
 
 def _tracked(git, root: Path, paths: list[str]) -> set[str]:
     """The files among `paths` that git tracks, relative to the work tree's top."""
+    if not paths:
+        return set()  # `git ls-files --` with no pathspec would list every file
     specs = [_relative_to_git(git, root, p) for p in paths]
     return {f for f in git.git.ls_files("-z", "--", *specs).split("\0") if f}

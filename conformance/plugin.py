@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from .model import Finding, Rule
+    from .contract import Waiver
+    from .model import Rule
     from .repo import RepoView
 
 _views = pytest.StashKey[dict]()
@@ -68,14 +69,14 @@ def pytest_collection_modifyitems(
 
 
 class ContractViolation(Exception):
-    def __init__(self, findings: list[Finding]):
-        super().__init__(f"{len(findings)} findings")
-        self.findings = findings
+    def __init__(self, lines: list[str]):
+        super().__init__(f"{len(lines)} findings")
+        self.lines = lines
 
 
 class ContractFile(pytest.File):
     def collect(self) -> list[RuleItem]:
-        from .contract import load_rules
+        from .contract import load_rules, load_waivers
         from .engine import open_repo
         from .model import UsageError
         from .rules import KINDS
@@ -85,29 +86,40 @@ class ContractFile(pytest.File):
         try:
             open_repo(root)
             rules = load_rules(root, contracts)
+            waivers = load_waivers(root)
         except UsageError as error:
             raise pytest.UsageError(f"conformance: {error}") from None
         view = shared_view(self.config, root)
         view.prefetch([p for rule in rules for p in KINDS[rule.kind].patterns(rule)])
-        return [RuleItem.from_parent(self, name=rule.id, rule=rule) for rule in rules]
+        known = {rule.id for rule in rules}
+        return [
+            RuleItem.from_parent(self, name=rule.id, rule=rule, waivers=waivers, known=known)
+            for rule in rules
+        ]
 
 
 class RuleItem(pytest.Item):
-    def __init__(self, *, rule: Rule, **kwargs):
+    def __init__(self, *, rule: Rule, waivers: list[Waiver], known: set[str], **kwargs):
         super().__init__(**kwargs)
-        self.rule = rule
+        self.rule, self.waivers, self.known = rule, waivers, known
 
     def runtest(self) -> None:
-        from .engine import check_rule
+        import datetime
+
+        from .engine import Report, check_rule
+        from .formats import expired_message
 
         findings = check_rule(self.rule, shared_view(self.config, self.path.parent))
-        if findings:
-            raise ContractViolation(findings)
+        report = Report([self.rule], {self.rule.id: findings})
+        report.apply_waivers(self.waivers, datetime.date.today(), self.known)
+        lines = [f"{f.location()}: {f.rule} {f.message}" for f in report.findings]
+        lines += [f"conformance.yaml:{w.line}: {expired_message(w)}" for w in report.expired]
+        if lines:
+            raise ContractViolation(lines)
 
     def repr_failure(self, excinfo, style=None) -> str:
         if isinstance(excinfo.value, ContractViolation):
-            lines = [f"{f.location()}: {f.rule} {f.message}" for f in excinfo.value.findings]
-            return "\n".join([*lines, "", f"why: {self.rule.why}"])
+            return "\n".join([*excinfo.value.lines, "", f"why: {self.rule.why}"])
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):

@@ -81,6 +81,20 @@ def contract_schema() -> dict[str, Any]:
     }
 
 
+# An accepted exception: which rule (and optionally which paths), why, and until when.
+WAIVER = {
+    "type": "object",
+    "required": ["rule", "reason"],
+    "additionalProperties": False,
+    "properties": {
+        "rule": RULE_ID,
+        "path": {"type": "string"},
+        "reason": {"type": "string", "minLength": 1},
+        "expires": {},
+    },
+}
+
+
 def config_schema() -> dict[str, Any]:
     reference = {
         "type": "object",
@@ -99,6 +113,7 @@ def config_schema() -> dict[str, Any]:
                 "items": {"anyOf": [{"type": "string"}, reference]},
             },
             "rules": {"type": "array", "items": rule_schema()},
+            "waivers": {"type": "array", "items": WAIVER},
         },
     }
 

@@ -14,7 +14,7 @@ BEFORE = str(FIXTURES / "kata-before")
 def test_json_format_shape(check_json):
     code, payload = check_json(BEFORE)
     assert code == 1
-    assert set(payload) == {"findings", "summary"}
+    assert set(payload) == {"findings", "waived", "expired_waivers", "stale_waivers", "summary"}
     first = payload["findings"][0]
     assert set(first) == {"rule", "path", "line", "message", "fixable"}
     assert first["fixable"] is True  # the compose service removal has a fix

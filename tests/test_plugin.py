@@ -8,9 +8,9 @@ import sys
 
 from conftest import FIXTURES, write_tree
 
-from conformance.cli import render_text
 from conformance.contract import load_rules
 from conformance.engine import run
+from conformance.formats import text as render_text
 from conformance.repo import RepoView
 
 FINDING = re.compile(r"^\S+?(?::\d+)?: [a-z0-9._-]+ .+$")

@@ -1,0 +1,233 @@
+"""Report formats: text for people, json for scripts, github / sarif / junit for CI systems."""
+
+from __future__ import annotations
+
+from . import __version__
+from .contract import CONFIG_NAME
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .contract import Waiver
+    from .engine import Report
+
+FORMATS = ("text", "json", "github", "sarif", "junit")
+
+
+def render(report: Report, fmt: str) -> str:
+    return {"text": text, "json": json, "github": github, "sarif": sarif, "junit": junit}[fmt](
+        report
+    )
+
+
+def expired_message(waiver: Waiver) -> str:
+    return f"waiver for {waiver.rule} expired on {waiver.expires}: {waiver.reason}"
+
+
+def stale_message(waiver: Waiver) -> str:
+    return f"waiver for {waiver.rule} matches no finding (stale); remove it: {waiver.reason}"
+
+
+def text(report: Report) -> str:
+    lines: list[str] = []
+    previous = None
+    for finding in report.findings:
+        if previous is not None and finding.path != previous:
+            lines.append("")
+        previous = finding.path
+        lines.append(f"{finding.location()}: {finding.rule} {finding.message}")
+    notes = [
+        *(f"{f.location()}: {f.rule} waived: {f.message} ({w.reason})" for f, w in report.waived),
+        *(f"{CONFIG_NAME}:{w.line}: error: {expired_message(w)}" for w in report.expired),
+        *(f"{CONFIG_NAME}:{w.line}: warning: {stale_message(w)}" for w in report.stale),
+    ]
+    if notes:
+        lines.extend(["", *notes] if lines else notes)
+    summary = report.summary()
+    contracts = ", ".join(dict.fromkeys(rule.contract for rule in report.rules))
+    waived = f", {summary['waived']} waived" if summary["waived"] else ""
+    if summary["findings"]:
+        lines.append("")
+        lines.append(
+            f"{summary['findings']} findings in {summary['files']} files{waived}: "
+            f"{summary['failed_rules']} of {summary['rules']} rules failed ({contracts})"
+        )
+    elif report.expired:
+        lines.append(f"{len(report.expired)} expired waivers ({contracts})")
+    else:
+        lines.append(f"All {summary['rules']} rules pass{waived} ({contracts})")
+    return "\n".join(lines) + "\n"
+
+
+def json(report: Report) -> str:
+    import json as encoder
+
+    def waiver(w: Waiver) -> dict:
+        expires = w.expires.isoformat() if w.expires else None
+        return {"rule": w.rule, "path": w.path, "reason": w.reason, "expires": expires}
+
+    payload = {
+        "findings": [finding.as_dict() for finding in report.findings],
+        "waived": [{**f.as_dict(), "waiver": waiver(w)} for f, w in report.waived],
+        "expired_waivers": [waiver(w) for w in report.expired],
+        "stale_waivers": [waiver(w) for w in report.stale],
+        "summary": report.summary(),
+    }
+    return encoder.dumps(payload, indent=2) + "\n"
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def _command(level: str, path: str, line: int | None, title: str, message: str) -> str:
+    properties = [f"file={_escape_property(path)}"]
+    if line is not None:
+        properties.append(f"line={line}")
+    properties.append(f"title={_escape_property(title)}")
+    return f"::{level} {','.join(properties)}::{_escape_data(message)}"
+
+
+def github(report: Report) -> str:
+    """GitHub Actions workflow commands: annotations on the lines of the pull request."""
+    lines = [_command("error", f.path, f.line, f.rule, f.message) for f in report.findings]
+    lines += [
+        _command("notice", f.path, f.line, f"{f.rule} (waived)", f"{f.message} — {w.reason}")
+        for f, w in report.waived
+    ]
+    lines += [
+        _command("error", CONFIG_NAME, w.line, "expired waiver", expired_message(w))
+        for w in report.expired
+    ]
+    lines += [
+        _command("warning", CONFIG_NAME, w.line, "stale waiver", stale_message(w))
+        for w in report.stale
+    ]
+    summary = report.summary()
+    lines.append(
+        f"conformance: {summary['findings']} findings, {summary['waived']} waived, "
+        f"{summary['failed_rules']} of {summary['rules']} rules failed"
+    )
+    return "\n".join(lines) + "\n"
+
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def sarif(report: Report) -> str:
+    """SARIF 2.1.0: one reporting descriptor per rule (its why as help), one result per finding;
+    waived findings carry an external suppression with the waiver's reason."""
+    import json as encoder
+
+    index = {rule.id: number for number, rule in enumerate(report.rules)}
+    rules = [
+        {
+            "id": rule.id,
+            "name": rule.id,
+            "shortDescription": {"text": rule.message.replace("{item}", "…")},
+            "fullDescription": {"text": rule.why},
+            "help": {"text": rule.why},
+            "properties": {"contract": rule.contract, "kind": rule.kind},
+        }
+        for rule in report.rules
+    ]
+
+    def result(finding, suppression=None) -> dict:
+        region = {"startLine": finding.line} if finding.line else {}
+        location = {"artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"}}
+        if region:
+            location["region"] = region
+        entry = {
+            "ruleId": finding.rule,
+            "ruleIndex": index[finding.rule],
+            "level": "error",
+            "message": {"text": finding.message},
+            "locations": [{"physicalLocation": location}],
+        }
+        if suppression:
+            entry["suppressions"] = [suppression]
+        return entry
+
+    results = [result(f) for f in report.findings]
+    results += [
+        result(f, {"kind": "external", "status": "accepted", "justification": w.reason})
+        for f, w in report.waived
+    ]
+    notifications = [
+        {
+            "level": "error" if waiver in report.expired else "warning",
+            "message": {
+                "text": expired_message(waiver)
+                if waiver in report.expired
+                else stale_message(waiver)
+            },
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": CONFIG_NAME, "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": waiver.line},
+                    }
+                }
+            ],
+        }
+        for waiver in [*report.expired, *report.stale]
+    ]
+    run = {
+        "tool": {
+            "driver": {
+                "name": "conformance",
+                "version": __version__,
+                "informationUri": "https://pypi.org/project/conformance/",
+                "rules": rules,
+            }
+        },
+        "results": results,
+        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+    }
+    document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return encoder.dumps(document, indent=2) + "\n"
+
+
+def junit(report: Report) -> str:
+    """JUnit XML: one test case per rule, failing with its findings; waived findings as output."""
+    from xml.etree import ElementTree
+
+    summary = report.summary()
+    suites = ElementTree.Element("testsuites", name="conformance")
+    suite = ElementTree.SubElement(
+        suites,
+        "testsuite",
+        name="conformance",
+        tests=str(summary["rules"] + len(report.expired)),
+        failures=str(summary["failed_rules"] + len(report.expired)),
+        errors="0",
+        skipped="0",
+    )
+    waived_by_rule: dict[str, list[str]] = {}
+    for finding, waiver in report.waived:
+        waived_by_rule.setdefault(finding.rule, []).append(
+            f"{finding.location()}: waived: {finding.message} ({waiver.reason})"
+        )
+    for rule in report.rules:
+        case = ElementTree.SubElement(
+            suite, "testcase", classname=f"{CONFIG_NAME}.{rule.contract}", name=rule.id
+        )
+        findings = report.results[rule.id]
+        if findings:
+            failure = ElementTree.SubElement(
+                case, "failure", message=f"{len(findings)} findings", type="conformance"
+            )
+            failure.text = "\n".join(f"{f.location()}: {f.message}" for f in findings)
+            failure.text += f"\n\nwhy: {rule.why}"
+        if rule.id in waived_by_rule:
+            ElementTree.SubElement(case, "system-out").text = "\n".join(waived_by_rule[rule.id])
+    for waiver in report.expired:
+        case = ElementTree.SubElement(
+            suite, "testcase", classname=CONFIG_NAME, name=f"waiver:{waiver.rule}"
+        )
+        ElementTree.SubElement(case, "failure", message=expired_message(waiver), type="waiver")
+    ElementTree.indent(suites)
+    return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
