@@ -64,6 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--output", metavar="FILE", help="write the report to FILE, not stdout")
+    history = check.add_mutually_exclusive_group()
+    history.add_argument(
+        "--rev",
+        metavar="REV|A..B",
+        help="check a commit from git objects (no checkout); A..B: every commit, and which one "
+        "broke each failing rule",
+    )
+    history.add_argument(
+        "--changed-since",
+        metavar="REV",
+        help="run only the rules whose inputs changed since REV (work tree included)",
+    )
     check.add_argument("--select", action="append", help="only these rule ids (globs, commas)")
     check.add_argument("--ignore", action="append", help="skip these rule ids (globs, commas)")
     check.add_argument(
@@ -84,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--ignore", action="append", help="skip these rule ids (globs, commas)")
     fix.add_argument("--param", action="append", metavar="NAME=VALUE", help="as for check")
 
+    init = commands.add_parser("init", **sub, help="write a conformance.yaml for a repository")
+    init.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
+    init.add_argument("--contract", default="convex-adoption", help="built-in contract to adopt")
+
     listing = commands.add_parser("list", **sub, help="list built-in contracts and their rules")
     listing.add_argument("--contract", action="append", help="only these contracts")
 
@@ -96,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        handler = {"check": _check, "fix": _fix, "list": _list, "explain": _explain}[args.command]
+        handlers = {"check": _check, "fix": _fix, "init": _init, "list": _list, "explain": _explain}
+        handler = handlers[args.command]
         return handler(args)
     except UsageError as error:
         print(f"conformance: error: {error}", file=sys.stderr)
@@ -115,11 +132,26 @@ def _checked(args: argparse.Namespace, repo=None):
 
     from .contract import load_rules, load_waivers
     from .engine import open_repo, run, select_rules
+    from .globs import literal_prefix
+    from .history import affected, changed_paths, diff_command
+    from .repo import spawn_git
 
     repo = repo or open_repo(args.path)
+    since = getattr(args, "changed_since", None)
+    # Started first, so git compares the work tree while the contracts load.
+    diff = spawn_git(repo.root, diff_command(since)) if since else None
     rules = load_rules(repo.root, args.contract, _parameters(args.param))
     selected = select_rules(rules, _csv(args.select), _csv(args.ignore))
+    unchanged: list[Rule] = []
+    if since:
+        from .rules import KINDS
+
+        prefixes = [literal_prefix(p) for r in selected for p in KINDS[r.kind].patterns(r)]
+        changed = changed_paths(repo.root, since, diff, sorted(set(prefixes)))
+        selected, unchanged = affected(selected, changed)
     report = run(selected, repo)
+    report.unchanged = [rule.id for rule in unchanged]
+    report.contracts = list(dict.fromkeys(rule.contract for rule in rules))
     known = {rule.id for rule in rules}
     report.apply_waivers(load_waivers(repo.root), datetime.date.today(), known)
     return repo, report
@@ -128,16 +160,42 @@ def _checked(args: argparse.Namespace, repo=None):
 def _check(args: argparse.Namespace) -> int:
     from .formats import render
 
-    _, report = _checked(args)
-    output = render(report, args.format)
-    if args.output:
+    if args.rev and ".." in args.rev:
+        return _check_range(args)
+    repo = None
+    if args.rev:
+        from .engine import open_repo
+        from .repo import GitTreeView
+
+        repo = GitTreeView(open_repo(args.path).root, args.rev)
+    _, report = _checked(args, repo)
+    _emit(render(report, args.format), args.output)
+    return EXIT_FINDINGS if report.failing else EXIT_CLEAN
+
+
+def _check_range(args: argparse.Namespace) -> int:
+    from .contract import load_rules
+    from .engine import open_repo, select_rules
+    from .history import check_range, render_range
+
+    if args.format not in ("text", "json"):
+        raise UsageError(f"--rev A..B reports as text or json, not {args.format}")
+    root = open_repo(args.path).root
+    rules = load_rules(root, args.contract, _parameters(args.param))
+    rules = select_rules(rules, _csv(args.select), _csv(args.ignore))
+    report = check_range(root, rules, args.rev)
+    _emit(render_range(report, args.format), args.output)
+    return EXIT_FINDINGS if report.tip_report.findings else EXIT_CLEAN
+
+
+def _emit(output: str, path: str | None) -> None:
+    if path:
         try:
-            Path(args.output).write_text(output, encoding="utf-8")
+            Path(path).write_text(output, encoding="utf-8")
         except OSError as error:
-            raise UsageError(f"cannot write the report: {error.strerror}", args.output) from None
+            raise UsageError(f"cannot write the report: {error.strerror}", path) from None
     else:
         print(output, end="")
-    return EXIT_FINDINGS if report.failing else EXIT_CLEAN
 
 
 def _fix(args: argparse.Namespace) -> int:
@@ -162,6 +220,18 @@ def _fix(args: argparse.Namespace) -> int:
     _, after = _checked(args, RepoView(repo.root))
     print(text(after), end="")
     return EXIT_FINDINGS if after.failing else EXIT_CLEAN
+
+
+def _init(args: argparse.Namespace) -> int:
+    from .engine import open_repo
+    from .init import init
+
+    root = open_repo(args.path).root
+    detected = init(root, args.contract)
+    print(f"wrote {root / 'conformance.yaml'} for contract {args.contract}")
+    for line in detected or ["nothing detected: the contract's defaults apply"]:
+        print(f"  {line}")
+    return EXIT_CLEAN
 
 
 def _all_contracts(names: list[str] | None):

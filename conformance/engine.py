@@ -48,6 +48,8 @@ class Report:
         self.waived: list[tuple[Finding, Waiver]] = []
         self.expired: list[Waiver] = []  # matched a finding, but past its date: fails the run
         self.stale: list[Waiver] = []  # matches no finding: reported, does not fail
+        self.unchanged: list[str] = []  # skipped by --changed-since: inputs did not change
+        self.contracts = list(dict.fromkeys(rule.contract for rule in rules))
 
     @property
     def failing(self) -> bool:
@@ -74,6 +76,7 @@ class Report:
             "waived": len(self.waived),
             "expired_waivers": len(self.expired),
             "stale_waivers": len(self.stale),
+            "unchanged": len(self.unchanged),
         }
 
     def apply_waivers(self, waivers: list[Waiver], today: datetime.date, known: set[str]) -> None:

@@ -43,7 +43,7 @@ def text(report: Report) -> str:
     if notes:
         lines.extend(["", *notes] if lines else notes)
     summary = report.summary()
-    contracts = ", ".join(dict.fromkeys(rule.contract for rule in report.rules))
+    contracts = ", ".join(report.contracts)
     waived = f", {summary['waived']} waived" if summary["waived"] else ""
     if summary["findings"]:
         lines.append("")
@@ -55,6 +55,8 @@ def text(report: Report) -> str:
         lines.append(f"{len(report.expired)} expired waivers ({contracts})")
     else:
         lines.append(f"All {summary['rules']} rules pass{waived} ({contracts})")
+    if report.unchanged:
+        lines.append(f"{len(report.unchanged)} rules not run: their inputs did not change")
     return "\n".join(lines) + "\n"
 
 

@@ -101,16 +101,17 @@ class RepoView:
                 outermost.append(prefix)
         if not outermost:
             return
-        files = self._list_git(outermost) if self._git_available() else None
-        if files is None:
-            files = self._list_walk(outermost)
-        for path in files:
+        for path in self._list(outermost):
             self._files.add(path)
             parent = path.rpartition("/")[0]
             while parent and parent not in self._dirs:
                 self._dirs.add(parent)
                 parent = parent.rpartition("/")[0]
         self._listed.extend(outermost)
+
+    def _list(self, prefixes: list[str]) -> list[str]:
+        files = self._list_git(prefixes) if self._git_available() else None
+        return self._list_walk(prefixes) if files is None else files
 
     def _git_available(self) -> bool:
         if self._use_git is None:
@@ -153,7 +154,7 @@ class RepoView:
 
     def glob(self, pattern: str, *, files_only: bool = False) -> list[str]:
         """Repo-relative paths (files, and directories unless `files_only`) matching a glob."""
-        pattern = pattern.strip("/")
+        pattern = normalize(pattern)
         self._ensure_listed({literal_prefix(pattern)})
         if has_magic(pattern):
             regex = compile_glob(pattern)
@@ -178,7 +179,7 @@ class RepoView:
         return bool(self.glob(path))
 
     def is_dir(self, path: str) -> bool:
-        path = path.strip("/")
+        path = normalize(path)
         self._ensure_listed({path})
         return path in self._dirs and self._on_disk(path)
 
@@ -201,19 +202,7 @@ class RepoView:
         return cached
 
     def _read_text(self, path: str) -> str:
-        full = self.root / path
-        try:
-            if full.is_symlink() and not full.resolve().is_relative_to(self.root):
-                raise FileProblem(path, "is a symlink pointing outside the repository")
-            data = full.read_bytes()
-        except FileNotFoundError:
-            raise FileProblem(path, "does not exist") from None
-        except IsADirectoryError:
-            raise FileProblem(path, "is a directory, expected a file") from None
-        except PermissionError:
-            raise FileProblem(path, "cannot be read: permission denied") from None
-        except OSError as error:
-            raise FileProblem(path, f"cannot be read: {error.strerror}") from None
+        data = self._read_bytes(path)
         if b"\0" in data[:8192]:
             raise FileProblem(path, "is a binary file, expected text")
         try:
@@ -222,6 +211,21 @@ class RepoView:
             line = data.count(b"\n", 0, error.start) + 1
             bad = data[error.start]
             raise FileProblem(path, f"is not valid UTF-8 (byte 0x{bad:02x})", line) from None
+
+    def _read_bytes(self, path: str) -> bytes:
+        full = self.root / path
+        try:
+            if full.is_symlink() and not full.resolve().is_relative_to(self.root):
+                raise FileProblem(path, "is a symlink pointing outside the repository")
+            return full.read_bytes()
+        except FileNotFoundError:
+            raise FileProblem(path, "does not exist") from None
+        except IsADirectoryError:
+            raise FileProblem(path, "is a directory, expected a file") from None
+        except PermissionError:
+            raise FileProblem(path, "cannot be read: permission denied") from None
+        except OSError as error:
+            raise FileProblem(path, f"cannot be read: {error.strerror}") from None
 
     def _document(self, path: str, fmt: str, parse) -> Any:
         key = (path, fmt)
@@ -278,9 +282,21 @@ class RepoView:
         return [(text.count("\n", 0, m.start()) + 1, m.group()) for m in regex.finditer(text)]
 
 
+def normalize(path: str) -> str:
+    """`./a//b/` → `a/b`: contract paths built from parameters (`${package}/x` with package
+    `.`) must name files the way listings do."""
+    parts = [part for part in path.strip("/").split("/") if part not in ("", ".")]
+    return "/".join(parts)
+
+
 def run_git(cwd: Path, args: list[str]) -> bytes | None:
-    """git's stdout, or None when git is missing or fails. Spawned with posix_spawn: importing
-    `subprocess` alone costs ~4 ms of the check's start-up."""
+    """git's stdout, or None when git is missing or fails."""
+    return collect_git(spawn_git(cwd, args))
+
+
+def spawn_git(cwd: Path, args: list[str]) -> tuple[int, int] | None:
+    """Start git in the background: (pid, stdout pipe), or None when git is missing. Spawned with
+    posix_spawn: importing `subprocess` alone costs ~4 ms of the check's start-up."""
     read_end, write_end = os.pipe()  # both close-on-exec; the child only keeps its dup as stdout
     actions = [
         (os.POSIX_SPAWN_DUP2, write_end, 1),
@@ -295,6 +311,14 @@ def run_git(cwd: Path, args: list[str]) -> bytes | None:
         return None
     finally:
         os.close(write_end)
+    return pid, read_end
+
+
+def collect_git(spawned: tuple[int, int] | None) -> bytes | None:
+    """The output of a `spawn_git`, or None when it failed."""
+    if spawned is None:
+        return None
+    pid, read_end = spawned
     with os.fdopen(read_end, "rb") as pipe:
         output = pipe.read()
     _, status = os.waitpid(pid, 0)
@@ -346,3 +370,59 @@ def _parse_toml(path: str, text: str) -> dict[str, Any]:
         line = int(where.group(1)) if where else None
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
         raise FileProblem(path, f"invalid TOML: {reason}", line) from None
+
+
+class GitTreeView(RepoView):
+    """The repository as committed at a revision, read from git objects: nothing is checked out
+    and the work tree is never read."""
+
+    def __init__(self, root: str | os.PathLike[str], rev: str):
+        super().__init__(root)
+        resolved = run_git(self.root, ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"])
+        prefix = run_git(self.root, ["rev-parse", "--show-prefix"])
+        if resolved is None or prefix is None:
+            from .model import UsageError
+
+            raise UsageError(f"--rev {rev}: not a commit of the git repository at {self.root}")
+        self.rev = rev
+        self.commit = resolved.decode().strip()
+        self._prefix = prefix.decode().strip()  # root's path inside the repository
+        self._use_git = True
+        self._batch = None
+
+    def _list(self, prefixes: list[str]) -> list[str]:
+        specs = [p if p else "." for p in prefixes]
+        output = run_git(
+            self.root, ["ls-tree", "-r", "-z", "--name-only", self.commit, "--", *specs]
+        )
+        listed = (output or b"").decode("utf-8", "surrogateescape").split("\0")
+        return [path for path in listed if path and not SKIPPED_DIRS.intersection(path.split("/"))]
+
+    def _on_disk(self, path: str) -> bool:
+        return True  # the tree lists exactly what the commit holds
+
+    def _read_bytes(self, path: str) -> bytes:
+        import subprocess
+
+        if self._batch is None:
+            # One `git cat-file --batch` serves every read of the run.
+            self._batch = subprocess.Popen(
+                ["git", "-C", str(self.root), "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+        self._batch.stdin.write(f"{self.commit}:{self._prefix}{path}\n".encode())
+        self._batch.stdin.flush()
+        header = self._batch.stdout.readline().split()
+        if len(header) != 3:
+            raise FileProblem(path, f"does not exist at {self.rev}")
+        data = self._batch.stdout.read(int(header[2]) + 1)[:-1]
+        if header[1] != b"blob":
+            raise FileProblem(path, f"is a {header[1].decode()} at {self.rev}, expected a file")
+        return data
+
+    def close(self) -> None:
+        if self._batch is not None:
+            self._batch.stdin.close()
+            self._batch.wait()
+            self._batch = None

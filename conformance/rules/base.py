@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from ..model import FileProblem, Finding, Rule
-from ..repo import RepoView
+from ..repo import RepoView, normalize
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -93,6 +93,7 @@ class RuleKind:
     def finding(rule: Rule, path: str, line: int | None, item: str, **facts: Any) -> Finding:
         """A finding whose message is the rule's message with `{item}` (and facts) filled in."""
         template = rule.message if "{" in rule.message else rule.message + ": {item}"
+        path = normalize(path) + ("/" if path.endswith("/") else "")
         message = template.format_map(_Facts(item=item, path=path, **facts))
         return Finding(path, line, rule.id, message, "fix" in rule.options)
 

@@ -1,0 +1,140 @@
+"""Git awareness: which rules a change can affect, and which commit of a range broke a rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .globs import literal_prefix, matches
+from .model import Rule, UsageError
+from .repo import collect_git, run_git
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .engine import Report
+
+
+def changed_paths(
+    root: Path, rev: str, diff: tuple[int, int] | None, prefixes: list[str]
+) -> set[str]:
+    """Files changed between `rev` and the work tree (committed, staged or not), from the
+    `git diff` started earlier as `diff`, plus untracked files under `prefixes`."""
+    output = collect_git(diff)
+    if output is None:
+        raise UsageError(f"--changed-since {rev}: not a revision of the git repository at {root}")
+    changed = {path for path in output.decode("utf-8", "surrogateescape").split("\0") if path}
+    specs = [f":(literal){p}" if p else "." for p in prefixes]
+    untracked = run_git(root, ["ls-files", "-z", "--others", "--exclude-standard", "--", *specs])
+    changed |= {p for p in (untracked or b"").decode("utf-8", "surrogateescape").split("\0") if p}
+    return changed
+
+
+def diff_command(rev: str) -> list[str]:
+    return ["diff", "--name-only", "-z", "--relative", rev, "--"]
+
+
+def reads(patterns: list[str], path: str) -> bool:
+    """Whether a rule reading `patterns` can see `path` (a match, or inside a named directory)."""
+    for pattern in patterns:
+        prefix = literal_prefix(pattern)
+        if matches(pattern, path) or path == prefix or path.startswith(prefix + "/"):
+            return True
+    return False
+
+
+def affected(rules: list[Rule], changed: set[str]) -> tuple[list[Rule], list[Rule]]:
+    """(rules whose inputs changed, the others). A changed conformance.yaml or contract file
+    affects every rule, and a rule that declares no inputs (a custom check) always runs."""
+    from .rules import KINDS
+
+    sources = {rule.source for rule in rules}
+    if changed & ({"conformance.yaml"} | sources):
+        return rules, []
+    run, skipped = [], []
+    for rule in rules:
+        patterns = KINDS[rule.kind].patterns(rule)
+        hit = not patterns or any(reads(patterns, path) for path in changed)
+        (run if hit else skipped).append(rule)
+    return run, skipped
+
+
+class RangeReport:
+    """The check of every commit of A..B: for each rule failing at B, the commit that broke it."""
+
+    def __init__(self, base: str, tip: str, commits: list[dict], broken_by: dict, tip_report):
+        self.base, self.tip, self.commits = base, tip, commits
+        self.broken_by = broken_by  # rule id → commit dict, or None when failing before A
+        self.tip_report: Report = tip_report
+
+
+def check_range(root: Path, rules: list[Rule], spec: str) -> RangeReport:
+    from .engine import run
+    from .repo import GitTreeView
+
+    base, _, tip = spec.partition("..")
+    log = run_git(
+        root, ["log", "--reverse", "-z", "--format=%H%x1f%h%x1f%s%x1f%an%x1f%as", f"{base}..{tip}"]
+    )
+    if not base or not tip or log is None:
+        raise UsageError(f"--rev {spec}: expected A..B with two revisions of the git repository")
+    commits = [
+        dict(zip(("sha", "short", "subject", "author", "date"), entry.split("\x1f"), strict=True))
+        for entry in log.decode("utf-8", "replace").split("\0")
+        if entry.strip()
+    ]
+    failing = set(_checked_at(root, rules, base).failed)
+    broken_by: dict[str, dict | None] = dict.fromkeys(failing)
+    report = None
+    for commit in commits:
+        report = _checked_at(root, rules, commit["sha"])
+        commit["failed"] = report.failed
+        now = set(report.failed)
+        # A rule that starts failing is broken by this commit; one that passes again is mended.
+        broken_by.update({rule: commit for rule in now - failing})
+        for rule in failing - now:
+            broken_by.pop(rule)
+        failing = now
+    tip_report = report or run(rules, GitTreeView(root, tip))
+    return RangeReport(base, tip, commits, broken_by, tip_report)
+
+
+def _checked_at(root: Path, rules: list[Rule], rev: str):
+    from .engine import run
+    from .repo import GitTreeView
+
+    view = GitTreeView(root, rev)
+    try:
+        return run(rules, view)
+    finally:
+        view.close()
+
+
+def render_range(report: RangeReport, fmt: str) -> str:
+    if fmt == "json":
+        import json
+
+        from .formats import json as json_report
+
+        payload = {
+            "range": f"{report.base}..{report.tip}",
+            "commits": report.commits,
+            "broken_by": {
+                rule: (commit["sha"] if commit else None)
+                for rule, commit in report.broken_by.items()
+            },
+            "tip": json.loads(json_report(report.tip_report)),
+        }
+        return json.dumps(payload, indent=2) + "\n"
+    lines = [f"{report.base}..{report.tip}: {len(report.commits)} commits checked"]
+    for rule, commit in sorted(report.broken_by.items()):
+        if commit is None:
+            lines.append(f"{rule}: already failing at {report.base}")
+        else:
+            lines.append(
+                f"{rule}: broken by {commit['short']} {commit['subject']!r} "
+                f"({commit['author']}, {commit['date']})"
+            )
+    if not report.broken_by:
+        lines.append("no rule fails at the end of the range")
+    from .formats import text
+
+    return "\n".join(lines) + "\n\n" + text(report.tip_report)

@@ -1,0 +1,161 @@
+"""Git awareness: --rev from git objects, --rev A..B's breaking commits, --changed-since, init."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import git, init_git
+
+PKG_JSON = "packages/db/package.json"
+
+
+def commit(root, message: str, author: str = "Ann") -> None:
+    git(root, "add", "-A")
+    git(root, "-c", f"user.name={author}", "commit", "-q", "-m", message)
+
+
+@pytest.fixture
+def history(fixture_copy):
+    """kata-after committed, then a commit adding `pg`, then an unrelated docs commit."""
+    root = fixture_copy("kata-after")
+    init_git(root)
+    package = root / PKG_JSON
+    package.write_text(
+        package.read_text().replace(
+            '"convex": "^1.48.0"', '"convex": "^1.48.0",\n    "pg": "^8.0.0"'
+        )
+    )
+    commit(root, "add pg for a quick script", "Bob")
+    with (root / "README.md").open("a") as readme:
+        readme.write("\nMore words.\n")
+    commit(root, "docs", "Cy")
+    return root
+
+
+def test_rev_reads_git_objects_not_the_work_tree(history, cli):
+    # The work tree is broken in a way the commits are not: --rev must not see it.
+    (history / "packages/db/convex/http.ts").unlink()
+    code, out, _ = cli("check", str(history), "--rev", "HEAD~2")
+    assert (code, out) == (0, "All 17 rules pass (convex-adoption)\n")
+    code, out, _ = cli("check", str(history), "--rev", "HEAD", "--format", "json")
+    findings = json.loads(out)["findings"]
+    assert [(f["rule"], f["path"], f["line"]) for f in findings] == [
+        ("no-postgres-dependencies", PKG_JSON, 21)
+    ]
+    assert git(history, "status", "--porcelain") == " D packages/db/convex/http.ts\n"
+
+
+def test_rev_of_a_subdirectory_root(history, cli):
+    code, out, _ = cli(
+        "check",
+        str(history / "packages/db"),
+        "--rev",
+        "HEAD",
+        "--contract",
+        "convex-adoption",
+        "--param",
+        "package=.",
+    )
+    assert code == 1
+    assert "package.json:21: no-postgres-dependencies" in out
+
+
+def test_range_names_the_commit_that_broke_each_rule(history, cli):
+    code, out, _ = cli("check", str(history), "--rev", "HEAD~2..HEAD")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == "HEAD~2..HEAD: 2 commits checked"
+    short = git(history, "rev-parse", "--short", "HEAD~1").strip()
+    assert lines[1].startswith(
+        f"no-postgres-dependencies: broken by {short} 'add pg for a quick script' (Bob, "
+    )
+    code, out, _ = cli("check", str(history), "--rev", "HEAD~1..HEAD", "--format", "json")
+    payload = json.loads(out)
+    assert payload["broken_by"] == {"no-postgres-dependencies": None}  # already failing at HEAD~1
+    assert [c["subject"] for c in payload["commits"]] == ["docs"]
+    assert payload["tip"]["summary"]["findings"] == 1
+
+
+def test_range_forgets_a_rule_that_was_mended(history, cli):
+    package = history / PKG_JSON
+    package.write_text(package.read_text().replace(',\n    "pg": "^8.0.0"', ""))
+    commit(history, "drop pg again")
+    code, out, _ = cli("check", str(history), "--rev", "HEAD~3..HEAD")
+    assert code == 0
+    assert "no rule fails at the end of the range" in out
+
+
+def test_bad_revisions(history, cli):
+    for argv, message in [
+        (("--rev", "nope"), "--rev nope: not a commit"),
+        (("--rev", "nope..HEAD"), "--rev nope..HEAD: expected A..B with two revisions"),
+        (("--changed-since", "nope"), "--changed-since nope: not a revision"),
+        (("--rev", "HEAD~1..HEAD", "--format", "sarif"), "reports as text or json"),
+        (("--rev", "HEAD", "--changed-since", "HEAD"), "not allowed with argument"),
+    ]:
+        code, _, err = cli("check", str(history), *argv)
+        assert code == 2 and message in err, err
+
+
+def test_changed_since_runs_only_the_affected_rules(history, cli):
+    code, out, _ = cli("check", str(history), "--changed-since", "HEAD")
+    assert (code, out) == (
+        0,
+        "All 0 rules pass (convex-adoption)\n17 rules not run: their inputs did not change\n",
+    )
+    (history / "docs/PROJECT_PLAN.md").write_text("PostgreSQL schema + Drizzle migrations\n")
+    code, out, _ = cli("check", str(history), "--changed-since", "HEAD", "--format", "json")
+    payload = json.loads(out)
+    assert code == 1
+    assert payload["summary"]["rules"] == 1 and payload["summary"]["unchanged"] == 16
+    assert {f["rule"] for f in payload["findings"]} == {"active-docs-baseline"}
+    # Committed changes since an older revision count too, as do untracked files.
+    (history / "packages/db/src/extra.ts").write_text('import pg from "pg";\n')
+    _, out, _ = cli("check", str(history), "--changed-since", "HEAD~2", "--format", "json")
+    rules = {f["rule"] for f in json.loads(out)["findings"]}
+    assert rules == {"active-docs-baseline", "no-postgres-dependencies", "no-postgres-imports"}
+
+
+def test_changed_config_runs_every_rule(history, cli):
+    with (history / "conformance.yaml").open("a") as config:
+        config.write("# touched\n")
+    _, out, _ = cli("check", str(history), "--changed-since", "HEAD", "--format", "json")
+    assert json.loads(out)["summary"]["rules"] == 17
+
+
+def test_init_detects_parameters_and_never_overwrites(fixture_copy, cli):
+    root = fixture_copy("kata-before")
+    (root / "conformance.yaml").unlink()
+    (root / "packages/db").rename(root / "packages/storage")
+    (root / "containers").rename(root / "infra")
+    code, out, _ = cli("init", str(root))
+    assert code == 0
+    assert "package: packages/storage (depends on drizzle-orm, pg)" in out
+    assert "compose_file: infra/docker-compose.yml (service `db` runs postgres:16-alpine)" in out
+    written = (root / "conformance.yaml").read_text()
+    assert '      package: "packages/storage"\n' in written
+    assert "#   - rule: RULE_ID" in written
+    code, out, _ = cli("check", str(root), "--format", "json")
+    findings = json.loads(out)["findings"]
+    assert {f["path"] for f in findings} >= {
+        "packages/storage/package.json",
+        "infra/docker-compose.yml",
+    }
+    before = written
+    code, _, err = cli("init", str(root))
+    assert code == 2 and "already exists" in err
+    assert (root / "conformance.yaml").read_text() == before
+
+
+def test_init_with_npm_workspaces_and_nothing_to_detect(tree, cli):
+    root = tree(
+        {
+            "package.json": '{"workspaces": {"packages": ["services/*"]}}',
+            "services/api/package.json": '{"dependencies": {"express": "4"}}',
+            "services/data/package.json": '{"dependencies": {"convex": "1"}}',
+        }
+    )
+    code, out, _ = cli("init", str(root))
+    assert code == 0 and "package: services/data (depends on convex)" in out
+    assert "# compose_file:" in (root / "conformance.yaml").read_text()
