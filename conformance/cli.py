@@ -133,28 +133,33 @@ def _checked(args: argparse.Namespace, repo=None):
     from .contract import load_rules, load_waivers
     from .engine import open_repo, run, select_rules
     from .globs import literal_prefix
-    from .history import affected, changed_paths, diff_command
-    from .repo import spawn_git
+    from .history import affected, changed_paths
 
     repo = repo or open_repo(args.path)
     since = getattr(args, "changed_since", None)
-    # Started first, so git compares the work tree while the contracts load.
-    diff = spawn_git(repo.root, diff_command(since)) if since else None
     rules = load_rules(repo.root, args.contract, _parameters(args.param))
     selected = select_rules(rules, _csv(args.select), _csv(args.ignore))
     unchanged: list[Rule] = []
     if since:
         from .rules import KINDS
 
+        # The rules' inputs, and the config and contract files that define the rules.
+        definitions = {"conformance.yaml", *filter(None, (_inside(repo.root, r) for r in rules))}
         prefixes = [literal_prefix(p) for r in selected for p in KINDS[r.kind].patterns(r)]
-        changed = changed_paths(repo.root, since, diff, sorted(set(prefixes)))
-        selected, unchanged = affected(selected, changed)
+        changed = changed_paths(repo.root, since, [*prefixes, *definitions])
+        selected, unchanged = affected(selected, changed, definitions)
     report = run(selected, repo)
     report.unchanged = [rule.id for rule in unchanged]
     report.contracts = list(dict.fromkeys(rule.contract for rule in rules))
     known = {rule.id for rule in rules}
     report.apply_waivers(load_waivers(repo.root), datetime.date.today(), known)
     return repo, report
+
+
+def _inside(root: Path, rule: Rule) -> str | None:
+    """The path of a rule's contract file relative to the repository, when it lives in it."""
+    path = Path(rule.base_dir, Path(rule.source).name)
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else None
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -6,30 +6,29 @@ from pathlib import Path
 
 from .globs import literal_prefix, matches
 from .model import Rule, UsageError
-from .repo import collect_git, run_git
+from .repo import collect_git, run_git, spawn_git
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .engine import Report
 
 
-def changed_paths(
-    root: Path, rev: str, diff: tuple[int, int] | None, prefixes: list[str]
-) -> set[str]:
-    """Files changed between `rev` and the work tree (committed, staged or not), from the
-    `git diff` started earlier as `diff`, plus untracked files under `prefixes`."""
-    output = collect_git(diff)
+def changed_paths(root: Path, rev: str, prefixes: list[str]) -> set[str]:
+    """Files under `prefixes` changed between `rev` and the work tree (committed, staged or not)
+    or untracked. Limiting git to the paths the rules read keeps it from stat-ing the whole
+    work tree; both git commands run at once."""
+    specs = [f":(literal){p}" if p else "." for p in sorted(set(prefixes))]
+    diff = spawn_git(root, ["diff", "--name-only", "-z", "--relative", rev, "--", *specs])
+    others = spawn_git(root, ["ls-files", "-z", "--others", "--exclude-standard", "--", *specs])
+    untracked, output = collect_git(others), collect_git(diff)
     if output is None:
         raise UsageError(f"--changed-since {rev}: not a revision of the git repository at {root}")
-    changed = {path for path in output.decode("utf-8", "surrogateescape").split("\0") if path}
-    specs = [f":(literal){p}" if p else "." for p in prefixes]
-    untracked = run_git(root, ["ls-files", "-z", "--others", "--exclude-standard", "--", *specs])
-    changed |= {p for p in (untracked or b"").decode("utf-8", "surrogateescape").split("\0") if p}
-    return changed
-
-
-def diff_command(rev: str) -> list[str]:
-    return ["diff", "--name-only", "-z", "--relative", rev, "--"]
+    return {
+        path
+        for listing in (output, untracked or b"")
+        for path in listing.decode("utf-8", "surrogateescape").split("\0")
+        if path
+    }
 
 
 def reads(patterns: list[str], path: str) -> bool:
@@ -41,13 +40,15 @@ def reads(patterns: list[str], path: str) -> bool:
     return False
 
 
-def affected(rules: list[Rule], changed: set[str]) -> tuple[list[Rule], list[Rule]]:
-    """(rules whose inputs changed, the others). A changed conformance.yaml or contract file
-    affects every rule, and a rule that declares no inputs (a custom check) always runs."""
+def affected(
+    rules: list[Rule], changed: set[str], definitions: set[str]
+) -> tuple[list[Rule], list[Rule]]:
+    """(rules whose inputs changed, the others). A change to one of the `definitions` (the
+    config and contract files) affects every rule; a rule that declares no inputs (a custom
+    check) always runs."""
     from .rules import KINDS
 
-    sources = {rule.source for rule in rules}
-    if changed & ({"conformance.yaml"} | sources):
+    if changed & definitions:
         return rules, []
     run, skipped = [], []
     for rule in rules:

@@ -117,11 +117,27 @@ def test_changed_since_runs_only_the_affected_rules(history, cli):
     assert rules == {"active-docs-baseline", "no-postgres-dependencies", "no-postgres-imports"}
 
 
-def test_changed_config_runs_every_rule(history, cli):
+def test_changed_config_or_contract_runs_every_rule(history, cli):
     with (history / "conformance.yaml").open("a") as config:
         config.write("# touched\n")
     _, out, _ = cli("check", str(history), "--changed-since", "HEAD", "--format", "json")
     assert json.loads(out)["summary"]["rules"] == 17
+    git(history, "checkout", "conformance.yaml")
+    contract = history / "policy" / "ours.yaml"
+    contract.parent.mkdir()
+    contract.write_text(
+        "name: ours\ndescription: d\nrules:\n  - id: has-readme\n    kind: path-present\n"
+        "    paths: README.md\n    message: m\n    why: w\n  - id: no-env\n    kind: path-absent\n"
+        "    paths: .env\n    message: m\n    why: w\n"
+    )
+    (history / "conformance.yaml").write_text("contracts: [./policy/ours.yaml]\n")
+    commit(history, "own contract")
+    _, out, _ = cli("check", str(history), "--changed-since", "HEAD", "--format", "json")
+    assert json.loads(out)["summary"]["rules"] == 0
+    with contract.open("a") as text:
+        text.write("# touched\n")
+    _, out, _ = cli("check", str(history), "--changed-since", "HEAD", "--format", "json")
+    assert json.loads(out)["summary"]["rules"] == 2
 
 
 def test_init_detects_parameters_and_never_overwrites(fixture_copy, cli):
