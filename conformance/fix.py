@@ -210,7 +210,7 @@ def apply(planned: list[Change], root: Path, *, allow_dirty: bool = False) -> No
     tracked = _tracked(git, root, removals) if git else set()
     for change in changes:
         if change.status in (CREATE, EDIT):
-            atomic_write(root / change.path, change.after or "")
+            atomic_write(root / change.path, _with_bom_of(root / change.path, change.after or ""))
     if tracked:
         git.git.rm("-q", "-f", "--", *sorted(tracked))  # dirtiness was checked above
     for path in removals:
@@ -219,6 +219,15 @@ def apply(planned: list[Change], root: Path, *, allow_dirty: bool = False) -> No
     for change in changes:
         if change.files:
             _prune_empty_dirs(root / change.path.rstrip("/"))
+
+
+def _with_bom_of(target: Path, text: str) -> str:
+    """Files are read without their UTF-8 byte-order mark; an edit puts it back."""
+    if target.is_file():
+        with target.open("rb") as stream:
+            if stream.read(3) == b"\xef\xbb\xbf":
+                return "\ufeff" + text
+    return text
 
 
 def _check_inside(root: Path, path: str) -> None:

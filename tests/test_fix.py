@@ -254,3 +254,13 @@ def test_removing_a_directory_keeps_ignored_files(kata, cli):
     assert code == 0, out
     assert notes.read_text() == "my own notes, not in git\n"
     assert not (root / PKG / "drizzle/0000_initial.sql").exists()
+
+
+def test_edits_keep_a_byte_order_mark(kata, cli):
+    root = kata("kata-before")
+    package = root / PKG / "package.json"
+    package.write_bytes(b"\xef\xbb\xbf" + package.read_bytes())
+    git(root, "commit", "-q", "-am", "bom")
+    assert cli("fix", str(root))[0] == 0
+    data = package.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf{") and data.count(b"\xef\xbb\xbf") == 1
