@@ -29,7 +29,24 @@ RENDERED_FILE = {
         "context": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {"drizzle_schema": STRING},
+            "properties": {
+                "drizzle_schema": STRING,
+                # The Convex schema (convex/schema.ts) a Drizzle schema is derived from.
+                "convex_schema": STRING,
+                # Wrappers named `operations` over the Convex functions in `dir`, each calling
+                # the one `functions` maps it to ("module.function"), through `client`.
+                "convex_functions": {
+                    "type": "object",
+                    "required": ["dir", "operations", "functions", "client"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "dir": STRING,
+                        "operations": STRINGS,
+                        "functions": {"type": "object", "additionalProperties": STRING},
+                        "client": STRING,
+                    },
+                },
+            },
         },
         "vars": {"type": "object"},
     },
@@ -141,6 +158,16 @@ def render_file(item: dict[str, Any], work: Workspace) -> str:
         from ..translate.drizzle_convex import convex_schema_context
 
         context.update(convex_schema_context(work.original(drizzle_schema)))
+    convex_schema = item.get("context", {}).get("convex_schema")
+    if convex_schema is not None:
+        from ..translate.convex_drizzle import drizzle_schema_context
+
+        context.update(drizzle_schema_context(work.original(convex_schema)))
+    convex_functions = item.get("context", {}).get("convex_functions")
+    if convex_functions is not None:
+        from ..translate.convex_operations import convex_operations_context
+
+        context.update(convex_operations_context(work.repo, item["path"], **convex_functions))
     return render(item["template"], context)
 
 

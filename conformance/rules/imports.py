@@ -5,10 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..model import Finding, Rule
+from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import STRINGS, RuleKind, as_list
+from .base import STRING, STRINGS, RuleKind, as_list
 from .source import search_code
+from .text import included_files
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tree_sitter import Tree
 
 
 def import_regex(module: str) -> re.Pattern[str]:
@@ -24,13 +29,78 @@ class ImportAbsent(RuleKind):
     When a package's dependency goes, every import of it must go too, or the package stops
     compiling the moment the lockfile catches up. Subpath imports (`drizzle-orm/pg-core`) count;
     comments do not.
+
+    With `directive` (say `use client`), only the files whose directive prologue holds it are
+    checked, read as syntax trees: a finding names the imported bindings, and type-only imports
+    (`import type`, or only `type` specifiers), erased at build time, do not count. A string
+    that merely contains the directive, or one placed after an import, is no directive.
     """
 
     name = "import-absent"
-    properties = {"files": STRINGS, "exclude": STRINGS, "modules": STRINGS}
+    properties = {"files": STRINGS, "exclude": STRINGS, "modules": STRINGS, "directive": STRING}
     required = ("files", "modules")
     hint = "Remove the import and the code that depends on it."
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
-        patterns = [(module, import_regex(module)) for module in as_list(rule.options["modules"])]
+        modules = as_list(rule.options["modules"])
+        if "directive" in rule.options:
+            return self._check_directive_files(rule, repo, modules, rule.options["directive"])
+        patterns = [(module, import_regex(module)) for module in modules]
         return search_code(self, rule, repo, patterns)
+
+    def _check_directive_files(
+        self, rule: Rule, repo: RepoView, modules: list[str], directive: str
+    ) -> Iterator[Finding]:
+        from ..typescript import directives
+
+        for path in included_files(rule, repo):
+            try:
+                # Most files never mention the directive: they are not parsed at all.
+                if directive not in repo.text(path):
+                    continue
+                tree = repo.typescript(path)
+            except FileProblem as problem:
+                yield self.problem(rule, problem)
+                continue
+            if directive not in directives(tree):
+                continue
+            for line, module, names in runtime_imports(tree):
+                if any(module == m or module.startswith(m + "/") for m in modules):
+                    shown = f" ({', '.join(names)})" if names else ""
+                    yield self.finding(rule, path, line, f"`{module}`{shown}")
+
+
+def runtime_imports(tree: Tree) -> list[tuple[int, str, list[str]]]:
+    """(line, module, imported names) of every import that survives compilation: static imports
+    and re-exports (not type-only ones), `import("m")` and `require("m")`."""
+    from ..typescript import line, string_value, text, walk
+
+    found = []
+    for statement in tree.root_node.children:
+        source = statement.child_by_field_name("source")
+        if statement.type not in ("import_statement", "export_statement") or source is None:
+            continue
+        if any(child.type == "type" for child in statement.children):
+            continue  # `import type …` / `export type … from`
+        names, specifiers = [], 0
+        for node in walk(statement):
+            if node.type in ("import_specifier", "export_specifier"):
+                specifiers += 1
+                if not any(child.type == "type" for child in node.children):
+                    names.append(text(node.child_by_field_name("name")))
+            elif node.type == "namespace_import" or (node.type == "*" and node.parent == statement):
+                names.append("*")  # `import * as ns` / `export * from`
+            elif node.type == "identifier" and node.parent.type == "import_clause":
+                names.append("default")
+        if specifiers and not names:
+            continue  # `import { type A, type B } from …`
+        found.append((line(statement), string_value(source) or "", names))
+    for node in walk(tree.root_node):
+        callee = node.child_by_field_name("function") if node.type == "call_expression" else None
+        if callee is None or not (callee.type == "import" or text(callee) == "require"):
+            continue
+        arguments = node.child_by_field_name("arguments").named_children
+        module = string_value(arguments[0]) if arguments else None
+        if module is not None:
+            found.append((line(node), module, []))
+    return found

@@ -1,0 +1,119 @@
+"""Names a TypeScript/JavaScript module must export, read from its syntax tree."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..globs import has_magic
+from ..model import Finding, Rule
+from ..repo import RepoView
+from .base import STRINGS, RuleKind, as_list
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tree_sitter import Tree
+
+    from ..fix import Workspace
+
+# Declarations that export a value; types and interfaces do not (nothing can call them).
+_VALUE_DECLARATIONS = frozenset(
+    {
+        "function_declaration",
+        "generator_function_declaration",
+        "class_declaration",
+        "abstract_class_declaration",
+        "enum_declaration",
+    }
+)
+# What a template writes for a name it deliberately leaves out: where the missing piece would
+# be and why, e.g. `// conformance:skip listTasks convex/tasks.ts: no function "list"`.
+SKIP_MARKER = re.compile(r"conformance:skip (\S+) (\S+): ([^\r\n]+)")
+
+
+def value_exports(tree: Tree) -> set[str]:
+    """Every value name a module exports: declarations, `export { a, b as c }` (re-exports
+    included), `export * as ns` and `default`. `export *` is not followed; `export type` and
+    ambient `declare` exports are not values."""
+    from ..typescript import text
+
+    names: set[str] = set()
+    for statement in tree.root_node.children:
+        if statement.type != "export_statement":
+            continue
+        if any(child.type == "default" for child in statement.children):
+            names.add("default")
+            continue
+        declaration = statement.child_by_field_name("declaration")
+        if declaration is not None:
+            if declaration.type in _VALUE_DECLARATIONS:
+                names.add(text(declaration.child_by_field_name("name")))
+            elif declaration.type in ("lexical_declaration", "variable_declaration"):
+                for declarator in declaration.named_children:
+                    name = declarator.child_by_field_name("name")
+                    if declarator.type == "variable_declarator" and name.type == "identifier":
+                        names.add(text(name))
+            continue
+        if any(child.type == "type" for child in statement.children):
+            continue  # `export type { T }`
+        for child in statement.named_children:
+            if child.type == "namespace_export":
+                names.update(text(c) for c in child.named_children if c.type == "identifier")
+            elif child.type == "export_clause":
+                for specifier in child.named_children:
+                    if any(c.type == "type" for c in specifier.children):
+                        continue  # `export { type T }`
+                    shown = specifier.child_by_field_name("alias") or specifier.child_by_field_name(
+                        "name"
+                    )
+                    names.add(text(shown))
+    return names
+
+
+class ExportsPresent(RuleKind):
+    """Each listed module must export every named function or constant.
+
+    The module is parsed as TypeScript: `export function f`, `export const f = …`,
+    `export { g as f }` and re-exports count; a name in a comment, a type-only export or a
+    local that is never exported does not. `export *` is not followed. A missing module is a
+    finding. When the fix renders the module from a template that leaves a name out on
+    purpose (it writes `conformance:skip NAME PATH: reason` in a comment), the name is
+    reported as skipped on PATH with that reason instead of being invented.
+    """
+
+    name = "exports-present"
+    properties = {"files": STRINGS, "names": STRINGS}
+    required = ("files", "names")
+    hint = "Export the missing functions from the module (or create the module)."
+
+    def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
+        def check_file(path: str) -> Iterator[Finding]:
+            exported = value_exports(repo.typescript(path))
+            for name in as_list(rule.options["names"]):
+                if name not in exported:
+                    yield self.finding(rule, path, None, f'"{name}" is not exported', name=name)
+
+        return self.each_file(rule, repo, check_file, required=True)
+
+    def fix(self, rule: Rule, work: Workspace) -> None:
+        """After the generic actions: names the planned module still lacks, and whose template
+        said why, are reported as skipped where the missing piece would be."""
+        for pattern in as_list(rule.options["files"]):
+            paths = work.repo.glob(pattern, files_only=True) if has_magic(pattern) else [pattern]
+            for path in paths:
+                self._report_skipped(rule, work, path)
+
+    @staticmethod
+    def _report_skipped(rule: Rule, work: Workspace, path: str) -> None:
+        from ..typescript import parse
+
+        text = work.read(path)
+        if text is None:
+            return
+        exported = value_exports(parse(text, path))
+        notes: dict[str, list[str]] = {}
+        for name, where, reason in SKIP_MARKER.findall(text):
+            if name in as_list(rule.options["names"]) and name not in exported:
+                notes.setdefault(where, []).append(f"{name} not generated: {reason}")
+        for where, reasons in notes.items():
+            work.skip(where, rule, "; ".join(reasons))

@@ -1,0 +1,183 @@
+"""SQL text built from strings at run time and handed to a query call (an injection risk)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..model import FileProblem, Finding, Rule
+from ..repo import RepoView
+from .base import STRINGS, RuleKind, as_list
+from .text import included_files
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+# Methods that run their first argument as SQL text: Drizzle's db.execute and sql.raw, pg's
+# client.query, postgres.js's sql.unsafe, Prisma's unsafe raw queries.
+DEFAULT_CALLEES = ["execute", "query", "raw", "unsafe", "$queryRawUnsafe", "$executeRawUnsafe"]
+SOURCE_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
+_LITERALS = frozenset({"string", "number", "true", "false", "null", "undefined"})
+# Wrappers that do not change the value: (expr), expr as T, expr satisfies T, expr!.
+_TRANSPARENT = frozenset(
+    {"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"}
+)
+# Where a name gets its value: the field holding the name, by node type.
+_BINDING_FIELDS = {
+    "variable_declarator": "name",
+    "required_parameter": "pattern",
+    "optional_parameter": "pattern",
+    "assignment_expression": "left",
+    "augmented_assignment_expression": "left",
+}
+
+
+def bindings(use: Node, name: str, *, before: bool) -> list[Node]:
+    """The nodes that give `name` its value where `use` reads it: declarators, parameters and
+    assignments, from the innermost function (or the module) out to the one that declares it.
+    Nested functions are not entered; with `before`, only what precedes `use` in the source."""
+    from ..typescript import FUNCTIONS, text
+
+    found: list[Node] = []
+    scope = use.parent
+    while scope is not None:
+        if scope.type in FUNCTIONS or scope.type == "program":
+            declared = False
+            stack = list(scope.children)
+            while stack:
+                node = stack.pop()
+                if node.type in FUNCTIONS:
+                    continue
+                stack.extend(node.children)
+                field = _BINDING_FIELDS.get(node.type)
+                target = node.child_by_field_name(field) if field else None
+                if target is None or target.type != "identifier" or text(target) != name:
+                    continue
+                declared = declared or "assignment" not in node.type
+                if not before or node.start_byte < use.start_byte:
+                    found.append(node)
+            if declared:
+                break
+        scope = scope.parent
+    return found
+
+
+def _unwrap(node: Node) -> Node:
+    while node.type in _TRANSPARENT and node.named_children:
+        node = node.named_children[0]
+    return node
+
+
+def _leaves(node: Node) -> list[Node]:
+    """The operands of a chain of `+`."""
+    node = _unwrap(node)
+    operator = node.child_by_field_name("operator")
+    if node.type == "binary_expression" and operator is not None and operator.type == "+":
+        return _leaves(node.child_by_field_name("left")) + _leaves(
+            node.child_by_field_name("right")
+        )
+    return [node]
+
+
+def _interpolated(node: Node) -> bool:
+    return node.type == "template_string" and any(
+        child.type == "template_substitution" for child in node.children
+    )
+
+
+def dynamic_sql(node: Node, depth: int = 0) -> str | None:
+    """How the expression builds its text at run time, or None when it is constant or not a
+    string built here: a tagged template (sql`...`) is a call, parameterised by its tag."""
+    from ..typescript import line, text
+
+    node = _unwrap(node)
+    if _interpolated(node):
+        return "an interpolated template string"
+    leaves = _leaves(node)
+    if len(leaves) > 1:
+        stringy = any(leaf.type in ("string", "template_string") for leaf in leaves)
+        constant = all(leaf.type in _LITERALS and not _interpolated(leaf) for leaf in leaves)
+        if stringy and not constant:
+            return "a concatenated string"
+    if node.type == "identifier" and depth < 3:
+        name = text(node)
+        for bound in bindings(node, name, before=True):
+            value = bound.child_by_field_name("value") or bound.child_by_field_name("right")
+            if value is None:
+                continue
+            operator = bound.child_by_field_name("operator")
+            if operator is not None and operator.type == "+=" and _unwrap(value).type != "string":
+                return f"`{name}` (appended to with +=, line {line(bound)})"
+            how = dynamic_sql(value, depth + 1)
+            if how:
+                return f"`{name}` ({how}, line {line(value)})"
+    return None
+
+
+def callee_name(call: Node) -> tuple[str, str] | None:
+    """(method or function name, callee as written) of a call expression."""
+    from ..typescript import text
+
+    function = call.child_by_field_name("function")
+    if function is None:
+        return None
+    if function.type == "member_expression":
+        name = function.child_by_field_name("property")
+    elif function.type == "identifier":
+        name = function
+    else:
+        return None
+    shown = " ".join(text(function).split())
+    if len(shown) > 40:
+        shown = "…." + text(name)
+    return text(name), shown
+
+
+class SqlInterpolation(RuleKind):
+    """No SQL text built by interpolation or concatenation may reach an execute/query call.
+
+    db.execute(`... ${x} ...`), client.query("... " + id) and sql.raw(`...${x}`) put a value
+    into the SQL text itself: a quote in it rewrites the statement (injection). Text built in a
+    local variable first (const q = `SET ... '${userId}'`; then tx.execute(q)) counts too, and
+    the finding names the function. Drizzle's tagged sql`... ${x}` template sends x as a bound
+    parameter and is fine, and so is constant text; calls whose argument is not a string (a
+    tRPC .query(fn), React Query's useQuery) are not SQL. The method names are an option
+    (`callees`).
+    """
+
+    name = "sql-interpolation"
+    properties = {"files": STRINGS, "exclude": STRINGS, "callees": STRINGS}
+    required = ("files",)
+    hint = (
+        "Bind values as parameters: Drizzle's tagged sql`... ${value}` template (or the query "
+        "builder), `client.query(text, [value])` for pg. SET takes no parameters: use "
+        "sql`select set_config('app.current_user_id', ${userId}, true)` inside the transaction."
+    )
+
+    def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
+        from ..typescript import enclosing_function, line, walk
+
+        callees = set(as_list(rule.options.get("callees", DEFAULT_CALLEES)))
+        for path in included_files(rule, repo):
+            if not path.endswith(SOURCE_SUFFIXES):
+                continue
+            try:
+                tree = repo.typescript(path)
+            except FileProblem as problem:
+                yield self.problem(rule, problem)
+                continue
+            for node in walk(tree.root_node):
+                if node.type != "call_expression":
+                    continue
+                callee = callee_name(node)
+                arguments = node.child_by_field_name("arguments")
+                # A tagged template's "arguments" is the template itself: parameterised.
+                if callee is None or callee[0] not in callees or arguments.type != "arguments":
+                    continue
+                first = next((a for a in arguments.named_children if a.type != "comment"), None)
+                how = dynamic_sql(first) if first is not None else None
+                if how:
+                    function = enclosing_function(node)
+                    where = f"{function}()" if function else "module scope"
+                    item = f"{where} passes {how} to {callee[1]}()"
+                    yield self.finding(rule, path, line(first), item, function=function)

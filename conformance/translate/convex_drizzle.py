@@ -1,0 +1,1165 @@
+"""A Convex schema (`convex/schema.ts`) → Drizzle (Postgres) tables, as plain data for the schema
+template: the mirror of `drizzle_convex`.
+
+`convex_tables` reads `defineSchema({...})` with tree-sitter's TypeScript grammar, without running
+it: tables written inline or held in consts (`defineSchema({ users })`), validators held in consts,
+spreads of local field objects, `.index`, `.searchIndex`, `.vectorIndex`. Each table comes back
+as `{"name", "fields": [{"name", "validator"}], "indexes": [{"name", "fields"}], "search_indexes",
+"vector_indexes", "notes"}`, validators normalised (consts inlined), the shape `drizzle_tables`
+gives, so the two translations can be compared.
+
+`drizzle_schema_context` maps them the way the seed's target schema (the Kianax plan, §3) maps its
+Convex tables:
+
+- `_id` → `id: uuid("id").primaryKey().defaultRandom()`; `_creationTime` → `createdAt`
+  (timestamptz, not null, default now) and every table gets `updatedAt` (§3.1: "timestamps
+  (created_at, updated_at) on all tables"). A table's own number field named createdAt/updatedAt
+  becomes that column; a field named `id` is renamed `idField`.
+- `v.string()` → text; `v.boolean()` → boolean; `v.int64()` → bigint (mode bigint); `v.bytes()` →
+  bytea (a `customType`: drizzle-orm 0.x has no bytea builder).
+- `v.number()` / `v.float64()` → double precision, except by field name: `*At`, `*Time`,
+  `timestamp` hold epoch milliseconds → timestamptz (the seed's `lastExecutedAt`, `startedAt`);
+  counts, versions, positions, durations → integer (the seed's `version`, `duration`); sizes and
+  byte counts → bigint (mode number). Each table notes which fields a name decided.
+- `v.id("t")` → `uuid("t_id")…references(() => t.id)`, onDelete cascade when required (the seed's
+  routineExecutions.routineId), set null when optional; ids of tables outside the schema
+  (`_storage`, components) → text, noted.
+- a union of string literals → a `pgEnum`, named after the const holding it or after table + field
+  (`routineStatus` / `routine_status`); other unions, `v.object`, `v.record`, `v.any`, arrays of
+  non-scalars → jsonb (the seed's choice for nodes/connections/nodeStates), with `.$type<T>()`
+  when T is short, else a note carrying T; arrays of scalars → `text().array()` etc.
+- `v.optional` / a `v.null()` member → nullable; anything else `.notNull()`; a `v.null()` field →
+  left out, noted.
+- `.index("by_x", ["a", "b"])` → `index("<table>_a_b_idx").on(t.a, t.b)` (`_creationTime` →
+  `t.createdAt`); search and vector indexes → notes (Postgres full-text search / pg_trgm,
+  pgvector).
+- a table with a `userId` column gets the seed's row-level-security policy (§3.3) as a `pgPolicy`.
+
+Tables come out referenced-first; references inside a cycle (a self-reference included) are typed
+`(): AnyPgColumn => …`, which TypeScript needs to infer such tables. Without a Convex schema, or
+with one that defines no table, the tables are the seed's (§3.2), written as the Convex schema the
+seed migrates from and translated the same way.
+
+tree-sitter is imported inside the functions: the check path never translates anything and must
+not pay for the import.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field, replace
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tree_sitter import Node
+
+_SCALAR_KINDS = {
+    "string": "v.string()",
+    "number": "v.number()",
+    "float64": "v.float64()",
+    "int64": "v.int64()",
+    "boolean": "v.boolean()",
+    "null": "v.null()",
+    "bytes": "v.bytes()",
+    "any": "v.any()",
+}
+# `v.bigint()` is the deprecated name of `v.int64()`.
+_ALIASES = {"bigint": "int64"}
+_TS_TYPES = {
+    "string": "string",
+    "id": "string",
+    "number": "number",
+    "float64": "number",
+    "int64": "bigint",
+    "boolean": "boolean",
+    "null": "null",
+    "bytes": "ArrayBuffer",
+}
+_WRAPPERS = {
+    "parenthesized_expression",
+    "as_expression",
+    "satisfies_expression",
+    "non_null_expression",
+}
+_TABLE_METHODS = {"index", "searchIndex", "vectorIndex"}
+_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
+
+# Field names (camelCased) that decide what a v.number() is (see the module docstring).
+_TIMESTAMP = re.compile(r"timestamp|.*[a-z0-9](At|Time|Timestamp)")
+_INTEGER_WORDS = {
+    "count",
+    "version",
+    "position",
+    "order",
+    "rank",
+    "priority",
+    "index",
+    "iteration",
+    "attempt",
+    "attempts",
+    "retries",
+    "duration",
+    "quantity",
+    "depth",
+}
+_BIG_INTEGER_WORDS = {"bytes", "size"}
+# A `$type<T>()` longer than this goes into a note instead of the column line.
+_SHORT_TYPE = 60
+_MAX_IDENTIFIER = 63  # Postgres truncates longer names
+
+_TIMESTAMPTZ = "{ withTimezone: true }"
+_ID_COLUMN = 'uuid("id").primaryKey().defaultRandom()'
+_CREATED_AT = f'timestamp("created_at", {_TIMESTAMPTZ}).notNull().defaultNow()'
+_UPDATED_AT = (
+    f'timestamp("updated_at", {_TIMESTAMPTZ}).notNull().defaultNow().$onUpdate(() => new Date())'
+)
+_SYSTEM_KEYS = {"id", "createdAt", "updatedAt"}
+
+# Names the generated module binds or imports; a table or enum named so gets a suffix.
+_TAKEN = {
+    *("pgTable", "pgEnum", "pgPolicy", "customType", "bytea", "sql", "index", "uuid", "text"),
+    *("integer", "bigint", "doublePrecision", "boolean", "timestamp", "jsonb", "AnyPgColumn"),
+    *("break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete"),
+    *("do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if"),
+    *("import", "in", "instanceof", "new", "null", "return", "super", "switch", "this"),
+    *("throw", "true", "try", "typeof", "var", "void", "while", "with", "yield", "let"),
+    *("static", "implements", "interface", "package", "private", "protected", "public", "await"),
+    *("arguments", "eval", "undefined", "NaN", "Infinity", "Date"),
+}
+# Global type names an `export type` must not shadow.
+_TAKEN_TYPES = {
+    *("AnyPgColumn", "Array", "ArrayBuffer", "BigInt", "Boolean", "Date", "Error", "Function"),
+    *("JSON", "Map", "Math", "Number", "Object", "Partial", "Promise", "Record", "RegExp", "Set"),
+    *("String", "Symbol", "Uint8Array"),
+}
+
+
+@dataclass(frozen=True)
+class _V:
+    """A Convex validator: `kind` is the `v.` method (or "unknown" for what is not read)."""
+
+    kind: str
+    items: tuple[_V, ...] = ()  # union members, array element, record key+value, optional inner
+    fields: tuple[tuple[str, _V], ...] = ()  # of v.object
+    value: object = None  # literal value, id table name, or the source of an unknown validator
+    # The const it was held in, which names its enum; not part of what the validator accepts.
+    const: str | None = field(default=None, compare=False)
+
+    def render(self) -> str:
+        """Convex source, consts inlined: `v.optional(v.id("users"))`."""
+        if self.kind in _SCALAR_KINDS:
+            return _SCALAR_KINDS[self.kind]
+        if self.kind == "id":
+            return f"v.id({json.dumps(self.value)})"
+        if self.kind == "literal":
+            return f"v.literal({_js(self.value)})"
+        if self.kind == "object":
+            body = ", ".join(f"{_js_key(key)}: {value.render()}" for key, value in self.fields)
+            return f"v.object({{ {body} }})" if body else "v.object({})"
+        if self.kind in ("optional", "union", "array", "record"):
+            return f"v.{self.kind}({', '.join(item.render() for item in self.items)})"
+        return str(self.value)
+
+    def ts(self) -> str:
+        """The TypeScript type the validator accepts, for `jsonb(...).$type<T>()`."""
+        if self.kind in _TS_TYPES:
+            return _TS_TYPES[self.kind]
+        if self.kind == "literal":
+            return _js(self.value)
+        if self.kind == "union":
+            return " | ".join(item.ts() for item in self.items)
+        if self.kind == "array":
+            element = self.items[0].ts()
+            return f"({element})[]" if self.items[0].kind == "union" else f"{element}[]"
+        if self.kind == "record":
+            return f"Record<{self.items[0].ts()}, {self.items[1].ts()}>"
+        if self.kind == "object":
+            if not self.fields:
+                return "Record<string, never>"
+            members = []
+            for key, value in self.fields:
+                optional = value.kind == "optional"
+                inner = value.items[0] if optional else value
+                members.append(f"{_js_key(key)}{'?' if optional else ''}: {inner.ts()}")
+            return "{ " + "; ".join(members) + " }"
+        if self.kind == "optional":
+            return self.items[0].ts()
+        return "unknown"
+
+    def walk(self) -> Iterator[_V]:
+        yield self
+        for item in self.items:
+            yield from item.walk()
+        for _, value in self.fields:
+            yield from value.walk()
+
+
+@dataclass
+class _Table:
+    name: str
+    fields: list[tuple[str, _V]] = field(default_factory=list)
+    indexes: list[tuple[str, list[str], bool]] = field(default_factory=list)  # name, fields, staged
+    search_indexes: list[dict] = field(default_factory=list)
+    vector_indexes: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def plain(self) -> dict:
+        return {
+            "name": self.name,
+            "fields": [{"name": key, "validator": value.render()} for key, value in self.fields],
+            "indexes": [{"name": name, "fields": fields} for name, fields, _ in self.indexes],
+            "search_indexes": self.search_indexes,
+            "vector_indexes": self.vector_indexes,
+            "notes": self.notes,
+        }
+
+
+def convex_tables(source: str) -> list[dict]:
+    """The tables of a Convex `defineSchema(...)`, validators normalised."""
+    return [table.plain() for table in _parse(source)[0]]
+
+
+def drizzle_schema_context(convex_source: str | None) -> dict:
+    """Context of templates/convex-to-postgres/packages/database/src/schema.ts.j2.
+
+    `notes` are remarks on the whole file; each table carries its own. Without a Convex schema,
+    or with one that defines no table, the tables are the seed's.
+    """
+    notes: list[str] = []
+    if convex_source is not None:
+        tables, notes = _parse(convex_source)
+        if tables:
+            return _Drizzle(tables).context("convex", notes)
+        notes.append("convex/schema.ts defines no table; the seed's tables are used")
+    return _Drizzle(_parse(SEED_SCHEMA)[0]).context("seed", notes)
+
+
+# The Convex schema the seed migrates from, as its §3.2 target schema and §9.2 import script
+# describe it (coarse: the seed shows the Postgres side only).
+SEED_SCHEMA = """
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+
+const routineStatus = v.union(
+  v.literal("draft"), v.literal("active"), v.literal("paused"), v.literal("archived"),
+);
+const triggerType = v.union(
+  v.literal("manual"), v.literal("cron"), v.literal("webhook"), v.literal("event"),
+);
+const executionStatus = v.union(
+  v.literal("pending"), v.literal("running"), v.literal("completed"),
+  v.literal("failed"), v.literal("cancelled"), v.literal("timeout"),
+);
+const executionTriggerType = v.union(
+  v.literal("manual"), v.literal("scheduled"), v.literal("webhook"), v.literal("event"),
+);
+const theme = v.union(v.literal("light"), v.literal("dark"), v.literal("system"));
+const failure = v.object({ message: v.string(), stack: v.optional(v.string()) });
+
+export default defineSchema({
+  routines: defineTable({
+    userId: v.string(),
+    name: v.string(),
+    description: v.optional(v.string()),
+    status: routineStatus,
+    tags: v.optional(v.array(v.string())),
+    version: v.number(),
+    triggerType: triggerType,
+    triggerConfig: v.optional(v.record(v.string(), v.any())),
+    nodes: v.array(v.object({
+      id: v.string(),
+      pluginId: v.string(),
+      label: v.string(),
+      position: v.object({ x: v.number(), y: v.number() }),
+      config: v.optional(v.record(v.string(), v.any())),
+      credentialMappings: v.optional(v.record(v.string(), v.string())),
+    })),
+    connections: v.array(v.object({
+      id: v.string(),
+      sourceNodeId: v.string(),
+      targetNodeId: v.string(),
+      sourceHandle: v.optional(v.string()),
+      targetHandle: v.optional(v.string()),
+    })),
+    variables: v.optional(v.array(v.object({
+      id: v.string(),
+      name: v.string(),
+      type: v.union(
+        v.literal("string"), v.literal("number"), v.literal("boolean"), v.literal("json"),
+      ),
+      value: v.any(),
+      description: v.optional(v.string()),
+    }))),
+    lastExecutedAt: v.optional(v.number()),
+  })
+    .index("by_user", ["userId"])
+    .index("by_status", ["status"])
+    .index("by_user_and_status", ["userId", "status"])
+    .index("by_trigger_type", ["triggerType", "status"]),
+
+  routine_executions: defineTable({
+    routineId: v.id("routines"),
+    userId: v.string(),
+    workflowId: v.string(),
+    runId: v.string(),
+    status: executionStatus,
+    triggerType: executionTriggerType,
+    triggerData: v.optional(v.record(v.string(), v.any())),
+    executionPath: v.optional(v.array(v.string())),
+    nodeStates: v.array(v.object({
+      nodeId: v.string(),
+      status: v.string(),
+      input: v.optional(v.any()),
+      output: v.optional(v.any()),
+      error: v.optional(failure),
+      startedAt: v.optional(v.number()),
+      completedAt: v.optional(v.number()),
+      duration: v.optional(v.number()),
+    })),
+    error: v.optional(failure),
+    startedAt: v.optional(v.number()),
+    completedAt: v.optional(v.number()),
+    duration: v.optional(v.number()),
+  })
+    .index("by_routine", ["routineId"])
+    .index("by_user", ["userId"])
+    .index("by_status", ["status"])
+    .index("by_workflow_id", ["workflowId"]),
+
+  user_credentials: defineTable({
+    userId: v.string(),
+    typeId: v.string(),
+    name: v.string(),
+    data: v.string(),
+    metadata: v.optional(v.record(v.string(), v.any())),
+  })
+    .index("by_user", ["userId"])
+    .index("by_user_and_type", ["userId", "typeId"]),
+
+  user_settings: defineTable({
+    userId: v.string(),
+    theme: v.optional(theme),
+  }).index("by_user", ["userId"]),
+});
+"""
+
+
+# Reading the Convex schema.
+
+
+def _parse(source: str) -> tuple[list[_Table], list[str]]:
+    module = _Module(source)
+    notes = []
+    if module.root.has_error:
+        notes.append("convex/schema.ts has syntax errors; tables near them may be incomplete")
+    schema = module.schema_call()
+    if schema is None:
+        notes.append("convex/schema.ts has no defineSchema(...) call")
+        return [], notes
+    args = _kids(schema.child_by_field_name("arguments"))
+    listed = module.resolve(args[0])[0] if args else None
+    if listed is None or listed.type != "object":
+        notes.append("the argument of defineSchema is not an object literal; no tables read")
+        return [], notes
+    tables = []
+    for key, value, entry in module.entries(listed):
+        table = module.table(key, value) if key is not None else None
+        if table is not None:
+            tables.append(table)
+        elif entry.type == "spread_element":  # `...authTables` from a library
+            notes.append(f"`{_snippet(entry)}` is not defined here; its tables are not translated")
+        else:
+            notes.append(f"`{_snippet(entry)}` is not a defineTable here; left out")
+    if len(args) > 1:
+        notes += module.schema_options(args[1])
+    return tables, notes
+
+
+class _Module:
+    """A parsed schema module and its top-level consts, so tables and validators held in consts
+    are followed."""
+
+    def __init__(self, source: str):
+        from .. import typescript
+
+        self.root = typescript.parse(source).root_node
+        self.values: dict[str, Node] = {}
+        for statement in _kids(self.root):
+            declaration = (
+                statement.child_by_field_name("declaration")
+                if statement.type == "export_statement"
+                else statement
+            )
+            if declaration is None or declaration.type not in (
+                "lexical_declaration",
+                "variable_declaration",
+            ):
+                continue
+            for declarator in _kids(declaration):
+                name = declarator.child_by_field_name("name")
+                value = declarator.child_by_field_name("value")
+                if name is not None and name.type == "identifier" and value is not None:
+                    self.values[_text(name)] = value
+
+    def resolve(self, node: Node) -> tuple[Node, str | None]:
+        """An expression with local consts followed, and the name of the last const."""
+        const = None
+        for _ in range(8):
+            node = _unwrap(node)
+            if node.type not in ("identifier", "shorthand_property_identifier"):
+                break
+            name = _text(node)
+            if name not in self.values:
+                break
+            node, const = self.values[name], name
+        return node, const
+
+    def schema_call(self) -> Node | None:
+        from ..typescript import walk
+
+        for node in walk(self.root):
+            if node.type == "call_expression":
+                callee = node.child_by_field_name("function")
+                if callee.type == "identifier" and _text(callee) == "defineSchema":
+                    return node
+        return None
+
+    def entries(self, node: Node, hops: int = 0) -> Iterator[tuple[str | None, Node, Node]]:
+        """(key, value, entry) of an object literal, with spreads of local objects and of a
+        `v.object(...)`'s `.fields` followed."""
+        for entry in _kids(node):
+            if entry.type == "pair":
+                key = _key(entry.child_by_field_name("key"))
+                yield key, entry.child_by_field_name("value"), entry
+            elif entry.type == "shorthand_property_identifier":
+                yield _text(entry), entry, entry
+            elif entry.type == "spread_element" and hops < 8:
+                spread = self.spread_object(_kids(entry)[0])
+                if spread is None:
+                    yield None, entry, entry
+                else:
+                    yield from self.entries(spread, hops + 1)
+            else:
+                yield None, entry, entry
+
+    def spread_object(self, node: Node) -> Node | None:
+        node = self.resolve(node)[0]
+        if node.type == "object":
+            return node
+        if node.type == "member_expression" and _text(node.child_by_field_name("property")) == (
+            "fields"
+        ):
+            inner = self.resolve(node.child_by_field_name("object"))[0]
+            if _method(inner) == "object":
+                args = _kids(inner.child_by_field_name("arguments"))
+                fields = self.resolve(args[0])[0] if args else None
+                return fields if fields is not None and fields.type == "object" else None
+        return None
+
+    def validator(self, node: Node, depth: int = 0) -> _V:
+        node, const = self.resolve(node)
+        method = _method(node)
+        parsed = None
+        if method is not None and depth < 32:
+            args = _kids(node.child_by_field_name("arguments"))
+            parsed = self.call(_ALIASES.get(method, method), args, depth + 1)
+        if parsed is None:
+            return _V("unknown", value=_snippet(node), const=const)
+        return replace(parsed, const=const)
+
+    def call(self, method: str, args: list[Node], depth: int) -> _V | None:
+        if method in _SCALAR_KINDS:
+            return _V(method)
+        if method == "id":
+            table = _string(args[0]) if args else None
+            return _V("id", value=table) if table is not None else None
+        if method == "literal":
+            value = _literal(self.resolve(args[0])[0]) if args else None
+            return _V("literal", value=value) if value is not None else None
+        if method == "object":
+            fields = self.resolve(args[0])[0] if args else None
+            if fields is None or fields.type != "object":
+                return None
+            pairs = []
+            for key, value, _ in self.entries(fields):
+                if key is None:
+                    return None
+                pairs.append((key, self.validator(value, depth)))
+            return _V("object", fields=tuple(pairs))
+        items = tuple(self.validator(arg, depth) for arg in args)
+        if method == "nullable" and len(items) == 1:
+            return _V("union", items=(items[0], _V("null")))
+        if method in ("optional", "array") and len(items) == 1:
+            return _V(method, items=items)
+        if method == "record" and len(items) == 2:
+            return _V("record", items=items)
+        if method == "union" and items:
+            return _V("union", items=items)
+        return None
+
+    def table(self, name: str, node: Node) -> _Table | None:
+        node = self.resolve(node)[0]
+        chain = []
+        while _method(node) in _TABLE_METHODS:
+            callee = node.child_by_field_name("function")
+            chain.append((_method(node), _kids(node.child_by_field_name("arguments"))))
+            node = self.resolve(callee.child_by_field_name("object"))[0]
+        callee = node.child_by_field_name("function") if node.type == "call_expression" else None
+        if callee is None or callee.type != "identifier" or _text(callee) != "defineTable":
+            return None
+        table = _Table(name)
+        args = _kids(node.child_by_field_name("arguments"))
+        self.document(table, args[0] if args else None)
+        for method, method_args in reversed(chain):
+            self.table_index(table, method, method_args)
+        return table
+
+    def document(self, table: _Table, node: Node | None) -> None:
+        """The fields of `defineTable({...})`, `defineTable(v.object(...))` or of a union of
+        objects (documents of several shapes)."""
+        resolved = self.resolve(node)[0] if node is not None else None
+        if resolved is not None and resolved.type == "object":
+            for key, value, entry in self.entries(resolved):
+                if key is None:
+                    table.notes.append(f"`{_snippet(entry)}` is not a field here; left out")
+                else:
+                    table.fields.append((key, self.validator(value)))
+            return
+        validator = self.validator(node) if node is not None else _V("unknown", value="nothing")
+        if validator.kind == "object":
+            table.fields = list(validator.fields)
+        elif validator.kind == "union" and all(m.kind == "object" for m in validator.items):
+            table.fields = _merge_shapes(validator.items)
+            table.notes.append(
+                "documents of several shapes (a union of objects): a field not in every shape "
+                "is nullable; one typed differently across shapes is jsonb (literals: an enum)"
+            )
+        else:
+            table.notes.append(
+                f"the document validator `{validator.render()}` is not an object; no fields read"
+            )
+
+    def table_index(self, table: _Table, method: str, args: list[Node]) -> None:
+        name = _string(args[0]) if args else None
+        config = self.resolve(args[1])[0] if len(args) > 1 else None
+        if name is None or config is None:
+            table.notes.append(f"a .{method}(...) without a literal name and config; left out")
+            return
+        if method == "index":
+            staged = False
+            if config.type == "object":  # .index("by_x", { fields: [...], staged: true })
+                flag = _option(config, "staged")
+                staged = flag is not None and flag.type == "true"
+                config = self.resolve(_option(config, "fields") or config)[0]
+            table.indexes.append((name, self.strings(config), staged))
+        elif method == "searchIndex":
+            table.search_indexes.append(
+                {
+                    "name": name,
+                    "field": _string(_option(config, "searchField")),
+                    "filter_fields": self.strings(_option(config, "filterFields")),
+                }
+            )
+        else:
+            dimensions = _option(config, "dimensions")
+            table.vector_indexes.append(
+                {
+                    "name": name,
+                    "field": _string(_option(config, "vectorField")),
+                    "dimensions": (
+                        _literal(self.resolve(dimensions)[0]) if dimensions is not None else None
+                    ),
+                    "filter_fields": self.strings(_option(config, "filterFields")),
+                }
+            )
+
+    def strings(self, node: Node | None) -> list[str]:
+        node = self.resolve(node)[0] if node is not None else None
+        if node is None or node.type != "array":
+            return []
+        return [text for text in (_string(item) for item in _kids(node)) if text is not None]
+
+    def schema_options(self, node: Node) -> list[str]:
+        options = self.resolve(node)[0]
+        notes = []
+        if options.type != "object":
+            return notes
+        if _is_false(_option(options, "schemaValidation")):
+            notes.append(
+                "schemaValidation: false: Convex did not check documents against this schema, "
+                "so stored data may not fit these columns; check it before importing"
+            )
+        if _is_false(_option(options, "strictTableNameTypes")):
+            notes.append(
+                "strictTableNameTypes: false: the deployment may hold tables this schema does "
+                "not list; they are not translated"
+            )
+        return notes
+
+
+def _merge_shapes(shapes: tuple[_V, ...]) -> list[tuple[str, _V]]:
+    """One field list for documents of several shapes."""
+    merged: dict[str, list[_V]] = {}
+    for shape in shapes:
+        for key, value in shape.fields:
+            merged.setdefault(key, []).append(value)
+    fields = []
+    for key, values in merged.items():
+        inner = [v.items[0] if v.kind == "optional" else v for v in values]
+        literals = [m for v in inner for m in (v.items if v.kind == "union" else (v,))]
+        if len(set(inner)) == 1:
+            value = inner[0]
+        elif all(m.kind == "literal" for m in literals):  # the discriminant of the shapes
+            value = _V("union", items=tuple(dict.fromkeys(literals)))
+        else:
+            value = _V("any")
+        required = len(values) == len(shapes) and all(v.kind != "optional" for v in values)
+        fields.append((key, value if required else _V("optional", items=(value,))))
+    return fields
+
+
+# Writing the Drizzle schema.
+
+
+class _Drizzle:
+    """The translation of a set of Convex tables; names taken so far are shared across tables."""
+
+    def __init__(self, tables: list[_Table]):
+        self.tables = tables
+        self.taken = set(_TAKEN)
+        self.taken_types = set(_TAKEN_TYPES)
+        self.variables = {
+            table.name: _unique(_camel(table.name), self.taken, "Table") for table in tables
+        }
+        self.sql_names = {table.name: _snake(table.name) for table in tables}
+        self.enums: list[dict] = []
+        self.enum_names: dict[tuple, str] = {}  # (origin, values) → enum variable
+        self.imports = {"pgTable", "uuid", "timestamp"}
+        self.type_imports: set[str] = set()
+        self.orm_imports: set[str] = set()
+        self.bytea = False
+
+    def context(self, source: str, notes: list[str]) -> dict:
+        order, cyclic = self.order()
+        tables = [self.table(table, cyclic) for table in order]
+        return {
+            "tables": tables,
+            "enums": self.enums,
+            "imports": sorted(self.imports),
+            "type_imports": sorted(self.type_imports),
+            "orm_imports": sorted(self.orm_imports),
+            "bytea": self.bytea,
+            "source": source,
+            "notes": notes,
+        }
+
+    def references(self, table: _Table) -> list[str]:
+        """The tables a table's uuid columns point at, in column order."""
+        targets = []
+        for _, validator in table.fields:
+            inner = _strip(validator)[0]
+            if inner.kind == "id" and inner.value in self.variables:
+                targets.append(inner.value)
+        return targets
+
+    def order(self) -> tuple[list[_Table], set[tuple[str, str]]]:
+        """Referenced tables first (source order otherwise) and the references inside a cycle."""
+        by_name = {table.name: table for table in self.tables}
+        component = _components({t.name: self.references(t) for t in self.tables})
+        members: dict[int, list[str]] = {}
+        for table in self.tables:
+            members.setdefault(component[table.name], []).append(table.name)
+        ordered: list[_Table] = []
+        done: set[int] = set()
+
+        def visit(group: int) -> None:
+            if group in done:
+                return
+            done.add(group)
+            for name in members[group]:
+                for target in self.references(by_name[name]):
+                    if component[target] != group:
+                        visit(component[target])
+            ordered.extend(by_name[name] for name in members[group])
+
+        for table in self.tables:
+            visit(component[table.name])
+        cyclic = {
+            (table.name, target)
+            for table in self.tables
+            for target in self.references(table)
+            if component[target] == component[table.name]
+        }
+        return ordered, cyclic
+
+    def table(self, table: _Table, cyclic: set[tuple[str, str]]) -> dict:
+        notes = list(table.notes)
+        sql_name = self.sql_names[table.name]
+        columns = [{"name": "id", "sql_name": "id", "builder": _ID_COLUMN}]
+        keys = {"_id": "id", "_creationTime": "createdAt"}  # Convex field → column key
+        taken = set(_SYSTEM_KEYS)
+        by_name: dict[str, list[str]] = {"timestamp": [], "integer": [], "bigint": []}
+        for name, validator in table.fields:
+            key = _camel(name)
+            inner, nullable = _strip(validator)[:2]
+            if key in ("createdAt", "updatedAt") and inner.kind in ("number", "float64", "int64"):
+                keys[name] = key
+                absent = ", copy _creationTime where it is absent" if nullable else ""
+                notes.append(
+                    f"{name}: the table's own field is the {_snake(key)} column (not null, "
+                    f"defaults to now{absent})"
+                )
+                continue
+            if key in taken:
+                renamed = _unique(key + "Field", taken, "")
+                notes.append(f"{name} is renamed {renamed}: {key} is taken")
+                key = renamed
+            column = self.column(table, name, key, validator, cyclic, notes, by_name)
+            if column is not None:
+                taken.add(key)
+                keys[name] = key
+                columns.append(column)
+        columns.append({"name": "createdAt", "sql_name": "created_at", "builder": _CREATED_AT})
+        columns.append({"name": "updatedAt", "sql_name": "updated_at", "builder": _UPDATED_AT})
+        if by_name["timestamp"]:
+            notes.append(
+                f"{', '.join(by_name['timestamp'])}: epoch milliseconds in Convex, timestamptz "
+                "here (by name): convert with new Date(ms) when copying data"
+            )
+        if by_name["integer"] or by_name["bigint"]:
+            named = ", ".join(by_name["integer"] + by_name["bigint"])
+            notes.append(f"{named}: v.number() stored as a whole number (by name); check the data")
+        indexes = self.indexes(table, sql_name, keys, notes)
+        notes += _search_notes(table, keys)
+        policies = []
+        user = next((c for c in columns if c["name"] == "userId"), None)
+        if user is not None:
+            self.imports.add("pgPolicy")
+            self.orm_imports.add("sql")
+            column = "${t.userId}::text" if user["builder"].startswith("uuid(") else "${t.userId}"
+            condition = f"{column} = current_setting('app.current_user_id', true)"
+            name = json.dumps(f"{sql_name}_user_isolation")
+            policies.append(
+                {"name": name[1:-1], "builder": f"pgPolicy({name}, {{ using: sql`{condition}` }})"}
+            )
+        return {
+            "name": self.variables[table.name],
+            "sql_name": sql_name,
+            "type_name": self.type_name(table),
+            "columns": columns,
+            "indexes": indexes,
+            "policies": policies,
+            "notes": notes,
+        }
+
+    def type_name(self, table: _Table) -> str:
+        """`Routine` for routines: the row type; `NewRoutine` is its insert type."""
+        singular = _singular(self.variables[table.name])
+        base = singular[:1].upper() + singular[1:]
+        name, number = base, 1
+        while name in self.taken_types or f"New{name}" in self.taken_types:
+            number += 1
+            name = f"{base}Row" if number == 2 else f"{base}Row{number}"
+        self.taken_types |= {name, f"New{name}"}
+        return name
+
+    def column(
+        self,
+        table: _Table,
+        name: str,
+        key: str,
+        validator: _V,
+        cyclic: set[tuple[str, str]],
+        notes: list[str],
+        by_name: dict[str, list[str]],
+    ) -> dict | None:
+        sql = _snake(key)
+        inner, nullable, both = _strip(validator)
+        if inner.kind == "null":
+            notes.append(f"{name}: v.null() holds nothing but null; left out")
+            return None
+        if both:
+            notes.append(f"{key}: null and absent both become NULL")
+        builder, decided = self.column_type(table, key, sql, inner, notes)
+        if decided:
+            by_name[decided].append(key)
+        if not nullable:
+            builder += ".notNull()"
+        if inner.kind == "id" and inner.value in self.variables:
+            target = self.variables[inner.value]
+            in_cycle = (table.name, inner.value) in cyclic
+            if in_cycle:
+                self.type_imports.add("AnyPgColumn")
+            lazy = "(): AnyPgColumn => " if in_cycle else "() => "
+            action = "set null" if nullable else "cascade"
+            builder += f'.references({lazy}{target}.id, {{ onDelete: "{action}" }})'
+        return {"name": key, "sql_name": sql, "builder": builder}
+
+    def column_type(
+        self, table: _Table, key: str, sql: str, v: _V, notes: list[str]
+    ) -> tuple[str, str | None]:
+        """The column builder (before nullability and references) and, when the field name
+        decided it, which of timestamp/integer/bigint."""
+        column = json.dumps(sql)
+        if v.kind in ("number", "float64"):
+            words = [word.lower() for word in _snake(key).split("_")]
+            if _TIMESTAMP.fullmatch(key):
+                return self.use("timestamp", f"{column}, {_TIMESTAMPTZ}"), "timestamp"
+            if words[-1] in _INTEGER_WORDS:
+                return self.use("integer", column), "integer"
+            if words[-1] in _BIG_INTEGER_WORDS:
+                return self.use("bigint", f'{column}, {{ mode: "number" }}'), "bigint"
+            return self.use("doublePrecision", column), None
+        if v.kind == "id":
+            if v.value in self.variables:
+                return self.use("uuid", column), None
+            what = "Convex file storage" if v.value == "_storage" else "a table outside the schema"
+            notes.append(f"{key}: an id of {what} ({v.value}), kept as text")
+            return self.use("text", column), None
+        enum = self.enum(table, key, v)
+        if enum is not None:
+            return f"{enum}({column})", None
+        scalar = _scalar(v)
+        if scalar is not None:
+            members = v.items if v.kind == "union" else (v,)
+            if all(m.kind == "literal" for m in members):
+                values = ", ".join(_js(m.value) for m in members)
+                which = f"one of {values}" if len(members) > 1 else f"always {values}"
+                notes.append(f"{key}: {which} in Convex; a check constraint would keep it")
+            return self.use(scalar[0], column + scalar[1]), None
+        if v.kind == "array":
+            element = v.items[0]
+            enum = self.enum(table, key, element)
+            if enum is not None:
+                return f"{enum}({column}).array()", None
+            if element.kind == "id":
+                notes.append(f"{key}: ids in an array are not foreign keys")
+                return self.use("uuid", column) + ".array()", None
+            scalar = _scalar(element)
+            if scalar is not None and scalar[0] != "bytea":
+                return self.use(scalar[0], column + scalar[1]) + ".array()", None
+        return self.jsonb(key, column, v, notes), None
+
+    def use(self, builder: str, args: str) -> str:
+        if builder == "bytea":
+            self.bytea = True
+            self.imports.add("customType")
+        else:
+            self.imports.add(builder)
+        return f"{builder}({args})"
+
+    def jsonb(self, key: str, column: str, v: _V, notes: list[str]) -> str:
+        builder = self.use("jsonb", column)
+        if v.kind == "any":
+            return builder
+        unreadable = [item.value for item in v.walk() if item.kind == "unknown"]
+        if unreadable:
+            notes.append(f"{key}: `{unreadable[0]}` is not a validator read here; plain jsonb")
+            return builder
+        if any(item.kind in ("int64", "bytes") for item in v.walk()):
+            notes.append(
+                f"{key}: holds v.int64()/v.bytes(), which JSON cannot store as they are: convert "
+                "them (to strings, base64) when copying data"
+            )
+            return builder
+        ts = v.ts()
+        if len(ts) <= _SHORT_TYPE:
+            return f"{builder}.$type<{ts}>()"
+        notes.append(f"{key}: jsonb; its Convex validator's type, for .$type<...>(), is {ts}")
+        return builder
+
+    def enum(self, table: _Table, key: str, v: _V) -> str | None:
+        """The pgEnum for a union of string literals (or a single one), made on first use."""
+        members = v.items if v.kind == "union" else (v,)
+        if not all(m.kind == "literal" and isinstance(m.value, str) for m in members):
+            return None
+        values = list(dict.fromkeys(m.value for m in members))
+        origin = ("const", v.const) if v.const else ("field", table.name, key)
+        found = self.enum_names.get((origin, tuple(values)))
+        if found is not None:
+            return found
+        base = _camel(v.const) if v.const else _singular(self.variables[table.name]) + _pascal(key)
+        sql_taken = set(self.sql_names.values()) | {enum["sql_name"] for enum in self.enums}
+        name = _unique(base, self.taken, "Enum")
+        while _snake(name) in sql_taken:  # a table's row type has its name in Postgres
+            name = _unique(name + "Enum", self.taken, "")
+        self.imports.add("pgEnum")
+        self.enums.append({"name": name, "sql_name": _snake(name), "values": values})
+        self.enum_names[(origin, tuple(values))] = name
+        return name
+
+    def indexes(
+        self, table: _Table, sql_name: str, keys: dict[str, str], notes: list[str]
+    ) -> list[dict]:
+        indexes: list[dict] = []
+        for name, fields, staged in table.indexes:
+            kept = [keys[f] for f in fields if f in keys]
+            lost = [f for f in fields if f not in keys]
+            if lost:
+                notes.append(
+                    f"index {name}: {', '.join(lost)} is not a column here (nested paths live "
+                    "in jsonb)" + ("; left out" if not kept else "")
+                )
+            if not kept:
+                continue
+            index_name = _shorten(f"{sql_name}_{'_'.join(_snake(k) for k in kept)}_idx")
+            if any(index["name"] == index_name for index in indexes):
+                notes.append(f"index {name} duplicates {index_name}; left out")
+                continue
+            if staged:
+                notes.append(f"index {name} is staged (not yet enabled) in Convex")
+            self.imports.add("index")
+            on = ", ".join(f"t.{k}" for k in kept)
+            indexes.append(
+                {"name": index_name, "builder": f"index({json.dumps(index_name)}).on({on})"}
+            )
+        return indexes
+
+
+def _search_notes(table: _Table, keys: dict[str, str]) -> list[str]:
+    """Convex search and vector indexes have no Drizzle builder here: how to replace them."""
+    notes = []
+    for search in table.search_indexes:
+        key = keys.get(search["field"], search["field"])
+        filters = ", ".join(search["filter_fields"])
+        notes.append(
+            f"search index {search['name']} on {search['field']}"
+            + (f" (filters {filters})" if filters else "")
+            + ': use Postgres full-text search, index(...).using("gin", '
+            f"sql`to_tsvector('english', ${{t.{key}}})`) queried with @@, or pg_trgm "
+            "(gin_trgm_ops) for substring matches"
+        )
+    for vector in table.vector_indexes:
+        key = keys.get(vector["field"], vector["field"])
+        filters = ", ".join(vector["filter_fields"])
+        notes.append(
+            f"vector index {vector['name']} on {vector['field']}"
+            + (f" (filters {filters})" if filters else "")
+            + f': use pgvector, vector("{_snake(str(key))}", '
+            f"{{ dimensions: {vector['dimensions']} }}) with "
+            f'index(...).using("hnsw", t.{key}.op("vector_cosine_ops"))'
+        )
+    return notes
+
+
+def _scalar(v: _V) -> tuple[str, str] | None:
+    """(builder, extra arguments) of a scalar validator, or of a union of same-typed literals or
+    of strings and string literals."""
+    members = v.items if v.kind == "union" else (v,)
+    kinds = set()
+    for member in members:
+        if member.kind == "literal":
+            kinds.add({str: "string", bool: "boolean"}.get(type(member.value), "number"))
+        else:
+            kinds.add("number" if member.kind == "float64" else member.kind)
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    if kind == "number":
+        whole = all(m.kind == "literal" and isinstance(m.value, int) for m in members)
+        return ("integer", "") if whole else ("doublePrecision", "")
+    return {
+        "string": ("text", ""),
+        "boolean": ("boolean", ""),
+        "int64": ("bigint", ', { mode: "bigint" }'),
+        "bytes": ("bytea", ""),
+    }.get(kind)
+
+
+def _strip(v: _V) -> tuple[_V, bool, bool]:
+    """(validator without v.optional and null members, nullable, optional and null both)."""
+    optional = v.kind == "optional"
+    if optional:
+        v = v.items[0]
+    null = v.kind == "union" and any(m.kind == "null" for m in v.items)
+    members = tuple(m for m in v.items if m.kind != "null") if null else ()
+    if null and members:
+        v = members[0] if len(members) == 1 else replace(v, items=members)
+    return v, optional or null, optional and null
+
+
+def _components(edges: dict[str, list[str]]) -> dict[str, int]:
+    """Strongly connected components (Tarjan): tables that reference each other, directly or
+    through others, share a number."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    component: dict[str, int] = {}
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in edges[node]:
+            if target not in index:
+                connect(target)
+                low[node] = min(low[node], low[target])
+            elif target not in component:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            number = len(set(component.values()))
+            while True:
+                member = stack.pop()
+                component[member] = number
+                if member == node:
+                    break
+
+    for node in edges:
+        if node not in index:
+            connect(node)
+    return component
+
+
+# Names.
+
+
+def _camel(name: str) -> str:
+    """`routine_executions` → `routineExecutions`; camelCase stays."""
+    parts = [part for part in re.split(r"[^A-Za-z0-9$]+", name) if part]
+    if not parts:
+        return "field"
+    joined = parts[0] + "".join(part[:1].upper() + part[1:] for part in parts[1:])
+    return "_" + joined if joined[0].isdigit() else joined
+
+
+def _pascal(name: str) -> str:
+    camel = _camel(name)
+    return camel[:1].upper() + camel[1:]
+
+
+def _snake(name: str) -> str:
+    """`routineExecutions` → `routine_executions`, `userID` → `user_id`."""
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower() or "field"
+
+
+def _singular(name: str) -> str:
+    """`routineExecutions` → `routineExecution`, `entries` → `entry` (the last word only)."""
+    if name.endswith("ies") and len(name) > 4:
+        return name[:-3] + "y"
+    if name.endswith(("sses", "shes", "ches", "xes")):
+        return name[:-2]
+    if name.endswith("s") and not name.endswith(("ss", "us", "is")) and len(name) > 1:
+        return name[:-1]
+    return name
+
+
+def _unique(name: str, taken: set[str], suffix: str) -> str:
+    candidate = name if name not in taken else name + suffix
+    number = 2
+    while candidate in taken:
+        candidate = f"{name}{suffix}{number}"
+        number += 1
+    taken.add(candidate)
+    return candidate
+
+
+def _shorten(name: str) -> str:
+    """A Postgres identifier: longer names end in a hash instead of being truncated (and
+    colliding) by the server."""
+    if len(name) <= _MAX_IDENTIFIER:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[: _MAX_IDENTIFIER - 9]}_{digest}"
+
+
+def _js(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)
+
+
+def _js_key(key: str) -> str:
+    return key if _IDENTIFIER.fullmatch(key) else json.dumps(key)
+
+
+# Syntax tree helpers.
+
+
+def _kids(node: Node) -> list[Node]:
+    return [child for child in node.named_children if child.type != "comment"]
+
+
+def _text(node: Node) -> str:
+    return node.text.decode()
+
+
+def _snippet(node: Node) -> str:
+    """A node's source on one line, shortened, for a note."""
+    text = " ".join(_text(node).split())
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _unwrap(node: Node) -> Node:
+    """`(x)`, `x as const`, `x satisfies T`, `x!` → x."""
+    while node.type in _WRAPPERS:
+        node = _kids(node)[0]
+    return node
+
+
+def _method(node: Node) -> str | None:
+    """`m` for a call `x.m(...)`."""
+    if node.type != "call_expression":
+        return None
+    callee = node.child_by_field_name("function")
+    if callee.type != "member_expression":
+        return None
+    return _text(callee.child_by_field_name("property"))
+
+
+def _string(node: Node | None) -> str | None:
+    """The value of a string literal, escapes decoded."""
+    node = _unwrap(node) if node is not None else None
+    if node is None or node.type != "string":
+        return None
+    return "".join(
+        _text(part).encode().decode("unicode_escape")
+        if part.type == "escape_sequence"
+        else _text(part)
+        for part in node.named_children
+    )
+
+
+def _literal(node: Node) -> str | bool | int | float | None:
+    """The value of a string, number or boolean literal."""
+    node = _unwrap(node)
+    if node.type == "string":
+        return _string(node)
+    if node.type in ("true", "false"):
+        return node.type == "true"
+    text = _text(node).replace("_", "")
+    if node.type == "unary_expression" and text.startswith("-"):
+        text, sign = text[1:].strip(), -1
+    else:
+        sign = 1
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return sign * int(number) if number.is_integer() and "." not in text else sign * number
+
+
+def _is_false(node: Node | None) -> bool | None:
+    """True for `false`, False for `true`, None for anything else."""
+    if node is None or node.type not in ("true", "false"):
+        return None
+    return node.type == "false"
+
+
+def _key(node: Node) -> str | None:
+    """An object key: `teamId`, `"teamId"` (not `[k]`)."""
+    if node.type == "property_identifier":
+        return _text(node)
+    return _string(node)
+
+
+def _option(node: Node | None, name: str) -> Node | None:
+    """The value of `name` in an object literal."""
+    for entry in _kids(node) if node is not None and node.type == "object" else []:
+        if entry.type == "pair" and _key(entry.child_by_field_name("key")) == name:
+            return _unwrap(entry.child_by_field_name("value"))
+    return None

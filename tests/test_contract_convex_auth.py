@@ -1,0 +1,545 @@
+"""The `convex-auth` contract (ADR-001 of the AI Therapist app): ctx.auth in every public Convex
+function, the schema's indexes, and no Convex client in "use client" modules."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import FIXTURES, init_git
+
+from conformance.contract import load_rules
+from conformance.engine import check_rule, run
+from conformance.fix import Workspace
+from conformance.model import Rule
+from conformance.repo import RepoView
+
+AUTH = "convex-auth-public-functions"
+INDEXES = "convex-auth-schema-indexes"
+CLIENT = "convex-auth-browser-access"
+
+BEFORE = [
+    (
+        "components/chat-window.tsx",
+        3,
+        CLIENT,
+        "it imports `convex/react` (usePreloadedQuery, useQuery)",
+    ),
+    ("components/convex-client-provider.tsx", 4, CLIENT, "`convex/react` (ConvexReactClient)"),
+    (
+        "components/convex-client-provider.tsx",
+        5,
+        CLIENT,
+        "`convex/react-clerk` (ConvexProviderWithClerk)",
+    ),
+    ("convex/messages.ts", 17, AUTH, "public mutation send() never checks ctx.auth"),
+    ("convex/schema.ts", 13, INDEXES, 'sessions.by_user_created on ["userId", "createdAt"]'),
+    # Its helper getSessionOrThrow (./lib/sessions) only reads the database.
+    ("convex/sessions.ts", 36, AUTH, "public query get() never checks ctx.auth"),
+    # Its comment names ctx.auth; a comment is not a call.
+    ("convex/users.ts", 20, AUTH, "public mutation updateProfile() never checks ctx.auth"),
+]
+EXPECTED = {"convex-auth-before": BEFORE, "convex-auth-after": []}
+
+
+def findings_of(root):
+    report = run(load_rules(root), RepoView(root))
+    return [(f.path, f.line, f.rule, f.message) for f in report.findings]
+
+
+def assert_exact(found, expected):
+    assert [(p, line, rule) for p, line, rule, _ in found] == [
+        (p, line, rule) for p, line, rule, _ in expected
+    ]
+    for (*_, message), (*_, item) in zip(found, expected, strict=True):
+        assert item in message
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_findings_are_exact(name):
+    assert_exact(findings_of(FIXTURES / name), EXPECTED[name])
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_git_mode_agrees_with_walk_mode(name, fixture_copy):
+    root = fixture_copy(name)
+    init_git(root)
+    assert_exact(findings_of(root), EXPECTED[name])
+
+
+def test_decoys_are_present_in_the_before_fixture():
+    """The decoys exist, so the absence of findings on them means something."""
+    before = FIXTURES / "convex-auth-before"
+    users = (before / "convex/users.ts").read_text()
+    assert "internalQuery({" in users and "internalMutation({" in users
+    sessions = (before / "convex/sessions.ts").read_text()
+    assert "async function currentUser(ctx: MutationCtx)" in sessions  # same-file helper
+    assert "await currentUser(ctx)" in sessions
+    assert 'import { requireUser } from "./lib/auth"' in sessions
+    auth = (before / "convex/lib/auth.ts").read_text()
+    # requireUser → requireIdentity → ctx.auth, and requireSessionOwner → requireUser.
+    assert "await requireIdentity(ctx)" in auth and "await requireUser(ctx)" in auth
+    messages = (before / "convex/messages.ts").read_text()
+    assert "export const list = query(async (ctx," in messages  # the function form
+    assert "async ({ auth, runMutation }, args)" in messages  # destructured ctx
+    assert "httpAction(async (ctx, request)" in (before / "convex/http.ts").read_text()
+    server = (before / "lib/convex-server.ts").read_text()
+    assert 'from "convex/browser"' in server and '"use client" module' in server
+    assert 'from "convex/browser"' in (before / "app/api/sessions/route.ts").read_text()
+    page = (before / "app/sessions/[sessionId]/page.tsx").read_text()
+    assert 'import { Preloaded } from "convex/react"' in page and "use client" not in page
+    assert "import { type Preloaded," in (before / "components/chat-window.tsx").read_text()
+
+
+def test_after_schema_is_what_the_fix_writes(fixture_copy, cli):
+    root = fixture_copy("convex-auth-before")
+    init_git(root)
+    code, out, _ = cli("fix", str(root))
+    assert code == 1  # the auth and client findings have no automatic fix
+    assert "edit      convex/schema.ts  [convex-auth-schema-indexes]" in out
+    assert "skip      convex/messages.ts  [convex-auth-public-functions]" in out
+    after = FIXTURES / "convex-auth-after/convex/schema.ts"
+    assert (root / "convex/schema.ts").read_bytes() == after.read_bytes()
+    assert cli("check", str(root), "--select", INDEXES)[0] == 0
+    snapshot = (root / "convex/schema.ts").read_bytes()
+    code, out, _ = cli("fix", str(root), "--select", INDEXES)
+    assert (code, out) == (0, "All 1 rules pass (convex-auth)\n")
+    assert (root / "convex/schema.ts").read_bytes() == snapshot
+
+
+def test_http_actions_are_checked_when_listed(cli):
+    root = FIXTURES / "convex-auth-before"
+    code, out, _ = cli("check", str(root), "--param", "public_builders=[query, httpAction]")
+    assert code == 1
+    assert (
+        "convex/http.ts:22: convex-auth-public-functions public httpAction POST "
+        "/clerk-users-webhook never checks ctx.auth"
+    ) in out
+    # Mutations are no longer listed: send() and updateProfile() drop out.
+    assert "send()" not in out and "updateProfile()" not in out
+    assert "get()" in out
+
+
+def test_list_and_explain_cover_the_new_rules(cli):
+    code, out, _ = cli("list", "--contract", "convex-auth")
+    assert code == 0
+    for rule_id, kind in [
+        (AUTH, "convex-auth-required"),
+        (INDEXES, "convex-index-present"),
+        (CLIENT, "import-absent"),
+    ]:
+        assert any(line.split()[:2] == [rule_id, kind] for line in out.splitlines())
+    assert "convex-auth-required" in out.splitlines()[-1]
+    assert "convex-index-present" in out.splitlines()[-1]
+
+    code, out, _ = cli("explain", AUTH)
+    assert code == 0
+    out = " ".join(out.split())
+    assert "(contract convex-auth, kind convex-auth-required)" in out
+    assert "internalQuery" in out and "httpAction" in out and "Svix" in out
+    code, out, _ = cli("explain", INDEXES)
+    out = " ".join(out.split())
+    assert "only automatic fix" in out and "indexes: {'table': 'users'" in out
+    code, out, _ = cli("explain", CLIENT)
+    out = " ".join(out.split())
+    assert "directive: use client" in out and "type-only imports" in out.lower()
+
+
+# The auth reachability analysis on small trees ------------------------------------------------
+
+SERVER = 'import { action, internalMutation, internalQuery, mutation, query } from "./_generated/server";\n'
+
+
+def auth_findings(tree, files, **options):
+    root = tree(files)
+    rule = Rule(
+        id="auth",
+        kind="convex-auth-required",
+        message="public {builder} {function} never checks ctx.auth",
+        why="w",
+        contract="t",
+        options={
+            "files": "convex/**/*.{ts,tsx,js}",
+            "exclude": ["convex/_generated/**", "convex/schema.ts"],
+            **options,
+        },
+    )
+    return [(f.path, f.line, f.message) for f in check_rule(rule, RepoView(root))]
+
+
+def test_direct_checks_in_every_handler_form(tree):
+    source = SERVER + (
+        "export const a = query({ args: {}, handler: async (ctx) => {\n"
+        "  return await ctx.auth.getUserIdentity();\n} });\n"
+        "export const b = query(async (ctx) => (await ctx.auth.getUserIdentity())?.subject);\n"
+        "export const c = mutation({ async handler(context) { await context.auth.getUserIdentity(); } });\n"
+        "export const d = action({ handler: async ({ auth }) => auth.getUserIdentity() });\n"
+        "export const e = action({ handler: async ({ auth: who }) => who.getUserIdentity() });\n"
+        "export const f = query({ handler: async (ctx) => { const { auth } = ctx;\n"
+        "  return auth.getUserIdentity(); } });\n"
+        "export const g = query(async function (ctx) { return ctx.auth?.getUserIdentity(); });\n"
+    )
+    assert auth_findings(tree, {"convex/a.ts": source}) == []
+
+
+def test_missing_checks_are_reported_with_name_and_line(tree):
+    source = SERVER + (
+        "// ctx.auth.getUserIdentity() in a comment is not a call\n"
+        "export const a = query({ handler: async (ctx) => {\n"
+        "  // await ctx.auth.getUserIdentity();\n"
+        '  return "ctx.auth.getUserIdentity()";\n} });\n'
+        "export const b = mutation(async (ctx) => ctx.db.query('x').collect());\n"
+        "export const c = action({ args: {} });\n"
+        "export default query(async (ctx) => null);\n"
+    )
+    assert auth_findings(tree, {"convex/a.ts": source}) == [
+        ("convex/a.ts", 3, "public query a() never checks ctx.auth"),
+        ("convex/a.ts", 7, "public mutation b() never checks ctx.auth"),
+        ("convex/a.ts", 8, "public action c() never checks ctx.auth"),
+        ("convex/a.ts", 9, "public query default() never checks ctx.auth"),
+    ]
+
+
+def test_internal_and_unexported_functions_are_exempt(tree):
+    source = SERVER + (
+        "export const a = internalQuery({ handler: async (ctx) => null });\n"
+        "export const b = internalMutation(async (ctx) => null);\n"
+        "const notRegistered = query(async (ctx) => null);\n"
+    )
+    generated = SERVER + "export const x = query(async (ctx) => null);\n"
+    files = {"convex/a.ts": source, "convex/_generated/x.ts": generated}
+    assert auth_findings(tree, files) == []
+
+
+def test_builders_are_recognised_by_import_not_by_name(tree):
+    source = (
+        'import { query as q, mutation } from "./_generated/server.js";\n'
+        'import * as server from "./_generated/server";\n'
+        'import { query } from "convex-helpers/server";\n'
+        "export const a = q(async (ctx) => null);\n"
+        "export const b = server.mutation({ handler: async (ctx) => null });\n"
+        "export const c = query(async (ctx) => null);\n"
+        "const d = mutation(async (ctx) => null);\n"
+        "export { d as renamed };\n"
+    )
+    assert [m for *_, m in auth_findings(tree, {"convex/a.ts": source})] == [
+        "public query a() never checks ctx.auth",
+        "public mutation b() never checks ctx.auth",
+        "public mutation renamed() never checks ctx.auth",
+    ]
+
+
+def test_same_file_helpers_follow_the_ctx_argument(tree):
+    source = SERVER + (
+        "async function identity(c) { return await c.auth.getUserIdentity(); }\n"
+        "const user = async (ctx, id) => { await identity(ctx); return id; };\n"
+        "const late = async (id, ctx) => identity(ctx);\n"
+        "function unrelated(ctx) { return ctx.db; }\n"
+        "export const a = query({ handler: async (ctx, { id }) => user(ctx, id) });\n"
+        "export const b = query({ handler: async (ctx, { id }) => late(id, ctx) });\n"
+        # ctx passed where the helper expects the id: the helper's `ctx` is something else.
+        "export const c = query({ handler: async (ctx, { id }) => late(ctx, id) });\n"
+        "export const d = query({ handler: async (ctx) => unrelated(ctx) });\n"
+        "const listHandler = async (ctx) => identity(ctx);\n"
+        "export const e = query(listHandler);\n"
+        "const handler = async (ctx) => identity(ctx);\n"
+        "export const f = query({ args: {}, handler });\n"
+    )
+    assert [m for *_, m in auth_findings(tree, {"convex/a.ts": source})] == [
+        "public query c() never checks ctx.auth",
+        "public query d() never checks ctx.auth",
+    ]
+
+
+def test_imported_helpers_are_followed_transitively(tree):
+    files = {
+        "convex/lib/identity.ts": (
+            "export async function requireIdentity(ctx) {\n"
+            "  const identity = await ctx.auth.getUserIdentity();\n"
+            '  if (!identity) throw new Error("Not authenticated");\n'
+            "  return identity;\n}\n"
+        ),
+        # A helper calling a helper of another module that calls ctx.auth.
+        "convex/lib/auth.ts": (
+            'import { requireIdentity } from "./identity";\n'
+            "export const requireUser = async (ctx) => {\n"
+            "  const who = await requireIdentity(ctx);\n  return who.subject;\n};\n"
+            "export default async function owner(ctx) { return requireUser(ctx); }\n"
+            "export async function noAuth(ctx) { return ctx.db; }\n"
+        ),
+        "convex/lib/index.ts": (
+            'export { requireUser as mustBeSignedIn } from "./auth";\nexport * from "./identity";\n'
+        ),
+        "convex/a.ts": SERVER
+        + (
+            'import { requireUser, noAuth } from "./lib/auth";\n'
+            'import owner from "./lib/auth.js";\n'
+            'import * as auth from "./lib/auth";\n'
+            'import { mustBeSignedIn, requireIdentity } from "./lib";\n'
+            'import { requireUser as fromAlias } from "@/convex/lib/auth";\n'
+            'import { requireUser as fromPackage } from "convex-helpers/auth";\n'
+            'import { requireUser as missing } from "./lib/missing";\n'
+            "export const a = query({ handler: async (ctx) => requireUser(ctx) });\n"
+            "export const b = query({ handler: async (ctx) => owner(ctx) });\n"
+            "export const c = query({ handler: async (ctx) => auth.requireUser(ctx) });\n"
+            "export const d = query({ handler: async (ctx) => mustBeSignedIn(ctx) });\n"
+            "export const e = query({ handler: async (ctx) => requireIdentity(ctx) });\n"
+            "export const f = query({ handler: async (ctx) => noAuth(ctx) });\n"
+            "export const g = query({ handler: async (ctx) => fromAlias(ctx) });\n"
+            "export const h = query({ handler: async (ctx) => fromPackage(ctx) });\n"
+            "export const i = query({ handler: async (ctx) => missing(ctx) });\n"
+        ),
+    }
+    assert [m.split()[2] for *_, m in auth_findings(tree, files)] == ["f()", "g()", "h()", "i()"]
+
+
+def test_cycles_terminate_and_do_not_poison_later_answers(tree):
+    source = SERVER + (
+        "async function ping(ctx) { return pong(ctx); }\n"
+        "async function pong(ctx) { return ping(ctx); }\n"
+        # a → b → a is cut while a is decided; a then reaches ctx.auth through c.
+        "async function a(ctx) { await b(ctx); return c(ctx); }\n"
+        "async function b(ctx) { return a(ctx); }\n"
+        "async function c(ctx) { return ctx.auth.getUserIdentity(); }\n"
+        "export const loops = query({ handler: async (ctx) => ping(ctx) });\n"
+        "export const first = query({ handler: async (ctx) => a(ctx) });\n"
+        "export const second = query({ handler: async (ctx) => b(ctx) });\n"
+        "async function self(ctx, n) { return n ? self(ctx, n - 1) : null; }\n"
+        "export const recursive = query({ handler: async (ctx) => self(ctx, 3) });\n"
+    )
+    files = {
+        "convex/a.ts": source,
+        # Modules importing each other.
+        "convex/x.ts": 'import { y } from "./y";\nexport async function x(ctx) { return y(ctx); }\n',
+        "convex/y.ts": 'import { x } from "./x";\nexport async function y(ctx) { return x(ctx); }\n',
+        "convex/z.ts": SERVER
+        + 'import { x } from "./x";\nexport const z = query({ handler: async (ctx) => x(ctx) });\n',
+    }
+    assert [(p, m.split()[2]) for p, _, m in auth_findings(tree, files)] == [
+        ("convex/a.ts", "loops()"),
+        ("convex/a.ts", "recursive()"),
+        ("convex/z.ts", "z()"),
+    ]
+
+
+def test_http_actions_by_route_or_name(tree):
+    source = (
+        'import { httpRouter } from "convex/server";\n'
+        'import { httpAction } from "./_generated/server";\n'
+        "const http = httpRouter();\n"
+        "export const hook = httpAction(async (ctx, request) => new Response());\n"
+        'http.route({ path: "/who", method: "GET", handler: httpAction(async (ctx) => {\n'
+        "  return Response.json(await ctx.auth.getUserIdentity());\n}) });\n"
+        'http.route({ pathPrefix: "/files/", method: "GET", handler: httpAction(async () => {\n'
+        "  return new Response();\n}) });\n"
+        'http.route({ path: "/hook", method: "POST", handler: hook });\n'
+        "export default http;\n"
+    )
+    files = {"convex/http.ts": source}
+    assert auth_findings(tree, files) == []
+    assert auth_findings(tree, files, builders=["httpAction"]) == [
+        ("convex/http.ts", 4, "public httpAction hook() never checks ctx.auth"),
+        ("convex/http.ts", 8, "public httpAction GET /files/ never checks ctx.auth"),
+    ]
+
+
+# The schema's indexes ------------------------------------------------------------------------
+
+WANTED = [
+    {"table": "users", "name": "by_clerkId", "fields": ["clerkId"]},
+    {"table": "sessions", "name": "by_user_created", "fields": ["userId", "createdAt"]},
+    {"table": "messages", "name": "by_session_time", "fields": ["sessionId", "timestamp"]},
+]
+
+
+def index_rule(indexes=WANTED):
+    return Rule(
+        id="idx",
+        kind="convex-index-present",
+        message="missing index: {item}",
+        why="w",
+        contract="t",
+        options={"schema": "convex/schema.ts", "indexes": indexes, "fix": {}},
+    )
+
+
+def index_findings(root, rule=None):
+    return [(f.path, f.line, f.message) for f in check_rule(rule or index_rule(), RepoView(root))]
+
+
+def fixed(root, rule=None):
+    from conformance.rules import KINDS
+
+    rule = rule or index_rule()
+    work = Workspace(RepoView(root))
+    KINDS[rule.kind].apply_fix(rule, work)
+    return work
+
+
+ADR_SCHEMA = (
+    "import { defineSchema, defineTable } from 'convex/server';\r\n"
+    "import { v } from 'convex/values';\r\n"
+    "\r\n"
+    "// Schéma — ADR-001 ✓\r\n"
+    "const users = defineTable({ clerkId: v.string(), email: v.string() });\r\n"
+    "export default defineSchema({\r\n"
+    "  users,\r\n"
+    "  sessions: defineTable(v.object({ userId: v.id('users'), createdAt: v.number() }))\r\n"
+    "    .index('by_user', ['userId']),\r\n"
+    "  'messages': defineTable({\r\n"
+    "    sessionId: v.id('sessions'), timestamp: v.number(), content: v.string(), // encrypted\r\n"
+    "  }).index('by_session_time', { fields: ['sessionId', 'timestamp'] }),\r\n"
+    "});\r\n"
+)
+
+
+def test_index_findings_and_a_byte_preserving_fix(tree):
+    root = tree({"convex/schema.ts": ADR_SCHEMA})
+    assert index_findings(root) == [
+        ("convex/schema.ts", 5, 'missing index: users.by_clerkId on ["clerkId"]'),
+        (
+            "convex/schema.ts",
+            8,
+            'missing index: sessions.by_user_created on ["userId", "createdAt"]',
+        ),
+    ]
+    work = fixed(root)
+    [change] = work.changes()
+    assert (change.path, change.status) == ("convex/schema.ts", "edit")
+    expected = ADR_SCHEMA.replace(
+        "email: v.string() })", "email: v.string() }).index('by_clerkId', ['clerkId'])"
+    ).replace(
+        "    .index('by_user', ['userId']),\r\n",
+        "    .index('by_user', ['userId'])\r\n"
+        "    .index('by_user_created', ['userId', 'createdAt']),\r\n",
+    )
+    assert change.after == expected
+    (root / "convex/schema.ts").write_bytes(change.after.encode("utf-8"))
+    assert index_findings(root) == []
+    assert fixed(root).changes() == []
+
+
+def test_wrong_fields_missing_tables_and_undeclared_fields_are_not_fixed(tree):
+    schema = (
+        'import { defineSchema, defineTable } from "convex/server";\n'
+        "export default defineSchema({\n"
+        "  users: defineTable({ email: v.string() })\n"
+        '    .index("by_clerkId", ["email"]),\n'
+        '  sessions: defineTable({ userId: v.id("users") }),\n'
+        "  ...authTables,\n"
+        "});\n"
+    )
+    root = tree({"convex/schema.ts": schema})
+    assert index_findings(root) == [
+        (
+            "convex/schema.ts",
+            2,
+            'missing index: table "messages" is missing (for index '
+            'by_session_time on ["sessionId", "timestamp"])',
+        ),
+        ("convex/schema.ts", 4, 'missing index: users.by_clerkId is on ["email"], not ["clerkId"]'),
+        (
+            "convex/schema.ts",
+            5,
+            'missing index: sessions.by_user_created on ["userId", "createdAt"]',
+        ),
+    ]
+    [change] = fixed(root).changes()
+    assert change.status == "skip"
+    assert "users.by_clerkId has other fields" in change.note
+    assert "sessions does not declare createdAt" in change.note
+    assert 'table "messages" is missing' in change.note
+
+
+def test_tables_held_in_a_const_object(tree):
+    schema = (
+        'import { defineSchema, defineTable } from "convex/server";\n'
+        "const tables = {\n"
+        "  users: defineTable({ clerkId: v.string() }),\n"
+        "};\n"
+        "export default defineSchema(tables);\n"
+    )
+    root = tree({"convex/schema.ts": schema})
+    rule = index_rule(WANTED[:1])
+    assert index_findings(root, rule) == [
+        ("convex/schema.ts", 3, 'missing index: users.by_clerkId on ["clerkId"]')
+    ]
+    [change] = fixed(root, rule).changes()
+    assert change.after == schema.replace(
+        "v.string() }),", 'v.string() }).index("by_clerkId", ["clerkId"]),'
+    )
+
+
+def test_a_missing_schema_is_reported_on_the_file(tree):
+    root = tree({"convex/users.ts": "export {};\n"})
+    assert index_findings(root) == [
+        ("convex/schema.ts", None, "missing index: convex/schema.ts is missing")
+    ]
+    [change] = fixed(root).changes()
+    assert change.status == "skip"
+
+
+# "use client" modules and the Convex client ------------------------------------------------------
+
+
+def client_findings(tree, files):
+    root = tree(files)
+    rule = Rule(
+        id="client",
+        kind="import-absent",
+        message="imports {item}",
+        why="w",
+        contract="t",
+        options={
+            "files": ["app/**/*.{ts,tsx}", "components/**/*.{ts,tsx}"],
+            "directive": "use client",
+            "modules": ["convex/react", "convex/browser"],
+        },
+    )
+    return [(f.path, f.line, f.message) for f in check_rule(rule, RepoView(root))]
+
+
+def test_directive_option_reads_the_prologue_and_names_the_imports(tree):
+    files = {
+        "components/a.tsx": (
+            "// a comment may precede the prologue\n'use client';\n"
+            'import { useQuery as q, ConvexProvider } from "convex/react";\n'
+            'import * as browser from "convex/browser";\n'
+            'export { useMutation } from "convex/react";\n'
+            'const lazy = () => import("convex/react");\n'
+            'const legacy = require("convex/browser");\n'
+        ),
+        # Type-only imports are erased at build time.
+        "components/types.tsx": (
+            '"use client";\nimport type { Preloaded } from "convex/react";\n'
+            'import { type ReactMutation } from "convex/react";\n'
+        ),
+        # The directive after an import is no directive; neither is a string.
+        "components/late.tsx": 'import { useQuery } from "convex/react";\n"use client";\n',
+        "components/text.tsx": (
+            'const hint = "use client";\nimport { useQuery } from "convex/react";\n'
+        ),
+        # A server component or server module is not a client component.
+        "app/page.tsx": 'import { ConvexHttpClient } from "convex/browser";\n',
+        "app/server.ts": '"use server";\nimport { ConvexHttpClient } from "convex/browser";\n',
+    }
+    assert client_findings(tree, files) == [
+        ("components/a.tsx", 3, "imports `convex/react` (useQuery, ConvexProvider)"),
+        ("components/a.tsx", 4, "imports `convex/browser` (*)"),
+        ("components/a.tsx", 5, "imports `convex/react` (useMutation)"),
+        ("components/a.tsx", 6, "imports `convex/react`"),
+        ("components/a.tsx", 7, "imports `convex/browser`"),
+    ]
+
+
+def test_without_directive_import_absent_is_unchanged(tree):
+    root = tree({"src/a.ts": 'import { x } from "convex/react";\n// import "convex/react"\n'})
+    rule = Rule(
+        id="r",
+        kind="import-absent",
+        message="m {item}",
+        why="w",
+        contract="t",
+        options={"files": "src/**/*.ts", "modules": "convex/react"},
+    )
+    assert [(f.line, f.message) for f in check_rule(rule, RepoView(root))] == [
+        (1, "m `convex/react`")
+    ]

@@ -1,0 +1,911 @@
+"""The `convex-to-postgres` contract (Kianax leaves Convex for PostgreSQL, Drizzle, tRPC and SSE):
+exact findings on its three fixtures, decoys included; its rule kinds (`sql-interpolation`,
+`client-usage-absent`, `rls-policies`, `next-route-present`) on inline sources; `conformance fix`
+scaffolding the database layer from the Convex schema; and the scaffold's typecheck against the
+real npm packages (skipped, loudly, without the registry).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, ROOT, git, init_git
+
+from conformance.contract import load_rules
+from conformance.engine import run
+from conformance.model import Rule
+from conformance.repo import RepoView
+from conformance.templates import render
+from conformance.translate.convex_drizzle import drizzle_schema_context
+
+CONTRACT = "convex-to-postgres"
+DB = "packages/database"
+WEB = "apps/web"
+WORKERS = "apps/workers"
+MIGRATIONS = f"{DB}/drizzle/migrations/"
+ACTIVITIES = f"{WORKERS}/src/activities"
+UNFIXABLE = ("c2p-no-convex-react", "c2p-workers-no-convex-client")
+
+# Call sites a person rewrites (no automatic fix): the Convex hooks and ConvexHttpClient.
+BEFORE_CALL_SITES = [
+    (f"{WEB}/app/dashboard/routines/[id]/edit/page.tsx", 5, "c2p-no-convex-react", "convex/react"),
+    (f"{WEB}/app/dashboard/routines/page.tsx", 5, "c2p-no-convex-react", "convex/react"),
+    (
+        f"{WEB}/app/dashboard/settings/credentials/page.tsx",
+        5,
+        "c2p-no-convex-react",
+        "convex/react",
+    ),
+    (
+        f"{WEB}/components/providers/convex-client-provider.tsx",
+        3,
+        "c2p-no-convex-react",
+        "`@convex-dev/better-auth`",
+    ),
+    (
+        f"{WEB}/components/providers/convex-client-provider.tsx",
+        4,
+        "c2p-no-convex-react",
+        "`convex/react`",
+    ),
+    (
+        f"{WEB}/components/providers/dashboard-theme-provider.tsx",
+        4,
+        "c2p-no-convex-react",
+        "`convex/react`",
+    ),
+    (
+        f"{WEB}/components/routines/execution-history-drawer.tsx",
+        5,
+        "c2p-no-convex-react",
+        "`convex/react`",
+    ),
+    (
+        f"{WEB}/components/routines/routine-editor/hooks/use-routine-execution.ts",
+        2,
+        "c2p-no-convex-react",
+        "`convex/react`",
+    ),
+]
+BEFORE_WORKERS = [
+    (
+        f"{ACTIVITIES}/convex.ts",
+        18,
+        "c2p-workers-no-convex-client",
+        "getConvexClient() constructs `new ConvexHttpClient(...)`",
+    ),
+    (
+        f"{ACTIVITIES}/convex.ts",
+        25,
+        "c2p-workers-no-convex-client",
+        "createRoutineExecution() calls `convex.mutation(api.executions.create)`",
+    ),
+    (
+        f"{ACTIVITIES}/convex.ts",
+        36,
+        "c2p-workers-no-convex-client",
+        "storeNodeResult() calls `convex.mutation(api.executions.storeNodeResult)`",
+    ),
+    (
+        f"{ACTIVITIES}/convex.ts",
+        46,
+        "c2p-workers-no-convex-client",
+        "updateRoutineStatus() calls `getConvexClient().mutation(api.executions.updateStatus)`",
+    ),
+    (
+        f"{ACTIVITIES}/credentials.ts",
+        6,
+        "c2p-workers-no-convex-client",
+        "module scope constructs `new ConvexHttpClient(...)`",
+    ),
+    (
+        f"{ACTIVITIES}/credentials.ts",
+        13,
+        "c2p-workers-no-convex-client",
+        "getCredentialForExecution() calls `convex.query(api.credentials.getForExecution)`",
+    ),
+    (
+        f"{ACTIVITIES}/credentials.ts",
+        24,
+        "c2p-workers-no-convex-client",
+        "getCredentialForExecution() calls `convex.mutation(api.credentials.updateData)`",
+    ),
+]
+
+
+def _missing(path: str, rule: str = "c2p-database-package") -> tuple:
+    return (path, None, rule, f"{path} is missing" if rule == "c2p-database-package" else path)
+
+
+BEFORE = sorted(
+    [
+        ("apps/server/convex/", None, "c2p-convex-functions-removed", "apps/server/convex/"),
+        (
+            f"{WEB}/app/api/executions/[workflowId]/stream/route.ts",
+            None,
+            "c2p-sse-route",
+            "/api/executions/[workflowId]/stream has no route handler",
+        ),
+        (
+            f"{WEB}/app/api/trpc/[trpc]/route.ts",
+            None,
+            "c2p-trpc-route",
+            "/api/trpc/[trpc] has no route handler",
+        ),
+        *BEFORE_CALL_SITES,
+        (f"{WEB}/package.json", 13, "c2p-database-dependency", '"@kianax/database" (not in'),
+        (f"{WEB}/package.json", 13, "c2p-web-trpc-server", '"@trpc/server" (not in dependencies)'),
+        (f"{WEB}/package.json", 13, "c2p-web-zod", '"zod" (not in dependencies)'),
+        (
+            f"{WEB}/package.json",
+            14,
+            "c2p-no-convex-dependency",
+            '"@convex-dev/better-auth" in dependencies',
+        ),
+        (f"{WEB}/package.json", 22, "c2p-no-convex-dependency", '"convex" in dependencies'),
+        _missing(f"{WEB}/server/trpc/router.ts", "c2p-trpc-router"),
+        _missing(f"{WEB}/server/trpc/routers/routines.ts", "c2p-trpc-router"),
+        _missing(f"{WEB}/server/trpc/trpc.ts", "c2p-trpc-router"),
+        (f"{WORKERS}/package.json", 16, "c2p-database-dependency", '"@kianax/database" (not in'),
+        (f"{WORKERS}/package.json", 21, "c2p-no-convex-dependency", '"convex" in dependencies'),
+        *BEFORE_WORKERS,
+        _missing(f"{DB}/drizzle.config.ts"),
+        *[
+            (MIGRATIONS, None, "c2p-rls-policies", f"table {table}: no ENABLE ROW LEVEL SECURITY")
+            for table in ("routine_executions", "routines", "user_credentials", "user_settings")
+        ],
+        _missing(f"{DB}/package.json"),
+        _missing(f"{DB}/src/client.ts"),
+        _missing(f"{DB}/src/migrate.ts"),
+        _missing(f"{DB}/src/repositories/credentials.ts"),
+        _missing(f"{DB}/src/repositories/executions.ts"),
+        _missing(f"{DB}/src/repositories/routines.ts"),
+        _missing(f"{DB}/src/repositories/settings.ts"),
+        _missing(f"{DB}/src/schema.ts"),
+    ],
+    key=lambda f: (f[0], f[1] or 0, f[2], f[3]),
+)
+
+# The seed followed to the letter: its own string-built SQL, drizzle-kit 0.20 config and
+# commands. Its RLS migration, routes, tRPC router and workers pass.
+SEED_SQL_INTERPOLATION = [
+    (
+        f"{DB}/src/client.ts",
+        31,
+        "c2p-no-sql-interpolation",
+        "withUserContext() passes an interpolated template string to db.execute()",
+    ),
+    (
+        f"{DB}/src/repositories/routines.ts",
+        55,
+        "c2p-no-sql-interpolation",
+        "incrementVersion() passes an interpolated template string to this.db.execute()",
+    ),
+]
+SEED_SQL = [
+    (f"{DB}/drizzle.config.ts", 6, "c2p-drizzle-config-dialect", 'driver: "pg"'),
+    (f"{DB}/drizzle.config.ts", 8, "c2p-drizzle-config-dialect", "connectionString:"),
+    (
+        f"{DB}/package.json",
+        12,
+        "c2p-drizzle-kit-commands",
+        'script "db:generate" runs `bunx drizzle-kit generate:pg`',
+    ),
+    (
+        f"{DB}/package.json",
+        13,
+        "c2p-drizzle-kit-commands",
+        'script "db:push" runs `bunx drizzle-kit push:pg`',
+    ),
+    *SEED_SQL_INTERPOLATION,
+]
+
+EXPECTED = {
+    "convex-to-postgres-before": BEFORE,
+    "convex-to-postgres-after": [],
+    "convex-to-postgres-seed-sql": SEED_SQL,
+}
+
+
+def findings_of(root: Path, **parameters) -> list[tuple]:
+    report = run(load_rules(root, [CONTRACT], parameters), RepoView(root))
+    return [(f.path, f.line, f.rule, f.message) for f in report.findings]
+
+
+def assert_exact(found: list[tuple], expected: list[tuple]) -> None:
+    assert [(p, line, rule) for p, line, rule, _ in found] == [
+        (p, line, rule) for p, line, rule, _ in expected
+    ]
+    for (*_, message), (*_, item) in zip(found, expected, strict=True):
+        assert item in message
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_findings_are_exact(name):
+    assert_exact(findings_of(FIXTURES / name), EXPECTED[name])
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_git_mode_agrees_with_walk_mode(name, fixture_copy):
+    root = fixture_copy(name)
+    init_git(root)
+    assert_exact(findings_of(root), EXPECTED[name])
+
+
+def test_fixtures_name_the_contract(cli):
+    for name in EXPECTED:
+        code, _, _ = cli("check", str(FIXTURES / name))
+        assert code == (0 if name.endswith("after") else 1)
+
+
+def test_decoys_are_present():
+    """The decoys exist, so the zero findings on them mean something."""
+    after = FIXTURES / "convex-to-postgres-after"
+    before = FIXTURES / "convex-to-postgres-before"
+
+    def read(root: Path, path: str) -> str:
+        return (root / path).read_text(encoding="utf-8")
+
+    # Tagged sql templates with interpolations, constant SQL, non-SQL `.query(`/`useQuery`.
+    assert "sql`${routines.version} + 1`" in read(after, f"{DB}/src/repositories/routines.ts")
+    assert "set_config('app.current_user_id', ${userId}, true)" in read(
+        after, f"{DB}/src/client.ts"
+    )
+    health = read(after, f"{WEB}/app/api/health/route.ts")
+    assert 'db.execute("select 1")' in health and "sql.raw(`select 1`)" in health
+    assert ".query(({ ctx, input }) =>" in read(after, f"{WEB}/server/trpc/routers/routines.ts")
+    assert "trpc.routines.list.useQuery()" in read(after, f"{WEB}/app/dashboard/routines/page.tsx")
+    drawer = read(after, f"{WEB}/components/routines/execution-history-drawer.tsx")
+    assert "document.querySelector(`#execution-${id}`)" in drawer
+    stream = read(after, f"{WEB}/app/api/executions/[workflowId]/stream/route.ts")
+    assert "encoder.encode(`data: ${JSON.stringify(data)}\\n\\n`)" in stream
+    assert "new Error(`Credential ${credentialId} not found`)" in read(
+        after, f"{ACTIVITIES}/credentials.ts"
+    )
+    # ConvexHttpClient and convex/react in comments; RLS statements in SQL comments and bodies.
+    assert "ConvexHttpClient" in read(after, f"{WORKERS}/src/worker.ts")
+    assert "ConvexHttpClient" in read(before, f"{WORKERS}/src/worker.ts")
+    assert '"convex/react"' in read(before, f"{WEB}/app/layout.tsx")
+    notify = read(after, f"{MIGRATIONS}0001_execution_notify.sql")
+    assert "-- ALTER TABLE routine_executions DISABLE ROW LEVEL SECURITY;" in notify
+    assert "-- DROP POLICY routine_executions_user_isolation" in notify
+
+
+def test_parameters_move_the_database_package(fixture_copy):
+    root = fixture_copy("convex-to-postgres-seed-sql")
+    (root / DB).rename(root / "packages/db")
+    found = findings_of(root, database_package="packages/db")
+    assert {path.split("/")[1] for path, *_ in found} == {"db"}
+    assert len(found) == len(SEED_SQL)
+
+
+# sql-interpolation ----------------------------------------------------------------------------
+
+
+def check(root: Path, kind: str, **options) -> list[tuple]:
+    rule = Rule(id="r", kind=kind, message="{item}", why="w", contract="t", options=options)
+    return [(f.path, f.line, f.message) for f in run([rule], RepoView(root)).findings]
+
+
+def sql_findings(tree, source: str, path: str = "src/db.ts", **options) -> list[tuple]:
+    root = tree({path: source})
+    return [
+        (line, message)
+        for _, line, message in check(root, "sql-interpolation", files="src/**", **options)
+    ]
+
+
+def test_sql_interpolation_direct_template(tree):
+    source = (
+        "export async function withUserContext(db: Database, userId: string) {\n"
+        "  await db.execute(`SET LOCAL app.current_user_id = '${userId}'`);\n"
+        "}\n"
+    )
+    assert sql_findings(tree, source) == [
+        (2, "withUserContext() passes an interpolated template string to db.execute()")
+    ]
+
+
+def test_sql_interpolation_concatenation_and_method_names(tree):
+    source = (
+        "class Repo {\n"
+        "  async byId(id: string) {\n"
+        '    return client.query("select * from routines where id = \'" + id + "\'");\n'
+        "  }\n"
+        "}\n"
+    )
+    assert sql_findings(tree, source) == [
+        (3, "byId() passes a concatenated string to client.query()")
+    ]
+
+
+def test_sql_interpolation_through_a_local_variable(tree):
+    source = (
+        "export async function withUserContext(db: Database, userId: string) {\n"
+        "  return db.transaction(async (tx) => {\n"
+        "    const q = `SET app.user_id = '${userId}'`;\n"
+        "    await tx.execute(q);\n"
+        "  });\n"
+        "}\n"
+        "export async function search(term: string) {\n"
+        "  let text = 'select * from routines where true';\n"
+        '  text += " and name like \'%" + term + "%\'";\n'
+        "  return pool.query(text);\n"
+        "}\n"
+    )
+    assert sql_findings(tree, source) == [
+        (
+            4,
+            "withUserContext() passes `q` (an interpolated template string, line 3) "
+            "to tx.execute()",
+        ),
+        (10, "search() passes `text` (appended to with +=, line 9) to pool.query()"),
+    ]
+
+
+def test_sql_interpolation_nested_functions_and_scopes(tree):
+    source = (
+        "const TABLE_SQL = `select * from ${table}`;\n"
+        "export function outer(id: string) {\n"
+        "  const q = `delete from routines where id = '${id}'`;\n"
+        "  function inner() {\n"
+        "    return db.execute(q);\n"  # the closure's q: a finding in inner()
+        "  }\n"
+        "  const run = () => db.execute(TABLE_SQL);\n"  # a module constant, built by interpolation
+        "  return [inner, run];\n"
+        "}\n"
+        "export function shadowed(TABLE_SQL: string) {\n"
+        "  return db.execute(TABLE_SQL);\n"  # the parameter, not the module constant
+        "}\n"
+        "export function later() {\n"
+        "  db.execute(sqlText);\n"  # bound only after the call
+        "  const sqlText = `select ${1}`;\n"
+        "}\n"
+    )
+    assert sql_findings(tree, source) == [
+        (5, "inner() passes `q` (an interpolated template string, line 3) to db.execute()"),
+        (7, "run() passes `TABLE_SQL` (an interpolated template string, line 1) to db.execute()"),
+    ]
+
+
+def test_sql_interpolation_decoys(tree):
+    source = (
+        'import { sql } from "drizzle-orm";\n'
+        "export async function decoys(id: string, userId: string, text: string) {\n"
+        "  await db.execute(sql`update routines set version = version + 1 where id = ${id}`);\n"
+        "  await tx.execute(sql`select set_config('app.current_user_id', ${userId}, true)`);\n"
+        '  await db.execute("select 1");\n'
+        "  await db.execute(`select 1`);\n"
+        '  await db.execute("select " + "1");\n'
+        '  await client.query("select * from routines where id = $1", [id]);\n'
+        "  await client.query(text, [id]);\n"
+        '  await db.execute(sql.raw("select 1"));\n'
+        "  const postgres = await sqlClient`select * from routines where id = ${id}`;\n"
+        "  const a = trpc.workflows.list.useQuery();\n"
+        "  const b = api.routines.get.useQuery({ id: `${id}` });\n"
+        "  document.querySelector(`#node-${id}`);\n"
+        "  return router({ list: procedure.query(async ({ ctx }) => ctx.userId) });\n"
+        "}\n"
+    )
+    assert sql_findings(tree, source) == []
+
+
+def test_sql_interpolation_raw_unsafe_and_prisma(tree):
+    source = (
+        "export async function raw(column: string, id: string) {\n"
+        "  await db.execute(sql`select ${sql.raw(`${column}`)} from t`);\n"
+        "  await sql.unsafe(`select * from t where id = ${id}`);\n"
+        "  await prisma.$queryRawUnsafe(`select * from t where id = '${id}'`);\n"
+        "  await prisma.$queryRaw`select * from t where id = ${id}`;\n"
+        "}\n"
+    )
+    assert [line for line, _ in sql_findings(tree, source)] == [2, 3, 4]
+
+
+def test_sql_interpolation_callees_option_and_file_types(tree):
+    root = tree(
+        {
+            "src/run.mjs": "export const go = (x) => db.run(`delete from t where id = ${x}`);\n",
+            "src/page.tsx": "export const P = () => <div>{db.execute(`select ${1}`)}</div>;\n",
+            "src/notes.sql": "select '${not code}';\n",
+        }
+    )
+    assert check(root, "sql-interpolation", files="src/**", callees=["run"]) == [
+        ("src/run.mjs", 1, "go() passes an interpolated template string to db.run()")
+    ]
+    assert check(root, "sql-interpolation", files="src/**") == [
+        ("src/page.tsx", 1, "P() passes an interpolated template string to db.execute()")
+    ]
+
+
+# client-usage-absent --------------------------------------------------------------------------
+
+
+def test_client_usage_follows_imports_factories_and_types(tree):
+    root = tree(
+        {
+            "src/a.ts": (
+                "// new ConvexHttpClient(url) in a comment is not code\n"
+                'import { ConvexHttpClient as Client } from "convex/browser";\n'
+                'import * as browser from "convex/browser";\n'
+                "const shared = new Client(process.env.CONVEX_URL!);\n"
+                "export async function typed(client: Client) {\n"
+                "  return client.query(api.routines.list, {});\n"
+                "}\n"
+                "export async function viaNamespace() {\n"
+                '  const c = new browser.ConvexHttpClient("https://x.convex.cloud");\n'
+                "  await c.action(api.oauth.refresh, { id: 1 });\n"
+                "  await shared.mutation(api.executions.create, {\n"
+                "    workflowId: 'w',\n"
+                "  });\n"
+                "}\n"
+            ),
+            "src/fake.ts": (
+                'import { ConvexHttpClient } from "./test-double";\n'
+                "export const fake = new ConvexHttpClient();\n"
+                "fake.mutation();\n"
+            ),
+        }
+    )
+    found = check(
+        root,
+        "client-usage-absent",
+        files="src/**",
+        classes="ConvexHttpClient",
+        modules="convex/browser",
+    )
+    assert found == [
+        ("src/a.ts", 4, "module scope constructs `new ConvexHttpClient(...)`"),
+        ("src/a.ts", 6, "typed() calls `client.query(api.routines.list)`"),
+        ("src/a.ts", 9, "viaNamespace() constructs `new ConvexHttpClient(...)`"),
+        ("src/a.ts", 10, "viaNamespace() calls `c.action(api.oauth.refresh)`"),
+        ("src/a.ts", 11, "viaNamespace() calls `shared.mutation(api.executions.create)`"),
+    ]
+    # Without `modules`, any class of that name counts.
+    assert (
+        len(check(root, "client-usage-absent", files="src/fake.ts", classes="ConvexHttpClient"))
+        == 2
+    )
+
+
+# rls-policies ---------------------------------------------------------------------------------
+
+TABLES = ["routines", "routine_executions"]
+
+
+def rls(root: Path, **options) -> list[tuple]:
+    options = {"config": "db/drizzle.config.ts", "tables": TABLES, **options}
+    return check(root, "rls-policies", **options)
+
+
+def test_rls_reads_the_config_out_dir_and_quoted_names(tree):
+    root = tree(
+        {
+            "db/drizzle.config.ts": 'export default { out: "./sql", dialect: "postgresql" };\n',
+            "db/sql/0000_init.sql": (
+                'ALTER TABLE "public"."routines" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint\n'
+                'CREATE POLICY "own" ON "public"."routines" AS PERMISSIVE FOR ALL TO public\n'
+                "  USING (user_id = current_setting('app.current_user_id', true));\n"
+            ),
+            "db/sql/20250101_execs/migration.sql": (
+                "alter table only Routine_Executions enable row level security, "
+                "force row level security;\n"
+                "create policy own on public.routine_executions using (true);\n"
+            ),
+            "db/drizzle/0000_ignored.sql": "-- not where `out` points\n",
+        }
+    )
+    assert rls(root) == []
+    assert rls(root, tables=["user_settings"]) == [
+        ("db/sql/", None, "table user_settings: no ENABLE ROW LEVEL SECURITY, no CREATE POLICY")
+    ]
+
+
+def test_rls_later_statements_undo_earlier_ones_comments_do_not(tree):
+    root = tree(
+        {
+            "db/drizzle.config.ts": "export default { out: './migrations' };\n",
+            "db/migrations/0000_init.sql": (
+                "ALTER TABLE routines ENABLE ROW LEVEL SECURITY;\n"
+                "ALTER TABLE routine_executions ENABLE ROW LEVEL SECURITY;\n"
+                "CREATE POLICY a ON routines USING (user_id = current_setting('x; DROP POLICY a ON routines', true));\n"
+                "CREATE POLICY b ON routine_executions USING (true);\n"
+            ),
+            "db/migrations/0001_later.sql": (
+                "-- ALTER TABLE routines DISABLE ROW LEVEL SECURITY;\n"
+                "/* DROP POLICY b ON routine_executions; */\n"
+                "CREATE FUNCTION f() RETURNS trigger AS $body$ BEGIN\n"
+                "  EXECUTE 'DROP POLICY a ON routines'; ALTER TABLE routines DISABLE ROW LEVEL SECURITY;\n"
+                "END; $body$ LANGUAGE plpgsql;\n"
+                "DROP POLICY IF EXISTS b ON routine_executions;\n"
+                "ALTER TABLE routines DISABLE ROW LEVEL SECURITY;\n"
+            ),
+        }
+    )
+    assert rls(root) == [
+        ("db/migrations/", None, "table routine_executions: no CREATE POLICY"),
+        ("db/migrations/", None, "table routines: no ENABLE ROW LEVEL SECURITY"),
+    ]
+
+
+def test_rls_default_dir_without_config(tree):
+    root = tree({"db/drizzle/0000.sql": "ALTER TABLE routines ENABLE ROW LEVEL SECURITY;\n"})
+    assert rls(root, tables="routines") == [
+        ("db/drizzle/", None, "table routines: no CREATE POLICY")
+    ]
+
+
+# next-route-present ---------------------------------------------------------------------------
+
+
+def test_next_routes_by_shape_groups_and_exports(tree):
+    root = tree(
+        {
+            "web/app/(api)/api/executions/[id]/stream/route.ts": (
+                "export async function GET(request: Request) { return new Response(); }\n"
+            ),
+            "web/app/api/trpc/[trpc]/route.ts": (
+                "const handler = (req: Request) => new Response();\n"
+                "export { handler as GET };\n"
+                "export const PUT = handler;\n"
+            ),
+            "web/app/_private/health/route.ts": "export function GET() {}\n",
+            "web/app/api/health/page.tsx": "export default function Page() {}\n",
+        }
+    )
+
+    def routes(route: str, methods: list[str]) -> list[tuple]:
+        return check(root, "next-route-present", app="web/app", routes=route, methods=methods)
+
+    assert routes("/api/executions/[workflowId]/stream", ["GET"]) == []
+    assert routes("/api/trpc/[trpc]", ["GET", "POST", "PUT"]) == [
+        ("web/app/api/trpc/[trpc]/route.ts", None, "/api/trpc/[trpc] handler does not export POST")
+    ]
+    assert routes("/health", ["GET"]) == [
+        ("web/app/health/route.ts", None, "/health has no route handler")
+    ]
+    assert routes("/api/health", ["GET"]) == [
+        ("web/app/api/health/route.ts", None, "/api/health has no route handler")
+    ]
+    assert routes("/api/executions/[...rest]", []) == [
+        (
+            "web/app/api/executions/[...rest]/route.ts",
+            None,
+            "/api/executions/[...rest] has no route handler",
+        )
+    ]
+
+
+# fix ------------------------------------------------------------------------------------------
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+@pytest.fixture
+def committed(fixture_copy):
+    def make(name: str) -> Path:
+        root = fixture_copy(name)
+        init_git(root)
+        return root
+
+    return make
+
+
+def test_fix_scaffolds_the_database_layer_and_leaves_the_call_sites(committed, cli, check_json):
+    root = committed("convex-to-postgres-before")
+    code, out, err = cli("fix", str(root))
+    assert err == ""
+    assert code == 1  # the hooks and ConvexHttpClient calls are a person's rewrite
+    lines = out.splitlines()
+    assert "remove    apps/server/convex/  [c2p-convex-functions-removed]" in lines
+    assert f"create    {DB}/src/schema.ts  [c2p-database-package]" in lines
+    assert f"create    {MIGRATIONS}row_level_security.sql  [c2p-rls-policies]" in lines
+    assert f"create    {WEB}/app/api/trpc/[trpc]/route.ts  [c2p-trpc-route]" in lines
+    assert (
+        f"create    {WEB}/app/api/executions/[workflowId]/stream/route.ts  [c2p-sse-route]" in lines
+    )
+    assert f"create    {WEB}/lib/auth.ts  [c2p-trpc-router]" in lines
+    assert (
+        f"edit      {WEB}/package.json  [c2p-no-convex-dependency, c2p-database-dependency, "
+        "c2p-web-trpc-server, c2p-web-zod]" in lines
+    )
+    skipped = [line for line in lines if line.startswith("skip ")]
+    assert len(skipped) == 9 and all("no automatic fix" in line for line in skipped)
+    # What remains is exactly the call sites, with the functions that hold them.
+    _, payload = check_json(str(root))
+    remaining = [(f["path"], f["line"], f["rule"], f["message"]) for f in payload["findings"]]
+    assert_exact(remaining, BEFORE_CALL_SITES + BEFORE_WORKERS)
+    assert cli("check", str(root), "--ignore", ",".join(UNFIXABLE))[0] == 0
+    # Removals are staged; the Convex schema the Drizzle schema came from is gone with them.
+    staged = git(root, "diff", "--cached", "--name-status")
+    assert "D\tapps/server/convex/schema.ts" in staged
+    assert not (root / "apps/server/convex").exists()
+
+
+def test_second_fix_is_a_no_op(committed, cli):
+    root = committed("convex-to-postgres-before")
+    cli("fix", str(root), "--ignore", ",".join(UNFIXABLE))
+    first = snapshot(root)
+    code, out, _ = cli("fix", str(root), "--ignore", ",".join(UNFIXABLE))
+    assert (code, out) == (0, "All 13 rules pass (convex-to-postgres)\n")
+    assert snapshot(root) == first
+
+
+def test_fix_derives_the_schema_from_the_convex_schema(committed, cli):
+    root = committed("convex-to-postgres-before")
+    convex_schema = (root / "apps/server/convex/schema.ts").read_text(encoding="utf-8")
+    cli("fix", str(root))
+    schema = (root / DB / "src/schema.ts").read_text(encoding="utf-8")
+    context = drizzle_schema_context(convex_schema)
+    assert context["source"] == "convex"
+    assert schema == render(f"{CONTRACT}/{DB}/src/schema.ts.j2", context)
+    assert 'export const routineExecutions = pgTable(\n  "routine_executions"' in schema
+
+
+def test_fix_edits_package_json_and_writes_the_real_drizzle_shapes(committed, cli):
+    root = committed("convex-to-postgres-before")
+    cli("fix", str(root))
+    web = json.loads((root / WEB / "package.json").read_text())["dependencies"]
+    assert "convex" not in web and "@convex-dev/better-auth" not in web
+    assert (web["@kianax/database"], web["@trpc/server"], web["zod"]) == ("*", "^11.0.0", "^4.0.0")
+    workers = json.loads((root / WORKERS / "package.json").read_text())["dependencies"]
+    assert "convex" not in workers and workers["@kianax/database"] == "*"
+    package = json.loads((root / DB / "package.json").read_text())
+    assert package["name"] == "@kianax/database"
+    assert package["scripts"]["db:generate"] == "drizzle-kit generate"
+    assert package["dependencies"] == {"drizzle-orm": "^0.45.0", "pg": "^8.16.0"}
+    config = (root / DB / "drizzle.config.ts").read_text()
+    assert 'dialect: "postgresql"' in config and 'out: "./drizzle/migrations"' in config
+    assert "url: process.env.DATABASE_URL!" in config
+    rls_sql = (root / MIGRATIONS / "row_level_security.sql").read_text()
+    for table in ("routines", "routine_executions", "user_credentials", "user_settings"):
+        assert f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;" in rls_sql
+        assert f"DROP POLICY IF EXISTS {table}_user_isolation ON {table};" in rls_sql
+        assert f"CREATE POLICY {table}_user_isolation ON {table}\n" in rls_sql
+
+
+def test_scaffold_passes_sql_interpolation(committed, cli, tmp_path):
+    """The scaffold binds every value: the fixed tree and every template, rendered, pass."""
+    root = committed("convex-to-postgres-before")
+    cli("fix", str(root))
+    assert (
+        check(
+            root,
+            "sql-interpolation",
+            files=[f"{DB}/**", f"{WEB}/server/**", f"{WEB}/app/api/**", f"{WEB}/lib/**"],
+        )
+        == []
+    )
+    templates = ROOT / "templates" / CONTRACT
+    context = {
+        "database_package_name": "@kianax/database",
+        "rls_setting": "app.current_user_id",
+        "migrations_out": "drizzle/migrations",
+        "trpc_dir": "server/trpc",
+        "route": "/api/trpc/[trpc]",
+    } | drizzle_schema_context(None)
+    rendered = tmp_path / "rendered"
+    names = sorted(p.relative_to(templates).as_posix() for p in templates.rglob("*.ts.j2"))
+    assert len(names) == 14  # the database package, tRPC, the routes, auth; schema.ts
+    for name in names:
+        target = rendered / name.removesuffix(".j2")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(render(f"{CONTRACT}/{name}", context), encoding="utf-8")
+    assert check(rendered, "sql-interpolation", files="**") == []
+    # ... while the seed's own versions of the same two functions are flagged.
+    seed = FIXTURES / "convex-to-postgres-seed-sql"
+    assert [f[1:] for f in check(seed, "sql-interpolation", files=f"{DB}/src/**")] == [
+        (31, "withUserContext() passes an interpolated template string to db.execute()"),
+        (55, "incrementVersion() passes an interpolated template string to this.db.execute()"),
+    ]
+
+
+def test_fix_on_the_seed_literal_repo_corrects_drizzle_kit_and_leaves_the_sql(
+    committed, cli, check_json
+):
+    root = committed("convex-to-postgres-seed-sql")
+    code, out, _ = cli("fix", str(root))
+    assert code == 1
+    assert f"edit      {DB}/drizzle.config.ts  [c2p-drizzle-config-dialect]" in out
+    scripts = json.loads((root / DB / "package.json").read_text())["scripts"]
+    assert scripts["db:generate"] == "bunx drizzle-kit generate"
+    assert scripts["db:push"] == "bunx drizzle-kit push"
+    assert 'dialect: "postgresql"' in (root / DB / "drizzle.config.ts").read_text()
+    _, payload = check_json(str(root))
+    remaining = [(f["path"], f["line"], f["rule"], f["message"]) for f in payload["findings"]]
+    assert_exact(remaining, SEED_SQL_INTERPOLATION)
+
+
+def test_fix_leaves_an_existing_auth_module_alone(fixture_copy, cli):
+    root = fixture_copy("convex-to-postgres-before")
+    (root / WEB / "lib/auth.ts").write_text("export const auth = {} as never;\n")
+    init_git(root)
+    _, out, _ = cli("fix", str(root), "--ignore", ",".join(UNFIXABLE))
+    assert f"conflict  {WEB}/lib/auth.ts  [c2p-trpc-router]  (exists and differs" in out
+    assert (root / WEB / "lib/auth.ts").read_text() == "export const auth = {} as never;\n"
+    assert (root / WEB / "server/trpc/trpc.ts").exists()
+
+
+def test_rls_fix_follows_the_config_out_dir(tree, cli):
+    root = tree(
+        {
+            f"{DB}/drizzle.config.ts": 'export default defineConfig({ out: "./sql/migrations" });\n',
+            f"{DB}/sql/migrations/0000_init.sql": "CREATE TABLE routines (id uuid);\n",
+        }
+    )
+    init_git(root)
+    code, out, _ = cli("fix", str(root), "--contract", CONTRACT, "--select", "c2p-rls-policies")
+    assert code == 0, out
+    assert f"create    {DB}/sql/migrations/row_level_security.sql  [c2p-rls-policies]" in out
+
+
+def test_dry_run_writes_nothing(committed, cli):
+    root = committed("convex-to-postgres-before")
+    before = snapshot(root)
+    code, out, _ = cli("fix", str(root), "--dry-run")
+    assert code == 1 and snapshot(root) == before
+    assert f"--- /dev/null\n+++ b/{DB}/src/repositories/routines.ts\n" in out
+    assert "deleted: apps/server/convex/\n" in out
+
+
+# list / explain -------------------------------------------------------------------------------
+
+RULE_IDS = [
+    "c2p-no-convex-dependency",
+    "c2p-convex-functions-removed",
+    "c2p-no-convex-react",
+    "c2p-workers-no-convex-client",
+    "c2p-database-package",
+    "c2p-database-dependency",
+    "c2p-drizzle-config-dialect",
+    "c2p-drizzle-kit-commands",
+    "c2p-rls-policies",
+    "c2p-trpc-router",
+    "c2p-web-trpc-server",
+    "c2p-web-zod",
+    "c2p-trpc-route",
+    "c2p-sse-route",
+    "c2p-no-sql-interpolation",
+]
+
+
+def test_list_shows_the_contract(cli):
+    code, out, _ = cli("list", "--contract", CONTRACT)
+    assert code == 0
+    assert out.startswith("convex-to-postgres: Kianax leaves Convex")
+    assert "param convex_dir = 'apps/server/convex'" in out
+    assert "param sql_callees = ['execute', 'query', 'raw', 'unsafe'" in out
+    assert [line.split()[0] for line in out.splitlines() if line.startswith("  c2p-")] == RULE_IDS
+    for kind in ("sql-interpolation", "client-usage-absent", "rls-policies", "next-route-present"):
+        assert kind in out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_explain_every_rule(cli, rule_id):
+    code, out, _ = cli("explain", rule_id)
+    assert code == 0
+    assert out.startswith(f"{rule_id}  (contract convex-to-postgres, kind ")
+    assert "Why:" in out and "How to fix:" in out
+
+
+def test_explain_names_the_seed_and_the_real_world(cli):
+    out = cli("explain", "c2p-no-sql-interpolation")[1]
+    assert "`incrementVersion`" in out and "set_config" in out
+    assert "Drizzle's tagged sql`... ${x}` template" in out
+    assert "peer range is ^4.18.0" in cli("explain", "c2p-web-trpc-server")[1]
+    assert "drizzle-kit 0.20" in cli("explain", "c2p-drizzle-config-dialect")[1]
+
+
+# The scaffold compiles ------------------------------------------------------------------------
+
+PACKAGES = [
+    "drizzle-orm@~0.45.0",
+    "drizzle-kit@~0.31.0",
+    "pg@^8.16.0",
+    "@types/pg@^8.16.0",
+    "@trpc/server@^11.0.0",
+    "zod@^4.0.0",
+    "better-auth@^1",
+    "typescript@5",
+    "@types/node@22",
+]
+SCAFFOLD = [
+    f"{DB}/drizzle.config.ts",
+    f"{DB}/src/schema.ts",
+    f"{DB}/src/client.ts",
+    f"{DB}/src/migrate.ts",
+    f"{DB}/src/repositories/routines.ts",
+    f"{DB}/src/repositories/executions.ts",
+    f"{DB}/src/repositories/credentials.ts",
+    f"{DB}/src/repositories/settings.ts",
+    f"{WEB}/lib/auth.ts",
+    f"{WEB}/server/trpc/trpc.ts",
+    f"{WEB}/server/trpc/router.ts",
+    f"{WEB}/server/trpc/routers/routines.ts",
+    f"{WEB}/app/api/trpc/[trpc]/route.ts",
+    f"{WEB}/app/api/executions/[workflowId]/stream/route.ts",
+]
+
+
+def _skip(why: str) -> None:
+    reason = f"SKIPPED: {why} — the convex-to-postgres scaffold was NOT typechecked"
+    warnings.warn(reason, stacklevel=2)
+    pytest.skip(reason)
+
+
+def _npm(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["npm", *args], capture_output=True, text=True, timeout=600, check=False)
+
+
+@pytest.fixture(scope="module")
+def node_modules() -> Path:
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        _skip("node/npm is not installed")
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    cache = Path(base) / "conformance-tests" / "npm-convex-to-postgres"
+    cache.mkdir(parents=True, exist_ok=True)
+    done = cache / ".installed"
+    with open(cache / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists() or done.read_text() != " ".join(PACKAGES) + "\n":
+            flags = ["--prefix", str(cache), "--no-audit", "--no-fund", "--ignore-scripts"]
+            install = _npm("install", *flags, *PACKAGES)
+            if install.returncode != 0:
+                errors = [line for line in install.stderr.splitlines() if "error" in line]
+                _skip(f"npm install failed ({(errors or ['no output'])[0]})")
+            done.write_text(" ".join(PACKAGES) + "\n")
+    return cache / "node_modules"
+
+
+def test_fixed_repository_typechecks(node_modules, committed, cli):
+    """What `conformance fix` writes into the Convex-era fixture compiles, with `strict`, against
+    drizzle-orm, pg, drizzle-kit, @trpc/server 11, zod 4 and better-auth as published."""
+    root = committed("convex-to-postgres-before")
+    cli("fix", str(root))
+    (root / "node_modules").symlink_to(node_modules)
+    tsconfig = {
+        "compilerOptions": {
+            "target": "ES2022",
+            "module": "ESNext",
+            "moduleResolution": "Bundler",
+            "strict": True,
+            "skipLibCheck": True,
+            "noEmit": True,
+            "isolatedModules": True,
+            "types": ["node"],
+            "baseUrl": ".",
+            # The web app's `@/*` alias and the database package's `exports`.
+            "paths": {
+                "@/*": [f"{WEB}/*"],
+                "@kianax/database/repositories/*": [f"{DB}/src/repositories/*"],
+                "@kianax/database/*": [f"{DB}/src/*"],
+            },
+        },
+        "files": SCAFFOLD,
+    }
+    (root / "tsconfig.json").write_text(json.dumps(tsconfig, indent=2))
+    result = subprocess.run(
+        [str(node_modules / ".bin" / "tsc"), "-p", "tsconfig.json", "--listFiles"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    errors = [line for line in result.stdout.splitlines() if "error TS" in line]
+    assert result.returncode == 0, "\n".join(errors or [result.stdout[-2000:], result.stderr])
+    listed = {Path(line).resolve() for line in result.stdout.splitlines()}
+    assert {(root / path).resolve() for path in SCAFFOLD} <= listed
