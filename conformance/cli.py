@@ -132,8 +132,6 @@ def _checked(args: argparse.Namespace, repo=None):
 
     from .contract import load_rules, load_waivers
     from .engine import open_repo, run, select_rules
-    from .globs import literal_prefix
-    from .history import affected, changed_paths
 
     repo = repo or open_repo(args.path)
     since = getattr(args, "changed_since", None)
@@ -141,6 +139,8 @@ def _checked(args: argparse.Namespace, repo=None):
     selected = select_rules(rules, _csv(args.select), _csv(args.ignore))
     unchanged: list[Rule] = []
     if since:
+        from .globs import literal_prefix
+        from .history import affected, changed_paths
         from .rules import KINDS
 
         # The rules' inputs, and the config and contract files that define the rules.

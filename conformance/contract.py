@@ -36,17 +36,27 @@ def builtin_names() -> list[str]:
     return sorted(path.stem for path in BUILTIN_DIR.glob("*.yaml"))
 
 
+_parsed: dict[tuple[Path, int, int], YamlDocument] = {}
+
+
 def read_yaml(path: Path, shown: str) -> YamlDocument:
+    """Parse a contract or config file, once per run (conformance.yaml is read for its contracts
+    and again for its waivers)."""
     try:
+        stat = path.stat()
+        key = (path, stat.st_mtime_ns, stat.st_size)
+        if key in _parsed:
+            return _parsed[key]
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError("no such file", shown) from None
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot be read: {error}", shown) from None
     try:
-        return parse_yaml(shown, text)
+        document = _parsed[key] = parse_yaml(shown, text)
     except FileProblem as problem:
         raise UsageError(problem.message, shown, problem.line) from None
+    return document
 
 
 def contract_path(reference: str, base: Path) -> tuple[Path, str]:

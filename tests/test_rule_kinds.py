@@ -335,6 +335,7 @@ def test_every_kind_has_docs_and_hint():
     from conformance.rules import KINDS
 
     for name, kind in KINDS.items():
+        assert kind.name == name  # the lazy registry's table matches the classes
         assert kind.__doc__ and kind.hint, name
         assert set(kind.required) <= set(kind.properties), name
 
