@@ -242,7 +242,7 @@ def _init(args: argparse.Namespace) -> int:
 def _all_contracts(names: list[str] | None):
     from .contract import builtin_names, load_contract
 
-    return [load_contract(name, Path.cwd()) for name in names or builtin_names()]
+    return [load_contract(name, Path.cwd(), every_rule=True) for name in names or builtin_names()]
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -254,10 +254,15 @@ def _list(args: argparse.Namespace) -> int:
             print(f"  param {name} = {value!r}")
             print(f"        {contract.parameter_help[name]}")
         for rule in contract.rules:
-            print(f"  {rule.id:<28} {rule.kind:<24} {_first_sentence(rule.why)}")
+            when = f" [when {_conditions(rule.when)}]" if rule.when else ""
+            print(f"  {rule.id:<28} {rule.kind:<24} {_first_sentence(rule.why)}{when}")
         print()
     print("rule kinds: " + ", ".join(KINDS))
     return EXIT_CLEAN
+
+
+def _conditions(when: dict[str, Any]) -> str:
+    return ", ".join(f"{name}={_show(value)}" for name, value in when.items())
 
 
 def _first_sentence(text: str) -> str:
@@ -308,6 +313,7 @@ def explain_rule(rule: Rule) -> str:
             "",
             "Checked here:",
             options,
+            *([f"  applies when: {_conditions(rule.when)}"] if rule.when else []),
             "",
             "How to fix:",
             wrap.fill(kind.hint),

@@ -76,8 +76,10 @@ def load_contract(
     override_lines: dict[str, int | None] | None = None,
     config_label: str | None = None,
     command_line: dict[str, Any] | None = None,
+    every_rule: bool = False,
 ) -> Contract:
-    """Load a contract; `overrides` must name declared parameters, `command_line` ones may not."""
+    """Load a contract; `overrides` must name declared parameters, `command_line` ones may not.
+    `every_rule` keeps the rules whose `when:` does not hold (for `list` and `explain`)."""
     path, shown = contract_path(reference, base)
     document = read_yaml(path, shown)
     # Built-in contracts are validated by the test suite; user files are validated on load.
@@ -99,6 +101,16 @@ def load_contract(
             )
         parameters[name] = value
     parameters.update({k: v for k, v in (command_line or {}).items() if k in declared})
+    for name, spec in declared.items():
+        choices = spec.get("choices")
+        if choices and parameters[name] not in choices:
+            hint = did_you_mean(str(parameters[name]), [str(c) for c in choices])
+            where = (override_lines or {}).get(name)
+            raise UsageError(
+                f"parameter `{name}` of `{data['name']}` cannot be `{parameters[name]}`{hint}",
+                config_label if where else None,
+                where,
+            )
     contract = Contract(
         name=data["name"],
         description=data.get("description", "").strip(),
@@ -108,7 +120,7 @@ def load_contract(
         rules=[],
     )
     for index, raw in enumerate(data["rules"]):
-        if _applies(raw.get("when"), parameters, document, index):
+        if _applies(raw.get("when"), parameters, document, index) or every_rule:
             contract.rules.append(
                 make_rule(raw, contract.name, parameters, document, index, str(path.parent))
             )
@@ -161,6 +173,7 @@ def make_rule(
         source=document.path,
         line=document.line_of("rules", index),
         base_dir=base_dir,
+        when=raw.get("when"),
     )
 
 

@@ -56,8 +56,9 @@ class UsageError(Exception):
 
 Rule = namedtuple(
     "Rule",
-    "id kind message why contract options source line base_dir",
-    defaults=("", None, "."),
+    "id kind message why contract options source line base_dir when",
+    defaults=("", None, ".", None),
 )
 Rule.__doc__ = """A rule as loaded from a contract, parameters already substituted: `options` holds
-its kind's fields; `source`/`line` locate it; `base_dir` is its contract's directory."""
+its kind's fields; `source`/`line` locate it; `base_dir` is its contract's directory; `when` the
+parameter values it applies under (None: always)."""

@@ -156,12 +156,14 @@ class RepoView:
         """Repo-relative paths (files, and directories unless `files_only`) matching a glob."""
         pattern = normalize(pattern)
         self._ensure_listed({literal_prefix(pattern)})
-        if has_magic(pattern):
+        # A path that exists as written is taken literally: Next.js routes such as
+        # `app/api/trpc/[trpc]/route.ts` would otherwise read as a character class.
+        if pattern in self._files or (not files_only and pattern in self._dirs):
+            found = [pattern]
+        elif has_magic(pattern):
             regex = compile_glob(pattern)
             candidates = self._files if files_only else self._files | self._dirs
             found = sorted(path for path in candidates if regex.match(path))
-        elif pattern in self._files or (not files_only and pattern in self._dirs):
-            found = [pattern]
         else:
             found = []
         return [path for path in found if self._on_disk(path)]

@@ -64,7 +64,11 @@ def contract_schema() -> dict[str, Any]:
         "type": "object",
         "required": ["default"],
         "additionalProperties": False,
-        "properties": {"default": {}, "description": {"type": "string"}},
+        "properties": {
+            "default": {},
+            "description": {"type": "string"},
+            "choices": {"type": "array", "minItems": 1},
+        },
     }
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",

@@ -606,7 +606,7 @@ def test_the_wrappers_are_derived_from_the_convex_functions(before, cli):
             f"  return getConvexClient().{kind}(api.{function}, args);\n}}\n"
         ) in text
     assert text.count("export async function") == len(wrappers)
-    assert "conformance:skip" not in text
+    assert "Not generated" not in text
 
 
 def test_second_fix_is_a_no_op(before, cli):
@@ -646,8 +646,8 @@ def test_operations_without_a_convex_function_are_skipped_not_invented(before, c
     assert "deleteTask" not in text.split("// Not generated")[0]
     assert text.endswith(
         "// Not generated: no public Convex function to call. Add it, then run `conformance fix` again.\n"
-        '// conformance:skip deleteTask convex/tasks.ts: "remove" is an internal mutation, which clients cannot call\n'
-        '// conformance:skip bulkCreateTodos convex/todos.ts: exports no Convex function "bulkCreate"\n'
+        '// - deleteTask (convex/tasks.ts): "remove" is an internal mutation, which clients cannot call\n'
+        '// - bulkCreateTodos (convex/todos.ts): exports no Convex function "bulkCreate"\n'
     )
     remaining = [f for f in findings(root) if " p2c-convex-operations " in f]
     assert remaining == [
@@ -769,8 +769,8 @@ def test_list_shows_the_contract(cli):
         ("p2c-env-convex-url", "env-var-present"),
     ]:
         assert f"  {rule:<28} {kind:<24} " in out
-    # The complete phase's rules only load when the phase is selected.
-    assert "p2c-no-prisma-calls" not in out
+    # The complete phase's rules are listed with the condition they apply under.
+    assert "p2c-no-prisma-calls" in out and "[when phase=complete]" in out
     kinds = out.splitlines()[-1]
     for kind in ("call-absent", "exports-present", "ts-present", "env-var-present"):
         assert kind in kinds
@@ -781,7 +781,7 @@ def test_list_shows_the_contract(cli):
     [
         (CRITICAL, "call-absent", "Local aliases are followed"),
         ("p2c-convex-client", "ts-present", "`throw_if_unset`"),
-        ("p2c-convex-operations", "exports-present", "conformance:skip NAME PATH: reason"),
+        ("p2c-convex-operations", "exports-present", "a type-only export or a"),
         ("p2c-env-convex-url", "env-var-present", "commented-out declaration"),
     ],
 )

@@ -223,3 +223,26 @@ def test_when_selects_rules_by_parameter(tmp_path, cli):
     assert [r.id for r in load_rules(tmp_path, [str(contract)])] == ["always", "typo"]
     rules = load_rules(tmp_path, [str(contract)], {"phase": "two"})
     assert [r.id for r in rules] == ["always", "later"]
+
+
+def test_list_and_explain_cover_rules_behind_when(cli):
+    _, out, _ = cli("list", "--contract", "prisma-to-convex")
+    assert "p2c-no-prisma-calls" in out and "[when phase=complete]" in out
+    code, out, _ = cli("explain", "p2c-no-prisma-calls")
+    assert code == 0 and "applies when: phase=complete" in out
+
+
+def test_parameter_choices(cli, tmp_path):
+    code, _, err = cli(
+        "check", str(tmp_path), "--contract", "prisma-to-convex", "--param", "phase=compelte"
+    )
+    assert code == 2
+    assert (
+        err
+        == "conformance: error: parameter `phase` of `prisma-to-convex` cannot be `compelte` (did you mean `complete`?)\n"
+    )
+    (tmp_path / "conformance.yaml").write_text(
+        "contracts:\n  - contract: prisma-to-convex\n    parameters:\n      phase: later\n"
+    )
+    code, _, err = cli("check", str(tmp_path))
+    assert code == 2 and err.startswith("conformance: error: conformance.yaml:4: parameter `phase`")

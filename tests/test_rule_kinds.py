@@ -345,3 +345,11 @@ def test_builtin_contract_is_valid_yaml_mapping():
 
     for path in BUILTIN_DIR.glob("*.yaml"):
         assert isinstance(yaml.safe_load(path.read_text()), dict)
+
+
+def test_bracketed_next_route_paths_are_taken_literally(tree):
+    root = tree({"app/api/trpc/[trpc]/route.ts": "export const GET = 1;\n"})
+    assert check(root, "path-present", paths="app/api/trpc/[trpc]/route.ts") == []
+    assert check(root, "path-absent", paths="app/api/trpc/[trpc]/route.ts") == [
+        ("app/api/trpc/[trpc]/route.ts", None, "app/api/trpc/[trpc]/route.ts")
+    ]

@@ -99,11 +99,11 @@ class RuleKind:
             for path in work.repo.glob(pattern):
                 work.remove(path, rule)
         for item in spec.get("create", ()):
-            work.create(item["path"], render_file(item, work), rule)
+            work.create(item["path"], render_file(item, work, rule), rule)
         # The rule failed, so the files it owns (say client.ts and the index re-exporting it) are
         # replaced; the diff shows it and applying refuses files with uncommitted changes.
         for item in spec.get("rewrite", ()):
-            work.rewrite(item["path"], render_file(item, work), rule)
+            work.rewrite(item["path"], render_file(item, work, rule), rule)
         self.fix(rule, work)
 
     @staticmethod
@@ -148,8 +148,10 @@ class RuleKind:
                     yield cls.problem(rule, problem)
 
 
-def render_file(item: dict[str, Any], work: Workspace) -> str:
-    """Render a RENDERED_FILE spec; context sources read the repository as it is on disk."""
+def render_file(item: dict[str, Any], work: Workspace, rule: Rule) -> str:
+    """Render a RENDERED_FILE spec; context sources read the repository as it is on disk. What a
+    source had to leave out (its `skipped` entries: name, where, reason) is reported as skipped
+    on the path where the missing piece belongs."""
     from ..templates import render
 
     context = dict(item.get("vars", {}))
@@ -168,6 +170,8 @@ def render_file(item: dict[str, Any], work: Workspace) -> str:
         from ..translate.convex_operations import convex_operations_context
 
         context.update(convex_operations_context(work.repo, item["path"], **convex_functions))
+    for skipped in context.get("skipped", ()):
+        work.skip(skipped["where"], rule, f"{skipped['name']} not generated: {skipped['reason']}")
     return render(item["template"], context)
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from ..globs import has_magic
 from ..model import Finding, Rule
 from ..repo import RepoView
 from .base import STRINGS, RuleKind, as_list
@@ -14,7 +12,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from tree_sitter import Tree
 
-    from ..fix import Workspace
 
 # Declarations that export a value; types and interfaces do not (nothing can call them).
 _VALUE_DECLARATIONS = frozenset(
@@ -26,9 +23,6 @@ _VALUE_DECLARATIONS = frozenset(
         "enum_declaration",
     }
 )
-# What a template writes for a name it deliberately leaves out: where the missing piece would
-# be and why, e.g. `// conformance:skip listTasks convex/tasks.ts: no function "list"`.
-SKIP_MARKER = re.compile(r"conformance:skip (\S+) (\S+): ([^\r\n]+)")
 
 
 def value_exports(tree: Tree) -> set[str]:
@@ -76,9 +70,7 @@ class ExportsPresent(RuleKind):
     The module is parsed as TypeScript: `export function f`, `export const f = …`,
     `export { g as f }` and re-exports count; a name in a comment, a type-only export or a
     local that is never exported does not. `export *` is not followed. A missing module is a
-    finding. When the fix renders the module from a template that leaves a name out on
-    purpose (it writes `conformance:skip NAME PATH: reason` in a comment), the name is
-    reported as skipped on PATH with that reason instead of being invented.
+    finding.
     """
 
     name = "exports-present"
@@ -94,26 +86,3 @@ class ExportsPresent(RuleKind):
                     yield self.finding(rule, path, None, f'"{name}" is not exported', name=name)
 
         return self.each_file(rule, repo, check_file, required=True)
-
-    def fix(self, rule: Rule, work: Workspace) -> None:
-        """After the generic actions: names the planned module still lacks, and whose template
-        said why, are reported as skipped where the missing piece would be."""
-        for pattern in as_list(rule.options["files"]):
-            paths = work.repo.glob(pattern, files_only=True) if has_magic(pattern) else [pattern]
-            for path in paths:
-                self._report_skipped(rule, work, path)
-
-    @staticmethod
-    def _report_skipped(rule: Rule, work: Workspace, path: str) -> None:
-        from ..typescript import parse
-
-        text = work.read(path)
-        if text is None:
-            return
-        exported = value_exports(parse(text, path))
-        notes: dict[str, list[str]] = {}
-        for name, where, reason in SKIP_MARKER.findall(text):
-            if name in as_list(rule.options["names"]) and name not in exported:
-                notes.setdefault(where, []).append(f"{name} not generated: {reason}")
-        for where, reasons in notes.items():
-            work.skip(where, rule, "; ".join(reasons))
