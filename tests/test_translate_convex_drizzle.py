@@ -790,10 +790,11 @@ def test_render_file_reads_the_convex_schema():
         "context": {"convex_schema": "convex/schema.ts"},
     }
     source = schema("  a: defineTable({ name: v.string() }),")
-    assert render_file(item, _Work({"convex/schema.ts": source})) == render(
+    rule = None  # only used to report skipped pieces, which this source never has
+    assert render_file(item, _Work({"convex/schema.ts": source}), rule) == render(
         TEMPLATE, drizzle_schema_context(source)
     )
-    assert render_file(item, _Work({})) == render(TEMPLATE, drizzle_schema_context(None))
+    assert render_file(item, _Work({}), rule) == render(TEMPLATE, drizzle_schema_context(None))
 
 
 def test_fix_creates_the_drizzle_schema_from_the_convex_schema(tree, cli):
