@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
 
+SOURCE_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
+
+
 @cache
 def _parser(tsx: bool):
     import tree_sitter_typescript

@@ -11,6 +11,8 @@ TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not e
 if TYPE_CHECKING:
     from typing import Any, ClassVar
 
+    from tree_sitter import Tree
+
     from ..fix import Workspace
 
 STRINGS = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
@@ -126,6 +128,28 @@ class RuleKind:
             for pattern in as_list(rule.options["files"])
             for p in repo.glob(pattern, files_only=True)
         ]
+
+    @classmethod
+    def each_tree(
+        cls,
+        rule: Rule,
+        repo: RepoView,
+        check_tree: Callable[[str, Tree], Iterable[Finding]],
+    ) -> Iterator[Finding]:
+        """Run `check_tree` on the syntax tree of every JS/TS file the rule names (`files`
+        minus `exclude`); a file that cannot be read is a finding on it."""
+        from ..typescript import SOURCE_SUFFIXES
+        from .text import included_files
+
+        for path in included_files(rule, repo):
+            if not path.endswith(SOURCE_SUFFIXES):
+                continue
+            try:
+                tree = repo.typescript(path)
+            except FileProblem as problem:
+                yield cls.problem(rule, problem)
+                continue
+            yield from check_tree(path, tree)
 
     @classmethod
     def each_file(

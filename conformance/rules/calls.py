@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import FileProblem, Finding, Rule
+from ..model import Finding, Rule
 from ..repo import RepoView
 from .base import STRINGS, RuleKind, as_list
-from .text import included_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from tree_sitter import Node
+    from tree_sitter import Node, Tree
 
 # Wrappers that do not change what an expression refers to: `(prisma as any)`, `prisma!`.
 _TRANSPARENT = frozenset(
@@ -146,12 +145,8 @@ class CallAbsent(RuleKind):
 
         callees = as_list(rule.options["callees"])
         instead = rule.options.get("instead", {})
-        for path in included_files(rule, repo):
-            try:
-                tree = repo.typescript(path)
-            except FileProblem as problem:
-                yield self.problem(rule, problem)
-                continue
+
+        def check_tree(path: str, tree: Tree) -> Iterator[Finding]:
             aliases = _aliases(tree.root_node)
             for node in walk(tree.root_node):
                 if node.type != "call_expression":
@@ -171,6 +166,8 @@ class CallAbsent(RuleKind):
                 if replacement is not None:
                     item += f"; use {replacement} instead"
                 yield self.finding(rule, path, line(node), item, callee=callee)
+
+        return self.each_tree(rule, repo, check_tree)
 
 
 def _matches(patterns: list[str], callee: str) -> bool:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import FileProblem, Finding, Rule
+from ..model import Finding, Rule
 from ..repo import RepoView
 from .base import STRINGS, RuleKind, as_list
-from .sql_interpolation import SOURCE_SUFFIXES, bindings
-from .text import included_files
+from .sql_interpolation import bindings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -64,14 +63,8 @@ class ClientUsageAbsent(RuleKind):
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         classes = as_list(rule.options["classes"])
         modules = as_list(rule.options.get("modules"))
-        for path in included_files(rule, repo):
-            if not path.endswith(SOURCE_SUFFIXES):
-                continue
-            try:
-                tree = repo.typescript(path)
-            except FileProblem as problem:
-                yield self.problem(rule, problem)
-                continue
+
+        def check_tree(path: str, tree: Tree) -> Iterator[Finding]:
             if modules:
                 local, namespaces = imported_classes(tree, classes, modules)
             else:
@@ -79,6 +72,8 @@ class ClientUsageAbsent(RuleKind):
             if local or namespaces:
                 for line, item, function in _usages(tree, classes, local, namespaces):
                     yield self.finding(rule, path, line, item, function=function)
+
+        return self.each_tree(rule, repo, check_tree)
 
 
 def _usages(

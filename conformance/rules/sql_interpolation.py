@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import FileProblem, Finding, Rule
+from ..model import Finding, Rule
 from ..repo import RepoView
 from .base import STRINGS, RuleKind, as_list
-from .text import included_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from tree_sitter import Node
+    from tree_sitter import Node, Tree
 
 # Methods that run their first argument as SQL text: Drizzle's db.execute and sql.raw, pg's
 # client.query, postgres.js's sql.unsafe, Prisma's unsafe raw queries.
 DEFAULT_CALLEES = ["execute", "query", "raw", "unsafe", "$queryRawUnsafe", "$executeRawUnsafe"]
-SOURCE_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 _LITERALS = frozenset({"string", "number", "true", "false", "null", "undefined"})
 # Wrappers that do not change the value: (expr), expr as T, expr satisfies T, expr!.
 _TRANSPARENT = frozenset(
@@ -158,14 +156,8 @@ class SqlInterpolation(RuleKind):
         from ..typescript import enclosing_function, line, walk
 
         callees = set(as_list(rule.options.get("callees", DEFAULT_CALLEES)))
-        for path in included_files(rule, repo):
-            if not path.endswith(SOURCE_SUFFIXES):
-                continue
-            try:
-                tree = repo.typescript(path)
-            except FileProblem as problem:
-                yield self.problem(rule, problem)
-                continue
+
+        def check_tree(path: str, tree: Tree) -> Iterator[Finding]:
             for node in walk(tree.root_node):
                 if node.type != "call_expression":
                     continue
@@ -181,3 +173,5 @@ class SqlInterpolation(RuleKind):
                     where = f"{function}()" if function else "module scope"
                     item = f"{where} passes {how} to {callee[1]}()"
                     yield self.finding(rule, path, line(first), item, function=function)
+
+        return self.each_tree(rule, repo, check_tree)
