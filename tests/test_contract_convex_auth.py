@@ -3,8 +3,13 @@ function, the schema's indexes, and no Convex client in "use client" modules."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import warnings
+
 import pytest
-from conftest import FIXTURES, init_git
+from conftest import FIXTURES, git, init_git
+from test_scaffold_typechecks import GENERATED, GENERATED_HEADER, node_modules  # noqa: F401
 
 from conformance.contract import load_rules
 from conformance.engine import check_rule, run
@@ -93,9 +98,9 @@ def test_after_schema_is_what_the_fix_writes(fixture_copy, cli):
     root = fixture_copy("convex-auth-before")
     init_git(root)
     code, out, _ = cli("fix", str(root))
-    assert code == 1  # the auth and client findings have no automatic fix
+    assert code == 1  # the client findings have no automatic fix
     assert "edit      convex/schema.ts  [convex-auth-schema-indexes]" in out
-    assert "skip      convex/messages.ts  [convex-auth-public-functions]" in out
+    assert "edit      convex/messages.ts  [convex-auth-public-functions]" in out
     after = FIXTURES / "convex-auth-after/convex/schema.ts"
     assert (root / "convex/schema.ts").read_bytes() == after.read_bytes()
     assert cli("check", str(root), "--select", INDEXES)[0] == 0
@@ -137,7 +142,7 @@ def test_list_and_explain_cover_the_new_rules(cli):
     assert "internalQuery" in out and "httpAction" in out and "Svix" in out
     code, out, _ = cli("explain", INDEXES)
     out = " ".join(out.split())
-    assert "only automatic fix" in out and "indexes: {'table': 'users'" in out
+    assert "keeping every other byte" in out and "indexes: {'table': 'users'" in out
     code, out, _ = cli("explain", CLIENT)
     out = " ".join(out.split())
     assert "directive: use client" in out and "type-only imports" in out.lower()
@@ -339,6 +344,304 @@ def test_http_actions_by_route_or_name(tree):
         ("convex/http.ts", 4, "public httpAction hook() never checks ctx.auth"),
         ("convex/http.ts", 8, "public httpAction GET /files/ never checks ctx.auth"),
     ]
+
+
+# The fix: an identity guard first in each reported handler ----------------------------------
+
+GUARD = (
+    "{i}const identity = await ctx.auth.getUserIdentity();\n"
+    "{i}if (identity === null) {{\n"
+    '{i}  throw new Error("Unauthenticated");\n'
+    "{i}}}\n"
+)
+
+
+def auth_rule(**fix):
+    return Rule(
+        id="auth",
+        kind="convex-auth-required",
+        message="public {builder} {function} never checks ctx.auth",
+        why="w",
+        contract="t",
+        options={
+            "files": "convex/**/*.{ts,tsx,js}",
+            "exclude": ["convex/_generated/**", "convex/schema.ts"],
+            "fix": fix,
+        },
+    )
+
+
+def auth_fix(root, rule=None):
+    """The planned changes of the auth fix, by path: (status, text after, note)."""
+    from conformance.rules import KINDS
+
+    rule = rule or auth_rule()
+    work = Workspace(RepoView(root))
+    KINDS[rule.kind].apply_fix(rule, work)
+    return {c.path: (c.status, c.after, c.note) for c in work.changes()}
+
+
+def fixed_text(tree, source, path="convex/a.ts", **fix):
+    """The fixed file; it must then pass the check, and a second fix must change nothing."""
+    root = tree({path: source})
+    [(status, after, note)] = auth_fix(root, auth_rule(**fix)).values()
+    assert (status, note) == ("edit", "")
+    (root / path).write_bytes(after.encode("utf-8"))
+    assert check_rule(auth_rule(**fix), RepoView(root)) == []
+    assert auth_fix(root, auth_rule(**fix)) == {}
+    return after
+
+
+def test_fix_object_form(tree):
+    source = SERVER + (
+        "export const send = mutation({\n"
+        "  args: {},\n"
+        "  handler: async (ctx, { id }) => {\n"
+        "    // Loads the session first.\n"
+        "    const session = await ctx.db.get(id);\n"
+        "    return session;\n"
+        "  },\n"
+        "});\n"
+    )
+    assert fixed_text(tree, source) == source.replace(
+        "=> {\n", "=> {\n" + GUARD.format(i="    "), 1
+    )
+
+
+def test_fix_function_form_block_and_expression_bodies(tree):
+    source = SERVER + (
+        "export const list = query(async (ctx, { id }: { id: string }) => {\n"
+        "  return await ctx.db.get(id);\n"
+        "});\n"
+        'export const all = query(async (ctx) => ctx.db.query("tasks").collect());\n'
+        "export const wrapped = query({\n"
+        "  handler: async (ctx) =>\n"
+        '    ctx.db.query("tasks").first(),\n'
+        "});\n"
+    )
+    assert fixed_text(tree, source) == SERVER + (
+        "export const list = query(async (ctx, { id }: { id: string }) => {\n"
+        + GUARD.format(i="  ")
+        + "  return await ctx.db.get(id);\n"
+        "});\n"
+        "export const all = query(async (ctx) => {\n"
+        + GUARD.format(i="  ")
+        + '  return ctx.db.query("tasks").collect();\n'
+        "});\n"
+        "export const wrapped = query({\n"
+        "  handler: async (ctx) => {\n"
+        + GUARD.format(i="    ")
+        + '    return ctx.db.query("tasks").first();\n'
+        "  },\n"
+        "});\n"
+    )
+
+
+def test_fix_keeps_crlf_and_single_quotes(tree):
+    source = (
+        "import { query } from './_generated/server';\r\n"
+        "\r\n"
+        "// Schéma ✓\r\n"
+        "export const get = query({\r\n"
+        "  args: {},\r\n"
+        "  handler: async (context) => {\r\n"
+        "    return await context.db.query('tasks').first();\r\n"
+        "  },\r\n"
+        "});\r\n"
+    )
+    assert fixed_text(tree, source) == source.replace(
+        "=> {\r\n",
+        "=> {\r\n"
+        "    const identity = await context.auth.getUserIdentity();\r\n"
+        "    if (identity === null) {\r\n"
+        "      throw new Error('Unauthenticated');\r\n"
+        "    }\r\n",
+    )
+
+
+@pytest.mark.parametrize("unit", ["    ", "\t"])
+def test_fix_follows_the_files_indentation(tree, unit):
+    source = SERVER + (
+        "export const a = mutation({\n"
+        "{1}args: {},\n"
+        "{1}handler: async (ctx) => {\n"
+        "{2}if (Math.random() > 0.5) {\n"
+        "{3}return 1;\n"
+        "{2}}\n"
+        "{2}return 0;\n"
+        "{1}},\n"
+        "});\n"
+        "export const empty = mutation({\n"
+        "{1}handler: async (ctx) => {},\n"
+        "});\n"
+    ).replace("{1}", unit).replace("{2}", unit * 2).replace("{3}", unit * 3)
+
+    def guard(indent):
+        return (
+            f"{indent}const identity = await ctx.auth.getUserIdentity();\n"
+            f"{indent}if (identity === null) {{\n"
+            f'{indent}{unit}throw new Error("Unauthenticated");\n'
+            f"{indent}}}\n"
+        )
+
+    expected = source.replace(
+        "handler: async (ctx) => {\n", "handler: async (ctx) => {\n" + guard(unit * 2)
+    ).replace(
+        "handler: async (ctx) => {},\n",
+        "handler: async (ctx) => {\n" + guard(unit * 2) + unit + "},\n",
+    )
+    assert fixed_text(tree, source) == expected
+
+
+def test_fix_patches_every_function_of_a_file_in_one_edit(tree):
+    source = SERVER + (
+        "export const a = query({\n"
+        "  handler: async (ctx) => {\n"
+        "    return null;\n"
+        "  },\n"
+        "});\n"
+        "export const b = mutation({\n"
+        "  async handler(context, args) {\n"
+        "    await context.db.insert('tasks', args);\n"
+        "  },\n"
+        "});\n"
+        "export const c = action({\n"
+        "  handler: async ({ auth: who, runQuery }) => {\n"
+        "    return runQuery;\n"
+        "  },\n"
+        "});\n"
+        "const d = query(async function (ctx) { return null; });\n"
+        "export { d, d as alsoD };\n"
+    )
+    guard_b = GUARD.format(i="    ").replace("ctx.auth", "context.auth")
+    guard_c = GUARD.format(i="    ").replace("ctx.auth", "who")
+    assert fixed_text(tree, source) == SERVER + (
+        "export const a = query({\n"
+        "  handler: async (ctx) => {\n" + GUARD.format(i="    ") + "    return null;\n"
+        "  },\n"
+        "});\n"
+        "export const b = mutation({\n"
+        "  async handler(context, args) {\n"
+        + guard_b
+        + "    await context.db.insert('tasks', args);\n"
+        "  },\n"
+        "});\n"
+        "export const c = action({\n"
+        "  handler: async ({ auth: who, runQuery }) => {\n" + guard_c + "    return runQuery;\n"
+        "  },\n"
+        "});\n"
+        # A body written on one line keeps to its line (and is patched once for both names).
+        "const d = query(async function (ctx) { const identity = await ctx.auth.getUserIdentity();"
+        ' if (identity === null) { throw new Error("Unauthenticated"); } return null; });\n'
+        "export { d, d as alsoD };\n"
+    )
+
+
+def test_fix_picks_a_name_the_handler_does_not_use(tree):
+    source = SERVER + (
+        'import { identity2 } from "./lib/identity";\n'
+        "export const a = mutation({\n"
+        "  handler: async (ctx, { identity }) => {\n"
+        "    return identity2(identity);\n"
+        "  },\n"
+        "});\n"
+        "export const b = query({\n"
+        "  handler: async (ctx, args) => {\n"
+        "    const identity = args.who;\n"
+        "    return identity;\n"
+        "  },\n"
+        "});\n"
+    )
+    assert fixed_text(tree, source, error_message='Sign in "first"') == source.replace(
+        "  handler: async (ctx, { identity }) => {\n",
+        "  handler: async (ctx, { identity }) => {\n"
+        "    const identity3 = await ctx.auth.getUserIdentity();\n"
+        "    if (identity3 === null) {\n"
+        '      throw new Error("Sign in \\"first\\"");\n'
+        "    }\n",
+    ).replace(
+        "  handler: async (ctx, args) => {\n",
+        "  handler: async (ctx, args) => {\n"
+        "    const identity2 = await ctx.auth.getUserIdentity();\n"
+        "    if (identity2 === null) {\n"
+        '      throw new Error("Sign in \\"first\\"");\n'
+        "    }\n",
+    )
+
+
+def test_fix_skips_what_it_cannot_patch_and_says_why(tree):
+    source = SERVER + (
+        'import { listHandler } from "./lib/handlers";\n'
+        'import { withUser } from "./lib/wrappers";\n'
+        "export const imported = query({ handler: listHandler });\n"
+        "export const wrapped = query({ handler: withUser(async (ctx) => null) });\n"
+        "export const destructured = query({ handler: async ({ db }, args) => db.get(args.id) });\n"
+        "export const sync = query({ handler: (ctx) => null });\n"
+        "export const noCtx = query({ handler: async () => null });\n"
+        "export const noHandler = action({ args: {} });\n"
+        "export const commented = query(async (ctx) => // why\n  null);\n"
+        "export const fixable = query({ handler: async (ctx) => {\n  return 1;\n} });\n"
+        # One handler under two names is one note.
+        "const shared = query(listHandler);\n"
+        "export { shared, shared as alias };\n"
+    )
+    root = tree({"convex/a.ts": source})
+    [(status, after, note)] = auth_fix(root).values()
+    assert status == "edit"  # fixable() is patched, the rest is reported
+    assert after == source.replace(
+        "=> {\n  return 1;", "=> {\n" + GUARD.format(i="  ") + "  return 1;"
+    )
+    assert note.split("; ") == [
+        "not fixed: imported() uses `listHandler` as its handler: put the check where that is defined",
+        "wrapped() has its handler built by withUser(…): put the check in the function it wraps",
+        "destructured() has a handler that destructures ctx without `auth` ({ db })",
+        "sync() has a handler that is not async (the guard awaits ctx.auth.getUserIdentity())",
+        "noCtx() has a handler without the ctx parameter",
+        "noHandler() has no handler",
+        "commented() has a comment between `=>` and its body",
+        "shared() uses `listHandler` as its handler: put the check where that is defined",
+    ]
+    unfixable = source.replace("export const fixable", "const fixable")
+    root = tree({"convex/a.ts": unfixable})
+    [(status, after, note)] = auth_fix(root).values()
+    assert (status, after) == ("skip", unfixable)
+    assert note.count("; ") == 7
+
+
+def test_fix_makes_the_fixture_pass_and_is_idempotent(fixture_copy, cli):
+    root = fixture_copy("convex-auth-before")
+    init_git(root)
+    code, out, _ = cli("fix", str(root))
+    assert code == 1
+    for path in ("convex/messages.ts", "convex/sessions.ts", "convex/users.ts"):
+        assert f"edit      {path}  [convex-auth-public-functions]" in out
+    # Only what has no automatic fix is left: client components talking to Convex.
+    assert {(p, rule) for p, _, rule, _ in findings_of(root)} == {
+        ("components/chat-window.tsx", CLIENT),
+        ("components/convex-client-provider.tsx", CLIENT),
+    }
+    before = FIXTURES / "convex-auth-before/convex/users.ts"
+    assert (root / "convex/users.ts").read_text() == before.read_text().replace(
+        "  handler: async (ctx, { userId, name }) => {\n",
+        "  handler: async (ctx, { userId, name }) => {\n" + GUARD.format(i="    "),
+    )
+    assert cli("check", str(root), "--select", AUTH)[0] == 0
+    snapshot = files_of(root)
+    code, out, _ = cli("fix", str(root))
+    assert code == 1 and "0 paths changed" in out
+    assert files_of(root) == snapshot
+
+
+def files_of(root):
+    return {
+        p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and ".git" not in p.parts
+    }
+
+
+def test_explain_shows_the_fix(cli):
+    out = " ".join(cli("explain", AUTH)[1].split())
+    assert "fix: {'error_message': 'Unauthenticated'}" in out
+    assert "The fix inserts that guard first in each reported inline async handler" in out
 
 
 # The schema's indexes ------------------------------------------------------------------------
@@ -543,3 +846,91 @@ def test_without_directive_import_absent_is_unchanged(tree):
     assert [(f.line, f.message) for f in check_rule(rule, RepoView(root))] == [
         (1, "m `convex/react`")
     ]
+
+
+# The fixed functions compile against the real `convex` package ------------------------------
+
+CONVEX_TSCONFIG = {
+    # What `convex dev` writes into convex/ (REAL_WORLD.md), plus @types/node for process.env.
+    "compilerOptions": {
+        "target": "ESNext",
+        "lib": ["ES2023", "dom"],
+        "module": "ESNext",
+        "moduleResolution": "Bundler",
+        "strict": True,
+        "skipLibCheck": True,
+        "noEmit": True,
+        "isolatedModules": True,
+        "types": ["node"],
+    },
+    "include": ["./**/*"],
+}
+# http.ts verifies Clerk's webhook with svix, which is not what is being proven here.
+SVIX_STAND_IN = """declare module "svix" {
+  export class Webhook {
+    constructor(secret: string);
+    verify(payload: string, headers: Record<string, string>): unknown;
+  }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def npm_modules(request):
+    """test_scaffold_typechecks' cached npm install (convex, typescript, @types/node); when it
+    cannot be made, the skip says what was not typechecked here."""
+    try:
+        return request.getfixturevalue("node_modules")
+    except pytest.skip.Exception as skipped:
+        reason = (
+            skipped.msg.split(" — ")[0] + " — the fixed convex-auth functions were NOT typechecked"
+        )
+        warnings.warn(reason, stacklevel=2)
+        pytest.skip(reason)
+
+
+def test_fixed_fixture_functions_typecheck(npm_modules, fixture_copy, cli):
+    root = fixture_copy("convex-auth-before")
+    init_git(root)
+    cli("fix", str(root))
+    assert git(root, "diff", "--name-only").split() == [
+        "convex/messages.ts",
+        "convex/schema.ts",
+        "convex/sessions.ts",
+        "convex/users.ts",
+    ]
+    convex = root / "convex"
+    # Stand-ins for what `convex codegen` writes (it needs a deployment); the api lists every
+    # module, so internal.messages.* and internal.users.* calls are typed.
+    modules = sorted(
+        path.relative_to(convex).with_suffix("").as_posix()
+        for path in convex.rglob("*.ts")
+        if "_generated" not in path.parts and path.name not in ("schema.ts", "auth.config.ts")
+    )
+    imports = "".join(f'import type * as m{n} from "../{m}.js";\n' for n, m in enumerate(modules))
+    listed = "".join(f'  "{m}": typeof m{n};\n' for n, m in enumerate(modules))
+    api = (
+        'import type { ApiFromModules, FilterApi, FunctionReference } from "convex/server";\n'
+        f"{imports}\ndeclare const fullApi: ApiFromModules<{{\n{listed}}}>;\n"
+        'export declare const api: FilterApi<typeof fullApi, FunctionReference<any, "public">>;\n'
+        "export declare const internal: FilterApi<typeof fullApi, "
+        'FunctionReference<any, "internal">>;\n'
+    )
+    files = {f"_generated/{name}": GENERATED_HEADER + body for name, body in GENERATED.items()}
+    files |= {
+        "_generated/api.d.ts": GENERATED_HEADER + api,
+        "svix.stand-in.d.ts": SVIX_STAND_IN,
+        "tsconfig.json": json.dumps(CONVEX_TSCONFIG, indent=2),
+    }
+    for name, text in files.items():
+        (convex / name).write_text(text, encoding="utf-8")
+    (root / "node_modules").symlink_to(npm_modules, target_is_directory=True)
+    tsc = npm_modules / "typescript" / "bin" / "tsc"
+    result = subprocess.run(
+        ["node", str(tsc), "--noEmit", "-p", str(convex)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, f"tsc -p convex:\n{result.stdout}{result.stderr}"

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import posixpath
+from collections import Counter, namedtuple
 from collections.abc import Iterator
 
 from ..globs import has_magic
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import STRINGS, RuleKind
+from .base import STRING, STRINGS, RuleKind
 from .text import included_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
+    from ..fix import Workspace
+
 BUILDERS = ("query", "mutation", "action", "httpAction")
 DEFAULT_BUILDERS = ("query", "mutation", "action")
 # TypeScript resolves `./auth` and ESM-style `./auth.js` to `./auth.ts`, or to `./auth/index.ts`.
 EXTENSIONS = (".ts", ".tsx", ".mts", ".js", ".jsx", ".mjs")
+DEFAULT_ERROR = "Unauthenticated"
 
 
 class ConvexAuthRequired(RuleKind):
@@ -48,10 +52,14 @@ class ConvexAuthRequired(RuleKind):
         "builders": {"type": "array", "items": {"enum": list(BUILDERS)}},
     }
     required = ("files",)
+    fix_properties = {"error_message": STRING}
     hint = (
         "Call `await ctx.auth.getUserIdentity()` in the handler, or in a helper it passes ctx "
         "to, and reject callers without an identity; a function only the backend calls becomes "
-        "internal (`internalQuery` / `internalMutation` / `internalAction`)."
+        "internal (`internalQuery` / `internalMutation` / `internalAction`). The fix inserts "
+        "that guard first in each reported inline async handler; a handler defined elsewhere or "
+        "built by a wrapper call, one that is not async, or one without ctx (or destructuring "
+        "it without `auth`) is left to you."
     )
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
@@ -66,6 +74,42 @@ class ConvexAuthRequired(RuleKind):
             for name, builder, line, handler in definitions:
                 if handler is None or not reach.reaches(path, handler, 0):
                     yield self.finding(rule, path, line, name, builder=builder, function=name)
+
+    def fix(self, rule: Rule, work: Workspace) -> None:
+        """Insert an identity guard at the top of every handler the check reports, all of a
+        file's in one edit; what cannot be patched is reported as skipped, with the reason."""
+        from ..typescript import parse
+
+        builders = set(rule.options.get("builders", DEFAULT_BUILDERS))
+        message = rule.options["fix"].get("error_message", DEFAULT_ERROR)
+        reach = AuthReach(work.repo)
+        for path in included_files(rule, work.repo):
+            text = work.read(path)
+            if text is None:
+                continue
+            tree = parse(text, path)
+            data = text.encode("utf-8")
+            style = _style(text, tree, message)
+            edits: list[tuple[int, int, str]] = []
+            notes: list[str] = []
+            seen: set[int] = set()  # `export { f as g }` names the same handler twice
+            for name, _, _, handler in public_functions(tree, builders):
+                if handler is not None:
+                    if handler.start_byte in seen or reach.reaches(path, handler, 0):
+                        continue
+                    seen.add(handler.start_byte)
+                patch = _guard_edits(handler, data, style)
+                if isinstance(patch, str):
+                    notes.append(f"{name} {patch}")
+                else:
+                    edits += patch
+            # From the end backwards, so each offset still points where it was read.
+            for start, end, insert in sorted(edits, reverse=True):
+                data = data[:start] + insert.encode("utf-8") + data[end:]
+            if edits:
+                work.edit(path, data.decode("utf-8"), rule)
+            if notes:
+                work.skip(path, rule, "not fixed: " + "; ".join(notes))
 
 
 def _text(node: Node) -> str:
@@ -198,6 +242,124 @@ def _parameters(function: Node) -> list[Node]:
     parameters = function.child_by_field_name("parameters")
     kinds = ("required_parameter", "optional_parameter")
     return [p for p in parameters.named_children if p.type in kinds] if parameters else []
+
+
+# The file's line ending, indentation step, and the error message as a string literal in its
+# quotes.
+Style = namedtuple("Style", "newline unit literal")
+
+
+def _style(text: str, tree: Tree, message: str) -> Style:
+    from ..typescript import walk
+
+    first_string = next((n for n in walk(tree.root_node) if n.type == "string"), None)
+    quote = first_string.text[:1].decode() if first_string is not None else '"'
+    escaped = message.replace("\\", "\\\\").replace(quote, "\\" + quote)
+    escaped = escaped.replace("\n", "\\n").replace("\r", "\\r")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return Style(newline, _indent_unit(text), quote + escaped + quote)
+
+
+def _indent_unit(text: str) -> str:
+    """A tab, or the most common step by which a line is indented deeper than the line before
+    (two spaces when nothing is indented)."""
+    steps: Counter[int] = Counter()
+    previous = 0
+    for row in text.splitlines():
+        code = row.lstrip(" \t")
+        if not code or code.startswith("*"):  # blank lines, the ` * ` of a doc comment
+            continue
+        indent = row[: len(row) - len(code)]
+        if indent.startswith("\t"):
+            return "\t"
+        if len(indent) > previous:
+            steps[len(indent) - previous] += 1
+        previous = len(indent)
+    return " " * steps.most_common(1)[0][0] if steps else "  "
+
+
+def _guard_edits(
+    handler: Node | None, data: bytes, style: Style
+) -> list[tuple[int, int, str]] | str:
+    """(start, end, text) splices putting the guard first in `handler`'s body, or why not."""
+    from ..typescript import FUNCTIONS, walk
+
+    if handler is None:
+        return "has no handler"
+    if handler.type == "call_expression":
+        callee = _text(handler.child_by_field_name("function"))
+        return f"has its handler built by {callee}(…): put the check in the function it wraps"
+    if handler.type not in FUNCTIONS:
+        return f"uses `{_text(handler)}` as its handler: put the check where that is defined"
+    if handler.has_error:
+        return "has a handler that does not parse"
+    if not any(child.type == "async" for child in handler.children):
+        return "has a handler that is not async (the guard awaits ctx.auth.getUserIdentity())"
+    parameters = _parameters(handler)
+    if not parameters:
+        return "has a handler without the ctx parameter"
+    pattern = parameters[0].child_by_field_name("pattern") or parameters[0]
+    if pattern.type == "identifier":
+        auth = _text(pattern) + ".auth"
+    elif pattern.type == "object_pattern" and _auth_aliases(pattern):
+        auth = min(_auth_aliases(pattern))
+    else:
+        shown = " ".join(_text(pattern).split())
+        return f"has a handler that destructures ctx without `auth` ({shown})"
+    # A name the handler neither binds nor reads, so the guard shadows nothing it uses.
+    used = {
+        _text(node)
+        for node in walk(handler)
+        if node.type
+        in ("identifier", "shorthand_property_identifier", "shorthand_property_identifier_pattern")
+    }
+    variable, number = "identity", 1
+    while variable in used:
+        number += 1
+        variable = f"identity{number}"
+    lines = [
+        f"const {variable} = await {auth}.getUserIdentity();",
+        f"if ({variable} === null) {{",
+        f"{style.unit}throw new Error({style.literal});",
+        "}",
+    ]
+    nl = style.newline
+
+    def block(indent: str) -> str:
+        return "".join(indent + line + nl for line in lines)
+
+    body = handler.child_by_field_name("body")
+    if body.type != "statement_block":  # `async (ctx) => expr` becomes `{ guard; return expr; }`
+        arrow = next(child for child in handler.children if child.type == "=>")
+        if data[arrow.end_byte : body.start_byte].strip():
+            return "has a comment between `=>` and its body"
+        indent = _indentation(data, arrow.start_byte) + style.unit
+        opening = " {" + nl + block(indent) + indent + "return "
+        closing = ";" + nl + _indentation(data, arrow.start_byte) + "}"
+        return [(arrow.end_byte, body.start_byte, opening), (body.end_byte, body.end_byte, closing)]
+    row = body.start_point[0]
+    # A comment ending the `{` line (`{ // why`) stays there.
+    first = next(
+        (c for c in body.named_children if not (c.type == "comment" and c.start_point[0] == row)),
+        None,
+    )
+    if first is None:  # an empty body: the guard on its own lines, one step in
+        children = body.named_children
+        start = children[-1].end_byte if children else body.start_byte + 1
+        indent = _indentation(data, body.start_byte)
+        return [(start, body.end_byte - 1, nl + block(indent + style.unit) + indent)]
+    line_start = data.rfind(b"\n", 0, first.start_byte) + 1
+    prefix = data[line_start : first.start_byte]
+    if first.start_point[0] > row and not prefix.strip():
+        return [(line_start, line_start, block(prefix.decode("utf-8")))]
+    # A body written on one line gets the guard on that line.
+    return [(first.start_byte, first.start_byte, " ".join(line.strip() for line in lines) + " ")]
+
+
+def _indentation(data: bytes, offset: int) -> str:
+    """The leading whitespace of the line `offset` is on."""
+    line = data[data.rfind(b"\n", 0, offset) + 1 : offset]
+    return line[: len(line) - len(line.lstrip(b" \t"))].decode("utf-8")
 
 
 def _auth_aliases(pattern: Node) -> set[str]:
