@@ -38,6 +38,16 @@ def init_git(root: Path) -> None:
     git(root, "commit", "-q", "-m", "init")
 
 
+@pytest.fixture(scope="session")
+def convex_node_modules() -> Path:
+    """The real `convex` package (the version REAL_WORLD.md's facts were checked against),
+    TypeScript 5 as the kata package pins it, and @types/node for `process`."""
+    from npm_cache import npm_install
+
+    packages = ["convex@~1.48.0", "typescript@5", "@types/node@22"]
+    return npm_install("npm", packages, "the Convex code")
+
+
 @pytest.fixture
 def tree(tmp_path: Path):
     """Write files into a fresh directory: tree({"a/b.txt": "..."}) → root."""

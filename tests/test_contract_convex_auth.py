@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import warnings
 
 import pytest
 from conftest import FIXTURES, git, init_git
-from test_scaffold_typechecks import GENERATED, GENERATED_HEADER, node_modules  # noqa: F401
+from convex_codegen import GENERATED, GENERATED_HEADER
 
 from conformance.contract import load_rules
 from conformance.engine import check_rule, run
@@ -875,21 +874,7 @@ SVIX_STAND_IN = """declare module "svix" {
 """
 
 
-@pytest.fixture(scope="module")
-def npm_modules(request):
-    """test_scaffold_typechecks' cached npm install (convex, typescript, @types/node); when it
-    cannot be made, the skip says what was not typechecked here."""
-    try:
-        return request.getfixturevalue("node_modules")
-    except pytest.skip.Exception as skipped:
-        reason = (
-            skipped.msg.split(" — ")[0] + " — the fixed convex-auth functions were NOT typechecked"
-        )
-        warnings.warn(reason, stacklevel=2)
-        pytest.skip(reason)
-
-
-def test_fixed_fixture_functions_typecheck(npm_modules, fixture_copy, cli):
+def test_fixed_fixture_functions_typecheck(convex_node_modules, fixture_copy, cli):
     root = fixture_copy("convex-auth-before")
     init_git(root)
     cli("fix", str(root))
@@ -924,8 +909,8 @@ def test_fixed_fixture_functions_typecheck(npm_modules, fixture_copy, cli):
     }
     for name, text in files.items():
         (convex / name).write_text(text, encoding="utf-8")
-    (root / "node_modules").symlink_to(npm_modules, target_is_directory=True)
-    tsc = npm_modules / "typescript" / "bin" / "tsc"
+    (root / "node_modules").symlink_to(convex_node_modules, target_is_directory=True)
+    tsc = convex_node_modules / "typescript" / "bin" / "tsc"
     result = subprocess.run(
         ["node", str(tsc), "--noEmit", "-p", str(convex)],
         capture_output=True,

@@ -7,16 +7,13 @@ real npm packages (skipped, loudly, without the registry).
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
-import shutil
 import subprocess
-import warnings
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, ROOT, git, init_git
+from npm_cache import npm_install
 
 from conformance.contract import load_rules
 from conformance.engine import run
@@ -840,34 +837,9 @@ SCAFFOLD = [
 ]
 
 
-def _skip(why: str) -> None:
-    reason = f"SKIPPED: {why} — the convex-to-postgres scaffold was NOT typechecked"
-    warnings.warn(reason, stacklevel=2)
-    pytest.skip(reason)
-
-
-def _npm(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["npm", *args], capture_output=True, text=True, timeout=600, check=False)
-
-
 @pytest.fixture(scope="module")
 def node_modules() -> Path:
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        _skip("node/npm is not installed")
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    cache = Path(base) / "conformance-tests" / "npm-convex-to-postgres"
-    cache.mkdir(parents=True, exist_ok=True)
-    done = cache / ".installed"
-    with open(cache / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists() or done.read_text() != " ".join(PACKAGES) + "\n":
-            flags = ["--prefix", str(cache), "--no-audit", "--no-fund", "--ignore-scripts"]
-            install = _npm("install", *flags, *PACKAGES)
-            if install.returncode != 0:
-                errors = [line for line in install.stderr.splitlines() if "error" in line]
-                _skip(f"npm install failed ({(errors or ['no output'])[0]})")
-            done.write_text(" ".join(PACKAGES) + "\n")
-    return cache / "node_modules"
+    return npm_install("npm-convex-to-postgres", PACKAGES, "the convex-to-postgres scaffold")
 
 
 def test_fixed_repository_typechecks(node_modules, committed, cli):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, init_git, write_tree
-from test_scaffold_typechecks import GENERATED, GENERATED_HEADER, node_modules  # noqa: F401
+from convex_codegen import GENERATED, GENERATED_HEADER
 
 from conformance.contract import load_rules
 from conformance.engine import run
@@ -730,7 +730,7 @@ TSCONFIG = {
 }
 
 
-def test_generated_files_typecheck(node_modules, before, cli):  # noqa: F811
+def test_generated_files_typecheck(convex_node_modules, before, cli):
     root = before()
     cli("fix", str(root))
     files = {
@@ -741,9 +741,9 @@ def test_generated_files_typecheck(node_modules, before, cli):  # noqa: F811
     files[f"{LIB}/probe.ts"] = WRAPPER_PROBE
     files["tsconfig.json"] = json.dumps(TSCONFIG, indent=2)
     write_tree(root, files)
-    (root / "node_modules").symlink_to(node_modules, target_is_directory=True)
+    (root / "node_modules").symlink_to(convex_node_modules, target_is_directory=True)
     result = subprocess.run(
-        ["node", str(node_modules / "typescript/bin/tsc"), "--noEmit", "-p", str(root)],
+        ["node", str(convex_node_modules / "typescript/bin/tsc"), "--noEmit", "-p", str(root)],
         capture_output=True,
         text=True,
         timeout=300,

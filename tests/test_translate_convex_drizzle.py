@@ -11,19 +11,16 @@ skip, loudly: they never pass unchecked.
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import FIXTURES, ROOT, init_git
+from npm_cache import npm_install
 
 from conformance.rules.base import render_file
 from conformance.templates import render
@@ -840,9 +837,8 @@ def test_importing_the_translator_does_not_load_tree_sitter():
 
 # Proof it compiles and loads: tsc and node against the real drizzle-orm.
 
-# The version line these tests were written against; the newest 0.x if it is ever gone.
+# The version line these tests were written against.
 DRIZZLE = "drizzle-orm@~0.45.0"
-DRIZZLE_FALLBACK = "drizzle-orm@0"
 OTHERS = ["typescript@5", "@types/node@22"]
 
 REALISTIC = (
@@ -972,49 +968,9 @@ console.log(JSON.stringify({ tables, enums }));
 """
 
 
-def _cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "conformance-tests" / "npm-drizzle"
-
-
-def _skip(why: str) -> None:
-    reason = f"SKIPPED: {why} — the Drizzle schema was NOT typechecked"
-    warnings.warn(reason, stacklevel=2)  # the warnings summary shows it without -rs
-    pytest.skip(reason)
-
-
-def _npm(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["npm", *args], capture_output=True, text=True, timeout=600, check=False)
-
-
-def _last_error(stderr: str) -> str:
-    errors = [line for line in stderr.splitlines() if line.startswith("npm error")]
-    return (errors or ["no output"])[0]
-
-
 @pytest.fixture(scope="module")
 def node_modules() -> Path:
-    """The cached npm install, made on first use (under a lock: xdist workers share it)."""
-    if shutil.which("node") is None:
-        _skip("node is not installed")
-    cache = _cache()
-    cache.mkdir(parents=True, exist_ok=True)
-    done = cache / ".installed"
-    with open(cache / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            if shutil.which("npm") is None:
-                _skip("npm is not installed")
-            view = _npm("view", DRIZZLE, "version", "--fetch-retries=1")
-            if view.returncode != 0 and "E404" not in view.stderr:
-                _skip(f"npm registry unreachable ({_last_error(view.stderr)})")
-            drizzle = DRIZZLE if view.returncode == 0 else DRIZZLE_FALLBACK
-            flags = ["--prefix", str(cache), "--no-audit", "--no-fund", "--ignore-scripts"]
-            install = _npm("install", *flags, drizzle, *OTHERS)
-            if install.returncode != 0:
-                _skip(f"npm install {drizzle} failed ({_last_error(install.stderr)})")
-            done.write_text(f"{drizzle} {' '.join(OTHERS)}\n")
-    return cache / "node_modules"
+    return npm_install("npm-drizzle", [DRIZZLE, *OTHERS], "the Drizzle schema")
 
 
 def _probe(context: dict) -> str:
