@@ -24,6 +24,25 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+def findings_of(root: Path, contracts: list[str] | None = None, **parameters) -> list[tuple]:
+    """(path, line, rule, message) of every finding on `root`."""
+    from conformance.contract import load_rules
+    from conformance.engine import run
+    from conformance.repo import RepoView
+
+    report = run(load_rules(root, contracts, parameters), RepoView(root))
+    return [(f.path, f.line, f.rule, f.message) for f in report.findings]
+
+
+def assert_exact(found: list[tuple], expected: list[tuple]) -> None:
+    """The same findings at the same places; each expected item is part of its message."""
+    assert [(p, line, rule) for p, line, rule, _ in found] == [
+        (p, line, rule) for p, line, rule, _ in expected
+    ]
+    for (*_, message), (*_, item) in zip(found, expected, strict=True):
+        assert item in message
+
+
 def git(root: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=root, check=True, capture_output=True, text=True

@@ -7,11 +7,10 @@ import json
 import subprocess
 
 import pytest
-from conftest import FIXTURES, git, init_git
+from conftest import FIXTURES, assert_exact, findings_of, git, init_git
 from convex_codegen import GENERATED, GENERATED_HEADER
 
-from conformance.contract import load_rules
-from conformance.engine import check_rule, run
+from conformance.engine import check_rule
 from conformance.fix import Workspace
 from conformance.model import Rule
 from conformance.repo import RepoView
@@ -42,19 +41,6 @@ BEFORE = [
     ("convex/users.ts", 20, AUTH, "public mutation updateProfile() never checks ctx.auth"),
 ]
 EXPECTED = {"convex-auth-before": BEFORE, "convex-auth-after": []}
-
-
-def findings_of(root):
-    report = run(load_rules(root), RepoView(root))
-    return [(f.path, f.line, f.rule, f.message) for f in report.findings]
-
-
-def assert_exact(found, expected):
-    assert [(p, line, rule) for p, line, rule, _ in found] == [
-        (p, line, rule) for p, line, rule, _ in expected
-    ]
-    for (*_, message), (*_, item) in zip(found, expected, strict=True):
-        assert item in message
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -12,10 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, ROOT, git, init_git
+from conftest import FIXTURES, ROOT, assert_exact, git, init_git
+from conftest import findings_of as conftest_findings
 from npm_cache import npm_install
 
-from conformance.contract import load_rules
 from conformance.engine import run
 from conformance.model import Rule
 from conformance.repo import RepoView
@@ -212,16 +212,7 @@ EXPECTED = {
 
 
 def findings_of(root: Path, **parameters) -> list[tuple]:
-    report = run(load_rules(root, [CONTRACT], parameters), RepoView(root))
-    return [(f.path, f.line, f.rule, f.message) for f in report.findings]
-
-
-def assert_exact(found: list[tuple], expected: list[tuple]) -> None:
-    assert [(p, line, rule) for p, line, rule, _ in found] == [
-        (p, line, rule) for p, line, rule, _ in expected
-    ]
-    for (*_, message), (*_, item) in zip(found, expected, strict=True):
-        assert item in message
+    return conftest_findings(root, [CONTRACT], **parameters)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

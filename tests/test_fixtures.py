@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FIXTURES, init_git
-
-from conformance.contract import load_rules
-from conformance.engine import run
-from conformance.repo import RepoView
+from conftest import FIXTURES, assert_exact, findings_of, init_git
 
 PKG = "packages/db"
 PKG_JSON = f"{PKG}/package.json"
@@ -103,19 +99,6 @@ HALF = [
 ]
 
 EXPECTED = {"kata-before": BEFORE, "kata-half": HALF, "kata-after": []}
-
-
-def findings_of(root):
-    report = run(load_rules(root), RepoView(root))
-    return [(f.path, f.line, f.rule, f.message) for f in report.findings]
-
-
-def assert_exact(found, expected):
-    assert [(p, line, rule) for p, line, rule, _ in found] == [
-        (p, line, rule) for p, line, rule, _ in expected
-    ]
-    for (*_, message), (*_, item) in zip(found, expected, strict=True):
-        assert item in message
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
