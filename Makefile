@@ -39,6 +39,7 @@ check: lint test
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	cd bench && ../$(BIN)/python gate.py
 
 clean:
 	rm -rf $(VENV) dist build
