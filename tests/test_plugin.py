@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from conftest import FIXTURES, write_tree
 
 from conformance.contract import load_rules
@@ -129,3 +130,13 @@ def test_ini_option_and_bad_contract(tmp_path):
     result = pytest_run(tmp_path)
     assert result.returncode == 1
     assert "FAILED target/conformance.yaml::convex-dependency" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "name", ["convex-auth-before", "prisma-to-convex-before", "convex-to-postgres-before"]
+)
+def test_every_contract_agrees_with_the_cli(tmp_path, name):
+    root = FIXTURES / name
+    result = pytest_run(tmp_path, f"--conformance={root}", "-n", "2")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert finding_lines(result.stdout) == cli_lines(root)
