@@ -30,7 +30,7 @@ WRITES = (CREATE, EDIT, REMOVE)
 
 
 class Change:
-    """What the plan does to one path (a directory ends in `/`); `text` is None for a removal."""
+    """What the plan does to one path (a directory ends in `/`); `after` is None for a removal."""
 
     def __init__(self, path: str, status: str, before: str | None, after: str | None):
         self.path, self.status, self.before, self.after = path, status, before, after
@@ -117,10 +117,9 @@ class Workspace:
 
     def changes(self) -> list[Change]:
         """One Change per touched path; files inside a removed directory are folded into it."""
-        removed_dirs = [p for p, text in self._planned.items() if p.endswith("/") and text is None]
         changes = []
         for path, rules in sorted(self._rules.items()):
-            if any(path.startswith(d) and path != d for d in removed_dirs):
+            if any(path.startswith(d) and path != d for d in self._dir_files):
                 continue
             before = None if path.endswith("/") else self.original(path)
             after = self._planned.get(path, before)
