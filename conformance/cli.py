@@ -1,4 +1,5 @@
-"""`conformance check | list | explain`: the command line over the engine (no pytest here)."""
+"""`conformance check | fix | init | list | explain`: the command line over the engine (pytest
+is never imported on this path)."""
 
 from __future__ import annotations
 
@@ -50,7 +51,12 @@ def _parameters(values: list[str] | None) -> dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="conformance", description=__doc__, formatter_class=_HelpFormatter)
+    parser = _Parser(
+        prog="conformance",
+        description="Executable contracts for architectural decisions: check a repository "
+        "against them, and fix what drifted.",
+        formatter_class=_HelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub = {"formatter_class": _HelpFormatter}
 
