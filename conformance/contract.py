@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections import namedtuple
 from pathlib import Path
 
-from .model import FileProblem, Rule, UsageError
+from .model import PARAMETER, FileProblem, Rule, UsageError, did_you_mean
 from .repo import YamlDocument, parse_yaml
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
@@ -15,7 +14,6 @@ if TYPE_CHECKING:
 
 BUILTIN_DIR = Path(__file__).parent / "contracts"
 CONFIG_NAME = "conformance.yaml"
-PARAMETER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 Waiver = namedtuple("Waiver", "rule path reason expires line")
@@ -23,13 +21,6 @@ Waiver.__doc__ = """An accepted exception from conformance.yaml: rule id, option
 reason (required), an optional expiry date, and its line for messages."""
 
 Contract = namedtuple("Contract", "name description source parameters parameter_help rules")
-
-
-def did_you_mean(word: str, choices: list[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean `{close[0]}`?)" if close else f" (known: {', '.join(choices)})"
 
 
 def builtin_names() -> list[str]:

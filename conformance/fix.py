@@ -11,133 +11,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .model import FileProblem, Rule, UsageError
+from .model import FileProblem, UsageError
 from .repo import RepoView
+from .workspace import CREATE, EDIT, REMOVE, WRITES, Change, Workspace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .engine import Report
-
-CREATE, EDIT, REMOVE, IDENTICAL, CONFLICT, SKIP = (
-    "create",
-    "edit",
-    "remove",
-    "identical",
-    "conflict",
-    "skip",
-)
-WRITES = (CREATE, EDIT, REMOVE)
-
-
-class Change:
-    """What the plan does to one path (a directory ends in `/`); `after` is None for a removal."""
-
-    def __init__(self, path: str, status: str, before: str | None, after: str | None):
-        self.path, self.status, self.before, self.after = path, status, before, after
-        self.rules: list[str] = []
-        self.note = ""
-        # For a directory removal: the repository files inside it (what is deleted).
-        self.files: list[str] = []
-
-
-class Workspace:
-    """The repository as the fixes planned so far would leave it."""
-
-    def __init__(self, repo: RepoView, *, force: bool = False):
-        self.repo = repo
-        self.force = force
-        self._planned: dict[str, str | None] = {}
-        self._rules: dict[str, list[str]] = {}
-        self._notes: dict[str, str] = {}
-        self._conflicts: set[str] = set()
-        self._dir_files: dict[str, list[str]] = {}
-
-    def original(self, path: str) -> str | None:
-        """The file as it is in the repository (None when it is not there)."""
-        return self.repo.text(path) if self.repo.is_file(path) else None
-
-    def read(self, path: str) -> str | None:
-        """The file as the plan leaves it so far."""
-        return self._planned[path] if path in self._planned else self.original(path)
-
-    def _touch(self, path: str, rule: Rule, note: str = "") -> None:
-        rules = self._rules.setdefault(path, [])
-        if rule.id not in rules:
-            rules.append(rule.id)
-        if note:
-            self._notes[path] = note
-
-    def edit(self, path: str, text: str, rule: Rule) -> None:
-        """Set the content of a file the rule is entitled to change (or create)."""
-        if os.path.lexists(self.repo.root / path) and self.original(path) is None:
-            # On disk but not in the repository's view (git-ignored): not ours to overwrite.
-            self._conflict(path, rule, "exists on disk but is ignored by git")
-            return
-        self._planned[path] = text
-        self._touch(path, rule)
-
-    def rewrite(self, path: str, text: str, rule: Rule) -> None:
-        """Replace a file the rule found wrong, in the line endings it already uses."""
-        current = self.read(path)
-        if current is not None and "\r\n" in current:
-            text = text.replace("\r\n", "\n").replace("\n", "\r\n")
-        self.edit(path, text, rule)
-
-    def create(self, path: str, text: str, rule: Rule) -> None:
-        """A file that must exist: created when missing, a conflict when it differs."""
-        current = self.read(path)
-        if current is None:
-            self.edit(path, text, rule)
-        elif current == text or self.force:
-            self.rewrite(path, text, rule)
-            if current != text:
-                self._touch(path, rule, "replaced (--force)")
-        else:
-            self._conflict(path, rule, "exists and differs from the template; --force replaces it")
-
-    def _conflict(self, path: str, rule: Rule, note: str) -> None:
-        self._conflicts.add(path)
-        self._touch(path, rule, note)
-
-    def remove(self, path: str, rule: Rule) -> None:
-        path = path.rstrip("/")
-        if self.repo.is_dir(path):
-            files = self.repo.glob(path + "/**", files_only=True)
-            for file in files:
-                self._planned[file] = None
-            self._planned[path + "/"] = None
-            self._dir_files[path + "/"] = files
-            self._touch(path + "/", rule)
-        elif self.read(path) is not None:
-            self._planned[path] = None
-            self._touch(path, rule)
-
-    def skip(self, path: str, rule: Rule, note: str) -> None:
-        self._touch(path, rule, note)
-
-    def changes(self) -> list[Change]:
-        """One Change per touched path; files inside a removed directory are folded into it."""
-        changes = []
-        for path, rules in sorted(self._rules.items()):
-            if any(path.startswith(d) and path != d for d in self._dir_files):
-                continue
-            before = None if path.endswith("/") else self.original(path)
-            after = self._planned.get(path, before)
-            if path in self._conflicts:
-                status = CONFLICT
-            elif path not in self._planned:
-                status = SKIP
-            elif after is None:
-                status = REMOVE
-            elif before is None:
-                status = CREATE
-            else:
-                status = EDIT if after != before else IDENTICAL
-            change = Change(path, status, before, after)
-            change.rules, change.note = rules, self._notes.get(path, "")
-            change.files = self._dir_files.get(path, [])
-            changes.append(change)
-        return changes
 
 
 def plan(report: Report, repo: RepoView, *, force: bool = False) -> Workspace:

@@ -6,11 +6,22 @@ the check path is measured against a 100 ms budget.
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+# `${name}` in a contract: a parameter reference.
+PARAMETER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean `{close[0]}`?)" if close else f" (known: {', '.join(choices)})"
 
 
 class Finding(namedtuple("Finding", "path line rule message fixable", defaults=(False,))):

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .contract import PARAMETER, did_you_mean
-from .model import UsageError
+from .model import PARAMETER, UsageError, did_you_mean
 from .repo import YamlDocument
 
 TYPE_CHECKING = False

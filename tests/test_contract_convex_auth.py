@@ -11,9 +11,9 @@ from conftest import FIXTURES, assert_exact, findings_of, git, init_git
 from convex_codegen import GENERATED, GENERATED_HEADER
 
 from conformance.engine import check_rule
-from conformance.fix import Workspace
 from conformance.model import Rule
 from conformance.repo import RepoView
+from conformance.workspace import Workspace
 
 AUTH = "convex-auth-public-functions"
 INDEXES = "convex-auth-schema-indexes"

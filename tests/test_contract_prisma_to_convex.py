@@ -14,11 +14,11 @@ from convex_codegen import GENERATED, GENERATED_HEADER
 
 from conformance.contract import load_rules
 from conformance.engine import run
-from conformance.fix import Workspace
 from conformance.model import Rule
 from conformance.repo import RepoView
 from conformance.rules import KINDS
 from conformance.translate.convex_operations import convex_functions, convex_operations_context
+from conformance.workspace import Workspace
 
 CONTRACT = "prisma-to-convex"
 LIB = "apps/server/src/lib"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
+from ..globs import matches_any
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView, normalize
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
 
     from tree_sitter import Tree
 
-    from ..fix import Workspace
+    from ..workspace import Workspace
 
 STRINGS = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
 STRING = {"type": "string"}
@@ -139,7 +140,6 @@ class RuleKind:
         """Run `check_tree` on the syntax tree of every JS/TS file the rule names (`files`
         minus `exclude`); a file that cannot be read is a finding on it."""
         from ..typescript import SOURCE_SUFFIXES
-        from .text import included_files
 
         for path in included_files(rule, repo):
             if not path.endswith(SOURCE_SUFFIXES):
@@ -170,6 +170,16 @@ class RuleKind:
                     yield from list(check_file(path))
                 except FileProblem as problem:
                     yield cls.problem(rule, problem)
+
+
+def included_files(rule: Rule, repo: RepoView) -> list[str]:
+    excluded = as_list(rule.options.get("exclude"))
+    return [
+        path
+        for pattern in as_list(rule.options["files"])
+        for path in repo.glob(pattern, files_only=True)
+        if not matches_any(excluded, path)
+    ]
 
 
 def render_file(item: dict[str, Any], work: Workspace, rule: Rule) -> str:

@@ -9,14 +9,13 @@ from collections.abc import Iterator
 from ..globs import has_magic
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind
-from .text import included_files
+from .base import STRING, STRINGS, RuleKind, included_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
-    from ..fix import Workspace
+    from ..workspace import Workspace
 
 BUILDERS = ("query", "mutation", "action", "httpAction")
 DEFAULT_BUILDERS = ("query", "mutation", "action")

@@ -13,7 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
-    from ..fix import Workspace
+    from ..workspace import Workspace
 
 INDEX = {
     "type": "object",

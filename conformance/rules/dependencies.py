@@ -10,7 +10,7 @@ from .base import STRING, STRINGS, RuleKind, as_list, read_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ..fix import Workspace
+    from ..workspace import Workspace
 
 SECTIONS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
 SECTION_LIST = {"type": "array", "items": {"enum": list(SECTIONS)}, "minItems": 1}

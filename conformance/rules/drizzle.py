@@ -12,7 +12,7 @@ from .base import STRING, RuleKind
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ..fix import Workspace
+    from ..workspace import Workspace
 
 _OUT = re.compile(r"""\bout\s*:\s*(["'`])([^"'`]+)\1""")
 

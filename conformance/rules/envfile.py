@@ -12,7 +12,7 @@ from .base import STRING, STRINGS, RuleKind, as_list
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ..fix import Workspace
+    from ..workspace import Workspace
 
 
 def declaration(name: str) -> re.Pattern[str]:

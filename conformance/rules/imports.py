@@ -7,9 +7,8 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind, as_list
+from .base import STRING, STRINGS, RuleKind, as_list, included_files
 from .source import search_code
-from .text import included_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from .base import STRINGS, RuleKind, as_list
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ..fix import Workspace
+    from ..workspace import Workspace
 
 
 class PathPresent(RuleKind):

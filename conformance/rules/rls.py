@@ -14,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from ..fix import Workspace
+    from ..workspace import Workspace
 
 # Comments, quoted literals and dollar-quoted bodies (a function's `;` is not a statement end)
 # are blanked before statements are read; quoted identifiers are kept.

@@ -12,7 +12,7 @@ from .base import BOOLEAN, STRING, STRINGS, RuleKind, as_list, read_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ..fix import Workspace
+    from ..workspace import Workspace
 
 
 def _scripts(document) -> dict:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import STRINGS, RuleKind
-from .text import compile_patterns, included_files
+from .base import STRINGS, RuleKind, included_files
+from .text import compile_patterns
 
 # Strings and template literals are matched so that comment markers inside them are kept;
 # comments are blanked out, keeping their line breaks so line numbers stay true.

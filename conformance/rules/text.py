@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..globs import matches_any
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import BOOLEAN, STRING, STRINGS, RuleKind, as_list
+from .base import BOOLEAN, STRING, STRINGS, RuleKind, as_list, included_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ..fix import Workspace
+    from ..workspace import Workspace
 
 
 def phrase_regex(phrase: str) -> str:
@@ -28,16 +27,6 @@ def compile_patterns(rule: Rule) -> list[tuple[str, re.Pattern[str]]]:
     ]
     compiled += [(f"/{r}/", re.compile(r, flags)) for r in as_list(rule.options.get("regex"))]
     return compiled
-
-
-def included_files(rule: Rule, repo: RepoView) -> list[str]:
-    excluded = as_list(rule.options.get("exclude"))
-    return [
-        path
-        for pattern in as_list(rule.options["files"])
-        for path in repo.glob(pattern, files_only=True)
-        if not matches_any(excluded, path)
-    ]
 
 
 TEXT_PROPERTIES = {
