@@ -136,27 +136,33 @@ def _checked(args: argparse.Namespace, repo=None):
     """Load and select the rules, run them on the repository and apply its waivers."""
     import datetime
 
-    from .contract import load_rules, load_waivers
+    from .contract import load, load_waivers
     from .engine import open_repo, run, select_rules
 
     repo = repo or open_repo(args.path)
     since = getattr(args, "changed_since", None)
-    rules = load_rules(repo.root, args.contract, _parameters(args.param))
+    contracts, rules = load(repo.root, args.contract, _parameters(args.param), repo)
     selected = select_rules(rules, _csv(args.select), _csv(args.ignore))
     unchanged: list[Rule] = []
     if since:
         from .globs import literal_prefix
         from .history import affected, changed_paths
-        from .rules import KINDS
+        from .rules import rule_patterns
 
         # The rules' inputs, and the config and contract files that define the rules.
         definitions = {"conformance.yaml", *filter(None, (_inside(repo.root, r) for r in rules))}
-        prefixes = [literal_prefix(p) for r in selected for p in KINDS[r.kind].patterns(r)]
+        prefixes = [literal_prefix(p) for r in selected for p in rule_patterns(r)]
         changed = changed_paths(repo.root, since, [*prefixes, *definitions])
         selected, unchanged = affected(selected, changed, definitions)
     report = run(selected, repo)
     report.unchanged = [rule.id for rule in unchanged]
     report.contracts = list(dict.fromkeys(rule.contract for rule in rules))
+    report.discovered = [
+        (contract.name, resolution)
+        for contract in contracts
+        for resolution in contract.resolutions
+        if resolution.origin in ("discovered", "undiscovered", "default")
+    ]
     known = {rule.id for rule in rules}
     report.apply_waivers(load_waivers(repo.root), datetime.date.today(), known)
     return repo, report

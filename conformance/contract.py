@@ -6,11 +6,13 @@ from collections import namedtuple
 from pathlib import Path
 
 from .model import PARAMETER, FileProblem, Rule, UsageError, did_you_mean
-from .repo import YamlDocument, parse_yaml
+from .repo import RepoView, YamlDocument, parse_yaml
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
     from typing import Any
+
+    from .project import Project
 
 BUILTIN_DIR = Path(__file__).parent / "contracts"
 CONFIG_NAME = "conformance.yaml"
@@ -20,7 +22,9 @@ Waiver = namedtuple("Waiver", "rule path reason expires line")
 Waiver.__doc__ = """An accepted exception from conformance.yaml: rule id, optional path glob, the
 reason (required), an optional expiry date, and its line for messages."""
 
-Contract = namedtuple("Contract", "name description source parameters parameter_help rules")
+Contract = namedtuple(
+    "Contract", "name description source parameters parameter_help rules resolutions"
+)
 
 
 def builtin_names() -> list[str]:
@@ -68,9 +72,13 @@ def load_contract(
     config_label: str | None = None,
     command_line: dict[str, Any] | None = None,
     every_rule: bool = False,
+    project: Project | None = None,
 ) -> Contract:
     """Load a contract; `overrides` must name declared parameters, `command_line` ones may not.
+    Parameters not given are discovered in `project` (shown as `<name>` without one).
     `every_rule` keeps the rules whose `when:` does not hold (for `list` and `explain`)."""
+    from .parameters import resolve
+
     path, shown = contract_path(reference, base)
     document = read_yaml(path, shown)
     # Built-in contracts are validated by the test suite; user files are validated on load.
@@ -80,7 +88,14 @@ def load_contract(
         validate(document, "contract")
     data = document.data
     declared = data.get("parameters") or {}
-    parameters = {name: spec["default"] for name, spec in declared.items()}
+    for name, spec in declared.items():
+        if "default" not in spec and "discover" not in spec:
+            raise UsageError(
+                f"parameters.{name}: needs a `default` or a `discover`",
+                shown,
+                document.line_of("parameters", name),
+            )
+    given = {}
     for name, value in (overrides or {}).items():
         if name not in declared:
             hint = did_you_mean(name, list(declared))
@@ -90,30 +105,34 @@ def load_contract(
                 config_label or shown,
                 line,
             )
-        parameters[name] = value
-    parameters.update({k: v for k, v in (command_line or {}).items() if k in declared})
+        given[name] = value
+    given.update({k: v for k, v in (command_line or {}).items() if k in declared})
     for name, spec in declared.items():
         choices = spec.get("choices")
-        if choices and parameters[name] not in choices:
-            hint = did_you_mean(str(parameters[name]), [str(c) for c in choices])
+        value = given.get(name, spec.get("default"))
+        if choices and value not in choices:
+            hint = did_you_mean(str(value), [str(c) for c in choices])
             where = (override_lines or {}).get(name)
             raise UsageError(
-                f"parameter `{name}` of `{data['name']}` cannot be `{parameters[name]}`{hint}",
+                f"parameter `{name}` of `{data['name']}` cannot be `{value}`{hint}",
                 config_label if where else None,
                 where,
             )
+    bindings, resolutions = resolve(declared, given, project)
     contract = Contract(
         name=data["name"],
         description=data.get("description", "").strip(),
         source=shown,
-        parameters=parameters,
+        parameters=bindings[0],
         parameter_help={n: spec.get("description", "") for n, spec in declared.items()},
         rules=[],
+        resolutions=resolutions,
     )
+    empty = {r.name: r.reason for r in resolutions if r.origin == "undiscovered"}
     for index, raw in enumerate(data["rules"]):
-        if _applies(raw.get("when"), parameters, document, index) or every_rule:
+        if _applies(raw.get("when"), bindings[0], document, index) or every_rule:
             contract.rules.append(
-                make_rule(raw, contract.name, parameters, document, index, str(path.parent))
+                make_rule(raw, contract.name, bindings, document, index, str(path.parent), empty)
             )
     return contract
 
@@ -137,72 +156,87 @@ def _applies(
 def make_rule(
     raw: dict[str, Any],
     contract: str,
-    parameters: dict[str, Any],
+    bindings: list[dict[str, Any]],
     document: YamlDocument,
     index: int,
     base_dir: str,
+    undiscovered: dict[str, str] | None = None,
 ) -> Rule:
-    options = {}
-    for key, value in raw.items():
-        if key in ("id", "kind", "message", "why", "when"):
-            continue
+    """A rule with its options filled in once per binding (identical ones kept once)."""
+    from .parameters import Left, referenced, substitute
+
+    variants: list[dict[str, Any]] = []
+    left: dict[str, str] = {}
+    for binding in bindings:
+        options = {}
         try:
-            options[key] = substitute(value, parameters)
-        except KeyError as missing:
-            raise UsageError(
-                f"rules[{index}].{key}: unknown parameter `${{{missing.args[0]}}}`",
-                document.path,
-                document.line_of("rules", index, key),
-            ) from None
+            for key, value in raw.items():
+                if key in ("id", "kind", "message", "why", "when", "optional"):
+                    continue
+                try:
+                    options[key] = substitute(value, binding)
+                except KeyError as missing:
+                    raise UsageError(
+                        f"rules[{index}].{key}: unknown parameter `${{{missing.args[0]}}}`",
+                        document.path,
+                        document.line_of("rules", index, key),
+                    ) from None
+        except Left as gap:
+            left[gap.missing.name] = gap.missing.reason
+            continue
+        if options not in variants:
+            variants.append(options)
+    uses = referenced({k: v for k, v in raw.items() if k not in ("message", "why")})
+    notes = [f"{name}: {reason}" for name, reason in (undiscovered or {}).items() if name in uses]
+    notes += [f"{name}: {reason}" for name, reason in left.items()]
     return Rule(
         id=raw["id"],
         kind=raw["kind"],
         message=raw["message"].strip(),
         why=" ".join(raw["why"].split()),
         contract=contract,
-        options=options,
+        options=variants[0] if variants else {},
         source=document.path,
         line=document.line_of("rules", index),
         base_dir=base_dir,
         when=raw.get("when"),
+        variants=tuple(variants),
+        unchecked="; ".join(notes) if not variants else None,
+        optional=bool(raw.get("optional", False)),
+        notes=tuple(notes),
     )
-
-
-def substitute(value: Any, parameters: dict[str, Any]) -> Any:
-    """Fill `${name}` in strings; a list item that is exactly `${list_param}` is spliced in."""
-    if isinstance(value, str):
-        whole = PARAMETER.fullmatch(value)
-        if whole:
-            return parameters[whole.group(1)]
-        return PARAMETER.sub(lambda m: str(parameters[m.group(1)]), value)
-    if isinstance(value, list):
-        out: list[Any] = []
-        for item in value:
-            filled = substitute(item, parameters)
-            if isinstance(item, str) and PARAMETER.fullmatch(item) and isinstance(filled, list):
-                out.extend(filled)
-            else:
-                out.append(filled)
-        return out
-    if isinstance(value, dict):
-        return {key: substitute(item, parameters) for key, item in value.items()}
-    return value
 
 
 def load_rules(
     root: Path,
     contracts: list[str] | None = None,
     parameters: dict[str, Any] | None = None,
+    repo: RepoView | None = None,
 ) -> list[Rule]:
-    """The rules to run on `root`: the named contracts, else what `conformance.yaml` says."""
+    """The rules to run on `root`: the named contracts, else what `conformance.yaml` says.
+    Parameters not given are discovered in `repo` (a view of `root` by default)."""
+    return load(root, contracts, parameters, repo)[1]
+
+
+def load(
+    root: Path,
+    contracts: list[str] | None = None,
+    parameters: dict[str, Any] | None = None,
+    repo: RepoView | None = None,
+) -> tuple[list[Contract], list[Rule]]:
+    """The loaded contracts and the rules to run (see `load_rules`)."""
+    from .project import project_of
+
     parameters = parameters or {}
+    project = project_of(repo or RepoView(root))
     if contracts:
         loaded = [
-            load_contract(reference, Path.cwd(), command_line=parameters) for reference in contracts
+            load_contract(reference, Path.cwd(), command_line=parameters, project=project)
+            for reference in contracts
         ]
         rules = [rule for contract in loaded for rule in contract.rules]
     else:
-        loaded, rules = _load_config(root, parameters)
+        loaded, rules = _load_config(root, parameters, project)
     unused = set(parameters) - {name for contract in loaded for name in contract.parameters}
     if unused:
         raise UsageError(f"--param {sorted(unused)[0]}: no loaded contract has that parameter")
@@ -215,10 +249,12 @@ def load_rules(
                 rule.line,
             )
         seen[rule.id] = rule
-    return rules
+    return loaded, rules
 
 
-def _load_config(root: Path, parameters: dict[str, Any]) -> tuple[list[Contract], list[Rule]]:
+def _load_config(
+    root: Path, parameters: dict[str, Any], project: Project
+) -> tuple[list[Contract], list[Rule]]:
     config = root / CONFIG_NAME
     if not config.is_file():
         raise UsageError(
@@ -237,7 +273,9 @@ def _load_config(root: Path, parameters: dict[str, Any]) -> tuple[list[Contract]
             name: document.line_of("contracts", index, "parameters", name) for name in overrides
         }
         try:
-            contract = load_contract(reference, root, overrides, lines, CONFIG_NAME, parameters)
+            contract = load_contract(
+                reference, root, overrides, lines, CONFIG_NAME, parameters, project=project
+            )
         except UsageError as error:
             if error.path is None:
                 error.path, error.line = CONFIG_NAME, document.line_of("contracts", index)
@@ -245,7 +283,16 @@ def _load_config(root: Path, parameters: dict[str, Any]) -> tuple[list[Contract]
         contracts.append(contract)
     rules = [rule for contract in contracts for rule in contract.rules]
     for index, raw in enumerate(document.data.get("rules") or []):
-        rules.append(make_rule(raw, CONFIG_NAME, {}, document, index, str(root)))
+        rules.append(make_rule(raw, CONFIG_NAME, [{}], document, index, str(root)))
+    # Rules the repository accepts leaving unchecked (say, no compose file by design).
+    optional = [str(pattern) for pattern in document.data.get("optional") or []]
+    if optional:
+        from .globs import matches_any
+
+        rules = [
+            rule._replace(optional=True) if matches_any(optional, rule.id) else rule
+            for rule in rules
+        ]
     return contracts, rules
 
 

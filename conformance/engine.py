@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from collections import namedtuple
 from pathlib import Path
 
 from .globs import matches_any
-from .model import FileProblem, Finding, Rule, UsageError
+from .model import FileProblem, Finding, Inspection, NothingToCheck, Rule, UsageError, instances
 from .repo import RepoView
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
@@ -29,31 +30,103 @@ def select_rules(rules: list[Rule], select: list[str], ignore: list[str]) -> lis
     ]
 
 
-def check_rule(rule: Rule, repo: RepoView) -> list[Finding]:
+Outcome = namedtuple("Outcome", "findings inspected reason")
+Outcome.__doc__ = """What checking one rule gave: its findings, how many paths it looked at, and
+why it could not check anything (None when it did)."""
+
+STATUSES = ("pass", "fail", "unchecked", "waived", "skipped")
+
+
+def check_rule(rule: Rule, repo: RepoView) -> Outcome:
+    """Run a rule once per subject it is bound to. A rule that looked at nothing is unchecked
+    (an absence rule — path-absent, dependency-absent — passes instead: gone is what it wants)."""
     from .rules import KINDS
 
+    if rule.unchecked is not None:
+        return Outcome([], 0, rule.unchecked)
     kind = KINDS[rule.kind]
     findings: list[Finding] = []
+    nothing: list[str] = []
+    inspection, previous = Inspection(), repo.inspection
+    repo.inspection = inspection
     try:
-        findings.extend(kind.check(rule, repo))
-    except FileProblem as problem:
-        findings.append(kind.problem(rule, problem))
-    return sorted(set(findings), key=Finding.sort_key)
+        for instance in instances(rule):
+            try:
+                findings.extend(kind.check(instance, repo))
+            except FileProblem as problem:
+                findings.append(kind.problem(instance, problem))
+            except NothingToCheck as reason:
+                nothing.append(str(reason))
+    finally:
+        repo.inspection = previous
+    findings = sorted(set(findings), key=Finding.sort_key)
+    inspected = len(inspection.seen)
+    reason = None
+    if not findings:
+        if nothing and len(nothing) == len(instances(rule)):
+            reason = "; ".join(dict.fromkeys(nothing))
+        elif not inspected and not kind.absence:
+            reason = kind.nothing_found(rule)
+        if reason is not None and rule.notes:
+            reason += " (" + "; ".join(rule.notes) + ")"
+    return Outcome(findings, inspected, reason)
 
 
 class Report:
-    def __init__(self, rules: list[Rule], results: dict[str, list[Finding]]):
+    def __init__(self, rules: list[Rule], outcomes: dict[str, Outcome]):
         self.rules = rules
-        self.results = results  # rule id → findings that count (not waived)
+        self.outcomes = outcomes
+        # rule id → findings that count (not waived)
+        self.results = {rule_id: list(o.findings) for rule_id, o in outcomes.items()}
         self.waived: list[tuple[Finding, Waiver]] = []
         self.expired: list[Waiver] = []  # matched a finding, but past its date: fails the run
         self.stale: list[Waiver] = []  # matches no finding: reported, does not fail
         self.unchanged: list[str] = []  # skipped by --changed-since: inputs did not change
+        # (contract, Resolution) of every parameter discovery decided (see `parameters`).
+        self.discovered: list[tuple[str, Any]] = []
         self.contracts = list(dict.fromkeys(rule.contract for rule in rules))
 
     @property
     def failing(self) -> bool:
-        return bool(self.findings or self.expired)
+        required = any(not rule.optional for rule in self.unchecked_rules)
+        return bool(self.findings or self.expired or required)
+
+    @property
+    def unchecked_rules(self) -> list[Rule]:
+        """Rules that had nothing to check (and no findings), in contract order."""
+        return [rule for rule in self.rules if self.outcomes[rule.id].reason is not None]
+
+    def status(self, rule: Rule) -> str:
+        if self.results[rule.id]:
+            return "fail"
+        if self.outcomes[rule.id].findings:
+            return "waived"
+        return "unchecked" if self.outcomes[rule.id].reason is not None else "pass"
+
+    def statuses(self) -> list[dict[str, Any]]:
+        """One entry per rule: id, status (pass, fail, unchecked, waived, skipped), how many
+        paths it inspected, and why it is unchecked."""
+        entries = [
+            {
+                "id": rule.id,
+                "status": self.status(rule),
+                "inspected": self.outcomes[rule.id].inspected,
+                "reason": self.outcomes[rule.id].reason,
+                "optional": rule.optional,
+            }
+            for rule in self.rules
+        ]
+        entries += [
+            {
+                "id": rule_id,
+                "status": "skipped",
+                "inspected": 0,
+                "reason": "--changed-since: its inputs did not change",
+                "optional": False,
+            }
+            for rule_id in self.unchanged
+        ]
+        return entries
 
     @property
     def findings(self) -> list[Finding]:
@@ -77,6 +150,7 @@ class Report:
             "expired_waivers": len(self.expired),
             "stale_waivers": len(self.stale),
             "unchanged": len(self.unchanged),
+            "unchecked": len(self.unchecked_rules),
         }
 
     def apply_waivers(self, waivers: list[Waiver], today: datetime.date, known: set[str]) -> None:
@@ -113,9 +187,9 @@ def _covers(waiver: Waiver, finding: Finding) -> bool:
 
 
 def run(rules: list[Rule], repo: RepoView) -> Report:
-    from .rules import KINDS
+    from .rules import rule_patterns
 
-    repo.prefetch([p for rule in rules for p in KINDS[rule.kind].patterns(rule)])
+    repo.prefetch([pattern for rule in rules for pattern in rule_patterns(rule)])
     return Report(rules, {rule.id: check_rule(rule, repo) for rule in rules})
 
 

@@ -27,6 +27,34 @@ def stale_message(waiver: Waiver) -> str:
     return f"waiver for {waiver.rule} matches no finding (stale); remove it: {waiver.reason}"
 
 
+def unchecked_message(rule, reason: str) -> str:
+    label = "unchecked (optional)" if rule.optional else "unchecked"
+    return f"{label}: {rule.id}: {reason}"
+
+
+def discovered_lines(report: Report) -> list[str]:
+    """Where each discovered parameter came from, or what discovery looked for."""
+    lines = []
+    for contract, resolution in report.discovered:
+        name = resolution.name
+        if resolution.origin == "discovered":
+            shown = [
+                f"{_value(value)} ({source})" if source else _value(value)
+                for value, source in zip(resolution.values, resolution.sources, strict=False)
+            ]
+            lines.append(f"discovered: {name} = {', '.join(shown)} [{contract}]")
+        elif resolution.origin == "undiscovered":
+            lines.append(f"not found: {name}: {resolution.reason} [{contract}]")
+        else:  # discovery found nothing, the contract's default applies
+            value = _value(resolution.values[0])
+            lines.append(f"default: {name} = {value} ({resolution.reason}) [{contract}]")
+    return lines
+
+
+def _value(value) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def text(report: Report) -> str:
     lines: list[str] = []
     previous = None
@@ -42,17 +70,31 @@ def text(report: Report) -> str:
     ]
     if notes:
         lines.extend(["", *notes] if lines else notes)
+    unchecked = [unchecked_message(r, report.outcomes[r.id].reason) for r in report.unchecked_rules]
+    for block in (unchecked, discovered_lines(report)):
+        if block:
+            lines.extend(["", *block] if lines else block)
     summary = report.summary()
     contracts = ", ".join(report.contracts)
     waived = f", {summary['waived']} waived" if summary["waived"] else ""
-    if summary["findings"]:
+    not_checked = f", {summary['unchecked']} unchecked" if summary["unchecked"] else ""
+    if lines:
         lines.append("")
+    if summary["findings"]:
         lines.append(
             f"{summary['findings']} findings in {summary['files']} files{waived}: "
-            f"{summary['failed_rules']} of {summary['rules']} rules failed ({contracts})"
+            f"{summary['failed_rules']} of {summary['rules']} rules failed{not_checked} "
+            f"({contracts})"
         )
     elif report.expired:
-        lines.append(f"{len(report.expired)} expired waivers ({contracts})")
+        lines.append(f"{len(report.expired)} expired waivers{not_checked} ({contracts})")
+    elif summary["unchecked"]:
+        checked = summary["rules"] - summary["unchecked"]
+        verdict = "fails" if report.failing else "passes"
+        lines.append(
+            f"No findings{waived}, but {summary['unchecked']} of {summary['rules']} rules had "
+            f"nothing to check; {checked} pass; the run {verdict} ({contracts})"
+        )
     else:
         lines.append(f"All {summary['rules']} rules pass{waived} ({contracts})")
     if report.unchanged:
@@ -72,6 +114,10 @@ def json(report: Report) -> str:
         "waived": [{**f.as_dict(), "waiver": waiver(w)} for f, w in report.waived],
         "expired_waivers": [waiver(w) for w in report.expired],
         "stale_waivers": [waiver(w) for w in report.stale],
+        "rules": report.statuses(),
+        "parameters": [
+            {"contract": contract, **resolution._asdict()} for contract, resolution in report.discovered
+        ],
         "summary": report.summary(),
     }
     return encoder.dumps(payload, indent=2) + "\n"
@@ -85,8 +131,8 @@ def _escape_property(value: str) -> str:
     return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def _command(level: str, path: str, line: int | None, title: str, message: str) -> str:
-    properties = [f"file={_escape_property(path)}"]
+def _command(level: str, path: str | None, line: int | None, title: str, message: str) -> str:
+    properties = [f"file={_escape_property(path)}"] if path is not None else []
     if line is not None:
         properties.append(f"line={line}")
     properties.append(f"title={_escape_property(title)}")
@@ -108,10 +154,21 @@ def github(report: Report) -> str:
         _command("warning", CONFIG_NAME, w.line, "stale waiver", stale_message(w))
         for w in report.stale
     ]
+    lines += [
+        _command(
+            "notice" if rule.optional else "error",
+            None,
+            None,
+            f"{rule.id} (unchecked)",
+            report.outcomes[rule.id].reason,
+        )
+        for rule in report.unchecked_rules
+    ]
     summary = report.summary()
     lines.append(
         f"conformance: {summary['findings']} findings, {summary['waived']} waived, "
-        f"{summary['failed_rules']} of {summary['rules']} rules failed"
+        f"{summary['failed_rules']} of {summary['rules']} rules failed, "
+        f"{summary['unchecked']} unchecked"
     )
     return "\n".join(lines) + "\n"
 
@@ -177,6 +234,14 @@ def sarif(report: Report) -> str:
         }
         for waiver in [*report.expired, *report.stale]
     ]
+    notifications += [
+        {
+            "level": "note" if rule.optional else "error",
+            "message": {"text": unchecked_message(rule, report.outcomes[rule.id].reason)},
+            "associatedRule": {"id": rule.id, "index": index[rule.id]},
+        }
+        for rule in report.unchecked_rules
+    ]
     run = {
         "tool": {
             "driver": {
@@ -199,14 +264,15 @@ def junit(report: Report) -> str:
 
     summary = report.summary()
     suites = ElementTree.Element("testsuites", name="conformance")
+    unchecked = report.unchecked_rules
     suite = ElementTree.SubElement(
         suites,
         "testsuite",
         name="conformance",
         tests=str(summary["rules"] + len(report.expired)),
         failures=str(summary["failed_rules"] + len(report.expired)),
-        errors="0",
-        skipped="0",
+        errors=str(sum(not rule.optional for rule in unchecked)),
+        skipped=str(sum(rule.optional for rule in unchecked)),
     )
     waived_by_rule: dict[str, list[str]] = {}
     for finding, waiver in report.waived:
@@ -224,6 +290,12 @@ def junit(report: Report) -> str:
             )
             failure.text = "\n".join(f"{f.location()}: {f.message}" for f in findings)
             failure.text += f"\n\nwhy: {rule.why}"
+        reason = report.outcomes[rule.id].reason
+        if reason is not None and not findings:
+            # An optional rule that had nothing to check is skipped; a required one could not
+            # run, which fails the run: an error, not a pass.
+            tag = "skipped" if rule.optional else "error"
+            ElementTree.SubElement(case, tag, message=f"unchecked: {reason}", type="unchecked")
         if rule.id in waived_by_rule:
             ElementTree.SubElement(case, "system-out").text = "\n".join(waived_by_rule[rule.id])
     for waiver in report.expired:

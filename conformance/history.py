@@ -46,13 +46,13 @@ def affected(
     """(rules whose inputs changed, the others). A change to one of the `definitions` (the
     config and contract files) affects every rule; a rule that declares no inputs (a custom
     check) always runs."""
-    from .rules import KINDS
+    from .rules import rule_patterns
 
     if changed & definitions:
         return rules, []
     run, skipped = [], []
     for rule in rules:
-        patterns = KINDS[rule.kind].patterns(rule)
+        patterns = rule_patterns(rule)
         hit = not patterns or any(reads(patterns, path) for path in changed)
         (run if hit else skipped).append(rule)
     return run, skipped

@@ -42,11 +42,26 @@ class Finding(namedtuple("Finding", "path line rule message fixable", defaults=(
 class FileProblem(Exception):
     """A target file cannot be read or parsed; it becomes a finding on that file."""
 
-    def __init__(self, path: str, message: str, line: int | None = None):
+    def __init__(self, path: str, message: str, line: int | None = None, missing: bool = False):
         super().__init__(message)
         self.path = path
         self.line = line
         self.message = message
+        self.missing = missing  # the file does not exist (as opposed to being unreadable)
+
+
+class NothingToCheck(Exception):
+    """A rule kind found no subject to check (no router directory, no schema…): the rule is
+    `unchecked`, with this reason."""
+
+
+class Inspection:
+    """What one rule looked at while it was checked: the paths it listed or read."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
 
 
 class UsageError(Exception):
@@ -67,9 +82,19 @@ class UsageError(Exception):
 
 Rule = namedtuple(
     "Rule",
-    "id kind message why contract options source line base_dir when",
-    defaults=("", None, ".", None),
+    "id kind message why contract options source line base_dir when variants unchecked "
+    "optional notes",
+    defaults=("", None, ".", None, None, None, False, ()),
 )
 Rule.__doc__ = """A rule as loaded from a contract, parameters already substituted: `options` holds
 its kind's fields; `source`/`line` locate it; `base_dir` is its contract's directory; `when` the
-parameter values it applies under (None: always)."""
+parameter values it applies under (None: always). `variants` holds the options once per subject
+discovery found (two Convex projects: two), `unchecked` why there is nothing to check at all,
+`optional` whether an unchecked rule may pass the run, `notes` what discovery could not find."""
+
+
+def instances(rule: Rule) -> list[Rule]:
+    """The rule once per subject it checks (itself, when it was not bound per subject)."""
+    if rule.variants is None:
+        return [rule]
+    return [rule._replace(options=options) for options in rule.variants]

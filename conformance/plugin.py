@@ -79,18 +79,18 @@ class ContractFile(pytest.File):
         from .contract import load_rules, load_waivers
         from .engine import open_repo
         from .model import UsageError
-        from .rules import KINDS
+        from .rules import rule_patterns
 
         root = self.path.parent
         contracts = self.config.getoption("conformance_contracts")
         try:
             open_repo(root)
-            rules = load_rules(root, contracts)
+            rules = load_rules(root, contracts, repo=shared_view(self.config, root))
             waivers = load_waivers(root)
         except UsageError as error:
             raise pytest.UsageError(f"conformance: {error}") from None
         view = shared_view(self.config, root)
-        view.prefetch([p for rule in rules for p in KINDS[rule.kind].patterns(rule)])
+        view.prefetch([p for rule in rules for p in rule_patterns(rule)])
         known = {rule.id for rule in rules}
         return [
             RuleItem.from_parent(self, name=rule.id, rule=rule, waivers=waivers, known=known)
@@ -109,13 +109,17 @@ class RuleItem(pytest.Item):
         from .engine import Report, check_rule
         from .formats import expired_message
 
-        findings = check_rule(self.rule, shared_view(self.config, self.path.parent))
-        report = Report([self.rule], {self.rule.id: findings})
+        outcome = check_rule(self.rule, shared_view(self.config, self.path.parent))
+        report = Report([self.rule], {self.rule.id: outcome})
         report.apply_waivers(self.waivers, datetime.date.today(), self.known)
         lines = [f"{f.location()}: {f.rule} {f.message}" for f in report.findings]
         lines += [f"conformance.yaml:{w.line}: {expired_message(w)}" for w in report.expired]
         if lines:
             raise ContractViolation(lines)
+        if outcome.reason is not None:
+            if self.rule.optional:
+                pytest.skip(f"unchecked (optional): {outcome.reason}")
+            raise ContractViolation([f"unchecked: {outcome.reason}"])
 
     def repr_failure(self, excinfo, style=None) -> str:
         if isinstance(excinfo.value, ContractViolation):

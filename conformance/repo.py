@@ -14,7 +14,7 @@ from collections import namedtuple
 from pathlib import Path
 
 from .globs import compile_glob, has_magic, literal_prefix
-from .model import FileProblem
+from .model import FileProblem, Inspection
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -80,6 +80,10 @@ class RepoView:
         self._documents: dict[tuple[str, str], Any] = {}
         self._disk: dict[str, bool] = {}
         self._use_git: bool | None = None
+        self._found: dict[str, list[str]] = {}
+        self._finding: dict[str, Any] = {}
+        # What the rule being checked looks at (see `Inspection`); None outside a check.
+        self.inspection: Inspection | None = None
 
     # Listing -----------------------------------------------------------------------------
 
@@ -152,6 +156,53 @@ class RepoView:
                 found.extend(base + name for name in filenames)
         return found
 
+    def find(self, pattern: str) -> list[str]:
+        """Files anywhere in the repository whose path matches `pattern` (an extended regular
+        expression, as grep reads it), sorted. Inside git these are the files git tracks, listed
+        by `git ls-files | grep -E` (the whole index is scanned in C; untracked files are seen
+        where the rules list their paths); outside git, or before the first `git add`, the tree
+        on disk. `node_modules` is never listed. The project model discovers what the repository
+        is from these; `start_find` begins the listing early, in the background."""
+        found = self._found.get(pattern)
+        if found is None:
+            listed = None
+            if self.start_find(pattern):
+                listed = self._collect_find(self._finding.pop(pattern))
+                if not listed and not run_git(self.root, self._tracked_command()):
+                    listed = None  # nothing committed or staged yet: the disk is the repository
+            if listed is None:
+                regex = re.compile(pattern)
+                listed = [path for path in self._list_walk([""]) if regex.search(path)]
+            found = self._found[pattern] = sorted(
+                path
+                for path in listed
+                if "node_modules/" not in path
+                and not path.startswith(".git/")
+                and self._on_disk(path)
+            )
+        return found
+
+    def start_find(self, pattern: str) -> bool:
+        """Start listing `find(pattern)` in the background (git only); False when it cannot."""
+        if pattern in self._finding:
+            return True
+        if pattern in self._found or not self._git_available():
+            return False
+        spawned = spawn_pipeline(self.root, self._tracked_command(), ["grep", "-zE", pattern])
+        if spawned is None:
+            return False
+        self._finding[pattern] = spawned
+        return True
+
+    def _tracked_command(self) -> list[str]:
+        return ["ls-files", "-z", "--cached"]
+
+    def _collect_find(self, spawned) -> list[str] | None:
+        output = collect_pipeline(spawned)
+        if output is None:
+            return None
+        return [path for path in output.decode("utf-8", "surrogateescape").split("\0") if path]
+
     def glob(self, pattern: str, *, files_only: bool = False) -> list[str]:
         """Repo-relative paths (files, and directories unless `files_only`) matching a glob."""
         pattern = normalize(pattern)
@@ -166,7 +217,10 @@ class RepoView:
             found = sorted(path for path in candidates if regex.match(path))
         else:
             found = []
-        return [path for path in found if self._on_disk(path)]
+        found = [path for path in found if self._on_disk(path)]
+        if self.inspection is not None:
+            self.inspection.seen.update(found)
+        return found
 
     def _on_disk(self, path: str) -> bool:
         """Git lists tracked files even after they were deleted from the work tree."""
@@ -183,7 +237,10 @@ class RepoView:
     def is_dir(self, path: str) -> bool:
         path = normalize(path)
         self._ensure_listed({path})
-        return path in self._dirs and self._on_disk(path)
+        found = path in self._dirs and self._on_disk(path)
+        if found and self.inspection is not None:
+            self.inspection.seen.add(path)
+        return found
 
     def is_file(self, path: str) -> bool:
         return bool(self.glob(path, files_only=True))
@@ -199,6 +256,8 @@ class RepoView:
             except FileProblem as problem:
                 cached = problem
             self._texts[path] = cached
+        if self.inspection is not None and not getattr(cached, "missing", False):
+            self.inspection.seen.add(path)
         if isinstance(cached, FileProblem):
             raise cached
         return cached
@@ -221,7 +280,7 @@ class RepoView:
                 raise FileProblem(path, "is a symlink pointing outside the repository")
             return full.read_bytes()
         except FileNotFoundError:
-            raise FileProblem(path, "does not exist") from None
+            raise FileProblem(path, "does not exist", missing=True) from None
         except IsADirectoryError:
             raise FileProblem(path, "is a directory, expected a file") from None
         except PermissionError:
@@ -316,6 +375,57 @@ def spawn_git(cwd: Path, args: list[str]) -> tuple[int, int] | None:
     return pid, read_end
 
 
+def spawn_pipeline(cwd: Path, git_args: list[str], filter_argv: list[str]):
+    """`git … | filter` in the background: (git pid, filter pid, filter's stdout), or None."""
+    between_read, between_write = os.pipe()
+    read_end, write_end = os.pipe()
+    devnull = (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)
+    pids: list[int] = []
+    try:
+        pids.append(
+            os.posix_spawnp(
+                "git",
+                ["git", "-C", str(cwd), *git_args],
+                os.environ,
+                file_actions=[(os.POSIX_SPAWN_DUP2, between_write, 1), devnull],
+            )
+        )
+        pids.append(
+            os.posix_spawnp(
+                filter_argv[0],
+                filter_argv,
+                os.environ,
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, between_read, 0),
+                    (os.POSIX_SPAWN_DUP2, write_end, 1),
+                    devnull,
+                ],
+            )
+        )
+    except OSError:
+        for pid in pids:
+            os.waitpid(pid, 0)
+        os.close(read_end)
+        return None
+    finally:
+        for fd in (between_read, between_write, write_end):
+            os.close(fd)
+    return pids[0], pids[1], read_end
+
+
+def collect_pipeline(spawned) -> bytes | None:
+    """The filtered output of a `spawn_pipeline`; None when git failed. grep exits 1 when
+    nothing matched, which is an empty result, not a failure."""
+    git_pid, filter_pid, read_end = spawned
+    with os.fdopen(read_end, "rb") as pipe:
+        output = pipe.read()
+    _, git_status = os.waitpid(git_pid, 0)
+    _, filter_status = os.waitpid(filter_pid, 0)
+    if os.waitstatus_to_exitcode(git_status) != 0:
+        return None
+    return output if os.waitstatus_to_exitcode(filter_status) in (0, 1) else None
+
+
 def collect_git(spawned: tuple[int, int] | None) -> bytes | None:
     """The output of a `spawn_git`, or None when it failed."""
     if spawned is None:
@@ -403,6 +513,12 @@ class GitTreeView(RepoView):
     def _on_disk(self, path: str) -> bool:
         return True  # the tree lists exactly what the commit holds
 
+    def _tracked_command(self) -> list[str]:
+        return ["ls-tree", "-r", "-z", "--name-only", self.commit]
+
+    def _list_walk(self, prefixes: list[str]) -> list[str]:
+        return []  # a commit is read from git objects, never from the disk
+
     def _read_bytes(self, path: str) -> bytes:
         import subprocess
 
@@ -417,7 +533,7 @@ class GitTreeView(RepoView):
         self._batch.stdin.flush()
         header = self._batch.stdout.readline().split()
         if len(header) != 3:
-            raise FileProblem(path, f"does not exist at {self.rev}")
+            raise FileProblem(path, f"does not exist at {self.rev}", missing=True)
         data = self._batch.stdout.read(int(header[2]) + 1)[:-1]
         if header[1] != b"blob":
             raise FileProblem(path, f"is a {header[1].decode()} at {self.rev}, expected a file")

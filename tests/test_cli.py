@@ -14,7 +14,17 @@ BEFORE = str(FIXTURES / "kata-before")
 def test_json_format_shape(check_json):
     code, payload = check_json(BEFORE)
     assert code == 1
-    assert set(payload) == {"findings", "waived", "expired_waivers", "stale_waivers", "summary"}
+    assert set(payload) == {
+        "findings",
+        "waived",
+        "expired_waivers",
+        "stale_waivers",
+        "rules",
+        "parameters",
+        "summary",
+    }
+    assert {entry["status"] for entry in payload["rules"]} == {"fail", "pass"}
+    assert set(payload["rules"][0]) == {"id", "status", "inspected", "reason", "optional"}
     first = payload["findings"][0]
     assert set(first) == {"rule", "path", "line", "message", "fixable"}
     assert first["fixable"] is True  # the compose service removal has a fix

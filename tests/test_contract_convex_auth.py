@@ -152,7 +152,7 @@ def auth_findings(tree, files, **options):
             **options,
         },
     )
-    return [(f.path, f.line, f.message) for f in check_rule(rule, RepoView(root))]
+    return [(f.path, f.line, f.message) for f in check_rule(rule, RepoView(root)).findings]
 
 
 def test_direct_checks_in_every_handler_form(tree):
@@ -372,7 +372,7 @@ def fixed_text(tree, source, path="convex/a.ts", **fix):
     [(status, after, note)] = auth_fix(root, auth_rule(**fix)).values()
     assert (status, note) == ("edit", "")
     (root / path).write_bytes(after.encode("utf-8"))
-    assert check_rule(auth_rule(**fix), RepoView(root)) == []
+    assert check_rule(auth_rule(**fix), RepoView(root)).findings == []
     assert auth_fix(root, auth_rule(**fix)) == {}
     return after
 
@@ -650,7 +650,7 @@ def index_rule(indexes=WANTED):
 
 
 def index_findings(root, rule=None):
-    return [(f.path, f.line, f.message) for f in check_rule(rule or index_rule(), RepoView(root))]
+    return [(f.path, f.line, f.message) for f in check_rule(rule or index_rule(), RepoView(root)).findings]
 
 
 def fixed(root, rule=None):
@@ -782,7 +782,7 @@ def client_findings(tree, files):
             "modules": ["convex/react", "convex/browser"],
         },
     )
-    return [(f.path, f.line, f.message) for f in check_rule(rule, RepoView(root))]
+    return [(f.path, f.line, f.message) for f in check_rule(rule, RepoView(root)).findings]
 
 
 def test_directive_option_reads_the_prologue_and_names_the_imports(tree):
@@ -828,7 +828,7 @@ def test_without_directive_import_absent_is_unchanged(tree):
         contract="t",
         options={"files": "src/**/*.ts", "modules": "convex/react"},
     )
-    assert [(f.line, f.message) for f in check_rule(rule, RepoView(root))] == [
+    assert [(f.line, f.message) for f in check_rule(rule, RepoView(root)).findings] == [
         (1, "m `convex/react`")
     ]
 

@@ -239,7 +239,10 @@ def test_exports_present_counts_value_exports_only(tree, name, exported):
 def test_exports_present_missing_module(tree):
     root = tree({"other.ts": ""})
     rule = Rule("r", "exports-present", "{item}", "w", "t", {"files": "m.ts", "names": ["a"]})
-    assert check(root, rule) == [("m.ts", None, "m.ts is missing")]
+    report = run([rule], RepoView(root))
+    assert (report.findings, report.status(rule)) == ([], "unchecked")
+    created = {"files": "m.ts", "names": ["a"], "fix": {"create": [{"path": "m.ts", "template": "x"}]}}
+    assert check(root, rule._replace(options=created)) == [("m.ts", None, "m.ts is missing")]
 
 
 # ts-present -----------------------------------------------------------------------------------
@@ -316,7 +319,11 @@ export const client = new ConvexHttpClient(url);
 
 
 def test_ts_present_missing_file(tree):
-    assert check(tree({"x.ts": ""}), ts_rule()) == [("client.ts", None, "client.ts is missing")]
+    """Missing, it is a finding when the fix creates it; otherwise nothing was checked."""
+    root = tree({"x.ts": ""})
+    fix = {"create": [{"path": "client.ts", "template": "x"}]}
+    assert check(root, ts_rule(fix=fix)) == [("client.ts", None, "client.ts is missing")]
+    assert run([ts_rule()], RepoView(root)).status(ts_rule()) == "unchecked"
 
 
 # env-var-present ------------------------------------------------------------------------------

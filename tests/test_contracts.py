@@ -11,9 +11,9 @@ from conformance.contract import (
     builtin_names,
     load_contract,
     load_rules,
-    substitute,
 )
 from conformance.model import UsageError
+from conformance.parameters import substitute
 from conformance.repo import parse_yaml
 from conformance.schema import config_schema, contract_schema, validate
 

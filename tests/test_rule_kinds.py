@@ -67,9 +67,22 @@ def test_dependency_present(package):
     assert found == [("pkg/package.json", 11, '"convex" (not in devDependencies)')]
 
 
-def test_dependency_present_on_missing_file(tree):
+def test_dependency_present_on_missing_file_is_unchecked(tree):
+    """A package.json that is not there is not a finding no fix could clear: the rule had
+    nothing to look at."""
     root = tree({"README.md": "x"})
-    found = check(root, "dependency-present", files="pkg/package.json", names="convex")
+    rule = Rule("r", "dependency-present", "{item}", "w", "t", {"files": "pkg/package.json", "names": "convex"})
+    report = run([rule], RepoView(root))
+    assert report.findings == []
+    assert report.statuses()[0]["status"] == "unchecked"
+    assert report.statuses()[0]["reason"] == "nothing to check: no file matches pkg/package.json"
+    assert report.failing
+
+
+def test_missing_file_the_fix_creates_is_a_finding(tree):
+    root = tree({"README.md": "x"})
+    fix = {"create": [{"path": "pkg/package.json", "template": "t.j2"}]}
+    found = check(root, "dependency-present", files="pkg/package.json", names="convex", fix=fix)
     assert found == [("pkg/package.json", None, "pkg/package.json is missing")]
 
 

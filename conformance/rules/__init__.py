@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from importlib import import_module
 
+from ..model import Rule, instances
 from .base import RuleKind
 
 # kind name → (module in this package, class)
@@ -58,3 +59,9 @@ class _Registry(Mapping):
 
 
 KINDS: Mapping[str, RuleKind] = _Registry()
+
+
+def rule_patterns(rule: Rule) -> list[str]:
+    """The globs a rule reads, over every subject it is bound to."""
+    kind = KINDS[rule.kind]
+    return [pattern for instance in instances(rule) for pattern in kind.patterns(instance)]

@@ -84,10 +84,28 @@ class RuleKind:
     hint: ClassVar[str] = ""
     # JSON Schema of the kind's own options under a rule's `fix:` (see `fix`).
     fix_properties: ClassVar[dict[str, Any]] = {}
+    # An absence rule wants its subject gone: finding nothing to look at is a pass, not
+    # `unchecked`.
+    absence: ClassVar[bool] = False
 
     def patterns(self, rule: Rule) -> list[str]:
         """The globs this rule reads, so the repo view can list them in one pass."""
         return as_list(rule.options.get("files"))
+
+    def nothing_found(self, rule: Rule) -> str:
+        """Why a rule that looked at nothing is unchecked."""
+        patterns = self.patterns(rule)
+        if not patterns:
+            return "nothing to check: no path given"
+        return "nothing to check: no file matches " + ", ".join(patterns)
+
+    @staticmethod
+    def creates(rule: Rule, path: str) -> bool:
+        """Whether the rule's fix writes `path`: then a missing file is a finding (the fix makes
+        it), otherwise it is only something the rule could not look at."""
+        spec = rule.options.get("fix") or {}
+        written = [item["path"] for key in ("create", "rewrite") for item in spec.get(key, ())]
+        return normalize(path) in {normalize(p) for p in written}
 
     def check(self, rule: Rule, repo: RepoView) -> Iterable[Finding]:
         raise NotImplementedError
@@ -160,10 +178,11 @@ class RuleKind:
         *,
         required: bool,
     ) -> Iterator[Finding]:
-        """Run `check_file` on every file the rule names; a missing required file is a finding."""
+        """Run `check_file` on every file the rule names. A missing required file is a finding
+        when the rule's fix creates it; otherwise there is nothing to look at there."""
         for pattern in as_list(rule.options["files"]):
             paths = repo.glob(pattern, files_only=True)
-            if not paths and required:
+            if not paths and required and cls.creates(rule, pattern):
                 yield cls.finding(rule, pattern, None, f"{pattern} is missing")
             for path in paths:
                 try:

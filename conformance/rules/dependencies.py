@@ -69,6 +69,7 @@ class DependencyAbsent(RuleKind):
     code reach for it; removing it makes every stale import fail at once.
     """
 
+    absence = True
     name = "dependency-absent"
     properties = {"files": STRINGS, "names": STRINGS, "sections": SECTION_LIST}
     required = ("files", "names")

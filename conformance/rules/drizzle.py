@@ -39,6 +39,7 @@ class DrizzleOutputAbsent(RuleKind):
     repo that keeps migrations in `./migrations` is checked where they really are.
     """
 
+    absence = True
     name = "drizzle-output-absent"
     properties = {"config": STRING, "default": STRING}
     required = ("config",)

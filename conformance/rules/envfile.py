@@ -37,6 +37,10 @@ class EnvVarPresent(RuleKind):
     hint = "Add `NAME=` (with a comment saying what it is for) to the env example."
     fix_properties = {"value": STRING, "comment": STRING, "template": STRING}
 
+    @staticmethod
+    def creates(rule: Rule, path: str) -> bool:
+        return "template" in (rule.options.get("fix") or {})
+
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         def check_file(path: str) -> Iterator[Finding]:
             text = repo.text(path)

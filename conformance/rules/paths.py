@@ -46,6 +46,7 @@ class PathAbsent(RuleKind):
     reported once, not file by file.
     """
 
+    absence = True
     name = "path-absent"
     properties = {"paths": STRINGS}
     required = ("paths",)

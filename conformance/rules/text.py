@@ -93,7 +93,8 @@ class TextPresent(RuleKind):
         paths = included_files(rule, repo)
         if not paths:
             for pattern in as_list(rule.options["files"]):
-                yield self.finding(rule, pattern, None, f"{pattern} is missing")
+                if self.creates(rule, pattern):
+                    yield self.finding(rule, pattern, None, f"{pattern} is missing")
         for path in paths:
             try:
                 text = repo.text(path)

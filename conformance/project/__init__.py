@@ -1,0 +1,249 @@
+"""What the repository is, discovered once per run: its packages, Convex projects, Drizzle
+configs, Prisma schemas, compose files, Next.js apps and docs.
+
+One `Project` per repo view (`project_of`), one module per ecosystem, each computed lazily from
+the view's inventory and never by running anything: TypeScript configs are read as text. Contract
+parameters that declare `discover: FACT` default to the facts named in `FACTS`; each fact says
+where every value came from, or — when it finds nothing — what it looked for and what it found
+instead, so a rule never passes on a subject that does not exist.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import namedtuple
+from functools import cached_property
+from importlib import import_module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ..repo import RepoView
+    from .compose import Compose
+    from .convex import Convex
+    from .docs import Docs
+    from .drizzle import Drizzle
+    from .next import Next
+    from .prisma import Prisma
+    from .workspace import Workspace
+
+
+# Base names (and a few parent folders) of every file discovery reads: one listing of the
+# repository, filtered by grep, serves every ecosystem.
+DISCOVERED_FILES = (
+    r"(^|/)(package\.json|convex\.json|drizzle[^/]*\.config\.[cm]?[jt]s|[^/]*compose[^/]*\.ya?ml"
+    r"|next\.config\.[cm]?[jt]s|[^/]*\.prisma|prisma\.config\.[cm]?[jt]s|migration_lock\.toml"
+    r"|[Mm]akefile|GNUmakefile|README\.md|AGENTS\.md|CLAUDE\.md|GEMINI\.md|CONTRIBUTING\.md"
+    r"|ARCHITECTURE\.md|copilot-instructions\.md|\.cursorrules|convex/schema\.[cm]?[jt]s"
+    r"|_generated/server\.(js|ts|d\.ts)|convex\.config\.[cm]?[jt]s)$"
+)
+
+
+class Discovery(namedtuple("Discovery", "values sources reason proposed", defaults=("", None))):
+    """What a fact found: `values` with one `sources` entry each (where it came from); `reason`
+    says what was looked for when nothing was found; `proposed` is what `init` writes when it
+    differs from what a check may assume (kept services: a check cannot take the services a
+    file has now as the ones it must keep)."""
+
+    __slots__ = ()
+
+
+class Project:
+    def __init__(self, repo: RepoView):
+        self.repo = repo
+
+    @cached_property
+    def files(self) -> list[str]:
+        """The files discovery reads (manifests, configs, compose files, docs…), anywhere."""
+        return self.repo.find(DISCOVERED_FILES)
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = {}
+        for path in self.files:
+            index.setdefault(path.rpartition("/")[2], []).append(path)
+        return index
+
+    def named(self, *names: str) -> list[str]:
+        """Discovered files whose base name is one of `names`, sorted."""
+        return sorted(path for name in names for path in self._by_name.get(name, ()))
+
+    def named_like(self, regex) -> list[str]:
+        """Discovered files whose base name matches a compiled regex, sorted."""
+        return sorted(p for name, paths in self._by_name.items() if regex.match(name) for p in paths)
+
+    def has_dir(self, path: str) -> bool:
+        """Whether a directory exists in the repository (and holds a file)."""
+        return path in ("", ".") or self.repo.is_dir(path)
+
+    @cached_property
+    def workspace(self) -> Workspace:
+        from .workspace import Workspace
+
+        return Workspace(self)
+
+    @cached_property
+    def convex(self) -> Convex:
+        from .convex import Convex
+
+        return Convex(self)
+
+    @cached_property
+    def drizzle(self) -> Drizzle:
+        from .drizzle import Drizzle
+
+        return Drizzle(self)
+
+    @cached_property
+    def prisma(self) -> Prisma:
+        from .prisma import Prisma
+
+        return Prisma(self)
+
+    @cached_property
+    def compose(self) -> Compose:
+        from .compose import Compose
+
+        return Compose(self)
+
+    @cached_property
+    def next(self) -> Next:
+        from .next import Next
+
+        return Next(self)
+
+    @cached_property
+    def docs(self) -> Docs:
+        from .docs import Docs
+
+        return Docs(self)
+
+    def discover(self, fact: str, binding: dict[str, Any]) -> Discovery:
+        """The values of a fact; `binding` holds the parameters already resolved (a fact about
+        the data-layer package reads the package chosen for this check)."""
+        module, function, _, _ = FACTS[fact]
+        return getattr(import_module(f".{module}", __name__), function)(self, binding)
+
+
+def project_of(repo: RepoView) -> Project:
+    """The one project model of a repo view."""
+    project = repo.__dict__.get("_project")
+    if project is None:
+        project = repo.__dict__["_project"] = Project(repo)
+    return project
+
+
+def relative(path: str, base: str) -> str:
+    """`path` joined to the directory `base`, normalised (`.` for the root)."""
+    joined = posixpath.normpath(posixpath.join(base or ".", path))
+    return "." if joined in ("", ".") else joined
+
+
+# fact → (module, function, each, description). An `each` fact names one subject per value
+# (a package, a functions directory): a rule reading it is checked once per value.
+FACTS: dict[str, tuple[str, str, bool, str]] = {
+    "data-layer-package": (
+        "datalayer",
+        "data_layer_package",
+        True,
+        "the package holding the data layer: its drizzle.config.*, else its convex.json or "
+        "Convex functions, else the strongest Drizzle/Postgres/Convex dependencies",
+    ),
+    "drizzle-schema": (
+        "drizzle",
+        "drizzle_schema",
+        True,
+        "the `schema` of the package's drizzle.config.*, relative to the package",
+    ),
+    "drizzle-packages": (
+        "drizzle",
+        "drizzle_packages",
+        True,
+        "every package holding a drizzle.config.*",
+    ),
+    "convex-functions-dir": (
+        "convex",
+        "functions_dirs",
+        True,
+        "every Convex functions directory: convex.json `functions`, else `convex/` beside a "
+        "package.json depending on convex, or holding the generated code or schema",
+    ),
+    "convex-functions-dirs": (
+        "convex",
+        "functions_dirs",
+        False,
+        "every Convex functions directory (as a list)",
+    ),
+    "convex-packages": (
+        "convex",
+        "client_packages",
+        True,
+        "packages that use Convex from outside the functions directory and are no Next.js app",
+    ),
+    "compose-files": (
+        "compose",
+        "compose_files",
+        False,
+        "every compose file: compose*.y(a)ml and docker-compose*.y(a)ml anywhere, and files "
+        "named by `-f` in package.json scripts and Makefiles",
+    ),
+    "compose-kept-services": (
+        "compose",
+        "kept_services",
+        False,
+        "the non-Postgres services of the compose files, recorded by `conformance init`",
+    ),
+    "next-app": ("next", "next_apps", True, "every Next.js app (next.config.* or a `next` dependency)"),
+    "next-sources": (
+        "next",
+        "next_sources",
+        False,
+        "the source files of every Next.js app",
+    ),
+    "active-docs": (
+        "docs",
+        "active_docs",
+        False,
+        "README/AGENTS/CLAUDE/CONTRIBUTING/ARCHITECTURE at the root, agent instructions anywhere, "
+        "and docs/**",
+    ),
+    "workspace-manifests": (
+        "workspace",
+        "manifests",
+        False,
+        "every package.json of the repository",
+    ),
+    "prisma-schemas": (
+        "prisma",
+        "schemas",
+        False,
+        "every Prisma schema (a schema.prisma, a multi-file schema folder, prisma.config.*)",
+    ),
+    "prisma-migrations": (
+        "prisma",
+        "migrations",
+        False,
+        "every Prisma Migrate directory (holding migration_lock.toml)",
+    ),
+    "prisma-server": (
+        "prisma",
+        "server_packages",
+        True,
+        "packages that depend on the Prisma client and are no Next.js app",
+    ),
+    "prisma-sources": (
+        "prisma",
+        "prisma_sources",
+        False,
+        "the source files of every package that depends on Prisma",
+    ),
+}
+
+
+def describe(fact: str) -> str:
+    return FACTS[fact][3]
+
+
+def each(fact: str) -> bool:
+    return FACTS[fact][2]

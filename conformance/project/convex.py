@@ -1,0 +1,115 @@
+"""Convex projects: where each one's functions directory is, which package holds it, and which
+packages use Convex from elsewhere.
+
+A functions directory is what `convex.json` `functions` names (relative to the convex.json,
+`convex/` by default), else a folder named `convex` holding the schema, the generated server
+code or an app config, else `convex/` beside a package.json that depends on `convex`. Real
+repositories rarely have a convex.json: `packages/backend/convex`, `services/backend/convex`
+and a root `convex/` are all found the second way. A component (a `convex.config.*` calling
+`defineComponent`) is not an app: its functions are not public."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import namedtuple
+from functools import cached_property
+
+from ..model import FileProblem
+from . import relative
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from . import Discovery, Project
+
+_MARKERS = re.compile(r"(^|.*/)convex/(schema\.[cm]?[jt]s|_generated/server\.(js|ts|d\.ts)|convex\.config\.[cm]?[jt]s)$")
+
+ConvexProject = namedtuple("ConvexProject", "functions_dir package source")
+ConvexProject.__doc__ = """A Convex functions directory, the package that holds it, and where it
+was found."""
+
+
+class Convex:
+    def __init__(self, project: Project):
+        self.project = project
+
+    @cached_property
+    def projects(self) -> list[ConvexProject]:
+        found: dict[str, ConvexProject] = {}
+        workspace = self.project.workspace
+        for config in self.project.named("convex.json"):
+            base = posixpath.dirname(config) or "."
+            functions, source = "convex/", f"{config} (no `functions`: convex/)"
+            try:
+                data = self.project.repo.json(config).data
+            except (FileProblem, RecursionError):
+                data = None
+            if isinstance(data, dict) and isinstance(data.get("functions"), str):
+                functions, source = data["functions"], f'{config} "functions"'
+            directory = relative(functions, base)
+            found.setdefault(directory, ConvexProject(directory, base, source))
+        for marker in self.project.files:
+            match = _MARKERS.match(marker)
+            if match is None:
+                continue
+            directory = (match.group(1) + "convex").strip("/")
+            if directory in found or self._is_component(directory):
+                continue
+            package = workspace.package_of(directory + "/x") or "."
+            found[directory] = ConvexProject(directory, package, f"{marker} is there")
+        if not found:
+            for package in workspace.depending_on("convex"):
+                directory = relative("convex", package)
+                if self.project.has_dir(directory):
+                    manifest = "package.json" if package == "." else f"{package}/package.json"
+                    found[directory] = ConvexProject(
+                        directory, package, f"beside {manifest}, which depends on convex"
+                    )
+        return sorted(found.values())
+
+    def _is_component(self, directory: str) -> bool:
+        for name in ("convex.config.ts", "convex.config.js", "convex.config.mts", "convex.config.mjs"):
+            path = f"{directory}/{name}"
+            if path in self.project.files:
+                try:
+                    return "defineComponent" in self.project.repo.text(path)
+                except FileProblem:
+                    return False
+        return False
+
+    @cached_property
+    def function_dirs(self) -> set[str]:
+        return {project.functions_dir for project in self.projects}
+
+
+def functions_dirs(project: Project, binding: dict[str, Any]) -> Discovery:
+    from . import Discovery
+
+    projects = project.convex.projects
+    return Discovery(
+        [p.functions_dir for p in projects],
+        [p.source for p in projects],
+        "no Convex functions directory: no convex.json, no `convex/` folder holding a schema or "
+        "generated code, no `convex/` beside a package that depends on convex",
+    )
+
+
+def client_packages(project: Project, binding: dict[str, Any]) -> Discovery:
+    """Packages that depend on convex but hold no functions directory and are no Next.js app
+    (workers, scripts, servers calling Convex through ConvexHttpClient)."""
+    from . import Discovery
+
+    holders = {p.package for p in project.convex.projects}
+    apps = {app.path for app in project.next.apps}
+    packages = [
+        package
+        for package in project.workspace.depending_on("convex")
+        if package not in holders and package not in apps and package != "."
+    ]
+    return Discovery(
+        packages,
+        [f"{package}/package.json depends on convex" for package in packages],
+        "no package besides the Convex backend and the Next.js apps depends on convex",
+    )

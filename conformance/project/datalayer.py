@@ -1,0 +1,68 @@
+"""The data-layer package: where a repository keeps its database code.
+
+The evidence, strongest first: the package holds a drizzle.config.* (drizzle-kit runs there),
+it holds the Convex functions (after a move to Convex), it declares Drizzle or a Postgres
+driver. Packages are never picked by their name or alphabetically; every package with the
+strongest evidence is a candidate, and each is checked."""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from . import Discovery, Project
+
+# Dependency → weight: the ORM and its CLI say more than a driver another package may use too.
+EVIDENCE = {
+    "drizzle-orm": 3,
+    "drizzle-kit": 3,
+    "pg": 2,
+    "postgres": 2,
+    "@neondatabase/serverless": 2,
+    "@vercel/postgres": 2,
+    "@electric-sql/pglite": 2,
+    "convex": 1,
+}
+
+
+def data_layer_package(project: Project, binding: dict[str, Any]) -> Discovery:
+    from . import Discovery
+
+    configs = project.drizzle.configs
+    if configs:
+        packages = list(dict.fromkeys(config.package for config in configs))
+        sources = [
+            "holds " + ", ".join(c.path for c in configs if c.package == package)
+            for package in packages
+        ]
+        return Discovery(packages, sources)
+    convex = project.convex.projects
+    if convex:
+        packages = list(dict.fromkeys(p.package for p in convex))
+        sources = [
+            "holds the Convex functions "
+            + ", ".join(p.functions_dir for p in convex if p.package == package)
+            for package in packages
+        ]
+        return Discovery(packages, sources)
+    workspace = project.workspace
+    scored: list[tuple[int, str, list[str]]] = []
+    for package in workspace.packages:
+        declared = sorted(set(workspace.dependencies(package.path)) & EVIDENCE.keys())
+        score = sum(EVIDENCE[name] for name in declared)
+        if score:
+            scored.append((score + package.member, package.path, declared))
+    if not scored:
+        return Discovery(
+            [],
+            [],
+            "no data-layer package: no drizzle.config.*, no Convex functions directory, and no "
+            "package depends on " + ", ".join(EVIDENCE),
+        )
+    best = max(score for score, _, _ in scored)
+    chosen = [(path, declared) for score, path, declared in scored if score == best]
+    return Discovery(
+        [path for path, _ in chosen],
+        [f"depends on {', '.join(declared)}" for _, declared in chosen],
+    )
