@@ -262,9 +262,13 @@ def _list(args: argparse.Namespace) -> int:
 
     for contract in _all_contracts(args.contract):
         print(f"{contract.name}: {_first_sentence(contract.description)}")
-        for name, value in contract.parameters.items():
-            print(f"  param {name} = {value!r}")
-            print(f"        {contract.parameter_help[name]}")
+        for resolution in contract.resolutions:
+            name = resolution.name
+            if resolution.origin == "discovered":
+                print(f"  param {name} = {resolution.sources[0]}")
+            else:
+                print(f"  param {name} = {resolution.values[0]!r}")
+            print(f"        {' '.join(contract.parameter_help[name].split())}")
         for rule in contract.rules:
             when = f" [when {_conditions(rule.when)}]" if rule.when else ""
             print(f"  {rule.id:<28} {rule.kind:<24} {_first_sentence(rule.why)}{when}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import namedtuple
 from pathlib import Path
 
-from .model import PARAMETER, FileProblem, Rule, UsageError, did_you_mean
+from .model import FileProblem, Rule, UsageError, did_you_mean
 from .repo import RepoView, YamlDocument, parse_yaml
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated

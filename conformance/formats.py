@@ -45,9 +45,6 @@ def discovered_lines(report: Report) -> list[str]:
             lines.append(f"discovered: {name} = {', '.join(shown)} [{contract}]")
         elif resolution.origin == "undiscovered":
             lines.append(f"not found: {name}: {resolution.reason} [{contract}]")
-        else:  # discovery found nothing, the contract's default applies
-            value = _value(resolution.values[0])
-            lines.append(f"default: {name} = {value} ({resolution.reason}) [{contract}]")
     return lines
 
 
@@ -116,7 +113,8 @@ def json(report: Report) -> str:
         "stale_waivers": [waiver(w) for w in report.stale],
         "rules": report.statuses(),
         "parameters": [
-            {"contract": contract, **resolution._asdict()} for contract, resolution in report.discovered
+            {"contract": contract, **resolution._asdict()}
+            for contract, resolution in report.discovered
         ],
         "summary": report.summary(),
     }

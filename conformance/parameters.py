@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 
 Resolution = namedtuple("Resolution", "name origin values sources reason")
 Resolution.__doc__ = """How a parameter got its value: `origin` is given (conformance.yaml or
---param), contract (a plain default), discovered, default (discovery found nothing, the contract's
-default applies) or undiscovered; `values` are the candidates (several for a fact checked per subject), each with
-its `sources` entry; `reason` says what discovery looked for when it found nothing."""
+--param), contract (a plain default), discovered, default (discovery found nothing, the
+contract's default applies) or undiscovered; `values` are the candidates (several for a fact
+checked per subject), each with its `sources` entry; `reason` says what discovery looked for
+when it found nothing."""
 
 
 class Undiscovered:
@@ -91,7 +92,8 @@ def resolve(
                 origin, sources = "undiscovered", []
             else:
                 values, origin, sources = [[]], "undiscovered", []
-            _record(resolutions, name, origin, values, sources, found.reason)
+            shown = [] if origin == "undiscovered" and each(fact) else values
+            _record(resolutions, name, origin, shown, sources, found.reason)
             grown += _bind([binding], name, values)
         bindings = grown
     return bindings, resolutions
@@ -139,7 +141,9 @@ def substitute(value: Any, parameters: dict[str, Any]) -> Any:
                 return [
                     filled
                     for item in parameters[name]
-                    for filled in _as_list(substitute(value.replace(placeholder, str(item)), parameters))
+                    for filled in _as_list(
+                        substitute(value.replace(placeholder, str(item)), parameters)
+                    )
                 ]
         return PARAMETER.sub(lambda m: str(parameters[m.group(1)]), value)
     if isinstance(value, list):
@@ -149,8 +153,10 @@ def substitute(value: Any, parameters: dict[str, Any]) -> Any:
                 filled = substitute(item, parameters)
             except Left:
                 continue
-            if isinstance(item, str) and isinstance(filled, list) and (
-                PARAMETER.fullmatch(item) or PARAMETER.search(item)
+            if (
+                isinstance(item, str)
+                and isinstance(filled, list)
+                and (PARAMETER.fullmatch(item) or PARAMETER.search(item))
             ):
                 out.extend(filled)
             else:

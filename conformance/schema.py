@@ -24,6 +24,8 @@ COMMON_PROPERTIES = {
     "why": {"type": "string", "minLength": 1},
     # The rule applies only when each named parameter has the given value (e.g. a phase).
     "when": {"type": "object"},
+    # With nothing to check, the rule is `unchecked` without failing the run.
+    "optional": {"type": "boolean"},
 }
 
 
@@ -59,12 +61,16 @@ def rule_schema() -> dict[str, Any]:
 
 
 def contract_schema() -> dict[str, Any]:
+    from .project import FACTS
+
+    # A parameter needs a `default`, a `discover` (a fact of the project model), or both (the
+    # default applies when discovery finds nothing); the loader says which is missing.
     parameter = {
         "type": "object",
-        "required": ["default"],
         "additionalProperties": False,
         "properties": {
             "default": {},
+            "discover": {"enum": sorted(FACTS)},
             "description": {"type": "string"},
             "choices": {"type": "array", "minItems": 1},
         },
@@ -119,6 +125,8 @@ def config_schema(with_rules: bool = True) -> dict[str, Any]:
             },
             "rules": {"type": "array", "items": rule_schema() if with_rules else {}},
             "waivers": {"type": "array", "items": WAIVER},
+            # Rule ids (globs allowed) that may stay unchecked without failing the run.
+            "optional": {"type": "array", "items": {"type": "string"}},
         },
     }
 

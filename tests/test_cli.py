@@ -99,7 +99,9 @@ def test_list_shows_contracts_and_rules(cli):
     code, out, _ = cli("list")
     assert code == 0
     assert out.startswith("convex-adoption: ")
-    assert "convex-cli-no-config-flag" in out and "param package = 'packages/db'" in out
+    assert "convex-cli-no-config-flag" in out
+    assert "param package = discovered: the package holding the data layer" in out
+    assert "param convex_version = '^1.48.0'" in out
 
 
 def test_explain_uses_the_rule_and_kind_docs(cli):
@@ -129,4 +131,4 @@ def test_console_script_runs_as_module():
         check=False,
     )
     assert result.returncode == 1
-    assert json.loads(result.stdout)["summary"]["findings"] == 31
+    assert json.loads(result.stdout)["summary"]["findings"] == 32

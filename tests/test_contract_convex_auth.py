@@ -650,7 +650,10 @@ def index_rule(indexes=WANTED):
 
 
 def index_findings(root, rule=None):
-    return [(f.path, f.line, f.message) for f in check_rule(rule or index_rule(), RepoView(root)).findings]
+    return [
+        (f.path, f.line, f.message)
+        for f in check_rule(rule or index_rule(), RepoView(root)).findings
+    ]
 
 
 def fixed(root, rule=None):

@@ -241,7 +241,11 @@ def test_exports_present_missing_module(tree):
     rule = Rule("r", "exports-present", "{item}", "w", "t", {"files": "m.ts", "names": ["a"]})
     report = run([rule], RepoView(root))
     assert (report.findings, report.status(rule)) == ([], "unchecked")
-    created = {"files": "m.ts", "names": ["a"], "fix": {"create": [{"path": "m.ts", "template": "x"}]}}
+    created = {
+        "files": "m.ts",
+        "names": ["a"],
+        "fix": {"create": [{"path": "m.ts", "template": "x"}]},
+    }
     assert check(root, rule._replace(options=created)) == [("m.ts", None, "m.ts is missing")]
 
 

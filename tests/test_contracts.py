@@ -14,6 +14,7 @@ from conformance.contract import (
 )
 from conformance.model import UsageError
 from conformance.parameters import substitute
+from conformance.project import each
 from conformance.repo import parse_yaml
 from conformance.schema import config_schema, contract_schema, validate
 
@@ -202,7 +203,11 @@ def test_builtin_contracts_validate(name):
     validate(document, "contract")
     # With the defaults filled in, every value also has the shape its kind expects.
     data = yaml.safe_load(path.read_text())
-    defaults = {name: spec["default"] for name, spec in data.get("parameters", {}).items()}
+    # A discovered parameter stands in as what discovery gives: one subject, or a list.
+    defaults = {
+        name: spec["default"] if "default" in spec else "x" if each(spec["discover"]) else ["x"]
+        for name, spec in data.get("parameters", {}).items()
+    }
     data["rules"] = substitute(data["rules"], defaults)
     jsonschema.validate(data, contract_schema())
 

@@ -21,6 +21,9 @@ BEFORE = [
         "active-docs-baseline",
         "PostgreSQL schema + Drizzle migrations",
     ),
+    # The stack row in other words (a SHOULD item of the fixture's README): "Hono + PostgreSQL +
+    # Drizzle".
+    ("docs/PROJECT_PLAN.md", 20, "active-docs-baseline", "PostgreSQL + Drizzle"),
     ("docs/PROJECT_PLAN.md", 37, "active-docs-baseline", "PostgreSQL schema + Drizzle migrations"),
     # The same phrase wrapped over lines 39-40.
     ("docs/PROJECT_PLAN.md", 39, "active-docs-baseline", "PostgreSQL schema + Drizzle migrations"),

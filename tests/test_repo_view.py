@@ -96,13 +96,14 @@ def test_each_file_is_read_once_per_run(fixture_copy, monkeypatch):
     real = Path.read_bytes
 
     def spy(self):
-        reads[self.name] += 1
+        reads[str(self)] += 1
         return real(self)
 
     monkeypatch.setattr(Path, "read_bytes", spy)
-    report = run(load_rules(root, ["convex-adoption"]), RepoView(root))
+    view = RepoView(root)  # discovery and the rules share it
+    report = run(load_rules(root, ["convex-adoption"], repo=view), view)
     assert report.findings
-    assert reads["package.json"] == 1
+    assert reads[str(view.root / "packages/db/package.json")] == 1
     assert max(reads.values()) == 1
 
 

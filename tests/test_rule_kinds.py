@@ -10,8 +10,8 @@ import yaml
 
 from conformance.engine import run
 from conformance.model import Rule
+from conformance.project.compose import image_repository
 from conformance.repo import RepoView
-from conformance.rules.compose import image_repository
 from conformance.rules.source import strip_js_comments
 
 
@@ -71,7 +71,14 @@ def test_dependency_present_on_missing_file_is_unchecked(tree):
     """A package.json that is not there is not a finding no fix could clear: the rule had
     nothing to look at."""
     root = tree({"README.md": "x"})
-    rule = Rule("r", "dependency-present", "{item}", "w", "t", {"files": "pkg/package.json", "names": "convex"})
+    rule = Rule(
+        "r",
+        "dependency-present",
+        "{item}",
+        "w",
+        "t",
+        {"files": "pkg/package.json", "names": "convex"},
+    )
     report = run([rule], RepoView(root))
     assert report.findings == []
     assert report.statuses()[0]["status"] == "unchecked"
@@ -169,15 +176,32 @@ def test_compose_absent_matches_by_image_not_name_or_comment(tree):
 
 
 def test_compose_present_by_name_or_image(tree):
+    """`redis` is kept by the service `cache` running redis:7-alpine; `nats` by nothing."""
     root = tree({"compose.yml": COMPOSE})
     assert check(root, "compose-service-present", files="compose.yml", names="cache") == []
-    assert check(root, "compose-service-present", files="compose.yml", names="redis") == [
-        ("compose.yml", 5, 'service "redis" is missing')
+    assert check(root, "compose-service-present", files="compose.yml", names="redis") == []
+    assert check(root, "compose-service-present", files="compose.yml", names=["redis", "nats"]) == [
+        ("compose.yml", 5, 'service "nats" is missing')
     ]
-    by_image = check(
-        root, "compose-service-present", files="compose.yml", names="redis", images="redis"
+
+
+def test_compose_present_in_any_of_several_files(tree):
+    root = tree({"a/compose.yml": COMPOSE, "b/compose.yml": "services:\n  web:\n    build: .\n"})
+    files = ["a/compose.yml", "b/compose.yml"]
+    assert check(root, "compose-service-present", files=files, names="redis") == []
+    assert check(root, "compose-service-present", files=files, names="nats") == [
+        ("a/compose.yml", 5, 'service "nats" is missing from all 2 compose files')
+    ]
+
+
+def test_compose_present_without_names_is_unchecked(tree):
+    root = tree({"compose.yml": COMPOSE})
+    rule = Rule(
+        "r", "compose-service-present", "{item}", "w", "t", {"files": "compose.yml", "names": []}
     )
-    assert by_image == []
+    report = run([rule], RepoView(root))
+    assert report.status(rule) == "unchecked"
+    assert report.outcomes["r"].reason == "no compose service is named to be kept"
 
 
 @pytest.mark.parametrize(

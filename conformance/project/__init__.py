@@ -71,7 +71,9 @@ class Project:
 
     def named_like(self, regex) -> list[str]:
         """Discovered files whose base name matches a compiled regex, sorted."""
-        return sorted(p for name, paths in self._by_name.items() if regex.match(name) for p in paths)
+        return sorted(
+            p for name, paths in self._by_name.items() if regex.match(name) for p in paths
+        )
 
     def has_dir(self, path: str) -> bool:
         """Whether a directory exists in the repository (and holds a file)."""
@@ -194,7 +196,12 @@ FACTS: dict[str, tuple[str, str, bool, str]] = {
         False,
         "the non-Postgres services of the compose files, recorded by `conformance init`",
     ),
-    "next-app": ("next", "next_apps", True, "every Next.js app (next.config.* or a `next` dependency)"),
+    "next-app": (
+        "next",
+        "next_apps",
+        True,
+        "every Next.js app (next.config.* or a `next` dependency)",
+    ),
     "next-sources": (
         "next",
         "next_sources",

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
     from . import Discovery, Project
 
-_MARKERS = re.compile(r"(^|.*/)convex/(schema\.[cm]?[jt]s|_generated/server\.(js|ts|d\.ts)|convex\.config\.[cm]?[jt]s)$")
+_MARKERS = re.compile(
+    r"(^|.*/)convex/(schema\.[cm]?[jt]s|_generated/server\.(js|ts|d\.ts)|convex\.config\.[cm]?[jt]s)$"
+)
 
 ConvexProject = namedtuple("ConvexProject", "functions_dir package source")
 ConvexProject.__doc__ = """A Convex functions directory, the package that holds it, and where it
@@ -70,7 +72,12 @@ class Convex:
         return sorted(found.values())
 
     def _is_component(self, directory: str) -> bool:
-        for name in ("convex.config.ts", "convex.config.js", "convex.config.mts", "convex.config.mjs"):
+        for name in (
+            "convex.config.ts",
+            "convex.config.js",
+            "convex.config.mts",
+            "convex.config.mjs",
+        ):
             path = f"{directory}/{name}"
             if path in self.project.files:
                 try:

@@ -54,11 +54,14 @@ def data_layer_package(project: Project, binding: dict[str, Any]) -> Discovery:
         if score:
             scored.append((score + package.member, package.path, declared))
     if not scored:
+        unreadable = (
+            "; cannot read " + "; ".join(workspace.unreadable) if workspace.unreadable else ""
+        )
         return Discovery(
             [],
             [],
             "no data-layer package: no drizzle.config.*, no Convex functions directory, and no "
-            "package depends on " + ", ".join(EVIDENCE),
+            "package depends on " + ", ".join(EVIDENCE) + unreadable,
         )
     best = max(score for score, _, _ in scored)
     chosen = [(path, declared) for score, path, declared in scored if score == best]

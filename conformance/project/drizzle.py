@@ -181,7 +181,8 @@ def drizzle_packages(project: Project, binding: dict[str, Any]) -> Discovery:
     configs = project.drizzle.configs
     packages = list(dict.fromkeys(config.package for config in configs))
     sources = [
-        "holds " + ", ".join(c.path for c in configs if c.package == package) for package in packages
+        "holds " + ", ".join(c.path for c in configs if c.package == package)
+        for package in packages
     ]
     return Discovery(packages, sources, "no drizzle.config.* in the repository")
 

@@ -41,8 +41,11 @@ class Prisma:
         """(schema file or folder, where it was found)."""
         found: dict[str, str] = {}
         files = self.project.named_like(re.compile(r".*\.prisma$"))
-        folders = {posixpath.dirname(f) for f in files if sum(
-            posixpath.dirname(g) == posixpath.dirname(f) for g in files) > 1}
+        folders = {
+            posixpath.dirname(f)
+            for f in files
+            if sum(posixpath.dirname(g) == posixpath.dirname(f) for g in files) > 1
+        }
         for path in files:
             folder = posixpath.dirname(path)
             if folder in folders:

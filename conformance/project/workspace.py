@@ -17,7 +17,12 @@ if TYPE_CHECKING:
 
     from . import Discovery, Project
 
-DEPENDENCY_SECTIONS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+DEPENDENCY_SECTIONS = (
+    "dependencies",
+    "devDependencies",
+    "peerDependencies",
+    "optionalDependencies",
+)
 # Copies of packages that are not the project's own: test fixtures and build output.
 NOT_PACKAGES = frozenset({"fixtures", "__fixtures__", "__tests__", "dist", "build", ".next"})
 
@@ -30,6 +35,9 @@ class Workspace:
     def __init__(self, project: Project):
         self.project = project
         self.repo = project.repo
+        # Manifests discovery could not read, as "path:line: why" (the rules reading them
+        # report them as findings; discovery says why it could not use them).
+        self.unreadable: list[str] = []
 
     @cached_property
     def globs(self) -> list[str]:
@@ -42,7 +50,9 @@ class Workspace:
             except FileProblem:
                 data = None
             listed = data.get("packages") if isinstance(data, dict) else None
-            globs += [g for g in listed or [] if isinstance(g, str)] if isinstance(listed, list) else []
+            globs += (
+                [g for g in listed or [] if isinstance(g, str)] if isinstance(listed, list) else []
+            )
         workspaces = self.manifest(".").get("workspaces")
         if isinstance(workspaces, dict):
             workspaces = workspaces.get("packages")
@@ -53,16 +63,24 @@ class Workspace:
     @cached_property
     def packages(self) -> list[Package]:
         manifests = self.project.named("package.json")
-        included = [compile_glob(g.strip().rstrip("/")) for g in self.globs if not g.startswith("!")]
-        excluded = [compile_glob(g[1:].strip().rstrip("/")) for g in self.globs if g.startswith("!")]
+        included = [
+            compile_glob(g.strip().rstrip("/")) for g in self.globs if not g.startswith("!")
+        ]
+        excluded = [
+            compile_glob(g[1:].strip().rstrip("/")) for g in self.globs if g.startswith("!")
+        ]
         found = []
         for manifest in manifests:
             directory = posixpath.dirname(manifest) or "."
             if NOT_PACKAGES.intersection(directory.split("/")):
                 continue
-            member = directory == "." or not self.globs or (
-                any(r.match(directory) for r in included)
-                and not any(r.match(directory) for r in excluded)
+            member = (
+                directory == "."
+                or not self.globs
+                or (
+                    any(r.match(directory) for r in included)
+                    and not any(r.match(directory) for r in excluded)
+                )
             )
             found.append(Package(directory, member))
         return found
@@ -90,9 +108,20 @@ class Workspace:
             return {}
         try:
             data = self.repo.json(path).data
-        except (FileProblem, RecursionError):
+        except FileProblem as problem:
+            self._unreadable(f"{path}:{problem.line or 1}: {problem.message}")
             return {}
-        return data if isinstance(data, dict) else {}
+        except RecursionError:
+            self._unreadable(f"{path}: nested too deeply")
+            return {}
+        if not isinstance(data, dict):
+            self._unreadable(f"{path}:1: is not a package.json object")
+            return {}
+        return data
+
+    def _unreadable(self, note: str) -> None:
+        if note not in self.unreadable:
+            self.unreadable.append(note)
 
     def dependencies(self, package: str) -> dict[str, str]:
         """Declared dependency → the section declaring it (the first, in npm's order)."""

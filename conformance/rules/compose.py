@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from ..globs import matches_any
-from ..model import FileProblem, Finding, Rule
+from ..model import FileProblem, Finding, NothingToCheck, Rule
+from ..project.compose import is_postgres, runs
 from ..repo import ComposeService, RepoView
 from .base import STRINGS, RuleKind, as_list
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..workspace import Workspace
-
-_VARIABLE_DEFAULT = re.compile(r"\$\{[^}:]*:?-([^}]*)\}")
-
-
-def image_repository(image: str) -> str:
-    """`docker.io/library/postgres:16-alpine@sha256:…` → `postgres`; `${PG:-postgis/postgis:16}`
-    → `postgis/postgis`."""
-    image = _VARIABLE_DEFAULT.sub(r"\1", image.strip())
-    image = image.split("@", 1)[0]
-    head, _, last = image.rpartition("/")
-    repository = f"{head}/{last.split(':', 1)[0]}" if head else last.split(":", 1)[0]
-    parts = repository.split("/")
-    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
-        parts = parts[1:]
-    if len(parts) > 1 and parts[0] == "library":
-        parts = parts[1:]
-    return "/".join(parts).lower()
-
-
-def _selects(service: ComposeService, names: list[str], images: list[str]) -> bool:
-    if service.name in names:
-        return True
-    return bool(service.image and images and matches_any(images, image_repository(service.image)))
 
 
 def _describe(service: ComposeService) -> str:
@@ -44,27 +20,39 @@ def _describe(service: ComposeService) -> str:
 
 
 class ComposeServicePresent(RuleKind):
-    """Each named service must stay in the compose file (matched by name, or by `images`).
+    """Each named service must stay in one of the compose files, found by its name or by its
+    image (`redis` is kept by a service `cache` running `redis:7` or `bitnami/redis`).
 
     Removing the old database must not take the services the rest of the stack still needs.
+    With no service named there is nothing to hold the files to: the rule is unchecked.
     """
 
     name = "compose-service-present"
-    properties = {"files": STRINGS, "names": STRINGS, "images": STRINGS}
+    properties = {"files": STRINGS, "names": STRINGS}
     required = ("files", "names")
     hint = "Restore the service in the compose file."
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
-        images = as_list(rule.options.get("images"))
-
-        def check_file(path: str) -> Iterator[Finding]:
-            services = repo.compose_services(path)
-            for name in as_list(rule.options["names"]):
-                if not any(_selects(service, [name], images) for service in services):
-                    line = repo.yaml(path).line_of("services")
-                    yield self.finding(rule, path, line, f'service "{name}" is missing', name=name)
-
-        return self.each_file(rule, repo, check_file, required=True)
+        kept = as_list(rule.options["names"])
+        if not kept:
+            raise NothingToCheck("no compose service is named to be kept")
+        files: list[tuple[str, list[ComposeService]]] = []
+        for path in self.files(rule, repo):
+            try:
+                files.append((path, repo.compose_services(path)))
+            except FileProblem as problem:
+                yield self.problem(rule, problem)
+        if not files:
+            return
+        services = [service for _, found in files for service in found]
+        first = files[0][0]
+        for name in kept:
+            if not any(runs(service, name) for service in services):
+                line = repo.yaml(first).line_of("services")
+                item = f'service "{name}" is missing'
+                if len(files) > 1:
+                    item += f" from all {len(files)} compose files"
+                yield self.finding(rule, first, line, item, name=name)
 
 
 class ComposeServiceAbsent(RuleKind):
@@ -87,7 +75,7 @@ class ComposeServiceAbsent(RuleKind):
 
         def check_file(path: str) -> Iterator[Finding]:
             for service in repo.compose_services(path):
-                if _selects(service, names, images):
+                if is_postgres(service, names, images):
                     yield self.finding(
                         rule, path, service.line, _describe(service), name=service.name
                     )
@@ -102,7 +90,7 @@ class ComposeServiceAbsent(RuleKind):
         images = as_list(rule.options.get("images"))
 
         def selects(name: str, image: str | None) -> bool:
-            return _selects(ComposeService(name, image, 0), names, images)
+            return is_postgres(ComposeService(name, image, 0), names, images)
 
         for path in self.files(rule, work.repo):
             try:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterator
 
-from ..model import FileProblem, Finding, Rule
+from ..model import Finding, Rule
 from ..repo import RepoView
 from .base import STRING, RuleKind
 
@@ -14,49 +13,63 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
-_OUT = re.compile(r"""\bout\s*:\s*(["'`])([^"'`]+)\1""")
-
 
 def drizzle_out(repo: RepoView, config: str, default: str) -> tuple[str, int | None]:
-    """The output dir named by `out` in the config (and its line), else the default."""
-    base = posixpath.dirname(config)
-    out, line = default, None
+    """The output dir named by `out` in the config (and its line), else the default, relative
+    to the package drizzle-kit runs in."""
+    from ..project import project_of, relative
+
+    drizzle = project_of(repo).drizzle
     if repo.is_file(config):
-        try:
-            text = repo.text(config)
-        except FileProblem:
-            text = ""
-        match = _OUT.search(text)
-        if match:
-            out, line = match.group(2), text.count("\n", 0, match.start()) + 1
-    return posixpath.normpath(posixpath.join(base, out)), line
+        found = drizzle.config(config)
+        if found.out is not None:
+            return found.out, found.lines.get("out")
+        return relative(default, found.package), None
+    return relative(default, posixpath.dirname(config)), None
+
+
+def migrations_dirs(repo: RepoView, rule: Rule) -> list[tuple[str, str]]:
+    """(directory, why there) for each Drizzle config the rule names: its `config`, or every
+    config of its `package` (drizzle-kit's default folder when the package has none)."""
+    from ..project import project_of, relative
+
+    default = rule.options.get("default", "drizzle")
+    if "package" in rule.options:
+        package = rule.options["package"]
+        configs = [c.path for c in project_of(repo).drizzle.in_package(package)]
+        if not configs:
+            return [(relative(default, package), "drizzle-kit's default")]
+    else:
+        configs = [rule.options["config"]]
+    found = []
+    for config in configs:
+        out, line = drizzle_out(repo, config, default)
+        found.append((out, f"`out` in {config}:{line}" if line else "drizzle-kit's default"))
+    return found
 
 
 class DrizzleOutputAbsent(RuleKind):
     """The directory drizzle-kit writes SQL migrations to must be gone.
 
-    Its place is read from `out` in drizzle.config.ts (drizzle-kit's default is `drizzle`), so a
-    repo that keeps migrations in `./migrations` is checked where they really are.
+    Its place is read from `out` in each drizzle config of the package (or the one `config`
+    names; drizzle-kit's default is `drizzle`), relative to the package drizzle-kit runs in, so
+    a repo that keeps migrations in `./migrations` or `./src/migrations` is checked where they
+    really are.
     """
 
     absence = True
     name = "drizzle-output-absent"
-    properties = {"config": STRING, "default": STRING}
-    required = ("config",)
+    properties = {"config": STRING, "package": STRING, "default": STRING}
     hint = "Delete the migrations directory (`git rm -r`)."
 
     def patterns(self, rule: Rule) -> list[str]:
-        return [posixpath.dirname(rule.options["config"])]
+        return [rule.options.get("package") or posixpath.dirname(rule.options["config"])]
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
-        config = rule.options["config"]
-        out, line = drizzle_out(repo, config, rule.options.get("default", "drizzle"))
-        if repo.is_dir(out):
-            source = f" (`out` in {config}:{line})" if line else " (drizzle-kit's default)"
-            yield self.finding(rule, out + "/", None, out + "/" + source)
+        for out, source in migrations_dirs(repo, rule):
+            if repo.is_dir(out):
+                yield self.finding(rule, out + "/", None, f"{out}/ ({source})")
 
     def fix(self, rule: Rule, work: Workspace) -> None:
-        out, _ = drizzle_out(
-            work.repo, rule.options["config"], rule.options.get("default", "drizzle")
-        )
-        work.remove(out, rule)
+        for out, _ in migrations_dirs(work.repo, rule):
+            work.remove(out, rule)

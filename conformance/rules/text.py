@@ -42,27 +42,39 @@ class TextAbsent(RuleKind):
     """No listed file (globs allowed, minus `exclude`) may contain the phrases or patterns.
 
     Active documentation that still describes the old stack steers new work the wrong way.
-    Historical records are evidence of what was true then and are excluded, never rewritten.
-    A phrase matches across line breaks, so wrapped prose is caught too.
+    Historical records are evidence of what was true then and are excluded, never rewritten;
+    a line matching `unless` (say, one calling itself historical) is left alone too. A phrase
+    matches across line breaks, so wrapped prose is caught; a line is reported once, for the
+    first phrase or pattern it matches.
     """
 
     name = "text-absent"
-    properties = TEXT_PROPERTIES
+    properties = {**TEXT_PROPERTIES, "unless": STRING}
     required = ("files",)
     hint = "Reword the passage, or mark it as historical and move it under an excluded path."
-    # Phrase → replacement, applied only to the rule's files (never to excluded ones).
-    fix_properties = {"replacements": {"type": "object", "additionalProperties": STRING}}
+    # Phrase → replacement, applied only to the rule's files (never to excluded ones);
+    # `pattern_replacement` replaces what a `regex` matched, except inside markdown links.
+    fix_properties = {
+        "replacements": {"type": "object", "additionalProperties": STRING},
+        "pattern_replacement": STRING,
+    }
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         patterns = compile_patterns(rule)
+        unless = re.compile(rule.options["unless"]) if rule.options.get("unless") else None
         for path in included_files(rule, repo):
             try:
                 hits = [(repo.lines_matching(path, regex), item) for item, regex in patterns]
+                text_lines = repo.text(path).split("\n") if unless else []
             except FileProblem as problem:
                 yield self.problem(rule, problem)
                 continue
+            reported: set[int] = set()
             for lines, item in hits:
                 for line, matched in lines:
+                    if line in reported or (unless and unless.search(text_lines[line - 1])):
+                        continue
+                    reported.add(line)
                     # A regex hit is shown as the text it matched, a phrase as the phrase.
                     shown = matched.strip() if item.startswith("/") else item
                     yield self.finding(rule, path, line, shown)
@@ -70,14 +82,44 @@ class TextAbsent(RuleKind):
     def fix(self, rule: Rule, work: Workspace) -> None:
         flags = re.IGNORECASE if rule.options.get("ignore_case") else 0
         replacements = rule.options["fix"].get("replacements", {})
+        by_pattern = rule.options["fix"].get("pattern_replacement")
+        unless = re.compile(rule.options["unless"]) if rule.options.get("unless") else None
         for path in included_files(rule, work.repo):
             text = original = work.read(path)
             for phrase, replacement in replacements.items():
                 # A plain replacement: backslashes in it are not regex group references.
                 regex = re.compile(phrase_regex(phrase), flags)
                 text = regex.sub(replacement.replace("\\", r"\\"), text)
+            kept: list[str] = []
+            if by_pattern is not None:
+                for pattern in as_list(rule.options.get("regex")):
+                    text = _replace_outside_links(
+                        re.compile(pattern, flags), text, by_pattern, unless, kept
+                    )
             if text != original:
                 work.edit(path, text, rule)
+            if kept:
+                work.skip(path, rule, "reword by hand (a markdown link): " + "; ".join(kept))
+
+
+def _replace_outside_links(
+    regex: re.Pattern[str], text: str, replacement: str, unless, kept: list[str]
+) -> str:
+    """Replace each match, except on a line `unless` matches, and except a match spanning a
+    markdown link (`[PostgreSQL](…) with [Drizzle`), whose rewrite would break the link."""
+
+    def substitute(match: re.Match[str]) -> str:
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.end())
+        line = text[start : end if end != -1 else len(text)]
+        if unless is not None and unless.search(line):
+            return match.group()
+        if "[" in match.group() or "](" in match.group():
+            kept.append(f"line {text.count(chr(10), 0, match.start()) + 1}: {match.group()}")
+            return match.group()
+        return replacement
+
+    return regex.sub(substitute, text)
 
 
 class TextPresent(RuleKind):
