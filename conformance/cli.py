@@ -104,7 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = commands.add_parser("init", **sub, help="write a conformance.yaml for a repository")
     init.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
-    init.add_argument("--contract", default="convex-adoption", help="built-in contract to adopt")
+    init.add_argument(
+        "--contract",
+        action="append",
+        help="contract to adopt (repeatable); without it, the built-in contracts whose subject "
+        "exists in the repository are proposed",
+    )
 
     listing = commands.add_parser("list", **sub, help="list built-in contracts and their rules")
     listing.add_argument("--contract", action="append", help="only these contracts")
@@ -136,7 +141,7 @@ def _checked(args: argparse.Namespace, repo=None):
     """Load and select the rules, run them on the repository and apply its waivers."""
     import datetime
 
-    from .contract import load, load_waivers
+    from .contract import CONFIG_NAME, load, load_waivers
     from .engine import open_repo, run, select_rules
 
     repo = repo or open_repo(args.path)
@@ -155,6 +160,8 @@ def _checked(args: argparse.Namespace, repo=None):
         changed = changed_paths(repo.root, since, [*prefixes, *definitions])
         selected, unchanged = affected(selected, changed, definitions)
     report = run(selected, repo)
+    if not rules:
+        report.empty = f"{CONFIG_NAME} names no contract and no rule: nothing is checked"
     report.unchanged = [rule.id for rule in unchanged]
     report.contracts = list(dict.fromkeys(rule.contract for rule in rules))
     report.discovered = [
@@ -244,9 +251,9 @@ def _init(args: argparse.Namespace) -> int:
     from .init import init
 
     root = open_repo(args.path).root
-    detected = init(root, args.contract)
-    print(f"wrote {root / 'conformance.yaml'} for contract {args.contract}")
-    for line in detected or ["nothing detected: the contract's defaults apply"]:
+    said = init(root, args.contract)
+    print(f"wrote {root / 'conformance.yaml'}")
+    for line in said:
         print(f"  {line}")
     return EXIT_CLEAN
 

@@ -187,8 +187,12 @@ def make_rule(
         if options not in variants:
             variants.append(options)
     uses = referenced({k: v for k, v in raw.items() if k not in ("message", "why")})
-    notes = [f"{name}: {reason}" for name, reason in (undiscovered or {}).items() if name in uses]
-    notes += [f"{name}: {reason}" for name, reason in left.items()]
+    missing = [name for name in (undiscovered or {}) if name in uses]
+    # The reasons are said once, with the parameters (`not found: …`); a rule names them.
+    notes = [f"`{name}` not found" for name in dict.fromkeys([*missing, *left])]
+    notes += [
+        f"`{name}` is empty" for name in sorted(uses - set(missing)) if bindings[0].get(name) == []
+    ]
     return Rule(
         id=raw["id"],
         kind=raw["kind"],

@@ -42,9 +42,10 @@ def check_rule(rule: Rule, repo: RepoView) -> Outcome:
     (an absence rule — path-absent, dependency-absent — passes instead: gone is what it wants)."""
     from .rules import KINDS
 
-    if rule.unchecked is not None:
-        return Outcome([], 0, rule.unchecked)
     kind = KINDS[rule.kind]
+    if rule.unchecked is not None:
+        # What discovery did not find is not there: for an absence rule, that is the goal.
+        return Outcome([], 0, None if kind.absence else rule.unchecked)
     findings: list[Finding] = []
     nothing: list[str] = []
     inspection, previous = Inspection(), repo.inspection
@@ -84,12 +85,14 @@ class Report:
         self.unchanged: list[str] = []  # skipped by --changed-since: inputs did not change
         # (contract, Resolution) of every parameter discovery decided (see `parameters`).
         self.discovered: list[tuple[str, Any]] = []
+        # Why nothing at all was checked (a config naming no contract): that fails the run.
+        self.empty: str | None = None
         self.contracts = list(dict.fromkeys(rule.contract for rule in rules))
 
     @property
     def failing(self) -> bool:
         required = any(not rule.optional for rule in self.unchecked_rules)
-        return bool(self.findings or self.expired or required)
+        return bool(self.findings or self.expired or required or self.empty)
 
     @property
     def unchecked_rules(self) -> list[Rule]:

@@ -92,6 +92,8 @@ def text(report: Report) -> str:
             f"No findings{waived}, but {summary['unchecked']} of {summary['rules']} rules had "
             f"nothing to check; {checked} pass; the run {verdict} ({contracts})"
         )
+    elif report.empty:
+        lines.append(report.empty)
     else:
         lines.append(f"All {summary['rules']} rules pass{waived} ({contracts})")
     if report.unchanged:

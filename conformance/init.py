@@ -1,4 +1,12 @@
-"""`conformance init`: detect a contract's parameters in a repository and write conformance.yaml."""
+"""`conformance init`: write a conformance.yaml from what the project model discovers.
+
+Every parameter a contract discovers is written down with where it came from, so the file
+documents the repository and later checks do not depend on discovery. Without `--contract`, the
+built-in contracts whose subject exists here are proposed (a Drizzle config: convex-adoption;
+Convex functions: convex-auth and convex-to-postgres; a Prisma schema: prisma-to-convex): one is
+written as the contract, several are written commented out to choose from. The file is parsed
+and validated before it is written: `check` always accepts it.
+"""
 
 from __future__ import annotations
 
@@ -6,124 +14,193 @@ import datetime
 import json
 from pathlib import Path
 
-from .contract import CONFIG_NAME, load_contract
+from .contract import BUILTIN_DIR, CONFIG_NAME, builtin_names, load_contract, read_yaml
 from .model import UsageError
-from .repo import RepoView
+from .project import Project, project_of
+from .repo import RepoView, parse_yaml
 
-COMPOSE_NAMES = ("docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
-COMPOSE_DIRS = ("", "containers", "docker", "infra", "deploy", ".devcontainer")
-DATA_LAYER_PACKAGES = ("drizzle-orm", "pg", "postgres", "@prisma/client", "prisma", "convex")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .parameters import Resolution
+
+HEADER = [
+    "# Check with `conformance check`, preview repairs with `conformance fix --dry-run`;",
+    "# `conformance explain RULE_ID` tells what a rule checks and why.",
+]
+WAIVERS = [
+    "# Accepted exceptions: a rule (and optionally a path glob), why, and until when.",
+    "# waivers:",
+    "#   - rule: RULE_ID",
+    "#     path: some/file",
+    "#     reason: why this is acceptable for now",
+    "#     expires: YYYY-MM-DD",
+]
 
 
-def workspace_packages(repo: RepoView) -> list[str]:
-    """Package directories named by pnpm-workspace.yaml's `packages` or package.json's
-    `workspaces` globs (a directory counts when it holds a package.json)."""
-    globs: list[str] = []
-    if repo.is_file("pnpm-workspace.yaml"):
-        data = repo.yaml("pnpm-workspace.yaml").data or {}
-        globs += [g for g in data.get("packages") or [] if isinstance(g, str)]
-    if repo.is_file("package.json"):
-        workspaces = repo.json("package.json").data.get("workspaces") or []
-        if isinstance(workspaces, dict):
-            workspaces = workspaces.get("packages") or []
-        globs += [g for g in workspaces if isinstance(g, str)]
+def proposals(project: Project) -> list[tuple[str, str]]:
+    """(contract, why) for each built-in contract whose `subject` fact finds something here."""
     found = []
-    for pattern in globs:
-        if pattern.startswith("!"):
+    for name in builtin_names():
+        subject = read_yaml(BUILTIN_DIR / f"{name}.yaml", name).data.get("subject")
+        if subject is None:
             continue
-        for manifest in repo.glob(pattern.rstrip("/") + "/package.json", files_only=True):
-            found.append(manifest.rpartition("/")[0])
-    return sorted(set(found))
+        discovery = project.discover(subject, {})
+        if discovery.values:
+            evidence = ", ".join(
+                f"{value} ({source})" if source else str(value)
+                for value, source in zip(discovery.values, discovery.sources, strict=False)
+            )
+            found.append((name, evidence))
+    return found
 
 
-def _dependencies(repo: RepoView, package: str) -> set[str]:
-    data = repo.json(f"{package}/package.json").data
-    sections = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
-    return {name for section in sections for name in (data.get(section) or {})}
-
-
-def detect_package(repo: RepoView) -> tuple[str, str] | None:
-    """(package, why) for the workspace package that holds the data layer."""
-    for package in workspace_packages(repo):
-        used = sorted(_dependencies(repo, package) & set(DATA_LAYER_PACKAGES))
-        if used:
-            return package, f"depends on {', '.join(used)}"
-    for package in workspace_packages(repo):
-        if package.rpartition("/")[2] in ("db", "database", "data"):
-            return package, "named like a data-layer package"
-    return None
-
-
-def detect_compose(repo: RepoView) -> tuple[str, str] | None:
-    from .rules.compose import image_repository
-
-    candidates = [
-        f"{directory}/{name}".lstrip("/") for directory in COMPOSE_DIRS for name in COMPOSE_NAMES
-    ]
-    present = [path for path in candidates if repo.is_file(path)]
-    for path in present:
-        try:
-            services = repo.compose_services(path)
-        except Exception:  # a malformed compose file is the check's business, not init's
+def render_contract(root: Path, name: str, project: Project) -> tuple[list[str], list[str]]:
+    """The YAML lines of one `contracts:` entry with its discovered parameters, and a summary
+    line per parameter for the terminal."""
+    contract = load_contract(name, root, project=project)
+    declared = read_yaml(*_contract_file(name, root)).data.get("parameters") or {}
+    lines = [f"  - contract: {contract.name}", "    parameters:"]
+    active: list[str] = []
+    said: list[str] = []
+    for resolution in contract.resolutions:
+        spec = declared[resolution.name]
+        help_text = " ".join(contract.parameter_help.get(resolution.name, "").split())
+        if "discover" not in spec:
             continue
-        for service in services:
-            if service.image and "postgres" in image_repository(service.image):
-                return path, f"service `{service.name}` runs {service.image}"
-    return (present[0], "the only compose file found") if len(present) == 1 else None
+        block, summary = _parameter(resolution, spec, project, help_text)
+        active += block
+        said.append(summary)
+    if not any(not line.lstrip().startswith("#") for line in active):
+        lines[-1] = "    parameters: {}"
+    lines += active
+    fixed = [r for r in contract.resolutions if "discover" not in declared[r.name]]
+    if fixed:
+        lines.append("      # Fixed by the contract; set one here to change it:")
+        lines += [f"      # {r.name}: {json.dumps(r.values[0])}" for r in fixed]
+    return lines, said
 
 
-def detect_active_docs(repo: RepoView, defaults: list[str]) -> tuple[list[str], str] | None:
-    present = [path for path in defaults if repo.is_file(path)]
-    return (present, "exist in this repository") if present else None
+def _contract_file(name: str, root: Path) -> tuple[Path, str]:
+    from .contract import contract_path
+
+    return contract_path(name, root)
 
 
-def render_config(root: Path, contract_name: str) -> tuple[str, list[str]]:
-    """The commented conformance.yaml for `contract_name`, and what was detected."""
-    contract = load_contract(contract_name, root)
-    repo = RepoView(root)
-    detectors = {
-        "package": lambda: detect_package(repo),
-        "compose_file": lambda: detect_compose(repo),
-        "active_docs": lambda: detect_active_docs(repo, contract.parameters["active_docs"]),
-    }
-    lines = [
-        f"# Written by `conformance init` on {datetime.date.today().isoformat()}.",
-        "# Check with `conformance check`, preview repairs with `conformance fix --dry-run`;",
-        "# `conformance explain RULE_ID` tells what a rule checks and why.",
-        "contracts:",
-        f"  - contract: {contract.name}",
-        "    parameters:",
-    ]
-    detected = []
-    for name, default in contract.parameters.items():
-        found = detectors[name]() if name in detectors else None
-        help_text = contract.parameter_help.get(name, "")
-        if found is None:
-            lines.append(f"      # {help_text} (default)")
-            lines.append(f"      # {name}: {json.dumps(default)}")
-            continue
-        value, why = found
-        detected.append(f"{name}: {value} ({why})")
-        lines.append(f"      # {help_text} Detected: {why}.")
-        lines.append(f"      {name}: {json.dumps(value)}")
-    lines += [
-        "# Accepted exceptions: a rule (and optionally a path glob), why, and until when.",
-        "# waivers:",
-        "#   - rule: RULE_ID",
-        "#     path: some/file",
-        "#     reason: why this is acceptable for now",
-        "#     expires: YYYY-MM-DD",
-    ]
-    return "\n".join(lines) + "\n", detected
+def _parameter(
+    resolution: Resolution, spec: dict[str, Any], project: Project, help_text: str
+) -> tuple[list[str], str]:
+    import textwrap
+
+    name = resolution.name
+    comment = textwrap.wrap(help_text, 94, initial_indent="      # ", subsequent_indent="      # ")
+    proposed = None
+    if resolution.origin == "undiscovered":
+        proposed = project.discover(spec["discover"], {}).proposed
+    if proposed is not None and proposed.values:
+        values, sources = proposed.values, proposed.sources
+    elif resolution.origin == "discovered":
+        values, sources = resolution.values, resolution.sources
+    else:
+        reason = resolution.reason or "not found"
+        fallback = (
+            f"; the contract's default applies: {json.dumps(spec['default'])}"
+            if ("default" in spec)
+            else ""
+        )
+        note = f"{name}: not found: {reason}{fallback}"
+        wrapped = textwrap.wrap(note, 94, initial_indent="      # ", subsequent_indent="      #   ")
+        return [*comment, *wrapped], f"{name}: not found ({reason}){fallback}"
+    scalar = len(values) == 1 and not _is_list_fact(spec["discover"])
+    if scalar:
+        where = sources[0] if sources else ""
+        return (
+            [*comment, f"      {name}: {json.dumps(values[0])}  # from: {where}"],
+            f"{name}: {values[0]} ({where})",
+        )
+    several = (
+        "  # several candidates, each is checked: keep the ones that apply"
+        if (not _is_list_fact(spec["discover"]) and len(values) > 1)
+        else ""
+    )
+    block = [*comment, f"      {name}:{several}" if values else f"      {name}: []"]
+    for value, source in zip(values, sources or [""] * len(values), strict=False):
+        block.append(f"        - {json.dumps(value)}" + (f"  # from: {source}" if source else ""))
+    shown = ", ".join(map(str, values)) or "none"
+    return block, f"{name}: {shown}"
 
 
-def init(root: Path, contract_name: str) -> list[str]:
-    """Write root/conformance.yaml; never over an existing one. Returns what was detected."""
+def _is_list_fact(fact: str) -> bool:
+    from .project import each
+
+    return not each(fact)
+
+
+def render_config(root: Path, contracts: list[str] | None) -> tuple[str, list[str]]:
+    """The commented conformance.yaml, and what to tell the user."""
+    project = project_of(RepoView(root))
+    lines = [f"# Written by `conformance init` on {datetime.date.today().isoformat()}.", *HEADER]
+    said: list[str] = []
+    if contracts:
+        lines.append("contracts:")
+        for name in contracts:
+            entry, summary = render_contract(root, name, project)
+            lines += entry
+            said += [f"{name}: {line}" for line in summary]
+    else:
+        proposed = proposals(project)
+        if len(proposed) == 1:
+            name, why = proposed[0]
+            said.append(f"{name}: proposed, because this repository has {why}")
+            lines += [f"# {name}: proposed, because this repository has {why}.", "contracts:"]
+            entry, summary = render_contract(root, name, project)
+            lines += entry
+            said += [f"{name}: {line}" for line in summary]
+        elif proposed:
+            lines += [
+                "# Several built-in contracts apply here; each is a decision only you can make.",
+                "# Uncomment the ones you have decided on (or run `conformance init --contract "
+                "NAME` in a fresh checkout).",
+                "contracts: []",
+            ]
+            for name, why in proposed:
+                said.append(f"{name}: applies, because this repository has {why}")
+                entry, _ = render_contract(root, name, project)
+                lines += ["", f"# {name}: this repository has {why}."]
+                lines += [f"#{line}" for line in ["contracts:", *entry]]
+        else:
+            lines += [
+                "# No built-in contract's subject was found here (no Drizzle config, Convex",
+                "# functions or Prisma schema). Name one (`conformance init --contract NAME`)",
+                f"# or write your own: built in are {', '.join(builtin_names())}.",
+                "contracts: []",
+            ]
+            said.append(
+                "no built-in contract applies: no Drizzle config, Convex functions or "
+                "Prisma schema found"
+            )
+    lines += WAIVERS
+    text = "\n".join(lines) + "\n"
+    _validate(text)
+    return text, said
+
+
+def _validate(text: str) -> None:
+    """Parse and validate what is about to be written: init never writes a file check refuses."""
+    from .schema import validate
+
+    document = parse_yaml(CONFIG_NAME, text)
+    validate(document, "config")
+
+
+def init(root: Path, contracts: list[str] | None) -> list[str]:
+    """Write root/conformance.yaml; never over an existing one. Returns what to tell the user."""
     from .fix import atomic_write
 
     target = root / CONFIG_NAME
     if target.exists() or target.is_symlink():
         raise UsageError(f"{CONFIG_NAME} already exists in {root}; not overwritten")
-    text, detected = render_config(root, contract_name)
+    text, said = render_config(root, contracts)
     atomic_write(target, text)
-    return detected
+    return said

@@ -83,17 +83,15 @@ def resolve(
         for binding in bindings:
             found = project.discover(fact, binding)
             if found.values:
-                values = found.values if each(fact) else [found.values]
-                origin, sources = "discovered", list(found.sources)
+                origin, shown = "discovered", list(found.values)
+                # One binding per subject for an `each` fact; a list fact is one value, a list.
+                values = shown if each(fact) else [shown]
             elif "default" in spec:
-                values, origin, sources = [spec["default"]], "default", []
-            elif each(fact):
-                values = [Undiscovered(name, found.reason)]
-                origin, sources = "undiscovered", []
+                origin, shown, values = "default", [spec["default"]], [spec["default"]]
             else:
-                values, origin, sources = [[]], "undiscovered", []
-            shown = [] if origin == "undiscovered" and each(fact) else values
-            _record(resolutions, name, origin, shown, sources, found.reason)
+                origin, shown = "undiscovered", []
+                values = [Undiscovered(name, found.reason)] if each(fact) else [[]]
+            _record(resolutions, name, origin, shown, list(found.sources), found.reason)
             grown += _bind([binding], name, values)
         bindings = grown
     return bindings, resolutions

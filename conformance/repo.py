@@ -245,6 +245,11 @@ class RepoView:
     def is_file(self, path: str) -> bool:
         return bool(self.glob(path, files_only=True))
 
+    def new_file(self, path: str) -> bool:
+        """Whether a file exists in the work tree though `find` did not list it (git does not
+        track it yet), by one stat, without listing anything."""
+        return os.path.isfile(self.root / path)
+
     # Reading -----------------------------------------------------------------------------
 
     def text(self, path: str) -> str:
@@ -518,6 +523,9 @@ class GitTreeView(RepoView):
 
     def _list_walk(self, prefixes: list[str]) -> list[str]:
         return []  # a commit is read from git objects, never from the disk
+
+    def new_file(self, path: str) -> bool:
+        return False  # the commit's tree lists every file it has
 
     def _read_bytes(self, path: str) -> bytes:
         import subprocess

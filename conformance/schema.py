@@ -84,6 +84,8 @@ def contract_schema() -> dict[str, Any]:
         "properties": {
             "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
             "description": {"type": "string"},
+            # The fact whose presence makes `conformance init` propose the contract.
+            "subject": {"enum": sorted(FACTS)},
             "parameters": {"type": "object", "additionalProperties": parameter},
             "rules": {"type": "array", "items": rule_schema()},
         },

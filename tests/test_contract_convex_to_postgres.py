@@ -774,7 +774,7 @@ def test_list_shows_the_contract(cli):
     code, out, _ = cli("list", "--contract", CONTRACT)
     assert code == 0
     assert out.startswith("convex-to-postgres: Kianax leaves Convex")
-    assert "param convex_dir = 'apps/server/convex'" in out
+    assert "param convex_dir = discovered: every Convex functions directory" in out
     assert "param sql_callees = ['execute', 'query', 'raw', 'unsafe'" in out
     assert [line.split()[0] for line in out.splitlines() if line.startswith("  c2p-")] == RULE_IDS
     for kind in ("sql-interpolation", "client-usage-absent", "rls-policies", "next-route-present"):

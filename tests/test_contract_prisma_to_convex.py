@@ -92,9 +92,23 @@ EXPECTED = {
 }
 
 
+# Shadow's layout and critical path, as the fixtures' conformance.yaml names them.
+SHADOW = {
+    "server": "apps/server",
+    "convex_dir": "convex",
+    "critical_path": [
+        "apps/frontend/lib/actions/create-task.ts",
+        "apps/server/src/utils/task-status.ts",
+        "apps/server/src/agent/chat.ts",
+        "apps/server/src/socket.ts",
+        "apps/server/src/app.ts",
+    ],
+}
+
+
 def findings(root: Path, **parameters) -> list[str]:
     """`path:line: rule message`, sorted, as `conformance check` prints them."""
-    rules = load_rules(root, [CONTRACT], parameters)
+    rules = load_rules(root, [CONTRACT], {**SHADOW, **parameters})
     found = run(rules, RepoView(root)).findings
     return sorted(f"{f.location()}: {f.rule} {f.message}" for f in found)
 

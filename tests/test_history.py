@@ -147,17 +147,27 @@ def test_init_detects_parameters_and_never_overwrites(fixture_copy, cli):
     (root / "containers").rename(root / "infra")
     code, out, _ = cli("init", str(root))
     assert code == 0
-    assert "package: packages/storage (depends on drizzle-orm, pg)" in out
-    assert "compose_file: infra/docker-compose.yml (service `db` runs postgres:16-alpine)" in out
+    assert "convex-adoption: proposed, because this repository has packages/storage" in out
+    assert (
+        "convex-adoption: package: packages/storage (holds packages/storage/drizzle.config.ts)"
+        in out
+    )
+    assert "convex-adoption: compose_files: infra/docker-compose.yml" in out
+    assert "convex-adoption: kept_services: redis" in out  # what the compose file keeps now
     written = (root / "conformance.yaml").read_text()
-    assert '      package: "packages/storage"\n' in written
+    assert (
+        '      package: "packages/storage"  # from: holds packages/storage/drizzle.config.ts\n'
+        in written
+    )
+    assert '        - "redis"  # from: infra/docker-compose.yml:' in written
     assert "#   - rule: RULE_ID" in written
     code, out, _ = cli("check", str(root), "--format", "json")
-    findings = json.loads(out)["findings"]
-    assert {f["path"] for f in findings} >= {
+    payload = json.loads(out)
+    assert {f["path"] for f in payload["findings"]} >= {
         "packages/storage/package.json",
         "infra/docker-compose.yml",
     }
+    assert "unchecked" not in {rule["status"] for rule in payload["rules"]}
     before = written
     code, _, err = cli("init", str(root))
     assert code == 2 and "already exists" in err
@@ -173,5 +183,14 @@ def test_init_with_npm_workspaces_and_nothing_to_detect(tree, cli):
         }
     )
     code, out, _ = cli("init", str(root))
+    assert code == 0 and "no built-in contract applies" in out
+    assert "contracts: []" in (root / "conformance.yaml").read_text()
+    code, out, _ = cli("check", str(root))
+    assert code == 1 and "names no contract and no rule: nothing is checked" in out
+    (root / "conformance.yaml").unlink()
+    code, out, _ = cli("init", str(root), "--contract", "convex-adoption")
     assert code == 0 and "package: services/data (depends on convex)" in out
-    assert "# compose_file:" in (root / "conformance.yaml").read_text()
+    written = (root / "conformance.yaml").read_text()
+    assert "      # compose_files: not found: no compose file" in written
+    code, out, _ = cli("check", str(root))
+    assert code == 1 and "unchecked (optional): no-postgres-service: " in out

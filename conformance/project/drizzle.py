@@ -192,6 +192,8 @@ def drizzle_schema(project: Project, binding: dict[str, Any]) -> Discovery:
     from . import Discovery
 
     package = binding.get("package")
+    if not isinstance(package, str):
+        return Discovery([], [], "no data-layer package")
     for config in project.drizzle.configs:
         if config.package != package or not config.schema:
             continue

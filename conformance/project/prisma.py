@@ -127,11 +127,18 @@ def server_packages(project: Project, binding: dict[str, Any]) -> Discovery:
 
 
 def prisma_sources(project: Project, binding: dict[str, Any]) -> Discovery:
+    """The sources of the packages that use Prisma; once none declares it, every package's
+    (a call left behind in a package that dropped the dependency is what the check is for)."""
     from . import Discovery
 
     packages = project.prisma.packages
+    why = "uses Prisma"
+    if not packages:
+        members = [p.path for p in project.workspace.packages if p.member]
+        packages = [p for p in members if p != "."] or members
+        why = "a package of the workspace (none declares Prisma any more)"
     return Discovery(
         [SOURCES if package == "." else f"{package}/{SOURCES}" for package in packages],
-        [f"{package} uses Prisma" for package in packages],
-        "no package depends on Prisma (@prisma/client, prisma) or on one that does",
+        [f"{package}: {why}" for package in packages],
+        "no package in the repository",
     )

@@ -90,11 +90,12 @@ class Workspace:
         return {package.path for package in self.packages}
 
     def package_of(self, path: str) -> str | None:
-        """The package directory a path belongs to: the nearest one above it."""
+        """The package directory a path belongs to: the nearest one above it (a package.json
+        git does not track yet counts too: a fix may just have written it)."""
         directory = posixpath.dirname(path)
         while True:
             candidate = directory or "."
-            if candidate in self.paths:
+            if candidate in self.paths or self.repo.new_file(_manifest(candidate)):
                 return candidate
             if not directory:
                 return None

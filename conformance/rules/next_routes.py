@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..model import FileProblem, Finding, Rule
-from ..repo import RepoView
+from ..model import FileProblem, Finding, NothingToCheck, Rule
+from ..repo import RepoView, normalize
 from .base import STRING, STRINGS, RuleKind, as_list
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from tree_sitter import Tree
+
+    from ..workspace import Workspace
 
 ROUTE_FILES = "route.{ts,tsx,js,jsx,mjs}"
 _DYNAMIC = re.compile(r"^\[(\[)?(\.\.\.)?[^\]]+\]\]?$")
@@ -61,23 +63,44 @@ def exported_names(tree: Tree) -> set[str]:
 class NextRoutePresent(RuleKind):
     """Each URL path must be served by a Next.js App Router route handler exporting `methods`.
 
-    The handler is a `route.ts` (or .js, .tsx, .jsx, .mjs) file in the `app` directory whose
-    folders spell the path: route groups `(name)` are skipped and a dynamic segment matches
-    any parameter name of its kind (`[id]` serves `/x/[workflowId]` too), since Next.js routes
-    by shape. Private `_folders` serve nothing. The exports are read from the syntax tree:
-    `export async function GET`, `export const POST = handler`, `export { handler as GET }`.
+    The router folder is the Next.js `project`'s `app/`, or `src/app/` when there is no `app/`
+    (Next.js ignores `src/app` once `app` exists); `app` names a router folder directly. The
+    handler is a `route.ts` (or .js, .tsx, .jsx, .mjs) file whose folders spell the path: route
+    groups `(name)` are skipped and a dynamic segment matches any parameter name of its kind
+    (`[id]` serves `/x/[workflowId]` too), since Next.js routes by shape. Private `_folders`
+    serve nothing. The exports are read from the syntax tree: `export async function GET`,
+    `export const POST = handler`, `export { handler as GET }`. A project without an App
+    Router folder is unchecked: there is no router to add a route to. The fix renders
+    `fix.template` (with `vars`) at `<router>/<path>/route.ts`, in the router the app uses.
     """
 
     name = "next-route-present"
-    properties = {"app": STRING, "routes": STRINGS, "methods": STRINGS}
-    required = ("app", "routes")
+    properties = {"app": STRING, "project": STRING, "routes": STRINGS, "methods": STRINGS}
+    required = ("routes",)
     hint = "Create the route handler (`app/<path>/route.ts`) and export the HTTP methods."
+    fix_properties = {"template": STRING, "vars": {"type": "object"}}
 
     def patterns(self, rule: Rule) -> list[str]:
-        return [rule.options["app"]]
+        return [rule.options.get("project") or rule.options["app"]]
+
+    @staticmethod
+    def router(rule: Rule, repo: RepoView) -> str:
+        """The App Router folder the rule checks; NothingToCheck without one."""
+        if "project" not in rule.options:
+            app = normalize(rule.options["app"])
+            if not repo.is_dir(app):
+                raise NothingToCheck(f"no App Router folder {app}/")
+            return app
+        from ..project import project_of
+
+        project = normalize(rule.options["project"]) or "."
+        router = project_of(repo).next.router(project, "app")
+        if router is None:
+            raise NothingToCheck(f"no App Router in {project}: neither app/ nor src/app/")
+        return router
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
-        app = rule.options["app"].strip("/")
+        app = self.router(rule, repo)
         methods = as_list(rule.options.get("methods"))
         handlers: dict[tuple[str, ...], list[str]] = {}
         for path in repo.glob(f"{app}/**/{ROUTE_FILES}", files_only=True):
@@ -103,3 +126,24 @@ class NextRoutePresent(RuleKind):
                     if method not in exported:
                         item = f"{route} handler does not export {method}"
                         yield self.finding(rule, path, None, item, route=route)
+
+    def fix(self, rule: Rule, work: Workspace) -> None:
+        """Render the route handler of each route without one, in the app's router folder."""
+        from ..templates import render
+
+        spec = rule.options["fix"]
+        if "template" not in spec:
+            return
+        app = self.router(rule, work.repo)
+        for route in as_list(rule.options["routes"]):
+            segments = [s for s in route.strip("/").split("/") if s]
+            path = "/".join([app, *segments, "route.ts"])
+            if work.read(path) is None and not list(self._handlers(app, work.repo, segments)):
+                work.create(path, render(spec["template"], spec.get("vars", {})), rule)
+
+    @staticmethod
+    def _handlers(app: str, repo: RepoView, segments: list[str]) -> Iterator[str]:
+        wanted = tuple(url_segments(segments) or ())
+        for path in repo.glob(f"{app}/**/{ROUTE_FILES}", files_only=True):
+            if tuple(url_segments(path[len(app) + 1 :].split("/")[:-1]) or ()) == wanted:
+                yield path
