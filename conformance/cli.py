@@ -145,6 +145,10 @@ def _checked(args: argparse.Namespace, repo=None):
     from .engine import open_repo, run, select_rules
 
     repo = repo or open_repo(args.path)
+    from .project import DISCOVERED_FILES
+
+    # Discovery's listing runs in the background while the contracts load.
+    repo.start_find(DISCOVERED_FILES)
     since = getattr(args, "changed_since", None)
     contracts, rules = load(repo.root, args.contract, _parameters(args.param), repo)
     selected = select_rules(rules, _csv(args.select), _csv(args.ignore))

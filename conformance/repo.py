@@ -228,7 +228,8 @@ class RepoView:
             return True
         present = self._disk.get(path)
         if present is None:
-            present = self._disk[path] = os.path.lexists(self.root / path)
+            # A string join: pathlib's `/` costs more than the lstat itself.
+            present = self._disk[path] = os.path.lexists(f"{self.root}/{path}")
         return present
 
     def exists(self, path: str) -> bool:
@@ -245,10 +246,14 @@ class RepoView:
     def is_file(self, path: str) -> bool:
         return bool(self.glob(path, files_only=True))
 
-    def new_file(self, path: str) -> bool:
-        """Whether a file exists in the work tree though `find` did not list it (git does not
-        track it yet), by one stat, without listing anything."""
+    def file_exists(self, path: str) -> bool:
+        """Whether a file exists, by one stat and without listing anything (git-ignored files
+        count): for discovery's probes of known names (package.json, pnpm-workspace.yaml)."""
         return os.path.isfile(self.root / path)
+
+    def dir_exists(self, path: str) -> bool:
+        """Whether a directory exists, by one stat and without listing anything."""
+        return os.path.isdir(self.root / path)
 
     # Reading -----------------------------------------------------------------------------
 
@@ -524,8 +529,11 @@ class GitTreeView(RepoView):
     def _list_walk(self, prefixes: list[str]) -> list[str]:
         return []  # a commit is read from git objects, never from the disk
 
-    def new_file(self, path: str) -> bool:
-        return False  # the commit's tree lists every file it has
+    def file_exists(self, path: str) -> bool:
+        return self.is_file(path)
+
+    def dir_exists(self, path: str) -> bool:
+        return self.is_dir(path)
 
     def _read_bytes(self, path: str) -> bytes:
         import subprocess

@@ -35,7 +35,8 @@ DISCOVERED_FILES = (
     r"(^|/)(package\.json|convex\.json|drizzle[^/]*\.config\.[cm]?[jt]s|[^/]*compose[^/]*\.ya?ml"
     r"|next\.config\.[cm]?[jt]s|[^/]*\.prisma|prisma\.config\.[cm]?[jt]s|migration_lock\.toml"
     r"|[Mm]akefile|GNUmakefile|README\.md|AGENTS\.md|CLAUDE\.md|GEMINI\.md|CONTRIBUTING\.md"
-    r"|ARCHITECTURE\.md|copilot-instructions\.md|\.cursorrules|convex/schema\.[cm]?[jt]s"
+    r"|ARCHITECTURE\.md|copilot-instructions\.md|\.cursorrules|pnpm-workspace\.yaml"
+    r"|convex/schema\.[cm]?[jt]s"
     r"|_generated/server\.(js|ts|d\.ts)|convex\.config\.[cm]?[jt]s)$"
 )
 
@@ -76,8 +77,16 @@ class Project:
         )
 
     def has_dir(self, path: str) -> bool:
-        """Whether a directory exists in the repository (and holds a file)."""
-        return path in ("", ".") or self.repo.is_dir(path)
+        """Whether a directory exists in the repository."""
+        return path in ("", ".") or self.repo.dir_exists(path)
+
+    def has_file(self, path: str) -> bool:
+        """Whether a file exists: listed by discovery, or new (not tracked yet)."""
+        return path in self._file_set or self.repo.file_exists(path)
+
+    @cached_property
+    def _file_set(self) -> set[str]:
+        return set(self.files)
 
     @cached_property
     def workspace(self) -> Workspace:

@@ -88,7 +88,7 @@ class Compose:
         for source, base, command in self._commands():
             for flag in _FILE_FLAG.finditer(command):
                 path = relative(flag.group(2), base)
-                if path not in found and self.project.repo.is_file(path) and self._is_compose(path):
+                if path not in found and self.project.has_file(path) and self._is_compose(path):
                     found[path] = f"`-f {flag.group(2)}` in {source}"
         return sorted(found.items())
 

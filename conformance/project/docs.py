@@ -20,7 +20,7 @@ def active_docs(project: Project, binding: dict[str, Any]) -> Discovery:
 
     found: dict[str, str] = {}
     for name in ROOT_DOCS:
-        if name in project.files:
+        if project.has_file(name):
             found[name] = "at the root"
     for path in project.named(*AGENT_DOCS):
         found.setdefault(path, "agent instructions")

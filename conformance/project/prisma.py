@@ -60,7 +60,7 @@ class Prisma:
             schema = prisma.get("schema") if isinstance(prisma, dict) else None
             if isinstance(schema, str):
                 path = relative(schema, package)
-                if self.project.repo.exists(path):
+                if self.project.has_file(path) or self.project.has_dir(path):
                     found.setdefault(path, f'{package}/package.json "prisma.schema"')
         return sorted(found.items())
 

@@ -44,7 +44,7 @@ class Workspace:
         """The workspace globs, from pnpm-workspace.yaml and package.json (both are read:
         real repositories keep both, and they sometimes disagree)."""
         globs: list[str] = []
-        if self.repo.is_file("pnpm-workspace.yaml"):
+        if self.project.has_file("pnpm-workspace.yaml"):
             try:
                 data = self.repo.yaml("pnpm-workspace.yaml").data
             except FileProblem:
@@ -95,7 +95,7 @@ class Workspace:
         directory = posixpath.dirname(path)
         while True:
             candidate = directory or "."
-            if candidate in self.paths or self.repo.new_file(_manifest(candidate)):
+            if candidate in self.paths or self.repo.file_exists(_manifest(candidate)):
                 return candidate
             if not directory:
                 return None
@@ -105,7 +105,7 @@ class Workspace:
         """A package's package.json as data; empty when it is missing or malformed (the rules
         that read it report that)."""
         path = "package.json" if package in ("", ".") else f"{package}/package.json"
-        if not self.repo.is_file(path):
+        if not self.project.has_file(path):
             return {}
         try:
             data = self.repo.json(path).data
