@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .model import FileProblem, UsageError
+from .model import FileProblem, NothingToCheck, UsageError, instances
 from .repo import RepoView
 from .workspace import CREATE, EDIT, REMOVE, WRITES, Change, Workspace
 
@@ -34,10 +34,13 @@ def plan(report: Report, repo: RepoView, *, force: bool = False) -> Workspace:
             for finding in findings:
                 work.skip(finding.path, rule, f"no automatic fix: {kind.hint}")
             continue
-        try:
-            kind.apply_fix(rule, work)
-        except FileProblem as problem:
-            work.skip(problem.path, rule, f"cannot fix: {problem.message}")
+        for instance in instances(rule):
+            try:
+                kind.apply_fix(instance, work)
+            except FileProblem as problem:
+                work.skip(problem.path, rule, f"cannot fix: {problem.message}")
+            except NothingToCheck:
+                continue  # this subject had nothing to check, so nothing to repair
     return work
 
 

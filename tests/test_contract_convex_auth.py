@@ -10,7 +10,8 @@ import pytest
 from conftest import FIXTURES, assert_exact, findings_of, git, init_git
 from convex_codegen import GENERATED, GENERATED_HEADER
 
-from conformance.engine import check_rule
+from conformance.engine import check_rule, run
+from conformance.fix import plan
 from conformance.model import Rule
 from conformance.repo import RepoView
 from conformance.workspace import Workspace
@@ -125,7 +126,7 @@ def test_list_and_explain_cover_the_new_rules(cli):
     out = " ".join(out.split())
     assert "(contract convex-auth, kind convex-auth-required)" in out
     assert "internalQuery" in out and "httpAction" in out and "Svix" in out
-    code, out, _ = cli("explain", INDEXES)
+    code, out, _ = cli("explain", INDEXES, str(FIXTURES / "convex-auth-before"))
     out = " ".join(out.split())
     assert "keeping every other byte" in out and "indexes: {'table': 'users'" in out
     code, out, _ = cli("explain", CLIENT)
@@ -759,13 +760,14 @@ def test_tables_held_in_a_const_object(tree):
     )
 
 
-def test_a_missing_schema_is_reported_on_the_file(tree):
+def test_a_missing_schema_is_unchecked_not_a_finding(tree):
+    """No fix can make a schema appear: there is nothing to check, and nothing to repair."""
     root = tree({"convex/users.ts": "export {};\n"})
-    assert index_findings(root) == [
-        ("convex/schema.ts", None, "missing index: convex/schema.ts is missing")
-    ]
-    [change] = fixed(root).changes()
-    assert change.status == "skip"
+    assert index_findings(root) == []
+    outcome = check_rule(index_rule(), RepoView(root))
+    assert outcome.reason == "no Convex schema at convex/schema.ts"
+    view = RepoView(root)
+    assert plan(run([index_rule()], view), view).changes() == []
 
 
 # "use client" modules and the Convex client ------------------------------------------------------

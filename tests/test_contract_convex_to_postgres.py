@@ -735,7 +735,16 @@ def test_rls_fix_follows_the_config_out_dir(tree, cli):
         }
     )
     init_git(root)
-    code, out, _ = cli("fix", str(root), "--contract", CONTRACT, "--select", "c2p-rls-policies")
+    code, out, _ = cli(
+        "fix",
+        str(root),
+        "--contract",
+        CONTRACT,
+        "--select",
+        "c2p-rls-policies",
+        "--param",
+        "rls_tables=[routines]",
+    )
     assert code == 0, out
     assert f"create    {DB}/sql/migrations/row_level_security.sql  [c2p-rls-policies]" in out
 

@@ -248,6 +248,19 @@ FACTS: dict[str, tuple[str, str, bool, str]] = {
         True,
         "packages that depend on the Prisma client and are no Next.js app",
     ),
+    "rls-tables": (
+        "datalayer",
+        "rls_tables",
+        False,
+        "the tables with a user id: from the Convex schema, else the database package's Drizzle "
+        "schema",
+    ),
+    "database-package-name": (
+        "workspace",
+        "database_package_name",
+        True,
+        "the database package's npm name, else `@scope/database` in the workspace's scope",
+    ),
     "prisma-sources": (
         "prisma",
         "prisma_sources",

@@ -69,3 +69,52 @@ def data_layer_package(project: Project, binding: dict[str, Any]) -> Discovery:
         [path for path, _ in chosen],
         [f"depends on {', '.join(declared)}" for _, declared in chosen],
     )
+
+
+def rls_tables(project: Project, binding: dict[str, Any]) -> Discovery:
+    """The user-scoped tables (a `userId` field): from the Convex schema while there is one,
+    else from the database package's Drizzle schema."""
+    from . import Discovery
+
+    repo = project.repo
+    convex_dir = binding.get("convex_dir")
+    if isinstance(convex_dir, str) and project.has_file(f"{convex_dir}/schema.ts"):
+        from ..translate.convex_drizzle import user_scoped_tables
+
+        path = f"{convex_dir}/schema.ts"
+        tables = _read(repo, path, user_scoped_tables)
+        return Discovery(
+            tables,
+            [f"{path}: has a userId field"] * len(tables),
+            f"no table of {path} has a userId field",
+        )
+    package = binding.get("database_package")
+    sources = []
+    for config in project.drizzle.in_package(package) if isinstance(package, str) else []:
+        for entry in config.schema or []:
+            sources += (
+                [entry]
+                if project.has_file(entry)
+                else repo.glob(f"{entry}/**/*.ts", files_only=True)
+            )
+    from ..translate.drizzle_convex import user_scoped_tables as drizzle_user_tables
+
+    found: dict[str, str] = {}
+    for path in sources:
+        for table in _read(repo, path, drizzle_user_tables):
+            found.setdefault(table, f"{path}: has a user id column")
+    return Discovery(
+        list(found),
+        list(found.values()),
+        "no user-scoped table: no Convex schema, and no table with a user id column in the "
+        "database package's Drizzle schema",
+    )
+
+
+def _read(repo, path: str, tables) -> list[str]:
+    from ..model import FileProblem
+
+    try:
+        return tables(repo.text(path))
+    except FileProblem:
+        return []

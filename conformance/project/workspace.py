@@ -161,3 +161,30 @@ def manifests(project: Project, binding: dict[str, Any]) -> Discovery:
 
 def _manifest(package: str) -> str:
     return "package.json" if package == "." else f"{package}/package.json"
+
+
+def database_package_name(project: Project, binding: dict[str, Any]) -> Discovery:
+    """The npm name of the database package: its package.json's, else `@scope/database` in the
+    scope the workspace's packages share."""
+    from collections import Counter
+
+    from . import Discovery
+
+    package = binding.get("database_package")
+    if isinstance(package, str):
+        name = project.workspace.manifest(package).get("name")
+        if isinstance(name, str):
+            return Discovery([name], [f'{_manifest(package)} "name"'])
+    scopes = Counter(
+        name.partition("/")[0]
+        for p in project.workspace.packages
+        if isinstance(name := project.workspace.manifest(p.path).get("name"), str)
+        and name.startswith("@")
+        and "/" in name
+    )
+    if scopes:
+        scope, _ = scopes.most_common(1)[0]
+        return Discovery(
+            [f"{scope}/database"], [f"the scope the workspace's packages share ({scope})"]
+        )
+    return Discovery([], [], "no package.json of the database package, and no shared npm scope")

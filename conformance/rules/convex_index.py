@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Iterator
 
-from ..model import FileProblem, Finding, Rule
+from ..model import FileProblem, Finding, NothingToCheck, Rule
 from ..repo import RepoView
 from .base import STRING, RuleKind
 
@@ -45,7 +45,7 @@ class ConvexIndexPresent(RuleKind):
     """
 
     name = "convex-index-present"
-    properties = {"schema": STRING, "indexes": {"type": "array", "items": INDEX, "minItems": 1}}
+    properties = {"schema": STRING, "indexes": {"type": "array", "items": INDEX}}
     required = ("schema", "indexes")
     hint = (
         'Add `.index("name", ["field", …])` to the table\'s `defineTable(…)` chain. The fix does '
@@ -58,9 +58,10 @@ class ConvexIndexPresent(RuleKind):
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         schema = rule.options["schema"]
+        if not rule.options["indexes"]:
+            raise NothingToCheck("no index is named: set `indexes` to the ones the schema needs")
         if not repo.is_file(schema):
-            yield self.finding(rule, schema, None, f"{schema} is missing")
-            return
+            raise NothingToCheck(f"no Convex schema at {schema}")
         try:
             parsed = read_schema(repo.typescript(schema))
         except FileProblem as problem:

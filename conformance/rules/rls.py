@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..model import FileProblem, Finding, Rule
+from ..model import FileProblem, Finding, NothingToCheck, Rule
 from ..repo import RepoView
 from .base import STRING, STRINGS, RuleKind, as_list
 from .drizzle import drizzle_out
@@ -99,6 +99,8 @@ class RlsPolicies(RuleKind):
         return drizzle_out(repo, rule.options["config"], rule.options.get("default", "drizzle"))[0]
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
+        if not as_list(rule.options["tables"]):
+            raise NothingToCheck("no user-scoped table is named")
         out = self._out(rule, repo)
         files = repo.glob(out + "/**/*.sql", files_only=True)
         try:

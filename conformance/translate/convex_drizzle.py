@@ -351,6 +351,12 @@ export default defineSchema({
 # Reading the Convex schema.
 
 
+def user_scoped_tables(convex_source: str) -> list[str]:
+    """The SQL names of the tables with a `userId` field: the ones that get row-level security."""
+    tables, _ = _parse(convex_source)
+    return [_snake(table.name) for table in tables if any(k == "userId" for k, _ in table.fields)]
+
+
 def _parse(source: str) -> tuple[list[_Table], list[str]]:
     module = _Module(source)
     notes = []

@@ -70,6 +70,15 @@ def drizzle_tables(source: str) -> list[dict]:
     return _translate(source)[0]
 
 
+def user_scoped_tables(source: str) -> list[str]:
+    """The SQL names of the pgTables with a user id column (`userId`, `user_id`)."""
+    return [
+        table["sql_name"]
+        for table in drizzle_tables(source)
+        if any(f["name"] in ("userId", "user_id") for f in table["fields"])
+    ]
+
+
 def seed_tables() -> list[dict]:
     """The seed's ten domain entities at a coarse level, for a repo without a Drizzle schema."""
     s, n, b, anything = "v.string()", "v.number()", "v.boolean()", "v.any()"
