@@ -9,7 +9,8 @@ proposes, or every built-in one with `--all`):
    time and peak RSS of the process),
 3. `conformance fix --dry-run` on the same committed copy (exit code, planned changes).
 
-It prints a markdown table, one row per repo and contract, and with `--details` every finding and unchecked
+It prints a markdown table, one row per repo and contract, and with `--details` every finding
+and unchecked
 rule, for a person to judge against the files. A traceback anywhere, or an exit code other than
 0/1 from check (2 from init), is flagged. The repositories are not part of this project; CI does
 not need them.

@@ -44,7 +44,7 @@ class ImportAbsent(RuleKind):
         modules = as_list(rule.options["modules"])
         if "directive" in rule.options:
             return self._check_directive_files(rule, repo, modules, rule.options["directive"])
-        patterns = [(module, import_regex(module)) for module in modules]
+        patterns = [(module, import_regex(module), module) for module in modules]
         return search_code(self, rule, repo, patterns)
 
     def _check_directive_files(
