@@ -190,7 +190,7 @@ FACTS: dict[str, tuple[str, str, bool, str]] = {
         "convex",
         "client_packages",
         True,
-        "packages that use Convex from outside the functions directory and are no Next.js app",
+        "Node packages using Convex from outside the functions directory (no UI app: no react)",
     ),
     "compose-files": (
         "compose",

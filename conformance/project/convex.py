@@ -104,19 +104,22 @@ def functions_dirs(project: Project, binding: dict[str, Any]) -> Discovery:
 
 
 def client_packages(project: Project, binding: dict[str, Any]) -> Discovery:
-    """Packages that depend on convex but hold no functions directory and are no Next.js app
-    (workers, scripts, servers calling Convex through ConvexHttpClient)."""
+    """Node packages that use Convex from outside: they depend on convex, hold no functions
+    directory, and are no UI app (no react: Next.js, Vite and Expo apps talk to Convex through
+    hooks, workers and servers through ConvexHttpClient)."""
     from . import Discovery
 
+    workspace = project.workspace
     holders = {p.package for p in project.convex.projects}
-    apps = {app.path for app in project.next.apps}
     packages = [
         package
-        for package in project.workspace.depending_on("convex")
-        if package not in holders and package not in apps and package != "."
+        for package in workspace.depending_on("convex")
+        if package not in holders
+        and package != "."
+        and "react" not in workspace.dependencies(package)
     ]
     return Discovery(
         packages,
-        [f"{package}/package.json depends on convex" for package in packages],
-        "no package besides the Convex backend and the Next.js apps depends on convex",
+        [f"{package}/package.json depends on convex, not on react" for package in packages],
+        "no package besides the Convex backend and the UI apps (react) depends on convex",
     )
