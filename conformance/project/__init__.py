@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..repo import RepoView
+    from ..workspace import Workspace as FixWorkspace
     from .compose import Compose
     from .convex import Convex
     from .docs import Docs
@@ -268,6 +269,43 @@ FACTS: dict[str, tuple[str, str, bool, str]] = {
         "the source files of every package that depends on Prisma",
     ),
 }
+
+
+STRING = {"type": "string"}
+STRINGS = {"anyOf": [STRING, {"type": "array", "items": STRING}]}
+
+# Template context sources, by the name a contract's `context:` gives them: the ecosystem module
+# that translates them, its function, and the JSON Schema of what the contract passes.
+CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    # The Drizzle schema module a Convex schema is derived from.
+    "drizzle_schema": ("drizzle", "convex_schema_context", STRING),
+    # The Convex schema (convex/schema.ts) a Drizzle schema is derived from.
+    "convex_schema": ("convex", "drizzle_schema_context", STRING),
+    # Wrappers named `operations` over the Convex functions in `dir`, each calling the one
+    # `functions` maps it to ("module.function"), through `client`.
+    "convex_functions": (
+        "convex",
+        "operations_context",
+        {
+            "type": "object",
+            "required": ["dir", "operations", "functions", "client"],
+            "additionalProperties": False,
+            "properties": {
+                "dir": STRING,
+                "operations": STRINGS,
+                "functions": {"type": "object", "additionalProperties": STRING},
+                "client": STRING,
+            },
+        },
+    ),
+}
+
+
+def template_context(name: str, spec: Any, work: FixWorkspace, target: str) -> dict[str, Any]:
+    """The context a template rendered at `target` gets from the source `name` (see CONTEXTS);
+    sources read the repository as it is, before the fix."""
+    module, function, _ = CONTEXTS[name]
+    return getattr(import_module(f".{module}", __name__), function)(spec, work, target)
 
 
 def describe(fact: str) -> str:

@@ -203,3 +203,10 @@ def drizzle_schema(project: Project, binding: dict[str, Any]) -> Discovery:
         more = f" (first of {len(config.schema)})" if len(config.schema) > 1 else ""
         return Discovery([shown], [f'{config.path}:{config.lines["schema"]} "schema"{more}'])
     return Discovery([], [], f"no drizzle config with a literal `schema` in {package}")
+
+
+def convex_schema_context(spec: str, work, target: str) -> dict[str, Any]:
+    """The Convex schema a template writes, translated from the Drizzle schema module `spec`."""
+    from ..translate.drizzle_convex import convex_schema_context as translate
+
+    return translate(work.original(spec))

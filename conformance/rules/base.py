@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from ..globs import matches_any
 from ..model import FileProblem, Finding, Rule
+from ..project import CONTEXTS, STRING, STRINGS, template_context
 from ..repo import RepoView, normalize
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
@@ -16,12 +17,11 @@ if TYPE_CHECKING:
 
     from ..workspace import Workspace
 
-STRINGS = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
-STRING = {"type": "string"}
 BOOLEAN = {"type": "boolean"}
 
 # A file rendered from a template: `context` names data sources fed to it (e.g. the Drizzle
-# schema a Convex schema is derived from), `vars` plain values from the contract.
+# schema a Convex schema is derived from), each provided by the ecosystem of the project model
+# that owns it; `vars` are plain values from the contract.
 RENDERED_FILE = {
     "type": "object",
     "required": ["path", "template"],
@@ -32,24 +32,7 @@ RENDERED_FILE = {
         "context": {
             "type": "object",
             "additionalProperties": False,
-            "properties": {
-                "drizzle_schema": STRING,
-                # The Convex schema (convex/schema.ts) a Drizzle schema is derived from.
-                "convex_schema": STRING,
-                # Wrappers named `operations` over the Convex functions in `dir`, each calling
-                # the one `functions` maps it to ("module.function"), through `client`.
-                "convex_functions": {
-                    "type": "object",
-                    "required": ["dir", "operations", "functions", "client"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "dir": STRING,
-                        "operations": STRINGS,
-                        "functions": {"type": "object", "additionalProperties": STRING},
-                        "client": STRING,
-                    },
-                },
-            },
+            "properties": {name: schema for name, (_, _, schema) in CONTEXTS.items()},
         },
         "vars": {"type": "object"},
     },
@@ -208,21 +191,8 @@ def render_file(item: dict[str, Any], work: Workspace, rule: Rule) -> str:
     from ..templates import render
 
     context = dict(item.get("vars", {}))
-    drizzle_schema = item.get("context", {}).get("drizzle_schema")
-    if drizzle_schema is not None:
-        from ..translate.drizzle_convex import convex_schema_context
-
-        context.update(convex_schema_context(work.original(drizzle_schema)))
-    convex_schema = item.get("context", {}).get("convex_schema")
-    if convex_schema is not None:
-        from ..translate.convex_drizzle import drizzle_schema_context
-
-        context.update(drizzle_schema_context(work.original(convex_schema)))
-    convex_functions = item.get("context", {}).get("convex_functions")
-    if convex_functions is not None:
-        from ..translate.convex_operations import convex_operations_context
-
-        context.update(convex_operations_context(work.repo, item["path"], **convex_functions))
+    for name, spec in item.get("context", {}).items():
+        context.update(template_context(name, spec, work, item["path"]))
     for skipped in context.get("skipped", ()):
         work.skip(skipped["where"], rule, f"{skipped['name']} not generated: {skipped['reason']}")
     return render(item["template"], context)
