@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 # Base names (and a few parent folders) of every file discovery reads: one listing of the
 # repository, filtered by grep, serves every ecosystem.
 DISCOVERED_FILES = (
-    r"(^|/)(package\.json|convex\.json|drizzle[^/]*\.config\.[cm]?[jt]s|[^/]*compose[^/]*\.ya?ml"
+    r"(^|/)(package\.json|convex\.json|drizzle[^/]*\.config(\.[^/]*)?\.[cm]?[jt]s"
+    r"|[^/]*compose[^/]*\.ya?ml"
     r"|next\.config\.[cm]?[jt]s|[^/]*\.prisma|prisma\.config\.[cm]?[jt]s|migration_lock\.toml"
     r"|[Mm]akefile|GNUmakefile|README\.md|AGENTS\.md|CLAUDE\.md|GEMINI\.md|CONTRIBUTING\.md"
     r"|ARCHITECTURE\.md|copilot-instructions\.md|\.cursorrules|pnpm-workspace\.yaml"

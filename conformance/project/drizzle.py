@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
     from . import Discovery, Project
 
-CONFIG_NAME = re.compile(r"drizzle[^/]*\.config\.[cm]?[jt]s$")
+# drizzle.config.ts, drizzle.prod.config.ts, drizzle.config.test.ts…
+CONFIG_NAME = re.compile(r"drizzle[^/]*\.config(\.[^/]*)?\.[cm]?[jt]s$")
 DEFAULT_OUT = "drizzle"
 _STRING = r"""(?:"([^"\n]*)"|'([^'\n]*)'|`([^`$\n]*)`)"""
 _CONFIG_OBJECT = re.compile(r"(?:defineConfig\s*\(\s*|export\s+default\s+|=\s*)\{")
