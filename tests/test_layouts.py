@@ -240,3 +240,14 @@ def test_init_writes_a_file_check_accepts_on_every_fixture(tmp_path, cli, fixtur
         assert code == 0, (contracts, err)
         code, _, err = cli("check", str(root), "--format", "json")
         assert code in (0, 1) and err == "", (contracts, err)
+
+
+def test_rev_discovers_in_the_commit_not_the_work_tree(fixture_copy, cli):
+    root = fixture_copy(DRIZZLE)
+    init_git(root)
+    shutil.rmtree(root / DB)
+    code, out, _ = cli("check", str(root), "--rev", "HEAD", "--format", "json")
+    payload = json.loads(out)
+    [package] = [p for p in payload["parameters"] if p["name"] == "package"]
+    assert package["values"] == [DB] and package["sources"] == [f"holds {DB}/drizzle.config.ts"]
+    assert len(payload["findings"]) == len(DRIZZLE_FINDINGS)
