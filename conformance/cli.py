@@ -300,17 +300,24 @@ def _first_sentence(text: str) -> str:
 def _explain(args: argparse.Namespace) -> int:
     from .contract import CONFIG_NAME, load_rules
 
-    candidates: list[Rule] = [rule for c in _all_contracts(None) for rule in c.rules]
+    contracts = _all_contracts(None)
+    candidates: list[Rule] = [rule for c in contracts for rule in c.rules]
     if (Path(args.path) / CONFIG_NAME).is_file():
         candidates = load_rules(Path(args.path)) + candidates
+    discovered = {
+        r.name: r.sources[0]
+        for contract in contracts
+        for r in contract.resolutions
+        if r.origin == "discovered"
+    }
     for rule in candidates:
         if rule.id == args.rule_id:
-            print(explain_rule(rule))
+            print(explain_rule(rule, discovered))
             return EXIT_CLEAN
     raise UsageError(f"unknown rule `{args.rule_id}`; `conformance list` shows the rules")
 
 
-def explain_rule(rule: Rule) -> str:
+def explain_rule(rule: Rule, discovered: dict[str, str] | None = None) -> str:
     import inspect
     import textwrap
 
@@ -319,6 +326,10 @@ def explain_rule(rule: Rule) -> str:
     kind = KINDS[rule.kind]
     doc = inspect.cleandoc(kind.__doc__ or "")
     options = "\n".join(f"  {key}: {_show(value)}" for key, value in rule.options.items())
+    # `<name>` stands for a parameter discovered in the repository being checked.
+    shown = "\n".join(
+        f"  <{name}>: {how}" for name, how in (discovered or {}).items() if f"<{name}>" in options
+    )
     wrap = textwrap.TextWrapper(
         width=88,
         initial_indent="  ",
@@ -340,7 +351,13 @@ def explain_rule(rule: Rule) -> str:
             "",
             "Checked here:",
             options,
+            *([shown] if shown else []),
             *([f"  applies when: {_conditions(rule.when)}"] if rule.when else []),
+            *(
+                ["  optional: with nothing to check it is unchecked, and the run does not fail"]
+                if rule.optional
+                else []
+            ),
             "",
             "How to fix:",
             wrap.fill(kind.hint),

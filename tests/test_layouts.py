@@ -247,6 +247,7 @@ def test_rev_discovers_in_the_commit_not_the_work_tree(fixture_copy, cli):
     init_git(root)
     shutil.rmtree(root / DB)
     code, out, _ = cli("check", str(root), "--rev", "HEAD", "--format", "json")
+    assert code == 1
     payload = json.loads(out)
     [package] = [p for p in payload["parameters"] if p["name"] == "package"]
     assert package["values"] == [DB] and package["sources"] == [f"holds {DB}/drizzle.config.ts"]
