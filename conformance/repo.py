@@ -524,6 +524,11 @@ class GitTreeView(RepoView):
         return True  # the tree lists exactly what the commit holds
 
     def _tracked_command(self) -> list[str]:
+        # Reading every tree object of a commit costs ~6x listing the index; when the index
+        # holds exactly the commit's files (`--rev HEAD` in a clean checkout), list the index.
+        same = run_git(self.root, ["diff-index", "--cached", "--quiet", self.commit, "--"])
+        if same is not None:
+            return ["ls-files", "-z", "--cached"]
         return ["ls-tree", "-r", "-z", "--name-only", self.commit]
 
     def _list_walk(self, prefixes: list[str]) -> list[str]:

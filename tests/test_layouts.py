@@ -242,10 +242,16 @@ def test_init_writes_a_file_check_accepts_on_every_fixture(tmp_path, cli, fixtur
         assert code in (0, 1) and err == "", (contracts, err)
 
 
-def test_rev_discovers_in_the_commit_not_the_work_tree(fixture_copy, cli):
+@pytest.mark.parametrize("staged", [False, True], ids=["index-is-head", "index-differs"])
+def test_rev_discovers_in_the_commit_not_the_work_tree(fixture_copy, cli, staged):
+    from conftest import git
+
     root = fixture_copy(DRIZZLE)
     init_git(root)
-    shutil.rmtree(root / DB)
+    if staged:
+        git(root, "rm", "-r", "-q", DB)  # the index no longer holds the commit's files
+    else:
+        shutil.rmtree(root / DB)
     code, out, _ = cli("check", str(root), "--rev", "HEAD", "--format", "json")
     assert code == 1
     payload = json.loads(out)
