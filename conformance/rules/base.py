@@ -137,15 +137,20 @@ class RuleKind:
         rule: Rule,
         repo: RepoView,
         check_tree: Callable[[str, Tree], Iterable[Finding]],
+        needles: Iterable[str] = (),
     ) -> Iterator[Finding]:
         """Run `check_tree` on the syntax tree of every JS/TS file the rule names (`files`
-        minus `exclude`); a file that cannot be read is a finding on it."""
+        minus `exclude`); a file that cannot be read is a finding on it. With `needles`, a file
+        naming none of them is not parsed: it cannot hold what the rule looks for."""
         from ..typescript import SOURCE_SUFFIXES
 
+        needles = tuple(needles)
         for path in included_files(rule, repo):
             if not path.endswith(SOURCE_SUFFIXES):
                 continue
             try:
+                if needles and not any(needle in repo.text(path) for needle in needles):
+                    continue
                 tree = repo.typescript(path)
             except FileProblem as problem:
                 yield cls.problem(rule, problem)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ..model import Finding, Rule
@@ -167,7 +168,10 @@ class CallAbsent(RuleKind):
                     item += f"; use {replacement} instead"
                 yield self.finding(rule, path, line(node), item, callee=callee)
 
-        return self.each_tree(rule, repo, check_tree)
+        # Every call it reports is written with its pattern's first name (aliases are bound to
+        # it in the same file): a file without any of them is not parsed.
+        roots = [re.split(r"[.*?\[]", callee, maxsplit=1)[0] for callee in callees]
+        return self.each_tree(rule, repo, check_tree, needles=roots if all(roots) else ())
 
 
 def _matches(patterns: list[str], callee: str) -> bool:

@@ -174,4 +174,4 @@ class SqlInterpolation(RuleKind):
                     item = f"{where} passes {how} to {callee[1]}()"
                     yield self.finding(rule, path, line(first), item, function=function)
 
-        return self.each_tree(rule, repo, check_tree)
+        return self.each_tree(rule, repo, check_tree, needles=callees)
