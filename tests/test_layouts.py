@@ -258,3 +258,34 @@ def test_rev_discovers_in_the_commit_not_the_work_tree(fixture_copy, cli, staged
     [package] = [p for p in payload["parameters"] if p["name"] == "package"]
     assert package["values"] == [DB] and package["sources"] == [f"holds {DB}/drizzle.config.ts"]
     assert len(payload["findings"]) == len(DRIZZLE_FINDINGS)
+
+
+def test_prisma_stated_as_the_stack_once_prisma_is_gone(tree, cli):
+    root = tree(
+        {
+            "README.md": "# App\n\n## Stack\n\n- [Prisma](https://www.prisma.io/) – ORM\n- Next.js\n",
+            "docs/overview.md": "- **Database**: PostgreSQL with Prisma ORM\n",
+            "docs/history.md": "We migrated from Prisma with PostgreSQL to Convex in 2026.\n",
+            "CHANGELOG.md": "- Prisma + Postgres removed\n",
+        }
+    )
+    code, out, _ = cli(
+        "check",
+        str(root),
+        "--contract",
+        "prisma-to-convex",
+        "--param",
+        "phase=complete",
+        "--select",
+        "p2c-active-docs",
+    )
+    assert code == 1
+    assert (
+        'README.md:5: p2c-active-docs active docs still present Prisma as the data layer: "[Prisma](https://www.prisma.io/) – ORM"'
+        in out
+    )
+    assert (
+        'docs/overview.md:1: p2c-active-docs active docs still present Prisma as the data layer: "PostgreSQL with Prisma"'
+        in out
+    )
+    assert "history.md" not in out and "CHANGELOG" not in out
