@@ -263,7 +263,7 @@ def test_rev_discovers_in_the_commit_not_the_work_tree(fixture_copy, cli, staged
 def test_prisma_stated_as_the_stack_once_prisma_is_gone(tree, cli):
     root = tree(
         {
-            "README.md": "# App\n\n## Stack\n\n- [Prisma](https://www.prisma.io/) – ORM\n- Next.js\n",
+            "README.md": "# App\n\n## Stack\n\n- [Prisma](https://www.prisma.io/) \u2013 ORM\n- Next.js\n",
             "docs/overview.md": "- **Database**: PostgreSQL with Prisma ORM\n",
             "docs/history.md": "We migrated from Prisma with PostgreSQL to Convex in 2026.\n",
             "CHANGELOG.md": "- Prisma + Postgres removed\n",
@@ -281,7 +281,7 @@ def test_prisma_stated_as_the_stack_once_prisma_is_gone(tree, cli):
     )
     assert code == 1
     assert (
-        'README.md:5: p2c-active-docs active docs still present Prisma as the data layer: "[Prisma](https://www.prisma.io/) – ORM"'
+        'README.md:5: p2c-active-docs active docs still present Prisma as the data layer: "[Prisma](https://www.prisma.io/) \u2013 ORM"'
         in out
     )
     assert (
