@@ -30,9 +30,9 @@ def select_rules(rules: list[Rule], select: list[str], ignore: list[str]) -> lis
     ]
 
 
-Outcome = namedtuple("Outcome", "findings inspected reason")
-Outcome.__doc__ = """What checking one rule gave: its findings, how many paths it looked at, and
-why it could not check anything (None when it did)."""
+Outcome = namedtuple("Outcome", "findings inspected reason note", defaults=(None,))
+Outcome.__doc__ = """What checking one rule gave: its findings, how many paths it looked at, why
+it could not check anything (None when it did), and what its kind says about what it saw."""
 
 STATUSES = ("pass", "fail", "unchecked", "waived", "skipped")
 
@@ -70,7 +70,7 @@ def check_rule(rule: Rule, repo: RepoView) -> Outcome:
             reason = kind.nothing_found(rule)
         if reason is not None and rule.notes:
             reason += " (" + "; ".join(rule.notes) + ")"
-    return Outcome(findings, inspected, reason)
+    return Outcome(findings, inspected, reason, inspection.note)
 
 
 class Report:
@@ -116,6 +116,7 @@ class Report:
                 "inspected": self.outcomes[rule.id].inspected,
                 "reason": self.outcomes[rule.id].reason,
                 "optional": rule.optional,
+                "note": self.outcomes[rule.id].note,
             }
             for rule in self.rules
         ]
@@ -126,6 +127,7 @@ class Report:
                 "inspected": 0,
                 "reason": "--changed-since: its inputs did not change",
                 "optional": False,
+                "note": None,
             }
             for rule_id in self.unchanged
         ]

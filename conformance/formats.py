@@ -68,7 +68,12 @@ def text(report: Report) -> str:
     if notes:
         lines.extend(["", *notes] if lines else notes)
     unchecked = [unchecked_message(r, report.outcomes[r.id].reason) for r in report.unchecked_rules]
-    for block in (unchecked, discovered_lines(report)):
+    noted = [
+        f"note: {rule.id}: {report.outcomes[rule.id].note}"
+        for rule in report.rules
+        if report.outcomes[rule.id].note
+    ]
+    for block in (unchecked, noted, discovered_lines(report)):
         if block:
             lines.extend(["", *block] if lines else block)
     summary = report.summary()

@@ -24,7 +24,7 @@ def test_json_format_shape(check_json):
         "summary",
     }
     assert {entry["status"] for entry in payload["rules"]} == {"fail", "pass"}
-    assert set(payload["rules"][0]) == {"id", "status", "inspected", "reason", "optional"}
+    assert set(payload["rules"][0]) == {"id", "status", "inspected", "reason", "optional", "note"}
     first = payload["findings"][0]
     assert set(first) == {"rule", "path", "line", "message", "fixable"}
     assert first["fixable"] is True  # the compose service removal has a fix

@@ -367,9 +367,13 @@ def auth_fix(root, rule=None):
     return {c.path: (c.status, c.after, c.note) for c in work.changes()}
 
 
+# An identity provider: without one the fix writes no guard (see test_layouts_auth.py).
+PROVIDER = {"convex/auth.config.ts": "export default { providers: [] };\n"}
+
+
 def fixed_text(tree, source, path="convex/a.ts", **fix):
     """The fixed file; it must then pass the check, and a second fix must change nothing."""
-    root = tree({path: source})
+    root = tree({path: source, **PROVIDER})
     [(status, after, note)] = auth_fix(root, auth_rule(**fix)).values()
     assert (status, note) == ("edit", "")
     (root / path).write_bytes(after.encode("utf-8"))
@@ -571,7 +575,7 @@ def test_fix_skips_what_it_cannot_patch_and_says_why(tree):
         "const shared = query(listHandler);\n"
         "export { shared, shared as alias };\n"
     )
-    root = tree({"convex/a.ts": source})
+    root = tree({"convex/a.ts": source, **PROVIDER})
     [(status, after, note)] = auth_fix(root).values()
     assert status == "edit"  # fixable() is patched, the rest is reported
     assert after == source.replace(
@@ -588,7 +592,7 @@ def test_fix_skips_what_it_cannot_patch_and_says_why(tree):
         "shared() uses `listHandler` as its handler: put the check where that is defined",
     ]
     unfixable = source.replace("export const fixable", "const fixable")
-    root = tree({"convex/a.ts": unfixable})
+    root = tree({"convex/a.ts": unfixable, **PROVIDER})
     [(status, after, note)] = auth_fix(root).values()
     assert (status, after) == ("skip", unfixable)
     assert note.count("; ") == 7
@@ -606,10 +610,21 @@ def test_fix_makes_the_fixture_pass_and_is_idempotent(fixture_copy, cli):
         ("components/chat-window.tsx", CLIENT),
         ("components/convex-client-provider.tsx", CLIENT),
     }
+    # The guard is the project's own: its handlers establish the caller with requireUser(ctx)
+    # (./lib/auth), which throws for visitors; it is imported where it is not yet.
     before = FIXTURES / "convex-auth-before/convex/users.ts"
+    server = (
+        'import { internalMutation, internalQuery, mutation, query } from "./_generated/server";\n'
+    )
     assert (root / "convex/users.ts").read_text() == before.read_text().replace(
+        server, server + 'import { requireUser } from "./lib/auth";\n'
+    ).replace(
         "  handler: async (ctx, { userId, name }) => {\n",
-        "  handler: async (ctx, { userId, name }) => {\n" + GUARD.format(i="    "),
+        "  handler: async (ctx, { userId, name }) => {\n    await requireUser(ctx);\n",
+    )
+    assert (
+        'import { requireSessionOwner, requireUser } from "./lib/auth";'
+        in (root / "convex/messages.ts").read_text()
     )
     assert cli("check", str(root), "--select", AUTH)[0] == 0
     snapshot = files_of(root)
@@ -627,7 +642,10 @@ def files_of(root):
 def test_explain_shows_the_fix(cli):
     out = " ".join(cli("explain", AUTH)[1].split())
     assert "fix: {'error_message': 'Unauthenticated'}" in out
-    assert "The fix inserts that guard first in each reported inline async handler" in out
+    assert (
+        "The fix inserts the project's own guard first in each reported inline async handler" in out
+    )
+    assert "only where the project has an identity provider" in out
 
 
 # The schema's indexes ------------------------------------------------------------------------

@@ -3,43 +3,69 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import Counter, namedtuple
 from collections.abc import Iterator
 
-from ..globs import has_magic
+from ..globs import matches_any
 from ..model import FileProblem, Finding, Rule
+from ..project.convex_functions import aliases, parameters_of
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind, included_files
+from ..typescript import text as _text
+from .base import STRING, STRINGS, RuleKind, as_list, included_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from tree_sitter import Node, Tree
 
+    from ..project.convex_functions import ConvexAnalysis, ConvexFunction
     from ..workspace import Workspace
 
 BUILDERS = ("query", "mutation", "action", "httpAction")
 DEFAULT_BUILDERS = ("query", "mutation", "action")
-# TypeScript resolves `./auth` and ESM-style `./auth.js` to `./auth.ts`, or to `./auth/index.ts`.
-EXTENSIONS = (".ts", ".tsx", ".mts", ".js", ".jsx", ".mjs")
 DEFAULT_ERROR = "Unauthenticated"
+# An auth library's entry point (see project/convex_functions.DEFAULT_ENTRY_POINTS).
+ENTRY_POINT = {
+    "type": "object",
+    "required": ["module"],
+    "additionalProperties": False,
+    "properties": {
+        "module": STRING,
+        "function": STRING,
+        "factory": STRING,
+        "property": STRING,
+        "methods": {"type": "array", "items": STRING},
+        "returns": {"enum": ["null", "undefined", "throws"]},
+    },
+}
 
 
 class ConvexAuthRequired(RuleKind):
-    """Every public Convex function must establish identity through `ctx.auth`.
+    """Every public Convex function must establish the caller through `ctx.auth`.
 
-    A public function is an exported `query`, `mutation` or `action` (the `builders`) imported
-    from the functions dir's `_generated/server`, in either form: `query({ args, handler })` or
-    `query(async (ctx, args) => …)`; `export { f as g }` and `export default` count. Its handler
-    must call a method of `ctx.auth` (`await ctx.auth.getUserIdentity()`, or `auth.…` when the
-    handler destructures `{ auth }`), itself or through helpers it passes ctx to: functions of the
-    same file or of a module it imports by a relative path, followed transitively (re-exports
-    included) with ctx at the parameter it is passed in. Comments and strings are not calls. A
-    helper from a package or a path alias (`@/…`), a method of an object, or a handler built by
-    a wrapper call (`withUser(async (ctx) => …)`) is not read, so it proves nothing; neither
-    does a cycle among helpers by itself.
+    A public function is an export built from `query`, `mutation` or `action` (the `builders`)
+    of the functions dir's `_generated/server` — directly, through a custom builder
+    (convex-helpers' `customQuery` / `customMutation` / `customAction`, the zod `zCustom…`)
+    defined here or in any module imported or re-exported (`import { mutation } from
+    "../triggers"`), or through a fluent-convex chain ending in `.public()`. Builders made from
+    `internalQuery`, `internalMutation` or `internalAction` are internal: clients cannot call
+    them, and they are exempt.
 
-    `internalQuery`, `internalMutation` and `internalAction` are exempt: clients cannot call
-    them. `httpAction` is not a default builder: HTTP actions are webhook endpoints (Clerk's user
+    It establishes the caller when its handler, its builder's customization (`input`,
+    `customCtx(fn)`) or a middleware of its chain calls a method of `ctx.auth` — itself or
+    through helpers it passes ctx to (same module, imported modules, workspace packages,
+    transitively) — or an auth library's entry point (`auth_functions`: by default
+    `getAuthUserId` / `getAuthSessionId` of @convex-dev/auth, the `auth` of its `convexAuth()`,
+    and `getAuthUser` / `safeGetAuthUser` / `getHeaders` / `getAuth` of the client
+    @convex-dev/better-auth's `createClient()` makes, read in those npm packages). Comments and
+    strings are not calls.
+
+    A function public on purpose (a newsletter sign-up, a public feed) says so with a reason:
+    `// conformance-public: why` right above its export, or a `public_functions` glob of
+    `module.function` names (`web.subscribe`, `public/*`); a marker without a reason is a
+    finding of its own. The rule's status line counts them.
+
+    `httpAction` is not a default builder: HTTP actions are webhook endpoints (Clerk's user
     sync is verified by its Svix signature; it carries no user token). With `httpAction` listed,
     every HTTP action counts, routed or exported, named by its const or its route path.
     """
@@ -49,59 +75,101 @@ class ConvexAuthRequired(RuleKind):
         "files": STRINGS,
         "exclude": STRINGS,
         "builders": {"type": "array", "items": {"enum": list(BUILDERS)}},
+        "public_functions": STRINGS,
+        "auth_functions": {"type": "array", "items": ENTRY_POINT},
     }
     required = ("files",)
     fix_properties = {"error_message": STRING}
     hint = (
-        "Call `await ctx.auth.getUserIdentity()` in the handler, or in a helper it passes ctx "
-        "to, and reject callers without an identity; a function only the backend calls becomes "
-        "internal (`internalQuery` / `internalMutation` / `internalAction`). The fix inserts "
-        "that guard first in each reported inline async handler; a handler defined elsewhere or "
-        "built by a wrapper call, one that is not async, or one without ctx (or destructuring "
-        "it without `auth`) is left to you."
+        "Establish the caller in the handler (`await ctx.auth.getUserIdentity()`, or the "
+        "helper the project uses) and reject visitors; a function only the backend calls "
+        "becomes internal; one that is public on purpose says why "
+        "(`// conformance-public: reason`). The fix inserts the project's own guard first in "
+        "each reported inline async handler, only where the project has an identity provider "
+        "(auth.config.* or an auth library), never in a query that already answers visitors "
+        "with null, undefined or []."
     )
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
-        builders = set(rule.options.get("builders", DEFAULT_BUILDERS))
-        reach = AuthReach(repo)
+        survey = Survey(rule, repo)
         for path in included_files(rule, repo):
             try:
-                definitions = public_functions(repo.typescript(path), builders)
+                repo.typescript(path)
             except FileProblem as problem:
                 yield self.problem(rule, problem)
                 continue
-            for name, builder, line, handler in definitions:
-                if handler is None or not reach.reaches(path, handler, 0):
-                    yield self.finding(rule, path, line, name, builder=builder, function=name)
+            for function, verdict in survey.functions(path):
+                if verdict == "unmarked":
+                    yield Finding(
+                        path,
+                        function.line,
+                        rule.id,
+                        f"{_shown(function)} is marked `conformance-public` without a reason: "
+                        "say why it is public (`// conformance-public: newsletter sign-up`)",
+                    )
+                elif verdict == "unauthenticated":
+                    yield self.finding(
+                        rule,
+                        path,
+                        function.line,
+                        _shown(function),
+                        builder=function.builder.kind,
+                        function=_shown(function),
+                        via=_looked_at(function),
+                    )
+        if repo.inspection is not None:
+            repo.inspection.note = survey.summary()
 
     def fix(self, rule: Rule, work: Workspace) -> None:
-        """Insert an identity guard at the top of every handler the check reports, all of a
-        file's in one edit; what cannot be patched is reported as skipped, with the reason."""
-        from ..typescript import parse
-
-        builders = set(rule.options.get("builders", DEFAULT_BUILDERS))
+        """Insert the project's guard first in every handler the check reports, all of a file's
+        in one edit; what cannot be patched is reported as skipped, with the reason."""
+        survey = Survey(rule, work.repo)
         message = rule.options["fix"].get("error_message", DEFAULT_ERROR)
-        reach = AuthReach(work.repo)
+        provider = survey.identity_provider()
+        guard = most_used_guard(survey) if provider is not None else None
         for path in included_files(rule, work.repo):
-            text = work.read(path)
-            if text is None:
+            reported = [f for f, verdict in survey.functions(path) if verdict == "unauthenticated"]
+            if not reported:
                 continue
-            tree = parse(text, path)
+            if provider is None:
+                names = ", ".join(_shown(f) for f in reported)
+                work.skip(
+                    path,
+                    rule,
+                    f"not fixed: {names}: no identity provider (no auth.config.* beside the "
+                    "functions, no auth library), so a guard would turn every caller away; "
+                    "establish the caller the way the app does",
+                )
+                continue
+            text = work.read(path)
+            if text is None or text != work.original(path):
+                continue
+            tree = work.repo.typescript(path)
             data = text.encode("utf-8")
             style = _style(text, tree, message)
             edits: list[tuple[int, int, str]] = []
             notes: list[str] = []
             seen: set[int] = set()  # `export { f as g }` names the same handler twice
-            for name, _, _, handler in public_functions(tree, builders):
+            for function in reported:
+                handler = function.handler
+                if handler is not None and handler.start_byte in seen:
+                    continue
                 if handler is not None:
-                    if handler.start_byte in seen or reach.reaches(path, handler, 0):
-                        continue
                     seen.add(handler.start_byte)
-                patch = _guard_edits(handler, data, style)
+                answer = _visitor_answer(handler) if function.builder.kind == "query" else None
+                if answer is not None:
+                    notes.append(
+                        f"{_shown(function)} answers visitors with {answer}: a throwing guard "
+                        "would change that; check ctx.auth where it decides"
+                    )
+                    continue
+                patch = _guard_edits(handler, data, style, guard)
                 if isinstance(patch, str):
-                    notes.append(f"{name} {patch}")
-                else:
-                    edits += patch
+                    notes.append(f"{_shown(function)} {patch}")
+                    continue
+                edits += patch
+            if edits and guard is not None:
+                edits += guard.import_edits(path, tree, data, style)
             # From the end backwards, so each offset still points where it was read.
             for start, end, insert in sorted(edits, reverse=True):
                 data = data[:start] + insert.encode("utf-8") + data[end:]
@@ -111,136 +179,80 @@ class ConvexAuthRequired(RuleKind):
                 work.skip(path, rule, "not fixed: " + "; ".join(notes))
 
 
-def _text(node: Node) -> str:
-    return node.text.decode("utf-8")
+def _shown(function: ConvexFunction) -> str:
+    """`send()`, or an HTTP action's route (`POST /webhook`)."""
+    return f"{function.name}()" if re.fullmatch(r"[\w$]+", function.name) else function.name
 
 
-def _builder_bindings(tree: Tree, builders: set[str]) -> tuple[dict[str, str], set[str]]:
-    """Local name → builder for `import { query as q } from "./_generated/server"`, and the
-    namespaces (`import * as server from …`) builders can be called through."""
-    from ..typescript import string_value, walk
-
-    named: dict[str, str] = {}
-    namespaces: set[str] = set()
-    for statement in tree.root_node.children:
-        source = statement.child_by_field_name("source")
-        module = string_value(source) if statement.type == "import_statement" and source else None
-        if module is None or module.removesuffix(".js").split("/")[-2:] != ["_generated", "server"]:
-            continue
-        for node in walk(statement):
-            if node.type == "import_specifier":
-                original = _text(node.child_by_field_name("name"))
-                alias = node.child_by_field_name("alias") or node.child_by_field_name("name")
-                if original in builders:
-                    named[_text(alias)] = original
-            elif node.type == "namespace_import":
-                namespaces.update(_text(c) for c in node.children if c.type == "identifier")
-    return named, namespaces
+def _looked_at(function: ConvexFunction) -> str:
+    builder = function.builder
+    if builder.where is None:
+        return ""
+    return f" (neither its handler nor its builder {builder.name or '(…)'} at {builder.where} does)"
 
 
-def public_functions(tree: Tree, builders: set[str]) -> list[tuple[str, str, int, Node | None]]:
-    """(shown name, builder, line, handler) of every public function a module defines: `send()`,
-    or `POST /path` for an HTTP action routed inline."""
-    from ..typescript import line, string_value, walk
+class Survey:
+    """The public functions of the rule's files, each with a verdict: authenticated,
+    unauthenticated, public on purpose, or `unmarked` (a conformance-public marker without a
+    reason)."""
 
-    named, namespaces = _builder_bindings(tree, builders)
+    def __init__(self, rule: Rule, repo: RepoView):
+        from ..globs import literal_prefix
+        from ..project import project_of
+        from ..project.convex_functions import analysis_of
 
-    def builder_of(node: Node | None) -> str | None:
-        if node is None or node.type != "call_expression":
-            return None
-        callee = node.child_by_field_name("function")
-        if callee.type == "identifier":
-            return named.get(_text(callee))
-        if callee.type == "member_expression":
-            target, prop = (
-                callee.child_by_field_name("object"),
-                callee.child_by_field_name("property"),
-            )
-            if _text(target) in namespaces and _text(prop) in builders:
-                return _text(prop)
-        return None
+        self.rule, self.repo = rule, repo
+        self.project = project_of(repo)
+        self.analysis = analysis_of(self.project, rule.options.get("auth_functions"))
+        self.builders = set(rule.options.get("builders", DEFAULT_BUILDERS))
+        self.public = as_list(rule.options.get("public_functions"))
+        self.root = literal_prefix(as_list(rule.options["files"])[0])
+        self.counts: Counter[str] = Counter()
 
-    found: list[tuple[str, str, int, Node | None]] = []
-    declared: dict[str, tuple[str, Node, Node]] = {}
-    exported: list[tuple[str, str]] = []  # (local, exported) from `export { a as b }`
-    for statement in tree.root_node.children:
-        declaration = statement
-        if statement.type == "export_statement":
-            value = statement.child_by_field_name("value")
-            builder = builder_of(value)
-            if builder is not None and builder != "httpAction":
-                found.append(("default()", builder, line(statement), handler_of(value)))
-            declaration = statement.child_by_field_name("declaration")
-            for clause in statement.children:
-                if clause.type == "export_clause" and not statement.child_by_field_name("source"):
-                    for spec in clause.named_children:
-                        local = _text(spec.child_by_field_name("name"))
-                        alias = spec.child_by_field_name("alias")
-                        exported.append((local, _text(alias) if alias else local))
-        if declaration is None or declaration.type not in (
-            "lexical_declaration",
-            "variable_declaration",
-        ):
-            continue
-        for declarator in declaration.named_children:
-            value = declarator.child_by_field_name("value")
-            builder = builder_of(value)
-            if builder is None or builder == "httpAction":
+    def functions(self, path: str) -> list[tuple[ConvexFunction, str]]:
+        found = []
+        for function in self.analysis.functions(path):
+            builder = function.builder
+            if builder.visibility != "public" or builder.kind not in self.builders:
                 continue
-            name = _text(declarator.child_by_field_name("name"))
-            if statement.type == "export_statement":
-                found.append((f"{name}()", builder, line(declarator), handler_of(value)))
-            declared[name] = (builder, declarator, value)
-    for local, name in exported:
-        if local in declared:
-            builder, declarator, value = declared[local]
-            found.append((f"{name}()", builder, line(declarator), handler_of(value)))
-    # HTTP actions are reachable through the router, not through exports: every one counts.
-    for node in walk(tree.root_node):
-        if builder_of(node) == "httpAction":
-            parent = node.parent
-            if parent.type == "variable_declarator":
-                name = _text(parent.child_by_field_name("name")) + "()"
-            else:  # `http.route({ path, method, handler: httpAction(…) })`
-                route = parent.parent if parent.type == "pair" else None
-                path = _property(route, "path") or _property(route, "pathPrefix")
-                method = _property(route, "method")
-                shown = [string_value(n) or _text(n) for n in (method, path) if n is not None]
-                name = " ".join(shown) or "httpAction(…)"
-            found.append((name, "httpAction", line(node), handler_of(node)))
-    return found
+            if function.marker or matches_any(self.public, self.qualified(function)):
+                verdict = "on purpose"
+            elif self.analysis.authenticates(function):
+                verdict = "authenticated"
+            elif function.marker == "":
+                verdict = "unmarked"
+            else:
+                verdict = "unauthenticated"
+            self.counts[verdict] += 1
+            found.append((function, verdict))
+        return found
 
+    def qualified(self, function: ConvexFunction) -> str:
+        """`messages.send`, `admin/users.list`: the function's name as `api` spells it."""
+        module = function.path[len(self.root) :].lstrip("/") if self.root else function.path
+        return f"{re.sub(r'[.][^./]+$', '', module)}.{function.name}"
 
-def _property(obj: Node | None, key: str) -> Node | None:
-    """The value of `key` in an object literal (a method counts as its own value)."""
-    if obj is None or obj.type != "object":
-        return None
-    for member in obj.named_children:
-        if member.type == "pair" and _text(member.child_by_field_name("key")).strip("\"'") == key:
-            return member.child_by_field_name("value")
-        if member.type == "method_definition" and _text(member.child_by_field_name("name")) == key:
-            return member
-        if member.type == "shorthand_property_identifier" and _text(member) == key:
-            return member
-    return None
+    def summary(self) -> str:
+        total = sum(self.counts.values())
+        parts = [
+            f"{self.counts[v]} {v}"
+            for v in ("authenticated", "on purpose", "unauthenticated", "unmarked")
+            if self.counts[v]
+        ]
+        return f"{total} public functions" + (": " + ", ".join(parts) if parts else "")
 
-
-def handler_of(call: Node) -> Node | None:
-    """The handler of `builder({ handler })` or `builder(handler)`: a function or a name."""
-    arguments = call.child_by_field_name("arguments")
-    first = arguments.named_children[0] if arguments and arguments.named_children else None
-    if first is not None and first.type == "object":
-        return _property(first, "handler")
-    return first
-
-
-def _parameters(function: Node) -> list[Node]:
-    single = function.child_by_field_name("parameter")  # `ctx => …`
-    if single is not None:
-        return [single]
-    parameters = function.child_by_field_name("parameters")
-    kinds = ("required_parameter", "optional_parameter")
-    return [p for p in parameters.named_children if p.type in kinds] if parameters else []
+    def identity_provider(self) -> str | None:
+        """What establishes callers in this project: an auth.config.* beside the functions, or
+        a dependency on an auth library; None when nothing does (sessions of its own)."""
+        for name in ("auth.config.ts", "auth.config.js", "auth.config.mjs", "auth.config.mts"):
+            path = f"{self.root}/{name}" if self.root else name
+            if self.repo.is_file(path):
+                return path
+        libraries = {e["module"].removesuffix("/server") for e in self.analysis.entry_points}
+        package = self.project.workspace.package_of(f"{self.root}/x") or "."
+        declared = self.project.workspace.dependencies(package)
+        found = sorted(libraries & declared.keys())
+        return found[0] if found else None
 
 
 # The file's line ending, indentation step, and the error message as a string literal in its
@@ -278,9 +290,10 @@ def _indent_unit(text: str) -> str:
 
 
 def _guard_edits(
-    handler: Node | None, data: bytes, style: Style
+    handler: Node | None, data: bytes, style: Style, guard: Guard | None = None
 ) -> list[tuple[int, int, str]] | str:
-    """(start, end, text) splices putting the guard first in `handler`'s body, or why not."""
+    """(start, end, text) splices putting the guard — the project's own, or
+    `ctx.auth.getUserIdentity()` — first in `handler`'s body, or why not."""
     from ..typescript import FUNCTIONS, walk
 
     if handler is None:
@@ -294,17 +307,10 @@ def _guard_edits(
         return "has a handler that does not parse"
     if not any(child.type == "async" for child in handler.children):
         return "has a handler that is not async (the guard awaits ctx.auth.getUserIdentity())"
-    parameters = _parameters(handler)
+    parameters = parameters_of(handler)
     if not parameters:
         return "has a handler without the ctx parameter"
     pattern = parameters[0].child_by_field_name("pattern") or parameters[0]
-    if pattern.type == "identifier":
-        auth = _text(pattern) + ".auth"
-    elif pattern.type == "object_pattern" and _auth_aliases(pattern):
-        auth = min(_auth_aliases(pattern))
-    else:
-        shown = " ".join(_text(pattern).split())
-        return f"has a handler that destructures ctx without `auth` ({shown})"
     # A name the handler neither binds nor reads, so the guard shadows nothing it uses.
     used = {
         _text(node)
@@ -312,16 +318,26 @@ def _guard_edits(
         if node.type
         in ("identifier", "shorthand_property_identifier", "shorthand_property_identifier_pattern")
     }
-    variable, number = "identity", 1
-    while variable in used:
-        number += 1
-        variable = f"identity{number}"
-    lines = [
-        f"const {variable} = await {auth}.getUserIdentity();",
-        f"if ({variable} === null) {{",
-        f"{style.unit}throw new Error({style.literal});",
-        "}",
-    ]
+    if guard is not None and pattern.type == "identifier":
+        lines = guard.lines(_text(pattern), used, style)
+    elif guard is not None:
+        shown = " ".join(_text(pattern).split())
+        return f"has a handler that destructures ctx ({shown}): {guard.shown} needs ctx itself"
+    else:
+        if pattern.type == "identifier":
+            auth = _text(pattern) + ".auth"
+        elif pattern.type == "object_pattern" and aliases(pattern, "auth"):
+            auth = min(aliases(pattern, "auth"))
+        else:
+            shown = " ".join(_text(pattern).split())
+            return f"has a handler that destructures ctx without `auth` ({shown})"
+        variable = _free("identity", used)
+        lines = [
+            f"const {variable} = await {auth}.getUserIdentity();",
+            f"if ({variable} === null) {{",
+            f"{style.unit}throw new Error({style.literal});",
+            "}",
+        ]
     nl = style.newline
 
     def block(indent: str) -> str:
@@ -361,234 +377,290 @@ def _indentation(data: bytes, offset: int) -> str:
     return line[: len(line) - len(line.lstrip(b" \t"))].decode("utf-8")
 
 
-def _auth_aliases(pattern: Node) -> set[str]:
-    """The names `{ auth }` / `{ auth: a }` bind in an object pattern."""
-    aliases = set()
-    for member in pattern.named_children:
-        if member.type == "shorthand_property_identifier_pattern" and _text(member) == "auth":
-            aliases.add("auth")
-        elif member.type == "pair_pattern" and _text(member.child_by_field_name("key")) == "auth":
-            value = member.child_by_field_name("value")
-            if value.type == "identifier":
-                aliases.add(_text(value))
-    return aliases
+def _free(name: str, used: set[str]) -> str:
+    """`name`, or `name2`, `name3`… whichever the handler does not use."""
+    candidate, number = name, 1
+    while candidate in used:
+        number += 1
+        candidate = f"{name}{number}"
+    return candidate
 
 
-class AuthReach:
-    """Whether a function, given the Convex ctx as its parameter number `position`, calls a
-    `ctx.auth` method, itself or through the helpers it passes ctx to."""
+def _visitor_answer(handler: Node | None) -> str | None:
+    """What a handler returns early for some callers (`if (…) return null;`): the visitor
+    answer a throwing guard would replace; None when it has none."""
+    from ..typescript import FUNCTIONS
 
-    def __init__(self, repo: RepoView):
-        self.repo = repo
-        self._memo: dict[tuple[str, int, int], bool] = {}
-        # The functions being decided, by their depth on the stack, and the shallowest depth a
-        # cycle below the current one returned to (as in Tarjan's strongly connected components).
-        self._depth: dict[tuple[str, int, int], int] = {}
-        self._low = 0
-        self._top: dict[str, dict[str, Node]] = {}
-        self._imports: dict[str, dict[str, tuple[str, str]]] = {}
+    if handler is None or handler.type not in FUNCTIONS:
+        return None
+    body = handler.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return None
+    for statement in body.named_children:
+        if statement.type != "if_statement":
+            continue
+        consequence = statement.child_by_field_name("consequence")
+        returns = (
+            [consequence]
+            if consequence.type == "return_statement"
+            else [child for child in consequence.named_children if child.type == "return_statement"]
+        )
+        for returned in returns:
+            value = next((c for c in returned.named_children if c.type != "comment"), None)
+            shown = "nothing" if value is None else _text(value)
+            if value is None or shown in ("null", "undefined", "[]"):
+                return shown
+    return None
 
-    def reaches(self, path: str, node: Node, position: int) -> bool:
-        from ..typescript import FUNCTIONS
 
-        if node.type in ("identifier", "shorthand_property_identifier"):
-            target = self.resolve(path, _text(node))
-        else:
-            target = (path, node) if node.type in FUNCTIONS else None
-        if target is None:
-            return False
-        key = (target[0], target[1].start_byte, position)
-        if key in self._memo:
-            return self._memo[key]
-        if key in self._depth:  # a cycle: this path proves nothing
-            self._low = min(self._low, self._depth[key])
-            return False
-        depth = self._depth[key] = len(self._depth)
-        outer_low, self._low = self._low, depth
-        result = self._reaches(*target, position)
-        del self._depth[key]
-        # A "no" that leaned on a function still being decided further up may yet turn "yes".
-        if result or self._low >= depth:
-            self._memo[key] = result
-        self._low = min(outer_low, self._low)
-        return result
+class Guard:
+    """The statements a project establishes its callers with, as its own handlers write them:
+    the helper or library call, and the check after it (`const userId = await
+    getAuthUserId(ctx); if (userId === null) throw …`), to be written with another handler's
+    ctx name, and the import that brings the helper."""
 
-    def _reaches(self, path: str, function: Node, position: int) -> bool:
+    def __init__(
+        self,
+        analysis: ConvexAnalysis,
+        source: str,
+        statements: list[Node],
+        ctx: str,
+        root: str,
+        returns: str | None,
+    ):
+        self.analysis, self.source, self.statements, self.ctx, self.root = (
+            analysis,
+            source,
+            statements,
+            ctx,
+            root,
+        )
+        self.returns = returns  # what the entry point gives a visitor, when it is one
+        self.shown = _text(statements[0]).split("\n")[0].strip()
+
+    def lines(self, ctx: str, used: set[str], style: Style) -> list[str]:
+        """The statements, with the target's ctx name and a variable name it does not use,
+        dedented; a check added when the call returns null or undefined to visitors."""
         from ..typescript import walk
 
-        parameters = _parameters(function)
-        body = function.child_by_field_name("body")
-        if position >= len(parameters) or body is None:
-            return False
-        parameter = parameters[position]
-        pattern = parameter.child_by_field_name("pattern") or parameter
-        ctx = _text(pattern) if pattern.type == "identifier" else None
-        auth = _auth_aliases(pattern) if pattern.type == "object_pattern" else set()
-        nodes = list(walk(body))
-        for node in nodes:  # `const { auth } = ctx;`
-            if node.type == "variable_declarator" and ctx is not None:
-                value, bound = node.child_by_field_name("value"), node.child_by_field_name("name")
-                if value is not None and _text(value) == ctx and bound.type == "object_pattern":
-                    auth |= _auth_aliases(bound)
-        calls = [node for node in nodes if node.type == "call_expression"]
-        for call in calls:
-            callee = call.child_by_field_name("function")
-            target = (
-                callee.child_by_field_name("object") if callee.type == "member_expression" else None
+        declared = _declared(self.statements[0])
+        renames = {self.ctx: ctx}
+        if declared is not None:
+            renames[declared] = _free(
+                declared, used - {declared} | {ctx} if declared != ctx else used
             )
+            if declared in used:
+                renames[declared] = _free(declared, used)
+        start = self.statements[0].start_byte
+        text = self.statements[0].parent.text  # the block, as bytes
+        base = self.statements[0].parent.start_byte
+        pieces, cursor = [], start
+        end = self.statements[-1].end_byte
+        for statement in self.statements:
+            for node in walk(statement):
+                if node.type == "identifier" and _text(node) in renames and _is_reference(node):
+                    pieces.append(text[cursor - base : node.start_byte - base].decode("utf-8"))
+                    pieces.append(renames[_text(node)])
+                    cursor = node.end_byte
+        pieces.append(text[cursor - base : end - base].decode("utf-8"))
+        written = "".join(pieces).replace("\r\n", "\n").split("\n")
+        value = _awaited_value(self.statements[0])
+        if len(self.statements) == 1 and value is not None and self.returns is None:
+            # `const user = await requireUser(ctx);` guards by throwing; the name would go unused.
+            call = value.text.decode("utf-8")
+            for old, new in renames.items():
+                call = re.sub(rf"\b{re.escape(old)}\b", new, call)
+            return [call + ";"]
+        indent = _leading(self.statements[0])
+        lines = [
+            line[len(indent) :] if line.startswith(indent) else line.lstrip() for line in written
+        ]
+        if (
+            len(self.statements) == 1
+            and declared is not None
+            and self.returns in ("null", "undefined")
+        ):
+            variable = renames[declared]
+            lines += [
+                f"if ({variable} === {self.returns}) {{",
+                f"{style.unit}throw new Error({style.literal});",
+                "}",
+            ]
+        return [line.replace("\t" if style.unit != "\t" else "\0", style.unit) for line in lines]
+
+    def import_edits(
+        self, path: str, tree: Tree, data: bytes, style: Style
+    ) -> list[tuple[int, int, str]]:
+        """The import of the helper's name into `path`, unless it is bound there already."""
+        module, original = self.analysis.bindings(self.source).get(self.root, ("", ""))
+        if not module:
+            return []
+        if self.analysis.bindings(path).get(self.root, ("", ""))[
+            1
+        ] == original or self.root in self.analysis.top_level(path):
+            return []
+        if module.startswith("."):
+            target = self.analysis.module(self.source, module)
             if target is None:
-                continue
-            if target.type == "identifier" and _text(target) in auth:
-                return True
-            if (
-                target.type == "member_expression"
-                and _text(target.child_by_field_name("property")) == "auth"
-                and _text(target.child_by_field_name("object")) == ctx
-            ):
-                return True
-        if ctx is None:
-            return False
-        for call in calls:
-            arguments = call.child_by_field_name("arguments")
-            if arguments is None or arguments.type != "arguments":
-                continue
-            for index, argument in enumerate(arguments.named_children):
-                if argument.type == "identifier" and _text(argument) == ctx:
-                    helper = self._callee(path, call.child_by_field_name("function"))
-                    if helper is not None and self.reaches(*helper, index):
-                        return True
-        return False
-
-    def _callee(self, path: str, callee: Node) -> tuple[str, Node] | None:
-        if callee.type == "identifier":
-            return self.resolve(path, _text(callee))
-        if callee.type == "member_expression":  # `auth.requireUser(ctx)` on `import * as auth`
-            module, original = self._bindings(path).get(
-                _text(callee.child_by_field_name("object")), ("", "")
+                return []
+            specifier = posixpath.relpath(
+                re.sub(r"\.[mc]?[jt]sx?$", "", target), posixpath.dirname(path) or "."
             )
-            target = self._module(path, module) if original == "*" else None
-            if target is not None:
-                return self._exported(target, _text(callee.child_by_field_name("property")), set())
+            if not specifier.startswith("."):
+                specifier = "./" + specifier
+            if module.endswith(".js"):
+                specifier += ".js"
+        else:
+            specifier = module
+        quote = style.literal[0]
+        name = original if original == self.root else f"{original} as {self.root}"
+        if original == "default":
+            statement = f"import {self.root} from {quote}{specifier}{quote};"
+        else:
+            statement = f"import {{ {name} }} from {quote}{specifier}{quote};"
+        imports = [c for c in tree.root_node.named_children if c.type == "import_statement"]
+        for existing in imports if original != "default" else ():
+            source = existing.child_by_field_name("source")
+            named = next(
+                (
+                    n
+                    for c in existing.children
+                    if c.type == "import_clause"
+                    for n in c.children
+                    if n.type == "named_imports"
+                ),
+                None,
+            )
+            if named is not None and source is not None and _text(source)[1:-1] == specifier:
+                last = named.named_children[-1] if named.named_children else None
+                if last is not None and not any(c.type == "type" for c in existing.children):
+                    # `import { a } from "./lib/auth"` becomes `import { a, requireUser } …`
+                    return [(last.end_byte, last.end_byte, f", {name}")]
+        if imports:
+            return [(imports[-1].end_byte, imports[-1].end_byte, style.newline + statement)]
+        return [(0, 0, statement + style.newline)]
+
+
+def _awaited_value(statement: Node) -> Node | None:
+    """The `await helper(ctx)` of `const x = await helper(ctx);`."""
+    if statement.type not in ("lexical_declaration", "variable_declaration"):
         return None
+    declarator = next(
+        (c for c in statement.named_children if c.type == "variable_declarator"), None
+    )
+    value = declarator.child_by_field_name("value") if declarator else None
+    return value if value is not None and value.type == "await_expression" else None
 
-    def resolve(self, path: str, name: str) -> tuple[str, Node] | None:
-        """The function `name` means in the module at `path`: declared there, or imported."""
-        function = self._functions(path).get(name)
-        if function is not None:
-            return path, function
-        module, original = self._bindings(path).get(name, ("", "*"))
-        target = self._module(path, module) if original != "*" else None
-        return self._exported(target, original, set()) if target is not None else None
 
-    def _exported(self, path: str, name: str, seen: set) -> tuple[str, Node] | None:
-        """The function a module exports as `name`, following `export … from` re-exports."""
-        from ..typescript import FUNCTIONS, string_value
+def _declared(statement: Node) -> str | None:
+    """The name `const x = …` declares."""
+    if statement.type not in ("lexical_declaration", "variable_declaration"):
+        return None
+    declarator = next(
+        (c for c in statement.named_children if c.type == "variable_declarator"), None
+    )
+    name = declarator.child_by_field_name("name") if declarator else None
+    return _text(name) if name is not None and name.type == "identifier" else None
 
-        if (path, name) in seen:
-            return None
-        seen.add((path, name))
-        tree = self._tree(path)
-        for statement in tree.root_node.children if tree else ():
-            if statement.type != "export_statement":
+
+def _is_reference(node: Node) -> bool:
+    """An identifier that names a variable (not the property of `a.b` or a key of `{ b: … }`)."""
+    parent = node.parent
+    if parent.type == "member_expression" and parent.child_by_field_name("property") == node:
+        return False
+    return not (parent.type == "pair" and parent.child_by_field_name("key") == node)
+
+
+def _leading(node: Node) -> str:
+    data = node.parent.text
+    base = node.parent.start_byte
+    line_start = data.rfind(b"\n", 0, node.start_byte - base) + 1
+    prefix = data[line_start : node.start_byte - base]
+    return prefix.decode("utf-8") if not prefix.strip() else ""
+
+
+def most_used_guard(survey: Survey) -> Guard | None:
+    """The guard the project writes most often first in its authenticated handlers: a call
+    passing ctx to a helper or library entry point that reaches ctx.auth (with the check after
+    it). None when its handlers call ctx.auth themselves, or no handler authenticates."""
+    from ..typescript import FUNCTIONS, walk
+
+    analysis = survey.analysis
+    found: dict[str, list[Guard]] = {}
+    for path in included_files(survey.rule, survey.repo):
+        for function, verdict in survey.functions(path):
+            handler = function.handler
+            if verdict != "authenticated" or handler is None or handler.type not in FUNCTIONS:
                 continue
-            source = statement.child_by_field_name("source")
-            origin = self._module(path, string_value(source) or "") if source else None
-            if name == "default" and any(c.type == "default" for c in statement.children):
-                value = statement.child_by_field_name("declaration")
-                value = value or statement.child_by_field_name("value")
-                if value is not None and value.type in (*FUNCTIONS, "function_declaration"):
-                    return path, value
-                return self.resolve(path, _text(value)) if value is not None else None
-            clause = next((c for c in statement.children if c.type == "export_clause"), None)
-            for spec in clause.named_children if clause else ():
-                local = _text(spec.child_by_field_name("name"))
-                alias = spec.child_by_field_name("alias")
-                if (_text(alias) if alias else local) != name:
-                    continue
-                if source is None:
-                    return self.resolve(path, local)
-                return self._exported(origin, local, seen) if origin else None
+            parameters = parameters_of(handler)
+            pattern = (
+                (parameters[0].child_by_field_name("pattern") or parameters[0])
+                if parameters
+                else None
+            )
+            body = handler.child_by_field_name("body")
             if (
-                clause is None
-                and origin is not None
-                and statement.child_by_field_name("declaration") is None
+                pattern is None
+                or pattern.type != "identifier"
+                or body is None
+                or body.type != "statement_block"
             ):
-                found = self._exported(origin, name, seen)  # `export * from "./m"`
-                if found is not None:
-                    return found
-        function = self._functions(path).get(name)
-        return (path, function) if function is not None else None
-
-    def _tree(self, path: str) -> Tree | None:
-        try:
-            return self.repo.typescript(path)
-        except FileProblem:
-            return None
-
-    def _functions(self, path: str) -> dict[str, Node]:
-        """Top-level functions of a module by name: declarations and `const f = (…) => …`."""
-        if path not in self._top:
-            functions: dict[str, Node] = {}
-            tree = self._tree(path)
-            for statement in tree.root_node.children if tree else ():
-                if statement.type == "export_statement":
-                    statement = statement.child_by_field_name("declaration") or statement
-                if statement.type in ("function_declaration", "generator_function_declaration"):
-                    functions[_text(statement.child_by_field_name("name"))] = statement
-                elif statement.type in ("lexical_declaration", "variable_declaration"):
-                    for declarator in statement.named_children:
-                        value = declarator.child_by_field_name("value")
-                        if value is not None and value.type in (
-                            "arrow_function",
-                            "function_expression",
-                        ):
-                            functions[_text(declarator.child_by_field_name("name"))] = value
-            self._top[path] = functions
-        return self._top[path]
-
-    def _bindings(self, path: str) -> dict[str, tuple[str, str]]:
-        """Local name → (module, exported name; `default`, or `*` for a namespace)."""
-        from ..typescript import string_value
-
-        if path not in self._imports:
-            bound: dict[str, tuple[str, str]] = {}
-            tree = self._tree(path)
-            for statement in tree.root_node.children if tree else ():
-                source = statement.child_by_field_name("source")
-                if statement.type != "import_statement" or source is None:
+                continue
+            ctx = _text(pattern)
+            statements = [c for c in body.named_children if c.type != "comment"]
+            for index, statement in enumerate(statements):
+                call = (
+                    next(
+                        (
+                            n
+                            for n in walk(statement)
+                            if n.type == "call_expression"
+                            # Only ctx: a call needing the handler's other values does not
+                            # move to another handler.
+                            and [
+                                _text(a) for a in n.child_by_field_name("arguments").named_children
+                            ]
+                            == [ctx]
+                        ),
+                        None,
+                    )
+                    if statement.type in ("lexical_declaration", "expression_statement")
+                    else None
+                )
+                if call is None:
                     continue
-                module = string_value(source) or ""
-                for clause in statement.children:
-                    for node in clause.children if clause.type == "import_clause" else ():
-                        if node.type == "identifier":
-                            bound[_text(node)] = (module, "default")
-                        elif node.type == "namespace_import":
-                            for name in node.named_children:
-                                bound[_text(name)] = (module, "*")
-                        elif node.type == "named_imports":
-                            for spec in node.named_children:
-                                original = _text(spec.child_by_field_name("name"))
-                                alias = spec.child_by_field_name("alias")
-                                bound[_text(alias) if alias else original] = (module, original)
-            self._imports[path] = bound
-        return self._imports[path]
-
-    def _module(self, path: str, specifier: str) -> str | None:
-        """The repository file a relative import names; None for packages and aliases."""
-        if not specifier.startswith("."):
-            return None
-        base = posixpath.normpath(posixpath.join(posixpath.dirname(path), specifier))
-        if base == ".." or base.startswith("../"):
-            return None
-        stems = [base]
-        for extension in (".js", ".jsx", ".mjs"):
-            if base.endswith(extension):
-                stems.insert(0, base[: -len(extension)])
-        candidates = [base]
-        candidates += [stem + extension for stem in stems for extension in EXTENSIONS]
-        candidates += [f"{base}/index{extension}" for extension in EXTENSIONS]
-        for candidate in candidates:
-            # A literal `[id]` directory would read as a glob character class.
-            if not has_magic(candidate) and self.repo.is_file(candidate):
-                return candidate
+                callee = call.child_by_field_name("function")
+                entry = analysis.entry_point(path, callee)
+                root_node = (
+                    callee.child_by_field_name("object")
+                    if callee.type == "member_expression"
+                    else callee
+                )
+                if root_node is None or root_node.type != "identifier":
+                    break
+                root = _text(root_node)
+                if entry is None:
+                    helper = analysis._callee(path, callee)
+                    if helper is None or not analysis.reaches(*helper, 0):
+                        continue
+                    if root not in analysis.bindings(path):
+                        break  # a helper of this module only: other modules cannot import it
+                taken = [statement]
+                declared = _declared(statement)
+                following = statements[index + 1] if index + 1 < len(statements) else None
+                if (
+                    declared is not None
+                    and following is not None
+                    and following.type == "if_statement"
+                    and declared in _text(following.child_by_field_name("condition"))
+                    and "throw" in _text(following)
+                ):
+                    taken.append(following)
+                returns = entry.get("returns") if entry else None
+                found.setdefault(_text(callee), []).append(
+                    Guard(analysis, path, taken, ctx, root, returns)
+                )
+                break
+    if not found:
         return None
+    return max(found.values(), key=len)[0]

@@ -1,0 +1,936 @@
+"""Convex functions as a deployment sees them, read from the syntax tree (tree-sitter), never run.
+
+A function is an export built from a Convex builder: `query` / `mutation` / `action` (or an
+`internal…` one, or `httpAction`) of `_generated/server` or their `…Generic` originals in
+`convex/server`; a custom builder made from one of those by convex-helpers (`customQuery`,
+`customMutation`, `customAction`, the zod `zCustom…`), defined in the module or in any module it
+imports, through any chain of re-exports (`import { mutation } from "../triggers"`); or a
+fluent-convex chain (`createBuilder()` … `.query()` … `.use(middleware)` … `.handler(fn)` ending
+in `.public()` or `.internal()`). Builders made from internal ones stay internal.
+
+A function establishes its caller when its handler, its builder's customization (`input`,
+`customCtx(fn)`) or a middleware of its chain reaches `ctx.auth` — itself, or through helpers it
+passes ctx to (same module, imported modules, workspace packages, transitively) — or calls a
+known entry point of an auth library (`getAuthUserId` of @convex-dev/auth, the methods of the
+client @convex-dev/better-auth's `createClient` makes). Entry points are data: a contract can add
+its own.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import namedtuple
+from functools import cached_property
+
+from ..globs import has_magic
+from ..model import FileProblem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from tree_sitter import Node, Tree
+
+    from . import Project
+
+# Builder name → (kind, visibility), as `_generated/server` exports them.
+BASE_BUILDERS = {
+    "query": ("query", "public"),
+    "mutation": ("mutation", "public"),
+    "action": ("action", "public"),
+    "internalQuery": ("query", "internal"),
+    "internalMutation": ("mutation", "internal"),
+    "internalAction": ("action", "internal"),
+    "httpAction": ("httpAction", "public"),
+}
+GENERIC_BUILDERS = {f"{name}Generic": value for name, value in BASE_BUILDERS.items()}
+CUSTOM_BUILDERS = frozenset(
+    {
+        "customQuery",
+        "customMutation",
+        "customAction",
+        "zCustomQuery",
+        "zCustomMutation",
+        "zCustomAction",
+    }
+)
+FLUENT_KINDS = {"query": "query", "mutation": "mutation", "action": "action"}
+EXTENSIONS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
+# What the auth libraries export that calls ctx.auth.getUserIdentity(), read in the npm packages
+# (@convex-dev/auth 0.0.95, @convex-dev/better-auth 0.12.5): a function of a module, or methods of
+# what a factory of a module returns (of one `property` of it, when the result is destructured:
+# `const { auth } = convexAuth(…)`). `returns` is what a call gives a visitor.
+DEFAULT_ENTRY_POINTS = (
+    {"module": "@convex-dev/auth/server", "function": "getAuthUserId", "returns": "null"},
+    {"module": "@convex-dev/auth/server", "function": "getAuthSessionId", "returns": "null"},
+    {
+        "module": "@convex-dev/auth/server",
+        "factory": "convexAuth",
+        "property": "auth",
+        "methods": ["getUserId", "getSessionId"],
+        "returns": "null",
+    },
+    {
+        "module": "@convex-dev/better-auth",
+        "factory": "createClient",
+        "methods": ["getAuthUser"],
+        "returns": "throws",
+    },
+    {
+        "module": "@convex-dev/better-auth",
+        "factory": "createClient",
+        "methods": ["safeGetAuthUser", "getHeaders", "getAuth"],
+        "returns": "undefined",
+    },
+)
+_MARKER = re.compile(r"conformance-public\b(?:\s*:\s*(?P<reason>\S.*?))?\s*(?:\*/)?\s*$")
+
+Builder = namedtuple("Builder", "kind visibility name where guards")
+Builder.__doc__ = """What a function is built with: its kind (query, mutation, action,
+httpAction), visibility (public, internal), the name it was written with, where a custom one is
+defined (`path:line`, None for Convex's own), and the functions that establish the caller for
+every function it builds ((path, node) taking ctx first: an `input`, a `customCtx` function, a
+middleware)."""
+
+ConvexFunction = namedtuple("ConvexFunction", "path name line builder handler definition marker")
+ConvexFunction.__doc__ = """One function: its module, exported name (`send`, `default`, or the
+route of an HTTP action), line, Builder, handler node (None when it cannot be told), the call
+that defines it, and the reason of a `// conformance-public: why` marker on it ("" for a marker
+without a reason, None without a marker)."""
+
+
+def _text(node: Node) -> str:
+    return node.text.decode("utf-8")
+
+
+def _unwrap(node: Node | None) -> Node | None:
+    """An expression without `as T`, `satisfies T`, `!` and parentheses around it."""
+    while node is not None and node.type in (
+        "as_expression",
+        "satisfies_expression",
+        "non_null_expression",
+        "parenthesized_expression",
+    ):
+        node = node.named_children[0] if node.named_children else None
+    return node
+
+
+class ConvexAnalysis:
+    """The functions of Convex modules and whether each reaches ctx.auth; one per run."""
+
+    def __init__(self, project: Project, entry_points=DEFAULT_ENTRY_POINTS):
+        self.project = project
+        self.repo = project.repo
+        self.entry_points = list(entry_points)
+        self._functions: dict[str, list[ConvexFunction]] = {}
+        self._builders: dict[tuple[str, int, int], Builder | None] = {}
+        self._memo: dict[tuple[str, int, int], bool] = {}
+        self._depth: dict[tuple[str, int, int], int] = {}
+        self._low = 0
+        self._top: dict[str, dict[str, Node]] = {}
+        # path → local name → the property of the value it was destructured from
+        self._destructured: dict[str, dict[str, str]] = {}
+        self._imports: dict[str, dict[str, tuple[str, str]]] = {}
+
+    # Modules -------------------------------------------------------------------------------
+
+    def tree(self, path: str) -> Tree | None:
+        try:
+            return self.repo.typescript(path)
+        except FileProblem:
+            return None
+
+    def bindings(self, path: str) -> dict[str, tuple[str, str]]:
+        """Local name → (module specifier, exported name; `default`, or `*` for a namespace)."""
+        from ..typescript import string_value
+
+        if path not in self._imports:
+            bound: dict[str, tuple[str, str]] = {}
+            tree = self.tree(path)
+            for statement in tree.root_node.children if tree else ():
+                source = statement.child_by_field_name("source")
+                if statement.type != "import_statement" or source is None:
+                    continue
+                module = string_value(source) or ""
+                for clause in statement.children:
+                    for node in clause.children if clause.type == "import_clause" else ():
+                        if node.type == "identifier":
+                            bound[_text(node)] = (module, "default")
+                        elif node.type == "namespace_import":
+                            for name in node.named_children:
+                                bound[_text(name)] = (module, "*")
+                        elif node.type == "named_imports":
+                            for spec in node.named_children:
+                                original = _text(spec.child_by_field_name("name"))
+                                alias = spec.child_by_field_name("alias")
+                                bound[_text(alias) if alias else original] = (module, original)
+            self._imports[path] = bound
+        return self._imports[path]
+
+    def top_level(self, path: str) -> dict[str, Node]:
+        """Top-level bindings of a module by name: function declarations, and the value of each
+        `const x = …` (exported or not)."""
+        if path not in self._top:
+            values: dict[str, Node] = {}
+            self._destructured[path] = {}
+            tree = self.tree(path)
+            for statement in tree.root_node.children if tree else ():
+                if statement.type == "export_statement":
+                    statement = statement.child_by_field_name("declaration") or statement
+                if statement.type in ("function_declaration", "generator_function_declaration"):
+                    values[_text(statement.child_by_field_name("name"))] = statement
+                elif statement.type in ("lexical_declaration", "variable_declaration"):
+                    for declarator in statement.named_children:
+                        name = declarator.child_by_field_name("name")
+                        value = declarator.child_by_field_name("value")
+                        if name is None or value is None:
+                            continue
+                        if name.type == "identifier":
+                            values[_text(name)] = value
+                        elif name.type == "object_pattern":  # `const { auth } = convexAuth()`
+                            for key, local in _pattern_names(name):
+                                values[local] = value
+                                self._destructured[path][local] = key
+            self._top[path] = values
+        return self._top[path]
+
+    def module(self, path: str, specifier: str) -> str | None:
+        """The repository file an import names: a relative path, or a workspace package's
+        (`@acme/backend/convex/lib`); None for other packages and path aliases."""
+        if specifier.startswith("."):
+            base = posixpath.normpath(posixpath.join(posixpath.dirname(path), specifier))
+            if base == ".." or base.startswith("../"):
+                return None
+        else:
+            base = self._workspace_path(specifier)
+            if base is None:
+                return None
+        stems = [base]
+        for extension in (".js", ".jsx", ".mjs", ".cjs"):
+            if base.endswith(extension):
+                stems.insert(0, base[: -len(extension)])
+        candidates = [base, *(stem + ext for stem in stems for ext in EXTENSIONS)]
+        candidates += [f"{base}/index{extension}" for extension in EXTENSIONS]
+        # One listing of the folder answers for every candidate in it.
+        self.repo.prefetch([posixpath.dirname(base) or base])
+        for candidate in candidates:
+            # A literal `[id]` directory would read as a glob character class.
+            if not has_magic(candidate) and self.repo.is_file(candidate):
+                return candidate
+        return None
+
+    @cached_property
+    def _package_dirs(self) -> list[tuple[str, str]]:
+        """(npm name, directory) of every workspace package, longest name first."""
+        workspace = self.project.workspace
+        named = []
+        for package in workspace.packages:
+            name = workspace.manifest(package.path).get("name")
+            if isinstance(name, str) and name:
+                named.append((name, package.path))
+        return sorted(named, key=lambda item: -len(item[0]))
+
+    def _workspace_path(self, specifier: str) -> str | None:
+        for name, directory in self._package_dirs:
+            if specifier == name or specifier.startswith(name + "/"):
+                rest = specifier[len(name) :].lstrip("/")
+                joined = posixpath.join(directory, rest) if rest else directory
+                return posixpath.normpath(joined)
+        return None
+
+    def value(self, path: str, name: str, seen: set | None = None) -> tuple[str, Node] | None:
+        """What `name` is bound to in the module at `path`: a top-level value, or an imported
+        module's export, followed through re-exports. Imports of packages stay unresolved."""
+        found = self.top_level(path).get(name)
+        if found is not None:
+            return path, found
+        module, original = self.bindings(path).get(name, ("", "*"))
+        target = self.module(path, module) if original != "*" else None
+        return self.exported(target, original, seen or set()) if target else None
+
+    def exported(self, path: str, name: str, seen: set) -> tuple[str, Node] | None:
+        """The value a module exports as `name`, following `export … from` and `export *`."""
+        from ..typescript import string_value
+
+        if (path, name) in seen:
+            return None
+        seen.add((path, name))
+        tree = self.tree(path)
+        for statement in tree.root_node.children if tree else ():
+            if statement.type != "export_statement":
+                continue
+            source = statement.child_by_field_name("source")
+            origin = self.module(path, string_value(source) or "") if source else None
+            if name == "default" and any(c.type == "default" for c in statement.children):
+                value = statement.child_by_field_name("declaration")
+                value = value or statement.child_by_field_name("value")
+                if value is not None and value.type == "identifier":
+                    return self.value(path, _text(value), seen)
+                return (path, value) if value is not None else None
+            clause = next((c for c in statement.children if c.type == "export_clause"), None)
+            for spec in clause.named_children if clause else ():
+                local = _text(spec.child_by_field_name("name"))
+                alias = spec.child_by_field_name("alias")
+                if (_text(alias) if alias else local) != name:
+                    continue
+                if source is None:
+                    return self.value(path, local, seen)
+                return self.exported(origin, local, seen) if origin else None
+            if (
+                clause is None
+                and origin is not None
+                and not statement.child_by_field_name("declaration")
+            ):
+                found = self.exported(origin, name, seen)  # `export * from "./m"`
+                if found is not None:
+                    return found
+        found = self.top_level(path).get(name)
+        return (path, found) if found is not None else None
+
+    def origin(self, path: str, name: str, hops: int = 0) -> tuple[str, str] | None:
+        """(module, exported name) when `name` comes from a package or from the generated
+        server module — through imports, and through local modules re-exporting it
+        (`export { mutation } from "./_generated/server"`); None when the repository defines it."""
+        module, original = self.bindings(path).get(name, ("", ""))
+        if not module or hops > 8:
+            return None
+        if _generated_server(module):
+            return module, original
+        target = self.module(path, module)
+        if target is None:
+            return module, original
+        found = self._reexported(target, original, hops + 1)
+        if found is None and not module.startswith("."):
+            # A workspace package defining it is still that package to its importers (the
+            # repository of convex-helpers imports `convex-helpers/server/customFunctions`).
+            return module, original
+        return found
+
+    def _reexported(self, path: str, name: str, hops: int) -> tuple[str, str] | None:
+        from ..typescript import string_value
+
+        if hops > 8:
+            return None
+        tree = self.tree(path)
+        for statement in tree.root_node.children if tree else ():
+            clause = next((c for c in statement.children if c.type == "export_clause"), None)
+            if statement.type != "export_statement" or clause is None:
+                continue
+            source = statement.child_by_field_name("source")
+            for spec in clause.named_children:
+                local = _text(spec.child_by_field_name("name"))
+                alias = spec.child_by_field_name("alias")
+                if (_text(alias) if alias else local) != name:
+                    continue
+                if source is None:  # `import { x } from "pkg"; export { x }`
+                    return self.origin(path, local, hops + 1)
+                specifier = string_value(source) or ""
+                target = self.module(path, specifier)
+                if _generated_server(specifier) or target is None:
+                    return specifier, local
+                return self._reexported(target, local, hops + 1)
+        if name in self.bindings(path) and name not in self.top_level(path):
+            return self.origin(path, name, hops + 1)
+        return None
+
+    # Builders ------------------------------------------------------------------------------
+
+    def builder(self, path: str, node: Node | None, depth: int = 0) -> Builder | None:
+        """The builder an expression means, or None when it is no Convex builder."""
+        node = _unwrap(node)
+        if node is None or depth > 20:
+            return None
+        key = (path, node.start_byte, node.end_byte)  # a call and its callee start together
+        if key in self._builders:
+            return self._builders[key]
+        self._builders[key] = None  # a cycle means nothing
+        found = self._builder(path, node, depth)
+        self._builders[key] = found
+        return found
+
+    def _builder(self, path: str, node: Node, depth: int) -> Builder | None:
+        if node.type == "identifier":
+            name = _text(node)
+            source = self.origin(path, name)
+            if source is not None:
+                return _base(*source)
+            bound = self.value(path, name)
+            if bound is None:
+                return None
+            found = self.builder(*bound, depth + 1)
+            if found is not None and found.where is not None and found.name is None:
+                return found._replace(name=name)
+            return found
+        if node.type == "member_expression":  # `server.query` of `import * as server`
+            target, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+            module, original = self.bindings(path).get(_text(target), ("", ""))
+            if original == "*" and _generated_server(module):
+                return _base(module, _text(prop))
+            return None
+        if node.type != "call_expression":
+            return None
+        callee = _unwrap(node.child_by_field_name("function"))
+        if callee is not None and callee.type == "identifier":
+            source = self.origin(path, _text(callee))
+            if (
+                source is not None
+                and source[1] in CUSTOM_BUILDERS
+                and source[0].startswith("convex-helpers")
+            ):
+                return self._custom(path, node, depth)
+        return self._fluent(path, node, depth)
+
+    def _custom(self, path: str, call: Node, depth: int) -> Builder | None:
+        """`customQuery(base, customization)`: the base's kind and visibility, and the guards of
+        both."""
+        arguments = [
+            a for a in call.child_by_field_name("arguments").named_children if a.type != "comment"
+        ]
+        base = self.builder(path, arguments[0], depth + 1) if arguments else None
+        if base is None or base.kind == "httpAction":
+            return None
+        guards = list(base.guards)
+        if len(arguments) > 1:
+            guards += self._customization(path, arguments[1])
+        where = f"{path}:{call.start_point[0] + 1}"
+        return Builder(base.kind, base.visibility, None, where, tuple(guards))
+
+    def _customization(self, path: str, node: Node, hops: int = 0) -> list[tuple[str, Node]]:
+        """The functions of a customization that receive ctx: `input` of `{ args, input }`,
+        the function of `customCtx(fn)`."""
+        from ..typescript import FUNCTIONS
+
+        node = _unwrap(node)
+        if node is None or hops > 5:
+            return []
+        if node.type == "identifier":
+            bound = self.value(path, _text(node))
+            return self._customization(*bound, hops + 1) if bound else []
+        if node.type == "call_expression":
+            callee = _unwrap(node.child_by_field_name("function"))
+            source = self.origin(path, _text(callee)) if callee.type == "identifier" else None
+            arguments = node.child_by_field_name("arguments").named_children
+            if source is not None and source[1] == "customCtx" and arguments:
+                return self._function(path, arguments[0])
+            return []
+        if node.type == "object":
+            for member in node.named_children:
+                if (
+                    member.type == "method_definition"
+                    and _text(member.child_by_field_name("name")) == "input"
+                ):
+                    return [(path, member)]
+                if (
+                    member.type == "pair"
+                    and _text(member.child_by_field_name("key")).strip("\"'") == "input"
+                ):
+                    return self._customization(path, member.child_by_field_name("value"), hops + 1)
+            return []
+        if node.type in FUNCTIONS:
+            return [(path, node)]
+        return []
+
+    def _function(self, path: str, node: Node) -> list[tuple[str, Node]]:
+        from ..typescript import FUNCTIONS
+
+        node = _unwrap(node)
+        if node is None:
+            return []
+        if node.type in FUNCTIONS or node.type == "function_declaration":
+            return [(path, node)]
+        if node.type == "identifier":
+            bound = self.value(path, _text(node))
+            if bound is not None:
+                return self._function(*bound)
+        return []
+
+    def _fluent(self, path: str, node: Node, depth: int) -> Builder | None:
+        """A fluent-convex chain: `root.query().use(m).input(…).handler(fn)[.public()]`. The
+        chain is a builder whose kind its `.query()`/`.mutation()`/`.action()` call sets; its
+        guards are the middlewares (`.use(m)`), inherited from the chain it extends."""
+        calls = _chain(node)
+        if calls is None:
+            return None
+        root, steps = calls
+        base: Builder | None = None
+        root = _unwrap(root)
+        if root is not None and root.type == "identifier":
+            source = self.origin(path, _text(root))
+            if source is None:
+                bound = self.value(path, _text(root))
+                base = self.builder(*bound, depth + 1) if bound else None
+                if base is None and bound is not None and _is_fluent_root(self, *bound):
+                    base = Builder(None, "public", None, None, ())
+        elif (
+            root is not None
+            and root.type == "call_expression"
+            and _is_fluent_root(self, path, root)
+        ):
+            base = Builder(None, "public", None, None, ())
+        if base is None:
+            return None
+        kind, visibility, guards = base.kind, base.visibility, list(base.guards)
+        for method, arguments in steps:
+            if method in FLUENT_KINDS:
+                kind = FLUENT_KINDS[method]
+            elif method == "use" and arguments:
+                guards += self._middleware(path, arguments[0])
+            elif method in ("public", "internal"):
+                visibility = method
+            elif method in ("handler", "input", "returns", "args"):
+                continue
+            elif method == "createMiddleware":
+                return None  # a middleware, not a builder
+        where = f"{path}:{node.start_point[0] + 1}"
+        return Builder(kind, visibility, None, where, tuple(guards))
+
+    def _middleware(self, path: str, node: Node, hops: int = 0) -> list[tuple[str, Node]]:
+        """The function of a middleware: `x.createMiddleware(fn)`, a function given directly,
+        or a name bound to either."""
+        node = _unwrap(node)
+        if node is None or hops > 5:
+            return []
+        if node.type == "identifier":
+            bound = self.value(path, _text(node))
+            return self._middleware(*bound, hops + 1) if bound else []
+        if node.type == "call_expression":
+            callee = _unwrap(node.child_by_field_name("function"))
+            if (
+                callee.type == "member_expression"
+                and _text(callee.child_by_field_name("property")) == "createMiddleware"
+            ):
+                arguments = node.child_by_field_name("arguments").named_children
+                return self._function(path, arguments[0]) if arguments else []
+            return []
+        return self._function(path, node)
+
+    # Functions -----------------------------------------------------------------------------
+
+    def functions(self, path: str) -> list[ConvexFunction]:
+        """Every Convex function a module exports (internal ones too), in source order; HTTP
+        actions also when routed inline (`http.route({ handler: httpAction(…) })`)."""
+        if path not in self._functions:
+            self._functions[path] = self._module_functions(path)
+        return self._functions[path]
+
+    def _module_functions(self, path: str) -> list[ConvexFunction]:
+        from ..typescript import line, string_value, walk
+
+        tree = self.tree(path)
+        if tree is None:
+            return []
+        found: list[ConvexFunction] = []
+        exported: list[tuple[str, str, Node]] = []  # (local, exported as, statement)
+        for statement in tree.root_node.children:
+            if statement.type != "export_statement" or statement.child_by_field_name("source"):
+                continue
+            value = statement.child_by_field_name("value")
+            if value is not None:
+                exported.append(("", "default", statement))
+            declaration = statement.child_by_field_name("declaration")
+            if declaration is not None and declaration.type in (
+                "lexical_declaration",
+                "variable_declaration",
+            ):
+                for declarator in declaration.named_children:
+                    name = declarator.child_by_field_name("name")
+                    if name is not None and name.type == "identifier":
+                        exported.append((_text(name), _text(name), statement))
+            for clause in statement.children:
+                if clause.type == "export_clause":
+                    for spec in clause.named_children:
+                        local = _text(spec.child_by_field_name("name"))
+                        alias = spec.child_by_field_name("alias")
+                        exported.append((local, _text(alias) if alias else local, statement))
+        seen_http: set[int] = set()
+        for local, name, statement in exported:
+            value = (
+                statement.child_by_field_name("value")
+                if name == "default" and not local
+                else self.top_level(path).get(local)
+            )
+            call = _unwrap(value)
+            if call is None or call.type != "call_expression":
+                continue
+            defined = self._definition(path, call)
+            if defined is None:
+                continue
+            builder, handler = defined
+            if builder.kind == "httpAction":
+                seen_http.add(call.start_byte)
+            marker = _marker(tree, statement)
+            found.append(
+                ConvexFunction(
+                    path, name, line(call if local else statement), builder, handler, call, marker
+                )
+            )
+        # HTTP actions are reachable through the router, not through exports.
+        for node in walk(tree.root_node):
+            if node.type != "call_expression" or node.start_byte in seen_http:
+                continue
+            callee = _unwrap(node.child_by_field_name("function"))
+            if callee is None or callee.type != "identifier":
+                continue
+            builder = _base(*self.origin(path, _text(callee)) or ("", ""))
+            if builder is None or builder.kind != "httpAction":
+                continue
+            parent = node.parent
+            if parent.type == "variable_declarator":
+                name = _text(parent.child_by_field_name("name"))
+            else:  # `http.route({ path, method, handler: httpAction(…) })`
+                route = parent.parent if parent.type == "pair" else None
+                path_node = _property(route, "path") or _property(route, "pathPrefix")
+                method = _property(route, "method")
+                shown = [string_value(n) or _text(n) for n in (method, path_node) if n is not None]
+                name = " ".join(shown) or "httpAction(…)"
+            found.append(
+                ConvexFunction(path, name, line(node), builder, handler_of(node), node, None)
+            )
+        return found
+
+    def _definition(self, path: str, call: Node) -> tuple[Builder, Node | None] | None:
+        """(builder, handler) of a call defining a Convex function."""
+        chain = self._fluent(path, call, 0)
+        # fluent-convex registers a chain ending in `.public()` / `.internal()` (before 0.5,
+        # one ending in `.handler(…)`).
+        ends = _chain_ends(call)
+        if (
+            chain is not None
+            and chain.kind is not None
+            and ends in ("public", "internal", "handler")
+        ):
+            return chain, _fluent_handler(call)
+        callee = _unwrap(call.child_by_field_name("function"))
+        builder = self.builder(path, callee) if callee is not None else None
+        if builder is None or builder.kind is None:
+            return None
+        return builder, handler_of(call)
+
+    # Authentication ------------------------------------------------------------------------
+
+    def authenticates(self, function: ConvexFunction) -> bool:
+        """Whether the handler, or a guard of its builder, reaches ctx.auth."""
+        if function.handler is not None and self.reaches(function.path, function.handler, 0):
+            return True
+        return any(self.reaches(path, node, 0) for path, node in function.builder.guards)
+
+    def reaches(self, path: str, node: Node, position: int) -> bool:
+        """Whether a function, given the Convex ctx as its parameter number `position`, calls a
+        `ctx.auth` method or an auth library's entry point, itself or through the helpers it
+        passes ctx to."""
+        from ..typescript import FUNCTIONS
+
+        if node.type in ("identifier", "shorthand_property_identifier"):
+            bound = self.value(path, _text(node))
+            target = self._function(*bound)[0] if bound and self._function(*bound) else None
+        else:
+            target = (path, node) if node.type in (*FUNCTIONS, "function_declaration") else None
+        if target is None:
+            return False
+        key = (target[0], target[1].start_byte, position)
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._depth:  # a cycle: this path proves nothing
+            self._low = min(self._low, self._depth[key])
+            return False
+        depth = self._depth[key] = len(self._depth)
+        outer_low, self._low = self._low, depth
+        result = self._reaches(*target, position)
+        del self._depth[key]
+        # A "no" that leaned on a function still being decided further up may yet turn "yes".
+        if result or self._low >= depth:
+            self._memo[key] = result
+        self._low = min(outer_low, self._low)
+        return result
+
+    def _reaches(self, path: str, function: Node, position: int) -> bool:
+        from ..typescript import walk
+
+        parameters = parameters_of(function)
+        body = function.child_by_field_name("body")
+        if position >= len(parameters) or body is None:
+            return False
+        pattern = parameters[position].child_by_field_name("pattern") or parameters[position]
+        ctx = {_text(pattern)} if pattern.type == "identifier" else set()
+        auth = aliases(pattern, "auth") if pattern.type == "object_pattern" else set()
+        # fluent-convex's earlier handlers took `({ context, input })`.
+        ctx |= aliases(pattern, "context") if pattern.type == "object_pattern" else set()
+        nodes = list(walk(body))
+        for node in nodes:  # `const { auth } = ctx;`, `const c = ctx;`
+            if node.type != "variable_declarator":
+                continue
+            value, bound = node.child_by_field_name("value"), node.child_by_field_name("name")
+            if value is None or _text(value) not in ctx:
+                continue
+            if bound.type == "object_pattern":
+                auth |= aliases(bound, "auth")
+            elif bound.type == "identifier":
+                ctx.add(_text(bound))
+        calls = [node for node in nodes if node.type == "call_expression"]
+        for call in calls:
+            callee = call.child_by_field_name("function")
+            target = (
+                callee.child_by_field_name("object") if callee.type == "member_expression" else None
+            )
+            if target is None:
+                continue
+            if target.type == "identifier" and _text(target) in auth:
+                return True
+            if (
+                target.type == "member_expression"
+                and _text(target.child_by_field_name("property")) == "auth"
+                and _text(target.child_by_field_name("object")) in ctx
+            ):
+                return True
+        if not ctx:
+            return False
+        for call in calls:
+            arguments = call.child_by_field_name("arguments")
+            if arguments is None or arguments.type != "arguments":
+                continue
+            for index, argument in enumerate(arguments.named_children):
+                if argument.type != "identifier" or _text(argument) not in ctx:
+                    continue
+                callee = call.child_by_field_name("function")
+                if self.is_entry_point(path, callee):
+                    return True
+                helper = self._callee(path, callee)
+                if helper is not None and self.reaches(*helper, index):
+                    return True
+        return False
+
+    def is_entry_point(self, path: str, callee: Node) -> bool:
+        """Whether a callee is an auth library's entry point: an imported function, or a method
+        of the object a library's factory made (`authComponent.getAuthUser`)."""
+        return self.entry_point(path, callee) is not None
+
+    def entry_point(self, path: str, callee: Node) -> dict | None:
+        """The entry point a callee is (see DEFAULT_ENTRY_POINTS), or None."""
+        callee = _unwrap(callee)
+        if callee.type == "identifier":
+            source = self.origin(path, _text(callee))
+            return next(
+                (
+                    e
+                    for e in self.entry_points
+                    if source is not None and (e["module"], e.get("function")) == source
+                ),
+                None,
+            )
+        if callee.type != "member_expression":
+            return None
+        method = _text(callee.child_by_field_name("property"))
+        target = _unwrap(callee.child_by_field_name("object"))
+        made = self._made_by(path, _text(target)) if target.type == "identifier" else None
+        if made is None:
+            return None
+        module, factory, properties = made
+        return next(
+            (
+                e
+                for e in self.entry_points
+                if method in e.get("methods", ())
+                and (e["module"], e.get("factory")) == (module, factory)
+                and (e["property"] in properties if e.get("property") else not properties)
+            ),
+            None,
+        )
+
+    def _made_by(self, path: str, name: str) -> tuple[str, str, frozenset] | None:
+        """(package, factory, properties) when `name` is bound to `factory(…)` imported from a
+        package; `properties` are the ones destructured from its result (empty when none is)."""
+        bound = self.value(path, name)
+        if bound is None:
+            return None
+        where, node = bound
+        node = _unwrap(node)
+        if node is None or node.type != "call_expression":
+            return None
+        callee = _unwrap(node.child_by_field_name("function"))
+        source = self.origin(where, _text(callee)) if callee.type == "identifier" else None
+        if source is None:
+            return None
+        top = self.top_level(where)
+        properties = frozenset(
+            key
+            for local, key in self._destructured[where].items()
+            if _unwrap(top.get(local)).start_byte == node.start_byte
+        )
+        return source[0], source[1], properties
+
+    def _callee(self, path: str, callee: Node) -> tuple[str, Node] | None:
+        callee = _unwrap(callee)
+        if callee.type == "identifier":
+            bound = self.value(path, _text(callee))
+            functions = self._function(*bound) if bound else []
+            return functions[0] if functions else None
+        if callee.type == "member_expression":  # `auth.requireUser(ctx)` on `import * as auth`
+            module, original = self.bindings(path).get(
+                _text(callee.child_by_field_name("object")), ("", "")
+            )
+            target = self.module(path, module) if original == "*" else None
+            if target is not None:
+                bound = self.exported(target, _text(callee.child_by_field_name("property")), set())
+                functions = self._function(*bound) if bound else []
+                return functions[0] if functions else None
+        return None
+
+
+def _generated_server(module: str) -> bool:
+    return module.removesuffix(".js").split("/")[-2:] == ["_generated", "server"] or (
+        module == "convex/server"
+    )
+
+
+def _base(module: str, name: str) -> Builder | None:
+    if module == "convex/server":
+        found = GENERIC_BUILDERS.get(name)
+    elif _generated_server(module):
+        found = BASE_BUILDERS.get(name)
+    else:
+        return None
+    return Builder(found[0], found[1], name, None, ()) if found else None
+
+
+def _chain(node: Node) -> tuple[Node, list[tuple[str, list[Node]]]] | None:
+    """A method chain `root.a(x).b(y)` → (root, [("a", [x]), ("b", [y])]); None otherwise."""
+    steps: list[tuple[str, list[Node]]] = []
+    current = _unwrap(node)
+    while current is not None and current.type == "call_expression":
+        callee = _unwrap(current.child_by_field_name("function"))
+        if callee is None or callee.type != "member_expression":
+            break
+        arguments = current.child_by_field_name("arguments")
+        values = [a for a in arguments.named_children if a.type != "comment"] if arguments else []
+        steps.append((_text(callee.child_by_field_name("property")), values))
+        current = _unwrap(callee.child_by_field_name("object"))
+    if not steps:
+        return None
+    return current, list(reversed(steps))
+
+
+def _chain_ends(node: Node) -> str | None:
+    chain = _chain(node)
+    return chain[1][-1][0] if chain else None
+
+
+def _fluent_handler(node: Node) -> Node | None:
+    chain = _chain(node)
+    for method, arguments in reversed(chain[1] if chain else []):
+        if method == "handler" and arguments:
+            return arguments[0]
+    return None
+
+
+def _is_fluent_root(analysis: ConvexAnalysis, path: str, node: Node) -> bool:
+    """`createBuilder<DataModel>()` imported from fluent-convex."""
+    node = _unwrap(node)
+    if node is None or node.type != "call_expression":
+        return False
+    callee = _unwrap(node.child_by_field_name("function"))
+    if callee is None or callee.type != "identifier":
+        return False
+    source = analysis.origin(path, _text(callee))
+    return (
+        source is not None
+        and source[0].startswith("fluent-convex")
+        and source[1] == "createBuilder"
+    )
+
+
+def _property(obj: Node | None, key: str) -> Node | None:
+    """The value of `key` in an object literal (a method counts as its own value)."""
+    if obj is None or obj.type != "object":
+        return None
+    for member in obj.named_children:
+        if member.type == "pair" and _text(member.child_by_field_name("key")).strip("\"'") == key:
+            return member.child_by_field_name("value")
+        if member.type == "method_definition" and _text(member.child_by_field_name("name")) == key:
+            return member
+        if member.type == "shorthand_property_identifier" and _text(member) == key:
+            return member
+    return None
+
+
+def handler_of(call: Node) -> Node | None:
+    """The handler of `builder({ handler })` or `builder(handler)`: a function or a name."""
+    arguments = call.child_by_field_name("arguments")
+    first = (
+        next((a for a in arguments.named_children if a.type != "comment"), None)
+        if arguments
+        else None
+    )
+    if first is not None and first.type == "object":
+        return _property(first, "handler")
+    return first
+
+
+def parameters_of(function: Node) -> list[Node]:
+    """A function's parameters (one for `ctx => …`)."""
+    single = function.child_by_field_name("parameter")  # `ctx => …`
+    if single is not None:
+        return [single]
+    parameters = function.child_by_field_name("parameters")
+    kinds = ("required_parameter", "optional_parameter")
+    return [p for p in parameters.named_children if p.type in kinds] if parameters else []
+
+
+def aliases(pattern: Node, key: str) -> set[str]:
+    """The names `{ key }` / `{ key: a }` bind in an object pattern."""
+    aliases = set()
+    for member in pattern.named_children:
+        if member.type == "shorthand_property_identifier_pattern" and _text(member) == key:
+            aliases.add(key)
+        elif member.type == "pair_pattern" and _text(member.child_by_field_name("key")) == key:
+            value = member.child_by_field_name("value")
+            if value.type == "identifier":
+                aliases.add(_text(value))
+    return aliases
+
+
+def _pattern_names(pattern: Node) -> list[tuple[str, str]]:
+    """(property, local name) of each binding of an object pattern."""
+    names = []
+    for member in pattern.named_children:
+        if member.type == "shorthand_property_identifier_pattern":
+            names.append((_text(member), _text(member)))
+        elif member.type == "pair_pattern":
+            value = member.child_by_field_name("value")
+            if value.type == "identifier":
+                names.append((_text(member.child_by_field_name("key")), _text(value)))
+    return names
+
+
+def _marker(tree: Tree, statement: Node) -> str | None:
+    """The reason of a `// conformance-public: why` comment on the lines right above an export
+    (or on its first line); "" when it gives none, None without one."""
+    comments: list[Node] = []
+    previous = statement.prev_sibling
+    row = statement.start_point[0]
+    while previous is not None and previous.type == "comment" and previous.end_point[0] >= row - 1:
+        comments.append(previous)
+        row = previous.start_point[0]
+        previous = previous.prev_sibling
+    following = statement.next_sibling
+    if (
+        following is not None
+        and following.type == "comment"
+        and following.start_point[0] == statement.start_point[0]
+    ):
+        comments.append(following)
+    for comment in comments:
+        match = _MARKER.search(_text(comment))
+        if match:
+            return (match.group("reason") or "").strip()
+    return None
+
+
+def analysis_of(project: Project, entry_points: Any = None) -> ConvexAnalysis:
+    """The project's analysis for a set of auth entry points (the defaults unless a contract
+    names others), made once."""
+    key = repr(entry_points)
+    cache = project.__dict__.setdefault("_convex_analyses", {})
+    if key not in cache:
+        cache[key] = ConvexAnalysis(project, entry_points or DEFAULT_ENTRY_POINTS)
+    return cache[key]
