@@ -379,7 +379,27 @@ class ConvexAnalysis:
                 and source[0].startswith("convex-helpers")
             ):
                 return self._custom(path, node, depth)
+            made = self._made(path, callee, depth)
+            if made is not None:
+                return made
         return self._fluent(path, node, depth)
+
+    def _made(self, path: str, callee: Node, depth: int) -> Builder | None:
+        """The builder a factory of the repository returns: `orgRoleMutation(["owner"])` where
+        `const orgRoleMutation = (roles) => customMutation(mutation, …)`."""
+        functions = self._function(path, callee)
+        if not functions:
+            return None
+        where, function = functions[0]
+        body = function.child_by_field_name("body")
+        if body is None:
+            return None
+        if body.type != "statement_block":
+            return self.builder(where, body, depth + 1)
+        for statement in body.named_children:
+            if statement.type == "return_statement" and statement.named_children:
+                return self.builder(where, statement.named_children[0], depth + 1)
+        return None
 
     def _custom(self, path: str, call: Node, depth: int) -> Builder | None:
         """`customQuery(base, customization)`: the base's kind and visibility, and the guards of
@@ -482,8 +502,11 @@ class ConvexAnalysis:
                 continue
             elif method == "createMiddleware":
                 return None  # a middleware, not a builder
-        where = f"{path}:{node.start_point[0] + 1}"
-        return Builder(kind, visibility, None, where, tuple(guards))
+        # Extending a chain defined elsewhere (`authedQuery.input(…)`), that chain is the builder;
+        # otherwise this chain is (where it is a builder's definition).
+        name = _text(root) if base.where is not None and root.type == "identifier" else None
+        where = base.where or f"{path}:{node.start_point[0] + 1}"
+        return Builder(kind, visibility, name, where, tuple(guards))
 
     def _middleware(self, path: str, node: Node, hops: int = 0) -> list[tuple[str, Node]]:
         """The function of a middleware: `x.createMiddleware(fn)`, a function given directly,
@@ -592,14 +615,14 @@ class ConvexAnalysis:
     def _definition(self, path: str, call: Node) -> tuple[Builder, Node | None] | None:
         """(builder, handler) of a call defining a Convex function."""
         chain = self._fluent(path, call, 0)
-        # fluent-convex registers a chain ending in `.public()` / `.internal()` (before 0.5,
-        # one ending in `.handler(…)`).
-        ends = _chain_ends(call)
+        # fluent-convex registers only a chain ending in `.public()` or `.internal()`.
         if (
             chain is not None
             and chain.kind is not None
-            and ends in ("public", "internal", "handler")
+            and _chain_ends(call) in ("public", "internal")
         ):
+            if chain.where == f"{path}:{call.start_point[0] + 1}":  # straight from createBuilder()
+                chain = chain._replace(where=None)
             return chain, _fluent_handler(call)
         callee = _unwrap(call.child_by_field_name("function"))
         builder = self.builder(path, callee) if callee is not None else None
