@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections import namedtuple
 from pathlib import Path
 
@@ -30,9 +31,21 @@ def select_rules(rules: list[Rule], select: list[str], ignore: list[str]) -> lis
     ]
 
 
-Outcome = namedtuple("Outcome", "findings inspected reason note", defaults=(None,))
+Outcome = namedtuple(
+    "Outcome", "findings inspected reason note suppressed remarks", defaults=(None, (), ())
+)
 Outcome.__doc__ = """What checking one rule gave: its findings, how many paths it looked at, why
-it could not check anything (None when it did), and what its kind says about what it saw."""
+it could not check anything (None when it did), what its kind says about what it saw, the
+findings an inline `conformance-ignore` set aside (finding, reason), and remarks on those
+comments ((path, line, text): unused, or without a reason)."""
+
+# `// conformance-ignore RULE_ID[, OTHER]: why` (or in `#`, `<!-- -->` comments), on a finding's
+# line or the line above it.
+_SUPPRESSION = re.compile(
+    r"conformance-ignore[ \t]+(?P<rules>[\w.*-]+(?:[ \t]*,[ \t]*[\w.*-]+)*)"
+    r"(?:[ \t]*:[ \t]*(?P<reason>.*?))?[ \t]*(?:\*/|-->)?[ \t]*$",
+    re.MULTILINE,
+)
 
 STATUSES = ("pass", "fail", "unchecked", "waived", "skipped")
 
@@ -61,6 +74,7 @@ def check_rule(rule: Rule, repo: RepoView) -> Outcome:
     finally:
         repo.inspection = previous
     findings = sorted(set(findings), key=Finding.sort_key)
+    findings, suppressed, remarks = _suppress(rule, findings, repo, inspection.seen)
     inspected = len(inspection.seen)
     reason = None
     if not findings:
@@ -70,7 +84,71 @@ def check_rule(rule: Rule, repo: RepoView) -> Outcome:
             reason = kind.nothing_found(rule)
         if reason is not None and rule.notes:
             reason += " (" + "; ".join(rule.notes) + ")"
-    return Outcome(findings, inspected, reason, inspection.note)
+    if suppressed:
+        reason = None
+    return Outcome(findings, inspected, reason, inspection.note, suppressed, remarks)
+
+
+def _suppress(
+    rule: Rule, findings: list[Finding], repo: RepoView, seen: set[str]
+) -> tuple[list[Finding], list[tuple[Finding, str]], list[tuple[str, int, str]]]:
+    """Set aside the findings an inline `conformance-ignore RULE: reason` covers (on their line
+    or the one above); a comment without a reason covers nothing and is remarked on, and so is
+    one naming this rule in a file it read that matches no finding (as ruff's RUF100 does)."""
+    comments: dict[tuple[str, int], str | None] = {}
+    for path in sorted(seen):
+        try:
+            text = repo.text(path)
+        except FileProblem:
+            continue
+        if "conformance-ignore" not in text:
+            continue
+        for match in _SUPPRESSION.finditer(text):
+            names = [name.strip() for name in match.group("rules").split(",")]
+            if any(matches_any([name], rule.id) for name in names):
+                line = text.count("\n", 0, match.start()) + 1
+                comments[(path, line)] = (match.group("reason") or "").strip()
+    if not comments:
+        return findings, [], []
+    kept, suppressed, used = [], [], set()
+    for finding in findings:
+        where = (
+            next(
+                (
+                    key
+                    for key in (
+                        (finding.path, finding.line),
+                        (finding.path, (finding.line or 0) - 1),
+                    )
+                    if key in comments
+                ),
+                None,
+            )
+            if finding.line
+            else None
+        )
+        if where is not None and comments[where]:
+            suppressed.append((finding, comments[where]))
+            used.add(where)
+        else:
+            kept.append(finding)
+            if where is not None:
+                used.add(where)
+    remarks = []
+    for (path, line), reason in sorted(comments.items()):
+        if not reason:
+            remarks.append(
+                (
+                    path,
+                    line,
+                    f"conformance-ignore {rule.id} needs a reason (`: why`); it sets nothing aside",
+                )
+            )
+        elif (path, line) not in used:
+            remarks.append(
+                (path, line, f"conformance-ignore {rule.id} matches no finding (unused); remove it")
+            )
+    return kept, suppressed, remarks
 
 
 class Report:
@@ -79,7 +157,16 @@ class Report:
         self.outcomes = outcomes
         # rule id → findings that count (not waived)
         self.results = {rule_id: list(o.findings) for rule_id, o in outcomes.items()}
-        self.waived: list[tuple[Finding, Waiver]] = []
+        # Findings set aside, with the waiver (or inline comment) that did it.
+        self.waived: list[tuple[Finding, Waiver]] = [
+            (finding, _inline_waiver(finding, reason))
+            for outcome in outcomes.values()
+            for finding, reason in outcome.suppressed
+        ]
+        # (path, line, text) remarks on inline `conformance-ignore` comments.
+        self.remarks: list[tuple[str, int, str]] = [
+            remark for outcome in outcomes.values() for remark in outcome.remarks
+        ]
         self.expired: list[Waiver] = []  # matched a finding, but past its date: fails the run
         self.stale: list[Waiver] = []  # matches no finding: reported, does not fail
         self.unchanged: list[str] = []  # skipped by --changed-since: inputs did not change
@@ -102,7 +189,7 @@ class Report:
     def status(self, rule: Rule) -> str:
         if self.results[rule.id]:
             return "fail"
-        if self.outcomes[rule.id].findings:
+        if self.outcomes[rule.id].findings or self.outcomes[rule.id].suppressed:
             return "waived"
         return "unchecked" if self.outcomes[rule.id].reason is not None else "pass"
 
@@ -183,6 +270,12 @@ class Report:
                     self.expired.append(waiver)
             elif waiver.rule in checked or waiver.rule not in known:
                 self.stale.append(waiver)
+
+
+def _inline_waiver(finding: Finding, reason: str) -> Waiver:
+    from .contract import Waiver
+
+    return Waiver(finding.rule, finding.path, f"conformance-ignore: {reason}", None, None)
 
 
 def _covers(waiver: Waiver, finding: Finding) -> bool:

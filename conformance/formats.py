@@ -64,6 +64,7 @@ def text(report: Report) -> str:
         *(f"{f.location()}: {f.rule} waived: {f.message} ({w.reason})" for f, w in report.waived),
         *(f"{CONFIG_NAME}:{w.line}: error: {expired_message(w)}" for w in report.expired),
         *(f"{CONFIG_NAME}:{w.line}: warning: {stale_message(w)}" for w in report.stale),
+        *(f"{path}:{line}: warning: {text}" for path, line, text in report.remarks),
     ]
     if notes:
         lines.extend(["", *notes] if lines else notes)
@@ -118,6 +119,7 @@ def json(report: Report) -> str:
         "waived": [{**f.as_dict(), "waiver": waiver(w)} for f, w in report.waived],
         "expired_waivers": [waiver(w) for w in report.expired],
         "stale_waivers": [waiver(w) for w in report.stale],
+        "remarks": [{"path": p, "line": n, "message": t} for p, n, t in report.remarks],
         "rules": report.statuses(),
         "parameters": [
             {"contract": contract, **resolution._asdict()}
@@ -159,6 +161,7 @@ def github(report: Report) -> str:
         _command("warning", CONFIG_NAME, w.line, "stale waiver", stale_message(w))
         for w in report.stale
     ]
+    lines += [_command("warning", p, n, "conformance-ignore", t) for p, n, t in report.remarks]
     lines += [
         _command(
             "notice" if rule.optional else "error",

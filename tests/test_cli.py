@@ -19,6 +19,7 @@ def test_json_format_shape(check_json):
         "waived",
         "expired_waivers",
         "stale_waivers",
+        "remarks",
         "rules",
         "parameters",
         "summary",

@@ -3,12 +3,9 @@ function, the schema's indexes, and no Convex client in "use client" modules."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-
 import pytest
 from conftest import FIXTURES, assert_exact, findings_of, git, init_git
-from convex_codegen import GENERATED, GENERATED_HEADER
+from convex_codegen import typecheck, write_codegen
 
 from conformance.engine import check_rule, run
 from conformance.fix import plan
@@ -858,21 +855,6 @@ def test_without_directive_import_absent_is_unchanged(tree):
 
 # The fixed functions compile against the real `convex` package ------------------------------
 
-CONVEX_TSCONFIG = {
-    # What `convex dev` writes into convex/ (REAL_WORLD.md), plus @types/node for process.env.
-    "compilerOptions": {
-        "target": "ESNext",
-        "lib": ["ES2023", "dom"],
-        "module": "ESNext",
-        "moduleResolution": "Bundler",
-        "strict": True,
-        "skipLibCheck": True,
-        "noEmit": True,
-        "isolatedModules": True,
-        "types": ["node"],
-    },
-    "include": ["./**/*"],
-}
 # http.ts verifies Clerk's webhook with svix, which is not what is being proven here.
 SVIX_STAND_IN = """declare module "svix" {
   export class Webhook {
@@ -894,37 +876,6 @@ def test_fixed_fixture_functions_typecheck(convex_node_modules, fixture_copy, cl
         "convex/users.ts",
     ]
     convex = root / "convex"
-    # Stand-ins for what `convex codegen` writes (it needs a deployment); the api lists every
-    # module, so internal.messages.* and internal.users.* calls are typed.
-    modules = sorted(
-        path.relative_to(convex).with_suffix("").as_posix()
-        for path in convex.rglob("*.ts")
-        if "_generated" not in path.parts and path.name not in ("schema.ts", "auth.config.ts")
-    )
-    imports = "".join(f'import type * as m{n} from "../{m}.js";\n' for n, m in enumerate(modules))
-    listed = "".join(f'  "{m}": typeof m{n};\n' for n, m in enumerate(modules))
-    api = (
-        'import type { ApiFromModules, FilterApi, FunctionReference } from "convex/server";\n'
-        f"{imports}\ndeclare const fullApi: ApiFromModules<{{\n{listed}}}>;\n"
-        'export declare const api: FilterApi<typeof fullApi, FunctionReference<any, "public">>;\n'
-        "export declare const internal: FilterApi<typeof fullApi, "
-        'FunctionReference<any, "internal">>;\n'
-    )
-    files = {f"_generated/{name}": GENERATED_HEADER + body for name, body in GENERATED.items()}
-    files |= {
-        "_generated/api.d.ts": GENERATED_HEADER + api,
-        "svix.stand-in.d.ts": SVIX_STAND_IN,
-        "tsconfig.json": json.dumps(CONVEX_TSCONFIG, indent=2),
-    }
-    for name, text in files.items():
-        (convex / name).write_text(text, encoding="utf-8")
-    (root / "node_modules").symlink_to(convex_node_modules, target_is_directory=True)
-    tsc = convex_node_modules / "typescript" / "bin" / "tsc"
-    result = subprocess.run(
-        ["node", str(tsc), "--noEmit", "-p", str(convex)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    write_codegen(convex, {"svix.stand-in.d.ts": SVIX_STAND_IN})
+    result = typecheck(root, convex, convex_node_modules)
     assert result.returncode == 0, f"tsc -p convex:\n{result.stdout}{result.stderr}"

@@ -231,3 +231,39 @@ def test_bad_waivers(tree, cli, waivers, error):
     root = waived_repo(tree, waivers)
     code, _, err = cli("check", str(root))
     assert code == 2 and err == f"conformance: error: {error}\n"
+
+
+def test_inline_suppressions_need_a_reason_and_are_reported_when_unused(tree, cli):
+    """`conformance-ignore RULE: why` on a finding's line or the one above sets it aside; one
+    without a reason sets nothing aside, and one matching no finding is reported (as RUF100)."""
+    root = tree(
+        {
+            "c.yaml": "name: t\ndescription: d\nrules:\n  - id: no-todo\n    kind: text-absent\n"
+            "    files: 'docs/*.md'\n    phrases: [TODO]\n    message: m\n    why: w\n",
+            "docs/a.md": "TODO one\n<!-- conformance-ignore no-todo: quoted from the old plan -->\n"
+            "TODO two\nTODO three  <!-- conformance-ignore no-todo -->\n\n"
+            "<!-- conformance-ignore no-todo: nothing below -->\nfine\n",
+        }
+    )
+    code, out, _ = cli("check", str(root), "--contract", str(root / "c.yaml"), "--format", "json")
+    payload = json.loads(out)
+    assert code == 1
+    assert [(f["path"], f["line"]) for f in payload["findings"]] == [
+        ("docs/a.md", 1),
+        ("docs/a.md", 4),
+    ]
+    assert [(w["line"], w["waiver"]["reason"]) for w in payload["waived"]] == [
+        (3, "conformance-ignore: quoted from the old plan")
+    ]
+    assert payload["remarks"] == [
+        {
+            "path": "docs/a.md",
+            "line": 4,
+            "message": "conformance-ignore no-todo needs a reason (`: why`); it sets nothing aside",
+        },
+        {
+            "path": "docs/a.md",
+            "line": 6,
+            "message": "conformance-ignore no-todo matches no finding (unused); remove it",
+        },
+    ]

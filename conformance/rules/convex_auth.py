@@ -128,8 +128,16 @@ class ConvexAuthRequired(RuleKind):
         provider = survey.identity_provider()
         guard = most_used_guard(survey) if provider is not None else None
         for path in included_files(rule, work.repo):
-            reported = [f for f, verdict in survey.functions(path) if verdict == "unauthenticated"]
+            verdicts = survey.functions(path)
+            reported = [f for f, verdict in verdicts if verdict == "unauthenticated"]
+            unmarked = [
+                f"{_shown(f)} is marked conformance-public without a reason: say why; no guard"
+                for f, verdict in verdicts
+                if verdict == "unmarked"
+            ]
             if not reported:
+                if unmarked:
+                    work.skip(path, rule, "not fixed: " + "; ".join(unmarked))
                 continue
             if provider is None:
                 names = ", ".join(_shown(f) for f in reported)
@@ -148,7 +156,7 @@ class ConvexAuthRequired(RuleKind):
             data = text.encode("utf-8")
             style = _style(text, tree, message)
             edits: list[tuple[int, int, str]] = []
-            notes: list[str] = []
+            notes: list[str] = list(unmarked)
             seen: set[int] = set()  # `export { f as g }` names the same handler twice
             for function in reported:
                 handler = function.handler
@@ -465,7 +473,11 @@ class Guard:
         pieces.append(text[cursor - base : end - base].decode("utf-8"))
         written = "".join(pieces).replace("\r\n", "\n").split("\n")
         value = _awaited_value(self.statements[0])
-        if len(self.statements) == 1 and value is not None and self.returns is None:
+        if (
+            len(self.statements) == 1
+            and value is not None
+            and self.returns not in ("null", "undefined")
+        ):
             # `const user = await requireUser(ctx);` guards by throwing; the name would go unused.
             call = value.text.decode("utf-8")
             for old, new in renames.items():

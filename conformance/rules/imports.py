@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..globs import has_magic, matches
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
 from .base import STRING, STRINGS, RuleKind, as_list, included_files
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 def import_regex(module: str) -> re.Pattern[str]:
     """`import … from "m"`, `import "m"`, `import("m")`, `require("m")` and `export … from "m"`,
     subpaths (`m/sub`) included."""
-    quoted = rf"""(["']){re.escape(module)}(?:/[^"']*)?\1"""
+    name = re.escape(module).replace(r"\*", r"[^/\"']*")  # `@convex-dev/*/react`
+    quoted = rf"""(["']){name}(?:/[^"']*)?\1"""
     return re.compile(rf"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*){quoted}""")
 
 
@@ -27,7 +29,7 @@ class ImportAbsent(RuleKind):
 
     When a package's dependency goes, every import of it must go too, or the package stops
     compiling the moment the lockfile catches up. Subpath imports (`drizzle-orm/pg-core`) count;
-    comments do not.
+    comments do not. A module may be a glob (`@convex-dev/*/react`).
 
     With `directive` (say `use client`), only the files whose directive prologue holds it are
     checked, read as syntax trees: a finding names the imported bindings, and type-only imports
@@ -44,7 +46,7 @@ class ImportAbsent(RuleKind):
         modules = as_list(rule.options["modules"])
         if "directive" in rule.options:
             return self._check_directive_files(rule, repo, modules, rule.options["directive"])
-        patterns = [(module, import_regex(module), module) for module in modules]
+        patterns = [(m, import_regex(m), m.split("*")[0] or None) for m in modules]
         return search_code(self, rule, repo, patterns)
 
     def _check_directive_files(
@@ -64,9 +66,18 @@ class ImportAbsent(RuleKind):
             if directive not in directives(tree):
                 continue
             for line, module, names in runtime_imports(tree):
-                if any(module == m or module.startswith(m + "/") for m in modules):
+                if any(_imports_module(module, m) for m in modules):
                     shown = f" ({', '.join(names)})" if names else ""
                     yield self.finding(rule, path, line, f"`{module}`{shown}")
+
+
+def _imports_module(module: str, wanted: str) -> bool:
+    """`convex/react` is `convex/react` or a subpath of it; `@convex-dev/*/react` a glob."""
+    if has_magic(wanted):
+        return matches(wanted, module) or any(
+            matches(wanted, module[:i]) for i, c in enumerate(module) if c == "/"
+        )
+    return module == wanted or module.startswith(wanted + "/")
 
 
 def runtime_imports(tree: Tree) -> list[tuple[int, str, list[str]]]:
