@@ -15,9 +15,11 @@ from convex_codegen import GENERATED, GENERATED_HEADER
 from conformance.contract import load_rules
 from conformance.engine import run
 from conformance.model import Rule
+from conformance.project import project_of
+from conformance.project.convex import convex_modules
 from conformance.repo import RepoView
 from conformance.rules import KINDS
-from conformance.translate.convex_operations import convex_functions, convex_operations_context
+from conformance.translate.convex_operations import convex_operations_context
 from conformance.workspace import Workspace
 
 CONTRACT = "prisma-to-convex"
@@ -436,7 +438,7 @@ export const next = query({ args: {}, handler: async () => null });
 
 
 def test_convex_functions_are_read_from_the_modules(tree):
-    modules = convex_functions(RepoView(tree(CONVEX_MODULES)), "convex/")
+    modules = convex_modules(project_of(RepoView(tree(CONVEX_MODULES))), "convex/")
     assert sorted(modules) == ["agent/tools", "my-jobs", "tasks"]
     assert modules["tasks"]["path"] == "convex/tasks.ts"
     assert modules["tasks"]["functions"] == {
@@ -459,7 +461,7 @@ def test_convex_functions_are_read_from_the_modules(tree):
 
 def test_operations_context_matches_operations_to_functions(tree):
     context = convex_operations_context(
-        RepoView(tree(CONVEX_MODULES)),
+        convex_modules(project_of(RepoView(tree(CONVEX_MODULES))), "convex"),
         "apps/server/src/lib/convex-operations.ts",
         dir="convex",
         operations=[

@@ -135,5 +135,77 @@ def drizzle_schema_context(spec: str, work, target: str) -> dict[str, Any]:
 def operations_context(spec: dict[str, Any], work, target: str) -> dict[str, Any]:
     """Typed wrappers, at `target`, over the Convex functions `spec` names."""
     from ..translate.convex_operations import convex_operations_context
+    from . import project_of
 
-    return convex_operations_context(work.repo, target, **spec)
+    modules = convex_modules(project_of(work.repo), spec["dir"])
+    return convex_operations_context(modules, target, **spec)
+
+
+def convex_modules(project: Project, functions_dir: str) -> dict[str, dict]:
+    """Module name (`tasks`, `agent/tools`) → {"path", "functions": {name: {"kind", "public",
+    "builder", "args"}}}: every function the Convex analysis finds (HTTP actions aside), and
+    every other export made by calling something (`kind` None: an unrecognised builder);
+    `args` None when the function declares no `args` object."""
+    import re
+
+    from ..translate.convex_operations import argument_names, validator_names
+    from ..typescript import text
+    from .convex_functions import analysis_of, chain_of, unwrap
+
+    analysis = analysis_of(project)
+    functions_dir = functions_dir.strip("/")
+    modules = {}
+    pattern = f"{functions_dir}/**/*.{{ts,tsx,mts,cts,js,jsx,mjs,cjs}}"
+    for path in project.repo.glob(pattern, files_only=True):
+        relative = path[len(functions_dir) + 1 :]
+        if relative.startswith("_generated/") or re.search(r"\.d\.[mc]?ts\Z", relative):
+            continue
+        found: dict[str, dict] = {}
+        for function in analysis.functions(path):
+            builder = function.builder
+            if builder.kind == "httpAction":
+                continue
+            chain = chain_of(function.definition)
+            inputs = [args for method, args in chain[1] if method == "input"] if chain else []
+            if inputs and inputs[0]:
+                args = (
+                    validator_names(unwrap(inputs[0][0]))
+                    if unwrap(inputs[0][0]).type == "object"
+                    else None
+                )
+            else:
+                arguments = function.definition.child_by_field_name("arguments")
+                first = (
+                    arguments.named_children[0] if arguments and arguments.named_children else None
+                )
+                args = argument_names(first)
+            found[function.name] = {
+                "kind": builder.kind,
+                "public": builder.visibility == "public",
+                "builder": builder.name or "fluent chain",
+                "args": args,
+            }
+        tree = analysis.tree(path)
+        for statement in tree.root_node.children if tree else ():
+            declaration = (
+                statement.child_by_field_name("declaration")
+                if statement.type == "export_statement"
+                else None
+            )
+            for declarator in declaration.named_children if declaration else ():
+                name, value = (
+                    declarator.child_by_field_name("name"),
+                    unwrap(declarator.child_by_field_name("value")),
+                )
+                if name is None or value is None or value.type != "call_expression":
+                    continue
+                if text(name) not in found and chain_of(value) is None:
+                    arguments = value.child_by_field_name("arguments").named_children
+                    found[text(name)] = {
+                        "kind": None,
+                        "public": True,
+                        "builder": text(value.child_by_field_name("function")),
+                        "args": argument_names(arguments[0] if arguments else None),
+                    }
+        modules[relative.rsplit(".", 1)[0]] = {"path": path, "functions": found}
+    return modules

@@ -104,7 +104,7 @@ def _text(node: Node) -> str:
     return node.text.decode("utf-8")
 
 
-def _unwrap(node: Node | None) -> Node | None:
+def unwrap(node: Node | None) -> Node | None:
     """An expression without `as T`, `satisfies T`, `!` and parentheses around it."""
     while node is not None and node.type in (
         "as_expression",
@@ -338,7 +338,7 @@ class ConvexAnalysis:
 
     def builder(self, path: str, node: Node | None, depth: int = 0) -> Builder | None:
         """The builder an expression means, or None when it is no Convex builder."""
-        node = _unwrap(node)
+        node = unwrap(node)
         if node is None or depth > 20:
             return None
         key = (path, node.start_byte, node.end_byte)  # a call and its callee start together
@@ -370,7 +370,7 @@ class ConvexAnalysis:
             return None
         if node.type != "call_expression":
             return None
-        callee = _unwrap(node.child_by_field_name("function"))
+        callee = unwrap(node.child_by_field_name("function"))
         if callee is not None and callee.type == "identifier":
             source = self.origin(path, _text(callee))
             if (
@@ -421,14 +421,14 @@ class ConvexAnalysis:
         the function of `customCtx(fn)`."""
         from ..typescript import FUNCTIONS
 
-        node = _unwrap(node)
+        node = unwrap(node)
         if node is None or hops > 5:
             return []
         if node.type == "identifier":
             bound = self.value(path, _text(node))
             return self._customization(*bound, hops + 1) if bound else []
         if node.type == "call_expression":
-            callee = _unwrap(node.child_by_field_name("function"))
+            callee = unwrap(node.child_by_field_name("function"))
             source = self.origin(path, _text(callee)) if callee.type == "identifier" else None
             arguments = node.child_by_field_name("arguments").named_children
             if source is not None and source[1] == "customCtx" and arguments:
@@ -454,7 +454,7 @@ class ConvexAnalysis:
     def _function(self, path: str, node: Node) -> list[tuple[str, Node]]:
         from ..typescript import FUNCTIONS
 
-        node = _unwrap(node)
+        node = unwrap(node)
         if node is None:
             return []
         if node.type in FUNCTIONS or node.type == "function_declaration":
@@ -469,12 +469,12 @@ class ConvexAnalysis:
         """A fluent-convex chain: `root.query().use(m).input(…).handler(fn)[.public()]`. The
         chain is a builder whose kind its `.query()`/`.mutation()`/`.action()` call sets; its
         guards are the middlewares (`.use(m)`), inherited from the chain it extends."""
-        calls = _chain(node)
+        calls = chain_of(node)
         if calls is None:
             return None
         root, steps = calls
         base: Builder | None = None
-        root = _unwrap(root)
+        root = unwrap(root)
         if root is not None and root.type == "identifier":
             source = self.origin(path, _text(root))
             if source is None:
@@ -511,14 +511,14 @@ class ConvexAnalysis:
     def _middleware(self, path: str, node: Node, hops: int = 0) -> list[tuple[str, Node]]:
         """The function of a middleware: `x.createMiddleware(fn)`, a function given directly,
         or a name bound to either."""
-        node = _unwrap(node)
+        node = unwrap(node)
         if node is None or hops > 5:
             return []
         if node.type == "identifier":
             bound = self.value(path, _text(node))
             return self._middleware(*bound, hops + 1) if bound else []
         if node.type == "call_expression":
-            callee = _unwrap(node.child_by_field_name("function"))
+            callee = unwrap(node.child_by_field_name("function"))
             if (
                 callee.type == "member_expression"
                 and _text(callee.child_by_field_name("property")) == "createMiddleware"
@@ -573,7 +573,7 @@ class ConvexAnalysis:
                 if name == "default" and not local
                 else self.top_level(path).get(local)
             )
-            call = _unwrap(value)
+            call = unwrap(value)
             if call is None or call.type != "call_expression":
                 continue
             defined = self._definition(path, call)
@@ -592,7 +592,7 @@ class ConvexAnalysis:
         for node in walk(tree.root_node):
             if node.type != "call_expression" or node.start_byte in seen_http:
                 continue
-            callee = _unwrap(node.child_by_field_name("function"))
+            callee = unwrap(node.child_by_field_name("function"))
             if callee is None or callee.type != "identifier":
                 continue
             builder = _base(*self.origin(path, _text(callee)) or ("", ""))
@@ -624,7 +624,7 @@ class ConvexAnalysis:
             if chain.where == f"{path}:{call.start_point[0] + 1}":  # straight from createBuilder()
                 chain = chain._replace(where=None)
             return chain, _fluent_handler(call)
-        callee = _unwrap(call.child_by_field_name("function"))
+        callee = unwrap(call.child_by_field_name("function"))
         builder = self.builder(path, callee) if callee is not None else None
         if builder is None or builder.kind is None:
             return None
@@ -730,7 +730,7 @@ class ConvexAnalysis:
 
     def entry_point(self, path: str, callee: Node) -> dict | None:
         """The entry point a callee is (see DEFAULT_ENTRY_POINTS), or None."""
-        callee = _unwrap(callee)
+        callee = unwrap(callee)
         if callee.type == "identifier":
             source = self.origin(path, _text(callee))
             return next(
@@ -744,7 +744,7 @@ class ConvexAnalysis:
         if callee.type != "member_expression":
             return None
         method = _text(callee.child_by_field_name("property"))
-        target = _unwrap(callee.child_by_field_name("object"))
+        target = unwrap(callee.child_by_field_name("object"))
         made = self._made_by(path, _text(target)) if target.type == "identifier" else None
         if made is None:
             return None
@@ -767,10 +767,10 @@ class ConvexAnalysis:
         if bound is None:
             return None
         where, node = bound
-        node = _unwrap(node)
+        node = unwrap(node)
         if node is None or node.type != "call_expression":
             return None
-        callee = _unwrap(node.child_by_field_name("function"))
+        callee = unwrap(node.child_by_field_name("function"))
         source = self.origin(where, _text(callee)) if callee.type == "identifier" else None
         if source is None:
             return None
@@ -778,12 +778,12 @@ class ConvexAnalysis:
         properties = frozenset(
             key
             for local, key in self._destructured[where].items()
-            if _unwrap(top.get(local)).start_byte == node.start_byte
+            if unwrap(top.get(local)).start_byte == node.start_byte
         )
         return source[0], source[1], properties
 
     def _callee(self, path: str, callee: Node) -> tuple[str, Node] | None:
-        callee = _unwrap(callee)
+        callee = unwrap(callee)
         if callee.type == "identifier":
             bound = self.value(path, _text(callee))
             functions = self._function(*bound) if bound else []
@@ -816,30 +816,30 @@ def _base(module: str, name: str) -> Builder | None:
     return Builder(found[0], found[1], name, None, ()) if found else None
 
 
-def _chain(node: Node) -> tuple[Node, list[tuple[str, list[Node]]]] | None:
+def chain_of(node: Node) -> tuple[Node, list[tuple[str, list[Node]]]] | None:
     """A method chain `root.a(x).b(y)` → (root, [("a", [x]), ("b", [y])]); None otherwise."""
     steps: list[tuple[str, list[Node]]] = []
-    current = _unwrap(node)
+    current = unwrap(node)
     while current is not None and current.type == "call_expression":
-        callee = _unwrap(current.child_by_field_name("function"))
+        callee = unwrap(current.child_by_field_name("function"))
         if callee is None or callee.type != "member_expression":
             break
         arguments = current.child_by_field_name("arguments")
         values = [a for a in arguments.named_children if a.type != "comment"] if arguments else []
         steps.append((_text(callee.child_by_field_name("property")), values))
-        current = _unwrap(callee.child_by_field_name("object"))
+        current = unwrap(callee.child_by_field_name("object"))
     if not steps:
         return None
     return current, list(reversed(steps))
 
 
 def _chain_ends(node: Node) -> str | None:
-    chain = _chain(node)
+    chain = chain_of(node)
     return chain[1][-1][0] if chain else None
 
 
 def _fluent_handler(node: Node) -> Node | None:
-    chain = _chain(node)
+    chain = chain_of(node)
     for method, arguments in reversed(chain[1] if chain else []):
         if method == "handler" and arguments:
             return arguments[0]
@@ -848,10 +848,10 @@ def _fluent_handler(node: Node) -> Node | None:
 
 def _is_fluent_root(analysis: ConvexAnalysis, path: str, node: Node) -> bool:
     """`createBuilder<DataModel>()` imported from fluent-convex."""
-    node = _unwrap(node)
+    node = unwrap(node)
     if node is None or node.type != "call_expression":
         return False
-    callee = _unwrap(node.child_by_field_name("function"))
+    callee = unwrap(node.child_by_field_name("function"))
     if callee is None or callee.type != "identifier":
         return False
     source = analysis.origin(path, _text(callee))
