@@ -132,6 +132,8 @@ class ConvexAnalysis:
         # path → local name → the property of the value it was destructured from
         self._destructured: dict[str, dict[str, str]] = {}
         self._imports: dict[str, dict[str, tuple[str, str]]] = {}
+        self._modules: dict[tuple[str, str], str | None] = {}
+        self._origins: dict[tuple[str, str], tuple[str, str] | None] = {}
 
     # Modules -------------------------------------------------------------------------------
 
@@ -198,6 +200,12 @@ class ConvexAnalysis:
     def module(self, path: str, specifier: str) -> str | None:
         """The repository file an import names: a relative path, or a workspace package's
         (`@acme/backend/convex/lib`); None for other packages and path aliases."""
+        key = (posixpath.dirname(path), specifier)
+        if key not in self._modules:
+            self._modules[key] = self._module(path, specifier)
+        return self._modules[key]
+
+    def _module(self, path: str, specifier: str) -> str | None:
         if specifier.startswith("."):
             base = posixpath.normpath(posixpath.join(posixpath.dirname(path), specifier))
             if base == ".." or base.startswith("../"):
@@ -292,6 +300,15 @@ class ConvexAnalysis:
         """(module, exported name) when `name` comes from a package or from the generated
         server module — through imports, and through local modules re-exporting it
         (`export { mutation } from "./_generated/server"`); None when the repository defines it."""
+        key = (path, name)
+        if hops == 0 and key in self._origins:
+            return self._origins[key]
+        found = self._origin(path, name, hops)
+        if hops == 0:
+            self._origins[key] = found
+        return found
+
+    def _origin(self, path: str, name: str, hops: int) -> tuple[str, str] | None:
         module, original = self.bindings(path).get(name, ("", ""))
         if not module or hops > 8:
             return None
@@ -589,7 +606,8 @@ class ConvexAnalysis:
                 )
             )
         # HTTP actions are reachable through the router, not through exports.
-        for node in walk(tree.root_node):
+        routed = walk(tree.root_node) if b"httpAction" in tree.root_node.text else ()
+        for node in routed:
             if node.type != "call_expression" or node.start_byte in seen_http:
                 continue
             callee = unwrap(node.child_by_field_name("function"))
