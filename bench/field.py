@@ -143,6 +143,8 @@ def render(results: list[tuple[str, dict]], details: bool) -> str:
             for rule in row["rules"]:
                 if rule["status"] == "unchecked":
                     lines.append(f"- unchecked {rule['id']}: {rule['reason']}")
+                if rule.get("note"):
+                    lines.append(f"- note {rule['id']}: {rule['note']}")
             for finding in row["findings"]:
                 where = (
                     f"{finding['path']}:{finding['line']}" if finding["line"] else finding["path"]

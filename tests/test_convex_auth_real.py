@@ -73,9 +73,9 @@ EXPECTED = {
 COUNTS = {
     # list, create, rename, archive (getAuthUserId, builders' customizations), drafts (the
     # middleware); feed, subscribe (markers), ping (public_functions in conformance.yaml).
-    "convex-auth-builders": "13 public functions: 5 authenticated, 3 on purpose, 4 unauthenticated, 1 unmarked",
-    "convex-auth-sessions": "3 public functions: 3 unauthenticated",
-    "convex-auth-better-auth": "4 public functions: 3 authenticated, 1 unauthenticated",
+    "convex-auth-builders": "convex: 13 public functions: 5 authenticated, 3 on purpose, 4 unauthenticated, 1 unmarked",
+    "convex-auth-sessions": "convex: 3 public functions: 3 unauthenticated",
+    "convex-auth-better-auth": "convex: 4 public functions: 3 authenticated, 1 unauthenticated",
 }
 
 
@@ -195,7 +195,9 @@ def test_inline_markers_and_config_list_are_both_honoured(tree, cli):
     assert [f["message"] for f in payload["findings"]] == [
         "public query other() never checks ctx.auth"
     ]
-    assert payload["rules"][0]["note"] == "3 public functions: 2 on purpose, 1 unauthenticated"
+    assert (
+        payload["rules"][0]["note"] == "convex: 3 public functions: 2 on purpose, 1 unauthenticated"
+    )
 
 
 @pytest.fixture(scope="session")

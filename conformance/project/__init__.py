@@ -38,6 +38,7 @@ DISCOVERED_FILES = (
     r"|next\.config\.[cm]?[jt]s|[^/]*\.prisma|prisma\.config\.[cm]?[jt]s|migration_lock\.toml"
     r"|[Mm]akefile|GNUmakefile|README\.md|AGENTS\.md|CLAUDE\.md|GEMINI\.md|CONTRIBUTING\.md"
     r"|ARCHITECTURE\.md|copilot-instructions\.md|\.cursorrules|pnpm-workspace\.yaml"
+    r"|tsconfig[^/]*\.json"
     r"|convex/schema\.[cm]?[jt]s"
     r"|_generated/server\.(js|ts|d\.ts)|convex\.config\.[cm]?[jt]s)$"
 )

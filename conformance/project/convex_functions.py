@@ -18,6 +18,7 @@ its own.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections import namedtuple
@@ -211,9 +212,19 @@ class ConvexAnalysis:
             if base == ".." or base.startswith("../"):
                 return None
         else:
-            base = self._workspace_path(specifier)
-            if base is None:
+            bases = [self._workspace_path(specifier), *self._aliased(path, specifier)]
+            found = [b for b in bases if b is not None]
+            for base in found[1:]:  # an alias may point at one of several folders
+                resolved = self._file(base)
+                if resolved is not None:
+                    return resolved
+            if not found:
                 return None
+            base = found[0]
+        return self._file(base)
+
+    def _file(self, base: str) -> str | None:
+        """The file a module path without its extension means."""
         stems = [base]
         for extension in (".js", ".jsx", ".mjs", ".cjs"):
             if base.endswith(extension):
@@ -227,6 +238,52 @@ class ConvexAnalysis:
             if not has_magic(candidate) and self.repo.is_file(candidate):
                 return candidate
         return None
+
+    def _aliased(self, path: str, specifier: str) -> list[str]:
+        """Where tsconfig `paths` aliases send a specifier (`@cvx/auth` → `convex/auth`), for
+        the tsconfig files of the importing file's folders."""
+        found = []
+        for scope, base, pattern, targets in self._aliases:
+            if scope and not path.startswith(scope + "/"):
+                continue
+            prefix, star, suffix = pattern.partition("*")
+            if star and specifier.startswith(prefix) and specifier.endswith(suffix):
+                middle = specifier[len(prefix) : len(specifier) - len(suffix) or None]
+            elif not star and specifier == pattern:
+                middle = ""
+            else:
+                continue
+            for target in targets:
+                joined = posixpath.normpath(posixpath.join(base, target.replace("*", middle)))
+                if not joined.startswith(".."):
+                    found.append(joined)
+        return found
+
+    @cached_property
+    def _aliases(self) -> list[tuple[str, str, str, list[str]]]:
+        """(folder the tsconfig covers, folder its targets are relative to — `baseUrl` —,
+        pattern, targets) of every tsconfig `paths` entry, the most specific folder first."""
+        from ..project.drizzle import strip_comments
+
+        aliases = []
+        for config in self.project.named_like(re.compile(r"tsconfig[^/]*\.json$")):
+            try:
+                text = strip_comments(self.repo.text(config))
+                data = json.loads(re.sub(r",(\s*[}\]])", r"\1", text))
+            except (FileProblem, ValueError, RecursionError):
+                continue
+            options = data.get("compilerOptions") if isinstance(data, dict) else None
+            paths = options.get("paths") if isinstance(options, dict) else None
+            if not isinstance(paths, dict):
+                continue
+            folder = posixpath.dirname(config)
+            base_url = options.get("baseUrl") if isinstance(options.get("baseUrl"), str) else "."
+            root = posixpath.normpath(posixpath.join(folder or ".", base_url))
+            for pattern, targets in paths.items():
+                if isinstance(targets, list):
+                    kept = [t for t in targets if isinstance(t, str)]
+                    aliases.append((folder, root, pattern, kept))
+        return sorted(aliases, key=lambda entry: -len(entry[0]))
 
     @cached_property
     def _package_dirs(self) -> list[tuple[str, str]]:

@@ -117,8 +117,10 @@ class ConvexAuthRequired(RuleKind):
                         function=_shown(function),
                         via=_looked_at(function),
                     )
-        if repo.inspection is not None:
-            repo.inspection.note = survey.summary()
+        if repo.inspection is not None:  # one line per functions directory checked
+            said = f"{survey.root or '.'}: {survey.summary()}"
+            previous = repo.inspection.note
+            repo.inspection.note = f"{previous}; {said}" if previous else said
 
     def fix(self, rule: Rule, work: Workspace) -> None:
         """Insert the project's guard first in every handler the check reports, all of a file's
