@@ -139,6 +139,7 @@ def write_codegen(convex: Path, extra: dict[str, str] | None = None) -> None:
         **(extra or {}),
     }
     for name, text in files.items():
+        (convex / name).parent.mkdir(parents=True, exist_ok=True)
         (convex / name).write_text(text, encoding="utf-8")
 
 

@@ -226,3 +226,95 @@ def test_fixed_functions_typecheck_against_the_real_packages(
     write_codegen(convex)
     result = typecheck(root, convex, convex_auth_node_modules)
     assert result.returncode == 0, f"tsc -p convex:\n{result.stdout}{result.stderr}"
+
+
+# A helper that answers visitors with null (it never throws), typed for queries and mutations,
+# in a project that leaves semicolons out.
+SOFT_HELPER = {
+    "convex/auth.config.ts": (
+        "export default {\n"
+        '  providers: [{ domain: "https://issuer.example.com", applicationID: "convex" }],\n'
+        "}\n"
+    ),
+    "convex/schema.ts": (
+        'import { defineSchema, defineTable } from "convex/server"\n'
+        'import { v } from "convex/values"\n\n'
+        "export default defineSchema({\n"
+        "  users: defineTable({ token: v.string(), name: v.string() }).index(\"by_token\", "
+        '["token"]),\n'
+        "})\n"
+    ),
+    "convex/lib/viewer.ts": (
+        'import type { MutationCtx, QueryCtx } from "../_generated/server"\n\n'
+        "export async function getViewer(ctx: QueryCtx | MutationCtx) {\n"
+        "  const identity = await ctx.auth.getUserIdentity()\n"
+        "  if (identity === null) return null\n"
+        "  return await ctx.db\n"
+        '    .query("users")\n'
+        '    .withIndex("by_token", (q) => q.eq("token", identity.tokenIdentifier))\n'
+        "    .unique()\n"
+        "}\n"
+    ),
+    "convex/users.ts": (
+        'import { action, mutation, query } from "./_generated/server"\n'
+        'import { v } from "convex/values"\n'
+        'import { getViewer } from "./lib/viewer"\n\n'
+        "export const me = query({\n"
+        "  args: {},\n"
+        "  handler: async (ctx) => {\n"
+        "    const viewer = await getViewer(ctx)\n"
+        "    return viewer?.name ?? null\n"
+        "  },\n"
+        "})\n\n"
+        "export const rename = mutation({\n"
+        "  args: { name: v.string() },\n"
+        "  handler: async (ctx, args) => {\n"
+        "    const viewer = await getViewer(ctx)\n"
+        "    if (viewer) await ctx.db.patch(viewer._id, { name: args.name })\n"
+        "  },\n"
+        "})\n\n"
+        "export const remove = mutation({\n"
+        '  args: { id: v.id("users") },\n'
+        "  handler: async (ctx, args) => {\n"
+        "    await ctx.db.delete(args.id)\n"
+        "  },\n"
+        "})\n\n"
+        "export const ping = action({\n"
+        "  args: {},\n"
+        "  handler: async (ctx) => {\n"
+        '    return "pong"\n'
+        "  },\n"
+        "})\n"
+    ),
+}
+
+
+def test_a_helper_that_returns_null_gets_its_check_and_actions_keep_their_ctx(
+    convex_auth_node_modules, tree, cli
+):
+    root = tree(SOFT_HELPER)
+    init_git(root)
+    before = (root / "convex/users.ts").read_text()
+    cli("fix", str(root), "--contract", "convex-auth", "--select", AUTH)
+    assert (root / "convex/users.ts").read_text() == before.replace(
+        "  handler: async (ctx, args) => {\n    await ctx.db.delete",
+        "  handler: async (ctx, args) => {\n"
+        "    const viewer = await getViewer(ctx)\n"
+        "    if (!viewer) {\n"
+        '      throw new Error("Unauthenticated")\n'
+        "    }\n"
+        "    await ctx.db.delete",
+    ).replace(
+        # getViewer takes a query's or a mutation's ctx, not an action's.
+        '  handler: async (ctx) => {\n    return "pong"',
+        "  handler: async (ctx) => {\n"
+        "    const identity = await ctx.auth.getUserIdentity()\n"
+        "    if (identity === null) {\n"
+        '      throw new Error("Unauthenticated")\n'
+        "    }\n"
+        '    return "pong"',
+    )
+    convex = root / "convex"
+    write_codegen(convex)
+    result = typecheck(root, convex, convex_auth_node_modules)
+    assert result.returncode == 0, f"tsc -p convex:\n{result.stdout}{result.stderr}"

@@ -187,6 +187,8 @@ def test_convex_projects_in_every_form(tree):
             "vendor/limiter/convex/schema.ts": "",
             # an example app's convex/ holding its schema
             "example/convex/schema.ts": "",
+            # a shared TypeScript preset named convex.json is a tsconfig
+            "packages/typescript-config/convex.json": '{"extends": "./base.json"}',
         }
     )
     projects = {(p.functions_dir, p.package, p.source) for p in model(root).convex.projects}

@@ -28,6 +28,10 @@ _MARKERS = re.compile(
     r"(^|.*/)convex/(schema\.[cm]?[jt]s|_generated/server\.(js|ts|d\.ts)|convex\.config\.[cm]?[jt]s)$"
 )
 
+# Keys of a tsconfig that Convex's convex.json never has: packages of shared TypeScript presets
+# name theirs `convex.json` (`@repo/typescript-config/convex.json`).
+_TSCONFIG_KEYS = {"compilerOptions", "extends", "references"}
+
 ConvexProject = namedtuple("ConvexProject", "functions_dir package source")
 ConvexProject.__doc__ = """A Convex functions directory, the package that holds it, and where it
 was found."""
@@ -48,6 +52,8 @@ class Convex:
                 data = self.project.repo.json(config).data
             except (FileProblem, RecursionError):
                 data = None
+            if isinstance(data, dict) and _TSCONFIG_KEYS & data.keys():
+                continue  # a shared tsconfig preset named convex.json, not Convex's own config
             if isinstance(data, dict) and isinstance(data.get("functions"), str):
                 functions, source = data["functions"], f'{config} "functions"'
             directory = relative(functions, base)

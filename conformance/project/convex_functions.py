@@ -117,6 +117,9 @@ def unwrap(node: Node | None) -> Node | None:
     return node
 
 
+# How far an import, re-export or helper call is followed: chains in real apps are 1–3 deep.
+_MAX_HOPS = 8
+
 class ConvexAnalysis:
     """The functions of Convex modules and whether each reaches ctx.auth; one per run."""
 
@@ -367,7 +370,7 @@ class ConvexAnalysis:
 
     def _origin(self, path: str, name: str, hops: int) -> tuple[str, str] | None:
         module, original = self.bindings(path).get(name, ("", ""))
-        if not module or hops > 8:
+        if not module or hops > _MAX_HOPS:
             return None
         if _generated_server(module):
             return module, original
@@ -384,7 +387,7 @@ class ConvexAnalysis:
     def _reexported(self, path: str, name: str, hops: int) -> tuple[str, str] | None:
         from ..typescript import string_value
 
-        if hops > 8:
+        if hops > _MAX_HOPS:
             return None
         tree = self.tree(path)
         for statement in tree.root_node.children if tree else ():
@@ -795,6 +798,39 @@ class ConvexAnalysis:
                     return True
                 helper = self._callee(path, callee)
                 if helper is not None and self.reaches(*helper, index):
+                    return True
+        return False
+
+    def throws(self, path: str, function: Node, position: int, depth: int = 0) -> bool:
+        """Whether a function given ctx as its parameter number `position` throws somewhere,
+        itself or in a helper it passes ctx to, or calls an entry point that throws for
+        visitors: a guard's result may then go unchecked. One that never throws answers a
+        visitor with a value its caller has to check."""
+        from ..typescript import walk
+
+        parameters = parameters_of(function)
+        body = function.child_by_field_name("body")
+        if position >= len(parameters) or body is None or depth > _MAX_HOPS:
+            return False
+        pattern = parameters[position].child_by_field_name("pattern") or parameters[position]
+        nodes = list(walk(body))
+        if any(node.type == "throw_statement" for node in nodes):
+            return True
+        for call in (node for node in nodes if node.type == "call_expression"):
+            arguments = call.child_by_field_name("arguments")
+            if arguments is None or arguments.type != "arguments":
+                continue
+            for index, argument in enumerate(arguments.named_children):
+                if _text(argument) != _text(pattern):
+                    continue
+                callee = call.child_by_field_name("function")
+                entry = self.entry_point(path, callee)
+                if entry is not None:
+                    if entry.get("returns") == "throws":
+                        return True
+                    continue
+                helper = self._callee(path, callee)
+                if helper is not None and self.throws(*helper, index, depth + 1):
                     return True
         return False
 

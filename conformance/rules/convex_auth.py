@@ -128,7 +128,7 @@ class ConvexAuthRequired(RuleKind):
         survey = Survey(rule, work.repo)
         message = rule.options["fix"].get("error_message", DEFAULT_ERROR)
         provider = survey.identity_provider()
-        guard = most_used_guard(survey) if provider is not None else None
+        guards = most_used_guards(survey) if provider is not None else []
         for path in included_files(rule, work.repo):
             verdicts = survey.functions(path)
             reported = [f for f, verdict in verdicts if verdict == "unauthenticated"]
@@ -160,6 +160,7 @@ class ConvexAuthRequired(RuleKind):
             edits: list[tuple[int, int, str]] = []
             notes: list[str] = list(unmarked)
             seen: set[int] = set()  # `export { f as g }` names the same handler twice
+            used: list[Guard] = []
             for function in reported:
                 handler = function.handler
                 if handler is not None and handler.start_byte in seen:
@@ -173,12 +174,15 @@ class ConvexAuthRequired(RuleKind):
                         "would change that; check ctx.auth where it decides"
                     )
                     continue
+                guard = _guard_for(guards, function.builder.kind)
                 patch = _guard_edits(handler, data, style, guard)
                 if isinstance(patch, str):
                     notes.append(f"{_shown(function)} {patch}")
                     continue
                 edits += patch
-            if edits and guard is not None:
+                if guard is not None:
+                    used.append(guard)
+            for guard in {id(g): g for g in used}.values():
                 edits += guard.import_edits(path, tree, data, style)
             # From the end backwards, so each offset still points where it was read.
             for start, end, insert in sorted(edits, reverse=True):
@@ -265,9 +269,9 @@ class Survey:
         return found[0] if found else None
 
 
-# The file's line ending, indentation step, and the error message as a string literal in its
-# quotes.
-Style = namedtuple("Style", "newline unit literal")
+# The file's line ending, indentation step, the error message as a string literal in its
+# quotes, and how it ends a statement (";" or "", for projects that leave semicolons out).
+Style = namedtuple("Style", "newline unit literal end")
 
 
 def _style(text: str, tree: Tree, message: str) -> Style:
@@ -278,7 +282,14 @@ def _style(text: str, tree: Tree, message: str) -> Style:
     escaped = message.replace("\\", "\\\\").replace(quote, "\\" + quote)
     escaped = escaped.replace("\n", "\\n").replace("\r", "\\r")
     newline = "\r\n" if "\r\n" in text else "\n"
-    return Style(newline, _indent_unit(text), quote + escaped + quote)
+    statements = [
+        n
+        for n in walk(tree.root_node)
+        if n.type in ("expression_statement", "lexical_declaration", "import_statement")
+    ]
+    ended = sum(n.text.endswith(b";") for n in statements)
+    end = ";" if ended * 2 >= len(statements) else ""
+    return Style(newline, _indent_unit(text), quote + escaped + quote, end)
 
 
 def _indent_unit(text: str) -> str:
@@ -343,9 +354,9 @@ def _guard_edits(
             return f"has a handler that destructures ctx without `auth` ({shown})"
         variable = _free("identity", used)
         lines = [
-            f"const {variable} = await {auth}.getUserIdentity();",
+            f"const {variable} = await {auth}.getUserIdentity(){style.end}",
             f"if ({variable} === null) {{",
-            f"{style.unit}throw new Error({style.literal});",
+            f"{style.unit}throw new Error({style.literal}){style.end}",
             "}",
         ]
     nl = style.newline
@@ -360,7 +371,7 @@ def _guard_edits(
             return "has a comment between `=>` and its body"
         indent = _indentation(data, arrow.start_byte) + style.unit
         opening = " {" + nl + block(indent) + indent + "return "
-        closing = ";" + nl + _indentation(data, arrow.start_byte) + "}"
+        closing = style.end + nl + _indentation(data, arrow.start_byte) + "}"
         return [(arrow.end_byte, body.start_byte, opening), (body.end_byte, body.end_byte, closing)]
     row = body.start_point[0]
     # A comment ending the `{` line (`{ // why`) stays there.
@@ -436,7 +447,7 @@ class Guard:
         statements: list[Node],
         ctx: str,
         root: str,
-        returns: str | None,
+        returns: str,
     ):
         self.analysis, self.source, self.statements, self.ctx, self.root = (
             analysis,
@@ -445,7 +456,10 @@ class Guard:
             ctx,
             root,
         )
-        self.returns = returns  # what the entry point gives a visitor, when it is one
+        # What a visitor gets: "throws", "null" or "undefined" (an entry point's), or "falsy"
+        # (a project helper that never throws).
+        self.returns = returns
+        self.kinds = ALL_KINDS  # the kinds of function whose ctx it takes
         self.shown = _text(statements[0]).split("\n")[0].strip()
 
     def lines(self, ctx: str, used: set[str], style: Style) -> list[str]:
@@ -475,29 +489,22 @@ class Guard:
         pieces.append(text[cursor - base : end - base].decode("utf-8"))
         written = "".join(pieces).replace("\r\n", "\n").split("\n")
         value = _awaited_value(self.statements[0])
-        if (
-            len(self.statements) == 1
-            and value is not None
-            and self.returns not in ("null", "undefined")
-        ):
+        if len(self.statements) == 1 and value is not None and self.returns == "throws":
             # `const user = await requireUser(ctx);` guards by throwing; the name would go unused.
             call = value.text.decode("utf-8")
             for old, new in renames.items():
                 call = re.sub(rf"\b{re.escape(old)}\b", new, call)
-            return [call + ";"]
+            return [call + style.end]
         indent = _leading(self.statements[0])
         lines = [
             line[len(indent) :] if line.startswith(indent) else line.lstrip() for line in written
         ]
-        if (
-            len(self.statements) == 1
-            and declared is not None
-            and self.returns in ("null", "undefined")
-        ):
+        if len(self.statements) == 1 and declared is not None and self.returns != "throws":
             variable = renames[declared]
+            check = f"!{variable}" if self.returns == "falsy" else f"{variable} === {self.returns}"
             lines += [
-                f"if ({variable} === {self.returns}) {{",
-                f"{style.unit}throw new Error({style.literal});",
+                f"if ({check}) {{",
+                f"{style.unit}throw new Error({style.literal}){style.end}",
                 "}",
             ]
         return [line.replace("\t" if style.unit != "\t" else "\0", style.unit) for line in lines]
@@ -529,9 +536,9 @@ class Guard:
         quote = style.literal[0]
         name = original if original == self.root else f"{original} as {self.root}"
         if original == "default":
-            statement = f"import {self.root} from {quote}{specifier}{quote};"
+            statement = f"import {self.root} from {quote}{specifier}{quote}{style.end}"
         else:
-            statement = f"import {{ {name} }} from {quote}{specifier}{quote};"
+            statement = f"import {{ {name} }} from {quote}{specifier}{quote}{style.end}"
         imports = [c for c in tree.root_node.named_children if c.type == "import_statement"]
         for existing in imports if original != "default" else ():
             source = existing.child_by_field_name("source")
@@ -593,14 +600,39 @@ def _leading(node: Node) -> str:
     return prefix.decode("utf-8") if not prefix.strip() else ""
 
 
-def most_used_guard(survey: Survey) -> Guard | None:
-    """The guard the project writes most often first in its authenticated handlers: a call
-    passing ctx to a helper or library entry point that reaches ctx.auth (with the check after
-    it). None when its handlers call ctx.auth themselves, or no handler authenticates."""
+ALL_KINDS = frozenset({"query", "mutation", "action"})
+
+
+def _guard_for(guards: list[Guard], kind: str) -> Guard | None:
+    """The most written guard that takes a ctx of this kind; None falls back to
+    ctx.auth.getUserIdentity(), which every kind has."""
+    kind = "action" if kind == "httpAction" else kind
+    return next((guard for guard in guards if kind in guard.kinds), None)
+
+
+def _ctx_kinds(annotation: str | None, written_in: set[str]) -> frozenset[str]:
+    """The kinds of function whose ctx a helper's ctx parameter takes, by its type: an untyped
+    or auth-only parameter takes any; `QueryCtx` takes a mutation's too (a MutationCtx is a
+    QueryCtx); a type it cannot tell takes what the helper was written in."""
+    if annotation is None or not re.search(r"Ctx\b|Context\b", annotation):
+        return ALL_KINDS
+    kinds = {kind for kind in ALL_KINDS if re.search(rf"{kind}Ctx\b", annotation, re.I)}
+    if not kinds:
+        kinds = set(written_in)
+    if "query" in kinds:
+        kinds.add("mutation")
+    return frozenset(kinds)
+
+
+def most_used_guards(survey: Survey) -> list[Guard]:
+    """The guards the project writes first in its authenticated handlers, most written first,
+    each with the kinds of function it can guard: a call passing ctx to a helper or library
+    entry point that reaches ctx.auth (with the check after it). Empty when its handlers call
+    ctx.auth themselves, or none authenticates."""
     from ..typescript import FUNCTIONS, walk
 
     analysis = survey.analysis
-    found: dict[str, list[Guard]] = {}
+    found: dict[tuple[str, str], list[Guard]] = {}
     for path in included_files(survey.rule, survey.repo):
         for function, verdict in survey.functions(path):
             handler = function.handler
@@ -653,12 +685,16 @@ def most_used_guard(survey: Survey) -> Guard | None:
                 if root_node is None or root_node.type != "identifier":
                     break
                 root = _text(root_node)
+                # Unknown for an entry point: treated like a helper that never throws.
+                returns = entry.get("returns", "falsy") if entry else "falsy"
                 if entry is None:
                     helper = analysis._callee(path, callee)
                     if helper is None or not analysis.reaches(*helper, 0):
                         continue
                     if root not in analysis.bindings(path):
                         break  # a helper of this module only: other modules cannot import it
+                    # A helper that never throws answers visitors with a value to check.
+                    returns = "throws" if analysis.throws(*helper, 0) else "falsy"
                 taken = [statement]
                 declared = _declared(statement)
                 following = statements[index + 1] if index + 1 < len(statements) else None
@@ -670,11 +706,20 @@ def most_used_guard(survey: Survey) -> Guard | None:
                     and "throw" in _text(following)
                 ):
                     taken.append(following)
-                returns = entry.get("returns") if entry else None
+                elif declared is None and returns != "throws":
+                    continue  # `await getUser(ctx);` alone would let visitors through
+                annotation = None
+                if entry is None:
+                    typed = parameters_of(helper[1])[0].child_by_field_name("type")
+                    annotation = _text(typed) if typed is not None else None
+                kind = "action" if function.builder.kind == "httpAction" else function.builder.kind
                 found.setdefault(_text(callee), []).append(
-                    Guard(analysis, path, taken, ctx, root, returns)
+                    (Guard(analysis, path, taken, ctx, root, returns), kind, annotation)
                 )
                 break
-    if not found:
-        return None
-    return max(found.values(), key=len)[0]
+    guards = []
+    for written in sorted(found.values(), key=len, reverse=True):
+        guard, _, annotation = written[0]
+        guard.kinds = _ctx_kinds(annotation, {kind for _, kind, _ in written})
+        guards.append(guard)
+    return guards
