@@ -240,7 +240,7 @@ SOFT_HELPER = {
         'import { defineSchema, defineTable } from "convex/server"\n'
         'import { v } from "convex/values"\n\n'
         "export default defineSchema({\n"
-        "  users: defineTable({ token: v.string(), name: v.string() }).index(\"by_token\", "
+        '  users: defineTable({ token: v.string(), name: v.string() }).index("by_token", '
         '["token"]),\n'
         "})\n"
     ),

@@ -117,8 +117,9 @@ def unwrap(node: Node | None) -> Node | None:
     return node
 
 
-# How far an import, re-export or helper call is followed: chains in real apps are 1–3 deep.
+# How far an import, re-export or helper call is followed: chains in real apps are 1 to 3 deep.
 _MAX_HOPS = 8
+
 
 class ConvexAnalysis:
     """The functions of Convex modules and whether each reaches ctx.auth; one per run."""
