@@ -562,24 +562,23 @@ class Guard:
         return [(0, 0, statement + style.newline)]
 
 
-def _awaited_value(statement: Node) -> Node | None:
-    """The `await helper(ctx)` of `const x = await helper(ctx);`."""
+def _declarator(statement: Node) -> Node | None:
+    """The `x = …` of `const x = …;`."""
     if statement.type not in ("lexical_declaration", "variable_declaration"):
         return None
-    declarator = next(
-        (c for c in statement.named_children if c.type == "variable_declarator"), None
-    )
+    return next((c for c in statement.named_children if c.type == "variable_declarator"), None)
+
+
+def _awaited_value(statement: Node) -> Node | None:
+    """The `await helper(ctx)` of `const x = await helper(ctx);`."""
+    declarator = _declarator(statement)
     value = declarator.child_by_field_name("value") if declarator else None
     return value if value is not None and value.type == "await_expression" else None
 
 
 def _declared(statement: Node) -> str | None:
     """The name `const x = …` declares."""
-    if statement.type not in ("lexical_declaration", "variable_declaration"):
-        return None
-    declarator = next(
-        (c for c in statement.named_children if c.type == "variable_declarator"), None
-    )
+    declarator = _declarator(statement)
     name = declarator.child_by_field_name("name") if declarator else None
     return _text(name) if name is not None and name.type == "identifier" else None
 
