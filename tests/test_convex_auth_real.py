@@ -318,3 +318,44 @@ def test_a_helper_that_returns_null_gets_its_check_and_actions_keep_their_ctx(
     write_codegen(convex)
     result = typecheck(root, convex, convex_auth_node_modules)
     assert result.returncode == 0, f"tsc -p convex:\n{result.stdout}{result.stderr}"
+
+
+def test_an_action_authenticates_through_the_function_it_runs_as_its_caller(tree, cli):
+    """ctx.runQuery / runMutation / runAction carry the caller's identity; the scheduler's
+    runAfter does not."""
+    server = (
+        'import { action, query, internalQuery } from "../../_generated/server";\n'
+        'import { api, internal } from "../../_generated/api";\n'
+    )
+    root = tree(
+        {
+            "convex/_generated/server.d.ts": "export declare const query: any;\n",
+            "convex/_generated/api.d.ts": "export declare const api: any, internal: any;\n",
+            "convex/integrations/github/queries.ts": server
+            + "export const getConnection = query(async (ctx) => {\n"
+            + "  const identity = await ctx.auth.getUserIdentity();\n"
+            + "  return identity && { token: 't' };\n"
+            + "});\n"
+            + "export const anyConnection = internalQuery(async () => ({ token: 't' }));\n",
+            "convex/integrations/github/actions.ts": server
+            + "export const listRepositories = action(async (ctx) => {\n"
+            + "  const connection = await ctx.runQuery(api.integrations.github.queries"
+            + ".getConnection, {});\n"
+            + '  if (!connection) throw new Error("no");\n'
+            + "});\n"
+            + "export const listAll = action(async (ctx) => {\n"
+            + "  await ctx.runQuery(internal.integrations.github.queries.anyConnection, {});\n"
+            + "});\n"
+            + "export const later = action(async (ctx) => {\n"
+            + "  await ctx.scheduler.runAfter(0, api.integrations.github.queries.getConnection);\n"
+            + "});\n",
+        }
+    )
+    code, out, _ = cli(
+        "check", str(root), "--contract", "convex-auth", "--select", AUTH, "--format", "json"
+    )
+    assert code == 1
+    assert [(f["path"], f["message"]) for f in json.loads(out)["findings"]] == [
+        ("convex/integrations/github/actions.ts", "public action listAll() never checks ctx.auth"),
+        ("convex/integrations/github/actions.ts", "public action later() never checks ctx.auth"),
+    ]

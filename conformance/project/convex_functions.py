@@ -117,6 +117,10 @@ def unwrap(node: Node | None) -> Node | None:
     return node
 
 
+# ctx methods that run another function as the same caller (`ctx.runQuery(api.users.me)`): the
+# identity goes with the call. The scheduler's do not carry it.
+_DELEGATING = {"runQuery", "runMutation", "runAction"}
+
 # How far an import, re-export or helper call is followed: chains in real apps are 1 to 3 deep.
 _MAX_HOPS = 8
 
@@ -211,21 +215,21 @@ class ConvexAnalysis:
         return self._modules[key]
 
     def _module(self, path: str, specifier: str) -> str | None:
+        bases = self._bases(path, specifier)
+        for base in bases[1:]:  # an alias may point at one of several folders
+            resolved = self._file(base)
+            if resolved is not None:
+                return resolved
+        return self._file(bases[0]) if bases else None
+
+    def _bases(self, path: str, specifier: str) -> list[str]:
+        """The module paths, without extension, an import may name: a relative one, a
+        workspace package's, a tsconfig alias's (several when it lists several folders)."""
         if specifier.startswith("."):
             base = posixpath.normpath(posixpath.join(posixpath.dirname(path), specifier))
-            if base == ".." or base.startswith("../"):
-                return None
-        else:
-            bases = [self._workspace_path(specifier), *self._aliased(path, specifier)]
-            found = [b for b in bases if b is not None]
-            for base in found[1:]:  # an alias may point at one of several folders
-                resolved = self._file(base)
-                if resolved is not None:
-                    return resolved
-            if not found:
-                return None
-            base = found[0]
-        return self._file(base)
+            return [] if base == ".." or base.startswith("../") else [base]
+        bases = [self._workspace_path(specifier), *self._aliased(path, specifier)]
+        return [b for b in bases if b is not None]
 
     def _file(self, base: str) -> str | None:
         """The file a module path without its extension means."""
@@ -788,6 +792,16 @@ class ConvexAnalysis:
         if not ctx:
             return False
         for call in calls:
+            callee = call.child_by_field_name("function")
+            if (
+                callee.type == "member_expression"
+                and _text(callee.child_by_field_name("property")) in _DELEGATING
+                and _text(callee.child_by_field_name("object")) in ctx
+            ):
+                called = self.referenced(path, call.child_by_field_name("arguments"))
+                if called is not None and self.authenticates(called):
+                    return True
+        for call in calls:
             arguments = call.child_by_field_name("arguments")
             if arguments is None or arguments.type != "arguments":
                 continue
@@ -801,6 +815,29 @@ class ConvexAnalysis:
                 if helper is not None and self.reaches(*helper, index):
                     return True
         return False
+
+    def referenced(self, path: str, arguments: Node | None) -> ConvexFunction | None:
+        """The function the first argument names through the generated API
+        (`api.integrations.github.queries.getConnection`, `internal.users.get`), None when it
+        names another way or nothing in the repository."""
+        first = arguments.named_children[0] if arguments and arguments.named_children else None
+        parts: list[str] = []
+        node = unwrap(first)
+        while node is not None and node.type == "member_expression":
+            parts.insert(0, _text(node.child_by_field_name("property")))
+            node = unwrap(node.child_by_field_name("object"))
+        if node is None or node.type != "identifier" or len(parts) < 2:
+            return None
+        specifier, original = self.bindings(path).get(_text(node), ("", ""))
+        generated = re.sub(r"\.[mc]?[jt]s$", "", specifier)
+        if original not in ("api", "internal") or not generated.endswith("_generated/api"):
+            return None
+        for api in self._bases(path, generated):
+            functions_dir = posixpath.dirname(posixpath.dirname(api))
+            module = self._file(posixpath.join(functions_dir, *parts[:-1]))
+            if module is not None:
+                return next((f for f in self.functions(module) if f.name == parts[-1]), None)
+        return None
 
     def throws(self, path: str, function: Node, position: int, depth: int = 0) -> bool:
         """Whether a function given ctx as its parameter number `position` throws somewhere,

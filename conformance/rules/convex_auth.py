@@ -68,6 +68,13 @@ class ConvexAuthRequired(RuleKind):
     `httpAction` is not a default builder: HTTP actions are webhook endpoints (Clerk's user
     sync is verified by its Svix signature; it carries no user token). With `httpAction` listed,
     every HTTP action counts, routed or exported, named by its const or its route path.
+
+    The fix writes a guard only where the project has an identity provider (`auth.config.*` in
+    the functions dir, or a dependency on an auth library); it uses the guard the project's own
+    authenticated handlers of that kind write first most often — a helper that throws is
+    called alone, one that returns null gets its check — else `ctx.auth.getUserIdentity()`.
+    A query that answers visitors early (null, undefined, []) and a function public on purpose
+    get no guard; each one left is said, with the reason.
     """
 
     name = "convex-auth-required"
