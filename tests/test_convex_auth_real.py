@@ -359,3 +359,48 @@ def test_an_action_authenticates_through_the_function_it_runs_as_its_caller(tree
         ("convex/integrations/github/actions.ts", "public action listAll() never checks ctx.auth"),
         ("convex/integrations/github/actions.ts", "public action later() never checks ctx.auth"),
     ]
+
+
+def test_a_modules_own_helper_guards_where_it_can_be_called(tree, cli):
+    """An exported helper is imported where it is missing; one a module keeps to itself guards
+    only that module's functions, even when it is the most written."""
+    server = 'import { mutation, query } from "./_generated/server";\n'
+
+    def handler(name: str, kind: str, body: str) -> str:
+        return f"export const {name} = {kind}({{\n  handler: async (ctx) => {{\n{body}  }},\n}});\n"
+
+    def guard(helper: str) -> str:
+        return f'    const who = await {helper}(ctx);\n    if (!who) throw new Error("no");\n'
+
+    def guarded(helper: str, names: list[str]) -> str:
+        return "".join(handler(n, "query", guard(helper) + "    return 1;\n") for n in names)
+
+    files = {
+        "convex/auth.config.ts": "export default { providers: [] };\n",
+        "convex/_generated/server.d.ts": "export declare const query: any;\n",
+        "convex/notes.ts": server
+        + "export const userOf = async (ctx: { auth: any }) =>\n"
+        + "  (await ctx.auth.getUserIdentity())?.subject;\n"
+        + guarded("userOf", ["list", "get"])
+        + handler("remove", "mutation", "    return 0;\n"),
+        "convex/tasks.ts": server + handler("clear", "mutation", "    return 0;\n"),
+        "convex/chat.ts": server
+        + "async function me(ctx: { auth: any }) {\n"
+        + "  return await ctx.auth.getUserIdentity();\n}\n"
+        + guarded("me", ["a", "b", "c"])
+        + handler("wipe", "mutation", "    return 0;\n"),
+    }
+    root = tree(files)
+    init_git(root)
+    cli("fix", str(root), "--contract", "convex-auth", "--select", AUTH)
+
+    def after(path: str, name: str, helper: str, imported: str = "") -> str:
+        unfixed = handler(name, "mutation", "    return 0;\n")
+        fixed = handler(name, "mutation", guard(helper) + "    return 0;\n")
+        return files[path].replace(unfixed, fixed).replace(server, server + imported)
+
+    assert (root / "convex/notes.ts").read_text() == after("convex/notes.ts", "remove", "userOf")
+    assert (root / "convex/chat.ts").read_text() == after("convex/chat.ts", "wipe", "me")
+    assert (root / "convex/tasks.ts").read_text() == after(
+        "convex/tasks.ts", "clear", "userOf", 'import { userOf } from "./notes";\n'
+    )

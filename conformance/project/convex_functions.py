@@ -619,15 +619,12 @@ class ConvexAnalysis:
             self._functions[path] = self._module_functions(path)
         return self._functions[path]
 
-    def _module_functions(self, path: str) -> list[ConvexFunction]:
-        from ..typescript import line, string_value, walk
-
+    def exports(self, path: str) -> list[tuple[str, str, Node]]:
+        """(local name, exported as, statement) of what a module exports itself (not `export
+        … from`); the local name of `export default <expression>` is ""."""
         tree = self.tree(path)
-        if tree is None:
-            return []
-        found: list[ConvexFunction] = []
-        exported: list[tuple[str, str, Node]] = []  # (local, exported as, statement)
-        for statement in tree.root_node.children:
+        exported: list[tuple[str, str, Node]] = []
+        for statement in tree.root_node.children if tree else ():
             if statement.type != "export_statement" or statement.child_by_field_name("source"):
                 continue
             value = statement.child_by_field_name("value")
@@ -642,14 +639,26 @@ class ConvexAnalysis:
                     name = declarator.child_by_field_name("name")
                     if name is not None and name.type == "identifier":
                         exported.append((_text(name), _text(name), statement))
+            elif declaration is not None and declaration.type == "function_declaration":
+                name = _text(declaration.child_by_field_name("name"))
+                exported.append((name, name, statement))
             for clause in statement.children:
                 if clause.type == "export_clause":
                     for spec in clause.named_children:
                         local = _text(spec.child_by_field_name("name"))
                         alias = spec.child_by_field_name("alias")
                         exported.append((local, _text(alias) if alias else local, statement))
+        return exported
+
+    def _module_functions(self, path: str) -> list[ConvexFunction]:
+        from ..typescript import line, string_value, walk
+
+        tree = self.tree(path)
+        if tree is None:
+            return []
+        found: list[ConvexFunction] = []
         seen_http: set[int] = set()
-        for local, name, statement in exported:
+        for local, name, statement in self.exports(path):
             value = (
                 statement.child_by_field_name("value")
                 if name == "default" and not local

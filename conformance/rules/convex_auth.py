@@ -181,7 +181,7 @@ class ConvexAuthRequired(RuleKind):
                         "would change that; check ctx.auth where it decides"
                     )
                     continue
-                guard = _guard_for(guards, function.builder.kind)
+                guard = _guard_for(guards, function)
                 patch = _guard_edits(handler, data, style, guard)
                 if isinstance(patch, str):
                     notes.append(f"{_shown(function)} {patch}")
@@ -467,6 +467,7 @@ class Guard:
         # (a project helper that never throws).
         self.returns = returns
         self.kinds = ALL_KINDS  # the kinds of function whose ctx it takes
+        self.home: str | None = None  # the module of a helper it does not export
         self.shown = _text(statements[0]).split("\n")[0].strip()
 
     def lines(self, ctx: str, used: set[str], style: Style) -> list[str]:
@@ -521,8 +522,9 @@ class Guard:
     ) -> list[tuple[int, int, str]]:
         """The import of the helper's name into `path`, unless it is bound there already."""
         module, original = self.analysis.bindings(self.source).get(self.root, ("", ""))
-        if not module:
-            return []
+        if not module:  # the helper is the source module's own export
+            stem = re.sub(r"\.[mc]?[jt]sx?$", "", posixpath.basename(self.source))
+            module, original = f"./{stem}", self.root
         if self.analysis.bindings(path).get(self.root, ("", ""))[
             1
         ] == original or self.root in self.analysis.top_level(path):
@@ -609,11 +611,11 @@ def _leading(node: Node) -> str:
 ALL_KINDS = frozenset({"query", "mutation", "action"})
 
 
-def _guard_for(guards: list[Guard], kind: str) -> Guard | None:
-    """The most written guard that takes a ctx of this kind; None falls back to
-    ctx.auth.getUserIdentity(), which every kind has."""
-    kind = "action" if kind == "httpAction" else kind
-    return next((guard for guard in guards if kind in guard.kinds), None)
+def _guard_for(guards: list[Guard], function: ConvexFunction) -> Guard | None:
+    """The most written guard that takes a ctx of the function's kind and can be called from
+    its module; None falls back to ctx.auth.getUserIdentity(), which every kind has."""
+    kind = "action" if function.builder.kind == "httpAction" else function.builder.kind
+    return next((g for g in guards if kind in g.kinds and g.home in (None, function.path)), None)
 
 
 def _ctx_kinds(annotation: str | None, written_in: set[str]) -> frozenset[str]:
@@ -693,12 +695,15 @@ def most_used_guards(survey: Survey) -> list[Guard]:
                 root = _text(root_node)
                 # Unknown for an entry point: treated like a helper that never throws.
                 returns = entry.get("returns", "falsy") if entry else "falsy"
+                home = None
                 if entry is None:
                     helper = analysis._callee(path, callee)
                     if helper is None or not analysis.reaches(*helper, 0):
                         continue
-                    if root not in analysis.bindings(path):
-                        break  # a helper of this module only: other modules cannot import it
+                    if root not in analysis.bindings(path) and not any(
+                        local == exported == root for local, exported, _ in analysis.exports(path)
+                    ):
+                        home = path  # a helper this module keeps to itself guards only its own
                     # A helper that never throws answers visitors with a value to check.
                     returns = "throws" if analysis.throws(*helper, 0) else "falsy"
                 taken = [statement]
@@ -719,9 +724,9 @@ def most_used_guards(survey: Survey) -> list[Guard]:
                     typed = parameters_of(helper[1])[0].child_by_field_name("type")
                     annotation = _text(typed) if typed is not None else None
                 kind = "action" if function.builder.kind == "httpAction" else function.builder.kind
-                found.setdefault(_text(callee), []).append(
-                    (Guard(analysis, path, taken, ctx, root, returns), kind, annotation)
-                )
+                guard = Guard(analysis, path, taken, ctx, root, returns)
+                guard.home = home
+                found.setdefault(f"{home}:{_text(callee)}", []).append((guard, kind, annotation))
                 break
     guards = []
     for written in sorted(found.values(), key=len, reverse=True):
