@@ -386,7 +386,12 @@ def test_a_modules_own_helper_guards_where_it_can_be_called(tree, cli):
         "convex/tasks.ts": server + handler("clear", "mutation", "    return 0;\n"),
         "convex/chat.ts": server
         + "async function me(ctx: { auth: any }) {\n"
-        + "  return await ctx.auth.getUserIdentity();\n}\n"
+        + "  const identity = await ctx.auth.getUserIdentity();\n"
+        + '  if (!identity) throw new Error("no");\n'
+        + "  return identity;\n}\n"
+        # A soft check first: `.catch` swallows what the helper throws, so it guards nothing.
+        + handler("peek", "query", "    return await me(ctx).catch(() => null);\n")
+        + handler("peer", "query", "    await me(ctx).catch(() => null);\n")
         + guarded("me", ["a", "b", "c"])
         + handler("wipe", "mutation", "    return 0;\n"),
     }
@@ -403,4 +408,25 @@ def test_a_modules_own_helper_guards_where_it_can_be_called(tree, cli):
     assert (root / "convex/chat.ts").read_text() == after("convex/chat.ts", "wipe", "me")
     assert (root / "convex/tasks.ts").read_text() == after(
         "convex/tasks.ts", "clear", "userOf", 'import { userOf } from "./notes";\n'
+    )
+
+
+def test_the_guard_follows_the_handlers_own_indentation_in_a_file_that_mixes_them(tree, cli):
+    handler = "export const list = query({\n  handler: async (ctx) => {\n    return 1;\n  },\n});\n"
+    files = {
+        "convex/auth.config.ts": "export default { providers: [] };\n",
+        "convex/_generated/server.d.ts": "export declare const query: any;\n",
+        "convex/items.ts": 'import { query } from "./_generated/server";\n\n'
+        "const limits = {\n\tmax: 10,\n\tmin: 1,\n};\n\n" + handler,
+    }
+    root = tree(files)
+    init_git(root)
+    cli("fix", str(root), "--contract", "convex-auth", "--select", AUTH)
+    assert (root / "convex/items.ts").read_text() == files["convex/items.ts"].replace(
+        "    return 1;\n",
+        "    const identity = await ctx.auth.getUserIdentity();\n"
+        "    if (identity === null) {\n"
+        '      throw new Error("Unauthenticated");\n'
+        "    }\n"
+        "    return 1;\n",
     )

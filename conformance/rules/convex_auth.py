@@ -338,6 +338,7 @@ def _guard_edits(
     parameters = parameters_of(handler)
     if not parameters:
         return "has a handler without the ctx parameter"
+    style = style._replace(unit=_step(handler, data) or style.unit)
     pattern = parameters[0].child_by_field_name("pattern") or parameters[0]
     # A name the handler neither binds nor reads, so the guard shadows nothing it uses.
     used = {
@@ -397,6 +398,21 @@ def _guard_edits(
         return [(line_start, line_start, block(prefix.decode("utf-8")))]
     # A body written on one line gets the guard on that line.
     return [(first.start_byte, first.start_byte, " ".join(line.strip() for line in lines) + " ")]
+
+
+def _step(handler: Node, data: bytes) -> str | None:
+    """How much deeper the body's first statement is indented than the line its `{` is on:
+    files that mix tabs and spaces keep each handler's own."""
+    body = handler.child_by_field_name("body")
+    if body.type != "statement_block":
+        return None
+    first = next((c for c in body.named_children if c.type != "comment"), None)
+    if first is None:
+        return None
+    if first.start_point[0] == body.start_point[0]:
+        return None
+    outer, inner = _indentation(data, body.start_byte), _indentation(data, first.start_byte)
+    return inner[len(outer) :] if len(inner) > len(outer) and inner.startswith(outer) else None
 
 
 def _indentation(data: bytes, offset: int) -> str:
@@ -571,6 +587,19 @@ class Guard:
         return [(0, 0, statement + style.newline)]
 
 
+def _written_value(statement: Node) -> Node | None:
+    """The value `helper(ctx);`, `await helper(ctx);` or `const x = await helper(ctx);`
+    computes, without its await."""
+    if statement.type == "expression_statement":
+        value = statement.named_children[0] if statement.named_children else None
+    else:
+        declarator = _declarator(statement)
+        value = declarator.child_by_field_name("value") if declarator else None
+    if value is not None and value.type == "await_expression":
+        value = value.named_children[0] if value.named_children else None
+    return value
+
+
 def _declarator(statement: Node) -> Node | None:
     """The `x = …` of `const x = …;`."""
     if statement.type not in ("lexical_declaration", "variable_declaration"):
@@ -683,6 +712,8 @@ def most_used_guards(survey: Survey) -> list[Guard]:
                 )
                 if call is None:
                     continue
+                if _written_value(statement) != call:
+                    break  # `await requireUser(ctx).catch(() => null)` guards nothing
                 callee = call.child_by_field_name("function")
                 entry = analysis.entry_point(path, callee)
                 root_node = (
