@@ -135,6 +135,7 @@ class ConvexAnalysis:
         self._functions: dict[str, list[ConvexFunction]] = {}
         self._builders: dict[tuple[str, int, int], Builder | None] = {}
         self._memo: dict[tuple[str, int, int], bool] = {}
+        self._throws: dict[tuple[str, int, int], bool] = {}
         self._depth: dict[tuple[str, int, int], int] = {}
         self._low = 0
         self._top: dict[str, dict[str, Node]] = {}
@@ -853,6 +854,13 @@ class ConvexAnalysis:
         itself or in a helper it passes ctx to, or calls an entry point that throws for
         visitors: a guard's result may then go unchecked. One that never throws answers a
         visitor with a value its caller has to check."""
+        key = (path, function.start_byte, position)
+        if key not in self._throws:
+            # A cycle cut short says "no": the guard then checks the result, which is safe.
+            self._throws[key] = self._throws_in(path, function, position, depth)
+        return self._throws[key]
+
+    def _throws_in(self, path: str, function: Node, position: int, depth: int) -> bool:
         from ..typescript import walk
 
         parameters = parameters_of(function)
