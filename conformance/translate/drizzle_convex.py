@@ -207,9 +207,6 @@ class _Table:
     rls: bool = False  # `.enableRLS()`
 
 
-_Chain = tuple  # (module, builder name, arguments, [(method, arguments, module)], origin)
-
-
 class _Schema:
     def __init__(self):
         self.tables: list[dict] = []
@@ -219,10 +216,20 @@ class _Schema:
         self.where = ""
         self.unreadable: list[str] = []
 
-    def skip(self, name: str, path: str, line: int | None, reason: str) -> None:
+    def read(self, path: str) -> None:
+        if path not in self.files:
+            self.files.append(path)
+
+    def skip(self, name: str, path: str, line: int | None, reason: str, note: bool = True) -> None:
+        """Report `name` as not generated; `note` also says it at the top of the schema (a
+        column's own table says it instead)."""
         where = f"{path}:{line}" if line else path
+        if note and not any(where in existing for existing in self.notes):
+            self.notes.append(f"{name} ({where}) not generated: {reason}")
         for entry in self.skipped:
             if entry["where"] == where:  # one report line per place
+                if name in entry["name"].split(", "):
+                    return
                 entry["name"] += f", {name}"
                 if reason not in entry["reason"]:
                     entry["reason"] += f"; {reason}"
@@ -237,7 +244,8 @@ class _Schema:
         listed = ", ".join(self.files[:3]) + (
             f" and {len(self.files) - 3} more" if len(self.files) > 3 else ""
         )
-        return f"{listed} export no table (pgTable, mysqlTable, sqliteTable or a table creator's)"
+        verb = "exports" if len(self.files) == 1 else "export"
+        return f"{listed} {verb} no table (pgTable, mysqlTable, sqliteTable or a table creator's)"
 
 
 class _Reader:
@@ -250,42 +258,47 @@ class _Reader:
         schema = _Schema()
         tables: dict[tuple, _Table] = {}
         relations: list[tuple[Module, Node]] = []
-        broken: set[str] = set()
         for path in entries:
             module = self.modules.get(path)
             if module is None:
                 reason = self.modules.problems.get(path, "cannot be read")
                 schema.unreadable.append(f"{path} {reason}")
-                schema.skip("its tables", path, None, reason)
+                schema.skip("the module's tables", path, None, reason)
                 schema.where = schema.where or path
                 continue
-            if path not in schema.files:
-                schema.files.append(path)
+            schema.read(path)
+            if self._broken(module, schema):
+                continue
             for name in self.modules.export_names(module):
                 trail: list[str] = []
                 found = self.modules.exported(module, name, trail)
-                for passed in trail:
-                    if passed not in schema.files:
-                        schema.files.append(passed)
-                if not isinstance(found, Binding):
-                    continue
-                defining = found.module
-                error = defining.syntax_error()
-                if error is not None:
-                    if defining.path not in broken:
-                        broken.add(defining.path)
-                        message = f"{defining.path}:{error} does not parse"
-                        schema.unreadable.append(message)
-                        schema.skip("its tables", defining.path, error, "the module does not parse")
-                        schema.where = schema.where or f"{defining.path}:{error}"
-                    continue
-                self._classify(found, name, tables, relations, schema)
+                if isinstance(found, Binding):
+                    trail.append(found.module.path)
+                passed = [self.modules.get(inner) for inner in trail]
+                if any(self._broken(inner, schema) for inner in passed if inner is not None):
+                    continue  # what a module that does not parse exports cannot be trusted
+                for inner in trail:
+                    schema.read(inner)
+                if isinstance(found, Binding):
+                    self._classify(found, name, tables, relations, schema)
         identities = {table.identity for table in tables.values()}
         references: dict[tuple, tuple[tuple, str, str]] = {}
         for module, call in relations:
             self._relation(module, call, identities, references)
         self._assemble(list(tables.values()), references, schema)
         return schema
+
+    def _broken(self, module: Module, schema: _Schema) -> bool:
+        """Whether a module does not parse; the first time, it is reported."""
+        line = module.syntax_error()
+        if line is None:
+            return False
+        where = f"{module.path}:{line}"
+        if not any(entry["where"] == where for entry in schema.skipped):
+            schema.unreadable.append(f"{where} does not parse")
+            schema.skip("the module's tables", module.path, line, "it does not parse")
+            schema.where = schema.where or where
+        return True
 
     def _classify(
         self,
@@ -321,7 +334,7 @@ class _Reader:
                 f"view {name}",
                 module.path,
                 line_of(node),
-                "a view: Convex has no views; a query function reads the tables it joins",
+                "Convex has no views; a query function reads the tables it joins",
             )
         elif base == "relations":
             relations.append((module, node))
@@ -377,7 +390,12 @@ class _Reader:
             bound = self.modules.binding(module, text(callee))
             if isinstance(bound, External):
                 return bound.name
-            return text(callee) if bound is None else None
+            if bound is None:
+                return text(callee)
+            holder, value = self.modules.resolve(module, callee)
+            if value.type in ("identifier", "member_expression") and value is not callee:
+                return self._drizzle_name(holder, value)  # `const table = pgTable`
+            return None
         if callee.type == "member_expression":
             external = self.modules.external(module, callee)
             if external is not None:
@@ -517,7 +535,7 @@ class _Reader:
             else:
                 yield None, module, entry
 
-    def _chain(self, module: Module, node: Node, hops: int = 0) -> _Chain:
+    def _chain(self, module: Module, node: Node, hops: int = 0) -> tuple:
         """`base(args).m1(a).m2(b)` → (module, "base", args, [("m1", a, module), …], origin).
 
         Helpers (`const createdAt = () => timestamp(…)`, here or imported) and aliases are
@@ -897,7 +915,7 @@ class _Reader:
                 ):
                     column.reference = None  # a column referencing itself links nothing
             name = _convex_table_name(table)
-            label = name or table.sql_name
+            label = name or next((n for n in [*table.names, table.local] if n), table.sql_name)
             if name is None:
                 reason = f"{label!r} is not a name Convex accepts for a table"
             elif name in named:
@@ -906,9 +924,6 @@ class _Reader:
                 named[name] = table
                 continue
             schema.skip(f"table {label}", table.path, table.line, reason)
-            schema.notes.append(
-                f"table {label} ({table.path}:{table.line}) not generated: {reason}"
-            )
         # Only a reference to a table's primary key is a document link, hence a v.id().
         names = {table.identity: name for name, table in named.items()}
         primary_keys = {
@@ -917,7 +932,7 @@ class _Reader:
         }
         for name, table in named.items():
             for key, line, reason in table.skipped:
-                schema.skip(f"column {name}.{key}", table.path, line, reason)
+                schema.skip(f"column {name}.{key}", table.path, line, reason, note=False)
             schema.tables.append(_assembled(name, table, names, primary_keys))
         secured = [name for name, table in named.items() if table.rls]
         if secured:

@@ -160,12 +160,16 @@ class Module:
         source = statement.child_by_field_name("source")
         specifier = string_of(source) if source is not None else None
         clause = next((c for c in statement.named_children if c.type == "export_clause"), None)
-        if clause is None:
-            if specifier is not None and not any(
-                child.type == "namespace_export" for child in statement.named_children
-            ):
+        if clause is None and specifier is not None:
+            namespace = next(
+                (c for c in statement.named_children if c.type == "namespace_export"), None
+            )
+            if namespace is None:
                 self.stars.append(specifier)  # export * from "./x"
-            # `export * as ns from`: a namespace object, whose members are not exports here
+            elif kids(namespace):  # export * as ns from "./x": one object, the module
+                self.exports.setdefault(text(kids(namespace)[-1]), ("from", specifier, "*"))
+            return
+        if clause is None:
             return
         for spec in clause.named_children:
             if spec.type != "export_specifier" or _type_only(spec):
@@ -279,6 +283,8 @@ class Modules:
             inner = self.target(module, entry[1])
             if inner is None:
                 return External(entry[1], entry[2])
+            if entry[2] == "*":
+                return Binding(inner, inner.root, None)  # a namespace: the module itself
             return self.exported(inner, entry[2], trail, hops + 1)
         if name == "default":
             return None
