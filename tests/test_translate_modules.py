@@ -107,11 +107,9 @@ def test_a_missing_module_is_a_problem_not_a_crash():
     assert modules.problems == {"gone.ts": "does not exist"}
     context = schema_context(modules, ["gone.ts"], "test")
     assert context["reason"] == "gone.ts does not exist"
-    assert context["skipped"][0] == {
-        "name": "the module's tables",
-        "where": "gone.ts",
-        "reason": "does not exist",
-    }
+    assert context["skipped"] == [
+        {"name": "every Convex table", "where": "gone.ts", "reason": "gone.ts does not exist"}
+    ]
 
 
 # Tables across modules -----------------------------------------------------------------------
@@ -365,4 +363,22 @@ def test_custom_types_typescript_enums_and_vectors():
         "doc: a custom type whose data type is not written; stored as v.any()",
         "embedding: a pgvector column, stored as v.array(v.number()); a Convex vector index "
         'searches it: .vectorIndex("by_embedding", { vectorField: "embedding", dimensions: 3 })',
+    ]
+
+
+def test_a_module_that_does_not_parse_loses_its_tables_only():
+    context = translate(
+        {
+            "index.ts": 'export * from "./good";\nexport * from "./bad";\n',
+            "good.ts": 'export const good = pgTable("good", { a: text("a") });\n',
+            "bad.ts": 'export const fine = pgTable("fine", { a: text("a") });\n'
+            'export const bad = pgTable("bad", { a: text("a") \n',
+        }
+    )
+    assert [table["name"] for table in context["tables"]] == ["good"]
+    assert context["skipped"] == [
+        {"name": "the module's tables", "where": "bad.ts:2", "reason": "it does not parse"}
+    ]
+    assert context["notes"] == [
+        "the module's tables (bad.ts:2) not generated: it does not parse"
     ]

@@ -108,8 +108,9 @@ def schema_context(modules: Modules, entries: list[str], origin: str) -> dict:
     if not schema.tables:
         reason = schema.empty_reason()
         context = empty_context(reason, schema.where or (entries[0] if entries else ""))
-        context["skipped"] = schema.skipped + context["skipped"]
-        context["notes"] = schema.notes
+        if not schema.unreadable:  # else the reason names each module that could not be read
+            context["skipped"] = schema.skipped + context["skipped"]
+            context["notes"] = schema.notes
         return context
     return {
         "source": "drizzle",
