@@ -63,7 +63,12 @@ def test_schema_entries_are_what_drizzle_kit_loads(tree):
     schema = drizzle.schema(drizzle.configs[0])
     # A folder stands for the script files directly inside it (drizzle-kit 0.31
     # `prepareFilenames`): not README.md, not nested/, not a .tsx file matched by a glob.
-    assert schema.entries == ["db/tables/posts.mts", "db/tables/users.ts", "db/extra/a.ts", "db/one.ts"]
+    assert schema.entries == [
+        "db/tables/posts.mts",
+        "db/tables/users.ts",
+        "db/extra/a.ts",
+        "db/one.ts",
+    ]
     assert schema.origin == (
         "drizzle.config.ts (schema: db/tables, db/extra/*.ts, db/one.ts, db/gone.ts)"
     )

@@ -379,6 +379,4 @@ def test_a_module_that_does_not_parse_loses_its_tables_only():
     assert context["skipped"] == [
         {"name": "the module's tables", "where": "bad.ts:2", "reason": "it does not parse"}
     ]
-    assert context["notes"] == [
-        "the module's tables (bad.ts:2) not generated: it does not parse"
-    ]
+    assert context["notes"] == ["the module's tables (bad.ts:2) not generated: it does not parse"]
