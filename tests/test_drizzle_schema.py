@@ -120,6 +120,37 @@ def test_a_workspace_package_is_read_where_its_manifest_points():
     )
 
 
+def test_workspace_packages_resolve_through_exports_conditions_and_main(tree):
+    root = tree(
+        {
+            "package.json": '{"name": "root", "workspaces": ["packages/*"]}\n',
+            "packages/db/package.json": (
+                '{"name": "@acme/db", "exports": {".": {"types": "./src/index.ts", '
+                '"default": "./dist/index.js"}, "./schema": "./src/schema/index.ts"}}\n'
+            ),
+            "packages/db/src/index.ts": "export {};\n",
+            "packages/db/src/schema/index.ts": "export {};\n",
+            "packages/flags/package.json": '{"name": "@acme/flags", "main": "lib/flags.ts"}\n',
+            "packages/flags/lib/flags.ts": "export {};\n",
+            "packages/app/package.json": '{"name": "@acme/app"}\n',
+            "packages/app/main.ts": "export {};\n",
+        }
+    )
+    drizzle = drizzle_of(root)
+    module = drizzle.modules.get("packages/app/main.ts")
+    resolved = {
+        specifier: getattr(drizzle.modules.target(module, specifier), "path", None)
+        for specifier in ("@acme/db", "@acme/db/schema", "@acme/flags", "@acme/db/other", "zod")
+    }
+    assert resolved == {
+        "@acme/db": "packages/db/src/index.ts",
+        "@acme/db/schema": "packages/db/src/schema/index.ts",
+        "@acme/flags": "packages/flags/lib/flags.ts",
+        "@acme/db/other": None,
+        "zod": None,
+    }
+
+
 # The derived Convex schema -------------------------------------------------------------------
 
 

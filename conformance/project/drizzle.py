@@ -184,43 +184,42 @@ class Drizzle:
         return Modules(self.project.repo.typescript, resolve)
 
     @cached_property
-    def _package_names(self) -> dict[str, str]:
-        """npm name → directory of every workspace package."""
+    def _package_names(self) -> list[tuple[str, str]]:
+        """(npm name, directory) of every workspace package, longest name first."""
         workspace = self.project.workspace
-        named = {}
+        named = []
         for package in workspace.packages:
             name = workspace.manifest(package.path).get("name")
             if isinstance(name, str) and name:
-                named[name] = package.path
-        return named
+                named.append((name, package.path))
+        return sorted(named, key=lambda item: -len(item[0]))
 
     def _package_entry(self, specifier: str) -> str | None:
-        """The file a workspace package's manifest exports for `specifier` (`exports`, else
-        `main` / `module` / `types` for the package itself)."""
-        name, subpath = specifier, "."
-        while name not in self._package_names:
-            name, _, last = name.rpartition("/")
-            if not name:
-                return None
-            subpath = "./" + last + subpath[1:] if subpath != "." else "./" + last
-        directory = self._package_names[name]
+        """The file a workspace package's manifest points a specifier at: its `exports` entry
+        for the subpath, else, for the package itself, `types` / `module` / `main`."""
+        found = next(
+            (
+                (name, folder)
+                for name, folder in self._package_names
+                if specifier == name or specifier.startswith(name + "/")
+            ),
+            None,
+        )
+        if found is None:
+            return None
+        name, directory = found
+        subpath = "." + specifier[len(name) :]
         manifest = self.project.workspace.manifest(directory)
         exports = manifest.get("exports")
-        if isinstance(exports, str | dict) and not (
-            isinstance(exports, dict) and exports and not next(iter(exports)).startswith(".")
-        ):
-            target = exports if isinstance(exports, str) else exports.get(subpath)
-        else:  # no `exports`, or conditions for the package itself
-            target = exports if subpath == "." and exports else None
-            if target is None and subpath == ".":
-                target = next(
-                    (
-                        manifest[k]
-                        for k in ("types", "module", "main")
-                        if isinstance(manifest.get(k), str)
-                    ),
-                    None,
-                )
+        if isinstance(exports, dict) and any(key.startswith(".") for key in exports):
+            target = exports.get(subpath)  # { ".": …, "./schema": … }
+        elif exports is not None:
+            target = exports if subpath == "." else None  # a path, or conditions for "."
+        elif subpath == ".":
+            fields = (manifest.get(key) for key in ("types", "module", "main"))
+            target = next((value for value in fields if isinstance(value, str)), None)
+        else:
+            target = None
         while isinstance(target, dict):  # conditions: { types, import, default, … }
             target = next((v for v in target.values() if isinstance(v, str | dict)), None)
         if not isinstance(target, str):
