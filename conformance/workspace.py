@@ -110,10 +110,12 @@ class Workspace:
         self._touch(path, rule, note)
 
     def changes(self) -> list[Change]:
-        """One Change per touched path; files inside a removed directory are folded into it."""
+        """One Change per touched path; files inside a removed directory are folded into it (a
+        place inside one, `path:line`, a translator reports something it left out of, stays)."""
         changes = []
         for path, rules in sorted(self._rules.items()):
-            if any(path.startswith(d) and path != d for d in self._dir_files):
+            inside = any(path.startswith(d) and path != d for d in self._dir_files)
+            if inside and path in self._planned:
                 continue
             before = None if path.endswith("/") else self.original(path)
             after = self._planned.get(path, before)

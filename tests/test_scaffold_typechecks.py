@@ -20,10 +20,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 from conftest import FIXTURES, init_git
-from convex_codegen import GENERATED, GENERATED_HEADER
+from convex_codegen import GENERATED, GENERATED_HEADER, typecheck, write_codegen
 
+from conformance.project import project_of
+from conformance.repo import RepoView
 from conformance.templates import render
-from conformance.translate.drizzle_convex import convex_schema_context
+from conformance.translate.drizzle_convex import empty_context, schema_context, source_context
 
 DRIZZLE_SCHEMA = FIXTURES / "kata-before" / "packages" / "db" / "src" / "schema.ts"
 
@@ -74,10 +76,12 @@ def test_convex_json_validates_against_the_packaged_schema(convex_node_modules):
     }
 
 
-@pytest.mark.parametrize("source", ["drizzle", "seed"])
+@pytest.mark.parametrize("source", ["drizzle", "none"])
 def test_scaffold_typechecks(convex_node_modules, tmp_path, source):
-    drizzle = DRIZZLE_SCHEMA.read_text(encoding="utf-8") if source == "drizzle" else None
-    context = convex_schema_context(drizzle)
+    if source == "drizzle":
+        context = source_context(DRIZZLE_SCHEMA.read_text(encoding="utf-8"))
+    else:
+        context = empty_context("no drizzle.config.* names a schema", "packages/db")
     assert context["source"] == source
     package = tmp_path / "db"
     files = {
@@ -95,8 +99,27 @@ def test_fixed_kata_package_typechecks(convex_node_modules, fixture_copy, cli):
     init_git(root)
     assert cli("fix", str(root))[0] == 0
     package = root / "packages" / "db"
-    context = convex_schema_context(DRIZZLE_SCHEMA.read_text(encoding="utf-8"))
+    context = source_context(DRIZZLE_SCHEMA.read_text(encoding="utf-8"))
     _typecheck(package, convex_node_modules, context["tables"])
+
+
+@pytest.mark.parametrize(
+    "name", ["drizzle-schema-folder", "drizzle-schema-array", "drizzle-schema-sqlite"]
+)
+def test_derived_schemas_typecheck(convex_node_modules, fixture_copy, cli, name):
+    """The convex/schema.ts `fix` derives from a real-shaped Drizzle schema compiles, and every
+    table, index and v.id() field of it is what the translator said."""
+    root = fixture_copy(name)
+    init_git(root)
+    cli("fix", str(root))
+    convex = root / "packages/db/convex"
+    drizzle = project_of(RepoView(FIXTURES / name)).drizzle
+    schema = drizzle.schema(drizzle.configs[0])
+    tables = schema_context(drizzle.modules, schema.entries, schema.origin)["tables"]
+    assert tables
+    write_codegen(convex, {"probe.ts": _data_model_probe(tables)})
+    result = typecheck(root, convex, convex_node_modules)
+    assert result.returncode == 0, f"tsc -p convex:\n{result.stdout}{result.stderr}"
 
 
 def _write(package: Path, files: dict[str, str]) -> None:

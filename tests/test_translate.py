@@ -9,14 +9,10 @@ import pytest
 from conftest import FIXTURES, ROOT
 
 from conformance.templates import render
-from conformance.translate.drizzle_convex import (
-    convex_schema_context,
-    drizzle_tables,
-    seed_tables,
-)
+from conformance.translate.drizzle_convex import drizzle_tables, empty_context, source_context
 
 KATA_SCHEMA = FIXTURES / "kata-before" / "packages" / "db" / "src" / "schema.ts"
-SEED_NAMES = [
+KATA_NAMES = [
     "users",
     "teams",
     "teamMembers",
@@ -49,7 +45,7 @@ def tables_of(source: str) -> dict[str, dict]:
 
 
 def test_kata_tables_are_named_by_variable_with_their_sql_names(kata):
-    assert list(kata) == SEED_NAMES
+    assert list(kata) == KATA_NAMES
     assert kata["teamMembers"]["sql_name"] == "team_members"
     assert kata["auditLog"]["sql_name"] == "audit_log"
 
@@ -111,9 +107,9 @@ def test_kata_index_on_created_at_keeps_its_other_fields(kata):
 
 
 def test_kata_context_comes_from_drizzle(kata):
-    context = convex_schema_context(KATA_SCHEMA.read_text())
+    context = source_context(KATA_SCHEMA.read_text(), "packages/db/src/schema.ts")
     assert context["source"] == "drizzle"
-    assert context["notes"] == []
+    assert (context["notes"], context["skipped"]) == ([], [])
     assert context["tables"] == list(kata.values())
 
 
@@ -224,6 +220,8 @@ export const credits = pgTable(
 def test_natural_and_composite_keys_references_and_constraints():
     tables = tables_of(CONSTRAINTS)
     authors = tables["authors"]
+    # The table creator's prefix goes into the SQL name; the Convex name is the export's.
+    assert authors["sql_name"] == "app_authors"
     # A natural primary key is data: it stays, indexed; Convex ids replace it in references.
     assert fields(authors) == {"email": "v.string()", "handle": "v.string()"}
     assert indexes(authors) == {"by_handle": ["handle"], "by_email": ["email"]}
@@ -239,8 +237,8 @@ def test_natural_and_composite_keys_references_and_constraints():
         "by_role": ["role"],
         "by_authorHandle": ["authorHandle"],
     }
+    # foreignKey(...) is a reference like .references(): posts is no table here either.
     assert credits["notes"] == [
-        "`foreignKey({ columns: [t.postId], foreignColumns: [posts.id] })` is not translated",
         "postId references posts.id, not the primary key of a table here, so it stays v.number()",
         "authorHandle references authors.handle, not the primary key of a table here, so it "
         "stays v.string()",
@@ -278,53 +276,56 @@ def test_pg_schema_tables_and_enums():
     ]
 
 
-def test_seed_fallback_without_a_drizzle_schema():
-    context = convex_schema_context(None)
-    assert context == {"tables": seed_tables(), "source": "seed", "notes": []}
-    tables = {table["name"]: table for table in context["tables"]}
-    assert list(tables) == SEED_NAMES
-    assert tables["teamMembers"]["sql_name"] == "team_members"
-    assert fields(tables["tasks"])["assigneeId"] == 'v.optional(v.id("users"))'
-    assert indexes(tables["teamMembers"]) == {
-        "by_teamId_userId": ["teamId", "userId"],
-        "by_userId": ["userId"],
-    }
-    # Every v.id() points at a seed table and every index at a field of its own table.
-    for table in tables.values():
-        for field in table["fields"]:
-            if 'v.id("' in field["validator"]:
-                assert field["validator"].split('"')[1] in tables
-        for index in table["indexes"]:
-            assert set(index["fields"]) <= set(fields(table))
-
-
-def test_seed_fallback_when_the_schema_declares_no_table():
-    context = convex_schema_context(
-        'export const x = 1;\nexport const y = pgTable("y", columns);\n'
+def test_a_module_without_tables_gives_an_empty_schema_and_says_why():
+    context = source_context('export const x = 1;\nexport const y = pgTable("y", columns);\n')
+    assert (context["source"], context["tables"]) == ("none", [])
+    assert context["reason"] == "no table could be translated (each is listed as skipped)"
+    assert context["skipped"] == [
+        {
+            "name": "table y",
+            "where": "schema.ts:2",
+            "reason": "its columns are not an object literal conformance can read",
+        },
+        {"name": "every Convex table", "where": "schema.ts", "reason": context["reason"]},
+    ]
+    nothing = source_context("export const x = 1;\n")
+    assert nothing["reason"] == (
+        "schema.ts exports no table (pgTable, mysqlTable, sqliteTable or a table creator's)"
     )
-    assert context["source"] == "seed"
-    assert context["notes"] == [
-        "y: the columns are not an object literal; table left out",
-        "the Drizzle schema exports no pgTable; the seed's entities are used",
+
+
+def test_a_module_that_does_not_parse_gives_no_table():
+    context = source_context('export const a = pgTable("a", { name: text("name") ')
+    assert (context["tables"], context["reason"]) == ([], "schema.ts:1 does not parse")
+    assert context["skipped"] == [
+        {"name": "every Convex table", "where": "schema.ts:1", "reason": context["reason"]}
     ]
 
 
-def test_syntax_errors_are_noted():
-    context = convex_schema_context('export const a = pgTable("a", { name: text("name") ')
-    assert context["notes"][0].startswith("the Drizzle schema has syntax errors")
-
-
 def test_schema_template_writes_notes_as_comments():
-    text = render("convex-adoption/convex/schema.ts.j2", convex_schema_context(OBJECT_FORM))
-    assert text.startswith("// Generated by `conformance fix` from the Drizzle schema")
+    text = render("convex-adoption/convex/schema.ts.j2", source_context(OBJECT_FORM))
+    assert text.startswith(
+        "// Generated by `conformance fix` from the Drizzle schema of schema.ts, 1 module: one table "
+        "per\n"
+    )
     assert f"  // posts_slug_idx {UNIQUE_NOTE}\n" in text
     assert (
         "  // posts_id_idx covers only id, no field here; left out\n  posts: defineTable({\n"
         in text
     )
     assert '    .index("by_slug", ["slug"])\n    .index("by_authorId", ["authorId"]),\n' in text
-    seed = render("convex-adoption/convex/schema.ts.j2", convex_schema_context(None))
-    assert "from the seed's entities" in seed
+
+
+def test_empty_schema_template_names_the_reason():
+    context = empty_context("no drizzle.config.* names a schema", "packages/db")
+    assert render("convex-adoption/convex/schema.ts.j2", context) == (
+        "// Generated by `conformance fix` without a table: no drizzle.config.* names a schema. "
+        "Declare\n// the tables with defineTable(...) here.\n"
+        "\n"
+        'import { defineSchema } from "convex/server";\n'
+        "\n"
+        "export default defineSchema({});\n"
+    )
 
 
 def test_importing_the_translator_does_not_load_tree_sitter():

@@ -1,9 +1,14 @@
 """Drizzle: every drizzle.config.* of the repository, read as text (never run), with its
-`schema`, `out` and `dialect`.
+`schema`, `out` and `dialect`, and the files its schema is made of.
 
 drizzle-kit resolves those paths against the directory it runs in, which is the package that
 holds the config (its scripts run `drizzle-kit … --config path/to/drizzle.config.ts` from there),
-not the config's own folder."""
+not the config's own folder. It loads `schema` the way drizzle-kit 0.31 does (`prepareFilenames`):
+a string or an array, each entry globbed; a directory stands for the script files directly in it
+(not its subdirectories); every table those files export counts, wherever it is defined. From
+those files the module graph is followed — barrels, `export *`, `export { default as x } from`,
+path aliases, workspace packages — within the repository (`schema_files`); that reading parses
+TypeScript, so only a fix asks for it."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import re
 from collections import namedtuple
 from functools import cached_property
 
+from ..globs import has_magic
 from ..model import FileProblem
 from . import relative
 
@@ -18,11 +24,14 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from ..translate.modules import Modules
     from . import Discovery, Project
 
 # drizzle.config.ts, drizzle.prod.config.ts, drizzle.config.test.ts…
 CONFIG_NAME = re.compile(r"drizzle[^/]*\.config(\.[^/]*)?\.[cm]?[jt]s$")
 DEFAULT_OUT = "drizzle"
+# What drizzle-kit requires from a schema directory.
+SCHEMA_SUFFIXES = (".ts", ".js", ".cjs", ".mjs", ".mts", ".cts")
 _STRING = r"""(?:"([^"\n]*)"|'([^'\n]*)'|`([^`$\n]*)`)"""
 _CONFIG_OBJECT = re.compile(r"(?:defineConfig\s*\(\s*|export\s+default\s+|=\s*)\{")
 _KEY = re.compile(r"""["']?([A-Za-z_$][\w$]*)["']?\s*:""")
@@ -41,13 +50,22 @@ class DrizzleConfig(namedtuple("DrizzleConfig", "path package schema out dialect
         return self.out or relative(DEFAULT_OUT, self.package)
 
 
+DrizzleSchema = namedtuple("DrizzleSchema", "entries origin problem where")
+DrizzleSchema.__doc__ = """A Drizzle schema to read: the files drizzle-kit loads (`entries`), where
+they come from (`origin`: the config and its `schema`), and, when there is nothing to read, why
+(`problem`) and where to say it (`where`: the config's `schema` line, or the path asked for)."""
+
+
 class Drizzle:
     def __init__(self, project: Project):
         self.project = project
 
     @cached_property
     def configs(self) -> list[DrizzleConfig]:
-        return [self.config(path) for path in self.project.named_like(CONFIG_NAME)]
+        """Every config, `drizzle.config.*` before its variants (`drizzle.config.test.ts`) in a
+        folder: the plain one is what drizzle-kit reads without `--config`."""
+        paths = self.project.named_like(CONFIG_NAME)
+        return [self.config(path) for path in sorted(paths, key=_plain_first)]
 
     def config(self, path: str) -> DrizzleConfig:
         package = self.project.workspace.package_of(path) or (path.rpartition("/")[0] or ".")
@@ -82,6 +100,156 @@ class Drizzle:
 
     def in_package(self, package: str) -> list[DrizzleConfig]:
         return [config for config in self.configs if config.package == package]
+
+    def entries(self, schema: list[str]) -> list[str]:
+        """The files drizzle-kit loads for `schema` entries (repository paths or globs): each
+        matching file, and the script files directly inside each matching directory."""
+        repo = self.project.repo
+        found: list[str] = []
+        for entry in schema:
+            if entry == ".." or entry.startswith("../"):
+                continue  # outside the repository
+            if has_magic(entry):
+                matches = repo.glob(entry)
+            else:
+                matches = [entry] if repo.is_file(entry) or repo.is_dir(entry) else []
+            for match in matches:
+                if repo.is_dir(match):
+                    inside = repo.glob(f"{match}/*", files_only=True)
+                    files = [f for f in inside if f.endswith(SCHEMA_SUFFIXES)]
+                elif match.endswith(SCHEMA_SUFFIXES):
+                    files = [match]
+                else:
+                    files = []
+                found += [f for f in sorted(files) if f not in found]
+        return found
+
+    def schema(self, config: DrizzleConfig) -> DrizzleSchema:
+        """What `config`'s `schema` names, as drizzle-kit loads it."""
+        line = config.lines.get("schema")
+        where = f"{config.path}:{line}" if line else config.path
+        if config.problem and config.schema is None:
+            return DrizzleSchema([], "", config.problem, where)
+        if not config.schema:
+            return DrizzleSchema([], "", f"{config.path} has no `schema`", where)
+        named = ", ".join(config.schema)
+        entries = self.entries(config.schema)
+        if not entries:
+            problem = f"`schema` {named} ({config.path}:{line}) matches no TypeScript file"
+            return DrizzleSchema([], "", problem, where)
+        return DrizzleSchema(entries, f"{config.path} (schema: {named})", None, where)
+
+    def schema_named(self, path: str) -> DrizzleSchema:
+        """The schema a contract names by `path` (the `schema` of a config, as the
+        `drizzle-schema` fact discovers it, or a path of its own): a config naming it gives all
+        of its `schema` (every entry of an array); another path is read as drizzle-kit would
+        read it. When nothing can be read, the problem says what was found instead."""
+        path = relative(path, ".")
+        for config in self.configs:
+            if config.schema and path in config.schema:
+                return self.schema(config)
+        entries = self.entries([path])
+        if entries:
+            return DrizzleSchema(entries, f"{path} (the contract's `drizzle_schema`)", None, path)
+        around = [
+            config
+            for config in self.configs
+            if config.package == "." or path.startswith(config.package + "/")
+        ]
+        if not around:
+            return DrizzleSchema(
+                [], "", f"no drizzle.config.* names a schema, and {path} does not exist", path
+            )
+        config = around[0]
+        found = self.schema(config)
+        if found.problem:
+            return found
+        return DrizzleSchema(
+            [], "", f"{path} does not exist, and {config.path} names another schema", path
+        )
+
+    @cached_property
+    def modules(self) -> Modules:
+        """The repository's TypeScript modules, with imports resolved the way the Convex
+        analysis resolves them (relative paths, workspace packages, tsconfig `paths`)."""
+        from ..translate.modules import Modules
+        from .convex_functions import analysis_of
+
+        resolver = analysis_of(self.project)
+
+        def resolve(path: str, specifier: str) -> str | None:
+            found = resolver.module(path, specifier)
+            return found if found is not None else self._package_entry(specifier)
+
+        return Modules(self.project.repo.typescript, resolve)
+
+    @cached_property
+    def _package_names(self) -> list[tuple[str, str]]:
+        """(npm name, directory) of every workspace package, longest name first."""
+        workspace = self.project.workspace
+        named = []
+        for package in workspace.packages:
+            name = workspace.manifest(package.path).get("name")
+            if isinstance(name, str) and name:
+                named.append((name, package.path))
+        return sorted(named, key=lambda item: -len(item[0]))
+
+    def _package_entry(self, specifier: str) -> str | None:
+        """The file a workspace package's manifest points a specifier at: its `exports` entry
+        for the subpath, else, for the package itself, `types` / `module` / `main`."""
+        found = next(
+            (
+                (name, folder)
+                for name, folder in self._package_names
+                if specifier == name or specifier.startswith(name + "/")
+            ),
+            None,
+        )
+        if found is None:
+            return None
+        name, directory = found
+        subpath = "." + specifier[len(name) :]
+        manifest = self.project.workspace.manifest(directory)
+        exports = manifest.get("exports")
+        if isinstance(exports, dict) and any(key.startswith(".") for key in exports):
+            target = exports.get(subpath)  # { ".": …, "./schema": … }
+        elif exports is not None:
+            target = exports if subpath == "." else None  # a path, or conditions for "."
+        elif subpath == ".":
+            fields = (manifest.get(key) for key in ("types", "module", "main"))
+            target = next((value for value in fields if isinstance(value, str)), None)
+        else:
+            target = None
+        while isinstance(target, dict):  # conditions: { types, import, default, … }
+            target = next((v for v in target.values() if isinstance(v, str | dict)), None)
+        if not isinstance(target, str):
+            return None
+        path = relative(target, directory)
+        return path if self.project.repo.is_file(path) else None
+
+    def schema_files(self, config: DrizzleConfig) -> list[str]:
+        """The files `config`'s schema is made of: the entries drizzle-kit loads, the barrels
+        their exports pass through and the modules defining what they export, in the order
+        found (parses TypeScript: for fixes, not checks)."""
+        from ..translate.modules import Binding
+
+        files: list[str] = []
+        for entry in self.schema(config).entries:
+            module = self.modules.get(entry)
+            if module is None:
+                continue
+            files += [entry] if entry not in files else []
+            for name in self.modules.export_names(module):
+                trail: list[str] = []
+                found = self.modules.exported(module, name, trail)
+                defined = [found.module.path] if isinstance(found, Binding) else []
+                files += [f for f in dict.fromkeys(trail + defined) if f not in files]
+        return files
+
+
+def _plain_first(path: str) -> tuple[str, bool, str]:
+    folder, _, name = path.rpartition("/")
+    return folder, re.fullmatch(r"drizzle\.config\.[cm]?[jt]s", name) is None, name
 
 
 def top_level_keys(text: str) -> dict[str, int]:
@@ -207,7 +375,13 @@ def drizzle_schema(project: Project, binding: dict[str, Any]) -> Discovery:
 
 
 def convex_schema_context(spec: str, work, target: str) -> dict[str, Any]:
-    """The Convex schema a template writes, translated from the Drizzle schema module `spec`."""
-    from ..translate.drizzle_convex import convex_schema_context as translate
+    """The Convex schema a template writes, translated from the Drizzle schema `spec` names
+    (see `Drizzle.schema_named`): every table it exports, or none, with the reason."""
+    from ..translate.drizzle_convex import empty_context, schema_context
+    from . import project_of
 
-    return translate(work.original(spec))
+    drizzle = project_of(work.repo).drizzle
+    schema = drizzle.schema_named(spec)
+    if schema.problem:
+        return empty_context(schema.problem, schema.where)
+    return schema_context(drizzle.modules, schema.entries, schema.origin)

@@ -1,11 +1,20 @@
-"""A Drizzle (Postgres) schema module → Convex tables, as plain data for the schema template.
+"""A Drizzle schema → Convex tables, as plain data for the schema template.
 
-`drizzle_tables` reads the module with tree-sitter's TypeScript grammar, without running it. Each
-`export const X = pgTable("sql_name", {...}, (t) => [...])` becomes
-`{"name": "X", "sql_name", "fields": [{"name", "validator"}], "indexes": [{"name", "fields"}],
-"notes": [...]}`: fields keep their TypeScript keys and get Convex validators; what Convex cannot
-express (unique indexes, cascading deletes, unknown column types) becomes a note, which the
-template writes as a comment above the table.
+The schema is what drizzle-kit reads: every table the schema modules export (`Object.values` of
+each module, so re-exports through barrels count and unexported tables do not), built with
+`pgTable` / `mysqlTable` / `sqliteTable`, a table creator (`pgTableCreator((name) =>
+\\`app_${name}\\`)`, whose prefix goes into the SQL name), or a schema's `.table(…)`. Modules are
+read with tree-sitter's TypeScript grammar and followed across files (`modules.py`), never run.
+
+Each table becomes `{"name", "sql_name", "fields": [{"name", "validator"}], "indexes": [{"name",
+"fields"}], "notes": [...]}`: named after the TypeScript export, fields keep their keys and get
+Convex validators; references — `.references(() => t.id)`, `foreignKey(…)` or the
+`fields`/`references` of a `relations(…)` `one(…)` — to a table's primary key become `v.id("t")`;
+what Convex cannot express (unique indexes, cascading deletes, SQL expressions) becomes a note,
+which the template writes as a comment. What cannot be carried over at all (a view, a computed
+column, a name Convex reserves, a module that does not parse) is `skipped`, with the reason and
+where it is, for the fix to report. Nothing is invented: without tables the schema is empty and
+says why.
 
 tree-sitter is imported inside the functions: the check path never translates anything and must
 not pay for the import.
@@ -15,7 +24,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from .modules import Binding, External, Module, Modules, kids, line_of, string_of, text, unwrap
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,55 +34,124 @@ if TYPE_CHECKING:
 
     from tree_sitter import Node
 
-# Column builder → validator.
+# Column builder → validator, for the three dialects drizzle-orm 0.45 ships.
 _VALIDATORS = {
-    **dict.fromkeys(("text", "varchar", "char", "uuid"), "v.string()"),
-    **dict.fromkeys(("integer", "smallint", "bigint", "serial", "smallserial"), "v.number()"),
-    **dict.fromkeys(("bigserial", "real", "doublePrecision", "numeric", "decimal"), "v.number()"),
+    **dict.fromkeys(
+        ("text", "varchar", "char", "uuid", "tinytext", "mediumtext", "longtext"), "v.string()"
+    ),
+    # Postgres types drizzle hands over as strings.
+    **dict.fromkeys(("cidr", "inet", "macaddr", "macaddr8", "interval", "bit"), "v.string()"),
+    **dict.fromkeys(("binary", "varbinary", "sparsevec", "time"), "v.string()"),
+    **dict.fromkeys(("integer", "int", "smallint", "tinyint", "mediumint", "bigint"), "v.number()"),
+    **dict.fromkeys(("serial", "smallserial", "bigserial", "year"), "v.number()"),
+    **dict.fromkeys(
+        ("real", "doublePrecision", "double", "float", "numeric", "decimal"), "v.number()"
+    ),
     # Convex has no date type: epoch milliseconds, the unit of `_creationTime` and Date.now().
-    **dict.fromkeys(("timestamp", "date", "time"), "v.number()"),
+    **dict.fromkeys(("timestamp", "date", "datetime"), "v.number()"),
     "boolean": "v.boolean()",
     **dict.fromkeys(("json", "jsonb"), "v.any()"),
+    **dict.fromkeys(("vector", "halfvec"), "v.array(v.number())"),
+    "blob": "v.bytes()",
 }
+_TIMESTAMPS = {"timestamp", "date", "datetime"}
 # A primary key the database generates is replaced by Convex's own `_id`.
 _GENERATED_KEY_TYPES = {"uuid", "serial", "smallserial", "bigserial"}
-_GENERATING = {"defaultRandom", "generatedAlwaysAsIdentity", "generatedByDefaultAsIdentity"}
+_GENERATING = {
+    "defaultRandom",
+    "generatedAlwaysAsIdentity",
+    "generatedByDefaultAsIdentity",
+    "autoincrement",
+}
 # A creation timestamp defaulting to now duplicates `_creationTime`, set on every insert.
 _CREATED_AT = re.compile(r"(created|inserted)(_?(at|on))?|creation_?time", re.IGNORECASE)
-_NOW = re.compile(r"\bnow\(\)|new Date\(\)|Date\.now\(\)", re.IGNORECASE)
+# now() and its spellings: Postgres/MySQL, JavaScript, SQLite (`unixepoch()`, `'now'`).
+_NOW = re.compile(
+    r"\bnow\(\)|new Date\(\)|Date\.now\(\)|current_timestamp|unixepoch\(|'now'", re.IGNORECASE
+)
 _UNIQUE = {"uniqueIndex", "unique", "primaryKey"}
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
-_WRAPPERS = {
-    "parenthesized_expression",
-    "as_expression",
-    "satisfies_expression",
-    "non_null_expression",
-}
+# Convex names: tables and fields must not start with `_` (system) or `$` (reserved).
+_CONVEX_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+_RESERVED_INDEXES = {"by_id", "by_creation_time"}
 _FUNCTIONS = {"arrow_function", "function_expression", "function_declaration"}
+_TABLE_FACTORIES = {"pgTable": "pg", "mysqlTable": "mysql", "sqliteTable": "sqlite"}
+_TABLE_CREATORS = {
+    "pgTableCreator": "pg",
+    "mysqlTableCreator": "mysql",
+    "sqliteTableCreator": "sqlite",
+}
+_SCHEMA_FACTORIES = {"pgSchema": "pg", "mysqlSchema": "mysql"}
+_VIEWS = {"pgView", "pgMaterializedView", "mysqlView", "sqliteView", "view", "materializedView"}
+_ENUM_FACTORIES = {"pgEnum", "enum"}
+# What a custom type's `data` is in TypeScript → validator.
+_CUSTOM_DATA = {
+    "string": "v.string()",
+    "number": "v.number()",
+    "boolean": "v.boolean()",
+    "bigint": "v.int64()",
+    "Date": "v.number()",
+    "Buffer": "v.bytes()",
+    "Uint8Array": "v.bytes()",
+    "ArrayBuffer": "v.bytes()",
+}
+_MAX_HOPS = 8
+_DATABASES = {"pg": "Postgres", "mysql": "MySQL", "sqlite": "SQLite"}
 
 
-def convex_schema_context(drizzle_source: str | None) -> dict:
-    """Context of templates/convex-adoption/convex/schema.ts.j2.
+def schema_context(modules: Modules, entries: list[str], origin: str) -> dict:
+    """Context of templates/convex-adoption/convex/schema.ts.j2 for the tables the `entries`
+    export (the files drizzle-kit loads, repository paths), read through `modules`. `origin`
+    says where the entries come from (the config and its `schema`). Without a table the
+    context is empty, with the reason."""
+    schema = _Reader(modules).read(entries)
+    if not schema.tables:
+        reason = schema.empty_reason()
+        context = empty_context(reason, schema.where or (entries[0] if entries else ""))
+        if not schema.unreadable:  # else the reason names each module that could not be read
+            context["skipped"] = schema.skipped + context["skipped"]
+            context["notes"] = schema.notes
+        return context
+    return {
+        "source": "drizzle",
+        "origin": origin,
+        "modules": len(schema.files),
+        "tables": schema.tables,
+        "notes": schema.notes,
+        "skipped": schema.skipped,
+        "reason": "",
+    }
 
-    `notes` are remarks on the whole file; each table carries its own. Without a Drizzle schema,
-    or with one that declares no table, the tables are the seed's ten entities.
-    """
-    notes: list[str] = []
-    if drizzle_source is not None:
-        tables, notes = _translate(drizzle_source)
-        if tables:
-            return {"tables": tables, "source": "drizzle", "notes": notes}
-        notes.append("the Drizzle schema exports no pgTable; the seed's entities are used")
-    return {"tables": seed_tables(), "source": "seed", "notes": notes}
+
+def empty_context(reason: str, where: str) -> dict:
+    """An empty Convex schema: no Drizzle schema could be read, and `reason` says why (reported
+    as skipped at `where`)."""
+    return {
+        "source": "none",
+        "origin": "",
+        "modules": 0,
+        "tables": [],
+        "notes": [],
+        "skipped": [{"name": "every Convex table", "where": where, "reason": reason}],
+        "reason": reason,
+    }
+
+
+def source_context(source: str, path: str = "schema.ts") -> dict:
+    """The context for one module given as text, importing nothing from the repository."""
+    from ..typescript import parse
+
+    modules = Modules(lambda _: parse(source, path), lambda _path, _specifier: None)
+    return schema_context(modules, [path], path)
 
 
 def drizzle_tables(source: str) -> list[dict]:
-    """The Convex tables for every exported pgTable of a Drizzle schema module."""
-    return _translate(source)[0]
+    """The Convex tables for every table a Drizzle schema module exports."""
+    return source_context(source)["tables"]
 
 
 def user_scoped_tables(source: str) -> list[str]:
-    """The SQL names of the pgTables with a user id column (`userId`, `user_id`)."""
+    """The SQL names of the tables with a user id column (`userId`, `user_id`)."""
     return [
         table["sql_name"]
         for table in drizzle_tables(source)
@@ -79,80 +159,7 @@ def user_scoped_tables(source: str) -> list[str]:
     ]
 
 
-def seed_tables() -> list[dict]:
-    """The seed's ten domain entities at a coarse level, for a repo without a Drizzle schema."""
-    s, n, b, anything = "v.string()", "v.number()", "v.boolean()", "v.any()"
-
-    def opt(validator: str) -> str:
-        return f"v.optional({validator})"
-
-    def ref(table: str) -> str:
-        return f'v.id("{table}")'
-
-    def one_of(*values: str) -> str:
-        return "v.union(" + ", ".join(f'v.literal("{value}")' for value in values) + ")"
-
-    # table: (fields, indexes as space-separated field lists)
-    entities = {
-        "users": ({"email": s, "name": s, "avatarUrl": opt(s)}, ["email"]),
-        "teams": ({"slug": s, "name": s, "createdById": ref("users")}, ["slug"]),
-        "teamMembers": (
-            {"teamId": ref("teams"), "userId": ref("users")}
-            | {"role": one_of("owner", "admin", "member")},
-            ["teamId userId", "userId"],
-        ),
-        "specs": (
-            {"teamId": ref("teams"), "title": s, "currentVersion": n, "archived": b}
-            | {"createdById": ref("users")},
-            ["teamId"],
-        ),
-        "specVersions": (
-            {"specId": ref("specs"), "version": n, "body": s, "metadata": opt(anything)}
-            | {"authorId": ref("users")},
-            ["specId version"],
-        ),
-        "agentRuns": (
-            {"specVersionId": ref("specVersions")}
-            | {"status": one_of("queued", "running", "succeeded", "failed", "cancelled")}
-            | {"model": s, "tokenUsage": opt(anything), "error": opt(s)}
-            | {"startedAt": opt(n), "finishedAt": opt(n)},
-            ["specVersionId", "status"],
-        ),
-        "tasks": (
-            {"agentRunId": ref("agentRuns"), "title": s}
-            | {"status": one_of("todo", "in_progress", "blocked", "done")}
-            | {"position": n, "assigneeId": opt(ref("users"))},
-            ["agentRunId"],
-        ),
-        "artifacts": (
-            {"agentRunId": ref("agentRuns"), "taskId": opt(ref("tasks")), "kind": s, "path": s}
-            | {"sizeBytes": n, "checksum": s},
-            ["agentRunId"],
-        ),
-        "auditLog": (
-            {"teamId": ref("teams"), "actorId": opt(ref("users")), "action": s}
-            | {"entityType": s, "entityId": opt(s), "payload": opt(anything)},
-            ["teamId"],
-        ),
-        "apiKeys": (
-            {"teamId": ref("teams"), "name": s, "prefix": s, "hashedKey": s}
-            | {"createdById": ref("users"), "lastUsedAt": opt(n), "revokedAt": opt(n)},
-            ["hashedKey", "teamId"],
-        ),
-    }
-    return [
-        {
-            "name": name,
-            "sql_name": re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower(),
-            "fields": [{"name": key, "validator": value} for key, value in fields.items()],
-            "indexes": [
-                {"name": "by_" + "_".join(index.split()), "fields": index.split()}
-                for index in indexes
-            ],
-            "notes": [],
-        }
-        for name, (fields, indexes) in entities.items()
-    ]
+# Reading ------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -160,61 +167,802 @@ class _Column:
     key: str
     builder: str
     validator: str  # of the column type, before references, `.array()` and optionality
+    line: int
+    timestamp: bool = False
     required: bool = False
     primary: bool = False
     generated: bool = False
+    defaulted: bool = False  # a default the database or the app fills in on insert
     default_now: bool = False
     unique: bool = False
     arrays: int = 0
-    reference: tuple[str, str] | None = None
+    # (the table's identity or None, as written: "users.id", the referenced column key)
+    reference: tuple[tuple | None, str, str] | None = None
     on_delete: str | None = None
 
     def replaced_by_system_field(self) -> bool:
         """Convex gives every document `_id` and `_creationTime`: the columns they replace go."""
         if self.primary and self.reference is None:
-            return self.key == "id" or self.builder in _GENERATED_KEY_TYPES or self.generated
-        return (
-            self.builder in ("timestamp", "date")
-            and self.default_now
-            and (_CREATED_AT.fullmatch(self.key) is not None)
-        )
+            # A key made on insert, by the database or the app (`$defaultFn(() => nanoid())`)
+            generated = self.generated or self.defaulted or self.builder in _GENERATED_KEY_TYPES
+            return self.key == "id" or generated
+        return self.timestamp and self.default_now and _CREATED_AT.fullmatch(self.key) is not None
 
 
 @dataclass
 class _Table:
-    name: str
+    identity: tuple
+    names: list[str]  # the names it is exported under, in the order found
+    local: str | None  # the name it is declared under
     sql_name: str
-    columns: list[_Column]
+    path: str
+    line: int
+    dialect: str
+    columns: list[_Column] = field(default_factory=list)
     # (label, column keys or None for an SQL expression, unique, partial)
-    constraints: list[tuple[str, list[str] | None, bool, bool]]
-    notes: list[str]
+    constraints: list[tuple[str, list[str] | None, bool, bool]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, int, str]] = field(default_factory=list)  # (column, line, reason)
+    # What the table's third argument calls it: `(table) => [foreignKey(… [table.id])]`
+    own_name: str | None = None
+    rls: bool = False  # `.enableRLS()`
 
 
-def _translate(source: str) -> tuple[list[dict], list[str]]:
-    module = _Module(source)
-    notes = []
-    if module.root.has_error:
-        notes.append("the Drizzle schema has syntax errors; tables near them may be incomplete")
-    tables = []
-    for name in module.exported:
-        value = _unwrap(module.values[name])
-        if value.type == "call_expression" and module.is_table_builder(
-            value.child_by_field_name("function")
-        ):
-            table = module.table(name, value)
+class _Schema:
+    def __init__(self):
+        self.tables: list[dict] = []
+        self.notes: list[str] = []
+        self.skipped: list[dict] = []
+        self.files: list[str] = []
+        self.where = ""
+        self.unreadable: list[str] = []
+
+    def read(self, path: str) -> None:
+        if path not in self.files:
+            self.files.append(path)
+
+    def skip(self, name: str, path: str, line: int | None, reason: str, note: bool = True) -> None:
+        """Report `name` as not generated; `note` also says it at the top of the schema (a
+        column's own table says it instead)."""
+        where = f"{path}:{line}" if line else path
+        if note and not any(where in existing for existing in self.notes):
+            self.notes.append(f"{name} ({where}) not generated: {reason}")
+        for entry in self.skipped:
+            if entry["where"] == where:  # one report line per place
+                if name in entry["name"].split(", "):
+                    return
+                entry["name"] += f", {name}"
+                if reason not in entry["reason"]:
+                    entry["reason"] += f"; {reason}"
+                return
+        self.skipped.append({"name": name, "where": where, "reason": reason})
+
+    def empty_reason(self) -> str:
+        if self.unreadable:
+            return "; ".join(self.unreadable)
+        if self.skipped:
+            return "no table could be translated (each is listed as skipped)"
+        listed = ", ".join(self.files[:3]) + (
+            f" and {len(self.files) - 3} more" if len(self.files) > 3 else ""
+        )
+        verb = "exports" if len(self.files) == 1 else "export"
+        return f"{listed} {verb} no table (pgTable, mysqlTable, sqliteTable or a table creator's)"
+
+
+class _Reader:
+    """Reads the tables, views and relations the schema modules export."""
+
+    def __init__(self, modules: Modules):
+        self.modules = modules
+
+    def read(self, entries: list[str]) -> _Schema:
+        schema = _Schema()
+        tables: dict[tuple, _Table] = {}
+        relations: list[tuple[Module, Node]] = []
+        for path in entries:
+            module = self.modules.get(path)
+            if module is None:
+                reason = self.modules.problems.get(path, "cannot be read")
+                schema.unreadable.append(f"{path} {reason}")
+                schema.skip("the module's tables", path, None, reason)
+                schema.where = schema.where or path
+                continue
+            schema.read(path)
+            if self._broken(module, schema):
+                continue
+            for name in self.modules.export_names(module):
+                trail: list[str] = []
+                found = self.modules.exported(module, name, trail)
+                if isinstance(found, Binding):
+                    trail.append(found.module.path)
+                passed = [self.modules.get(inner) for inner in trail]
+                if any(self._broken(inner, schema) for inner in passed if inner is not None):
+                    continue  # what a module that does not parse exports cannot be trusted
+                for inner in trail:
+                    schema.read(inner)
+                if isinstance(found, Binding):
+                    self._classify(found, name, tables, relations, schema)
+        identities = {table.identity for table in tables.values()}
+        references: dict[tuple, tuple[tuple, str, str]] = {}
+        for module, call in relations:
+            self._relation(module, call, identities, references)
+        self._assemble(list(tables.values()), references, schema)
+        return schema
+
+    def _broken(self, module: Module, schema: _Schema) -> bool:
+        """Whether a module does not parse; the first time, it is reported."""
+        line = module.syntax_error()
+        if line is None:
+            return False
+        where = f"{module.path}:{line}"
+        if not any(entry["where"] == where for entry in schema.skipped):
+            schema.unreadable.append(f"{where} does not parse")
+            schema.skip("the module's tables", module.path, line, "it does not parse")
+            schema.where = schema.where or where
+        return True
+
+    def _classify(
+        self,
+        found: Binding,
+        name: str,
+        tables: dict[tuple, _Table],
+        relations: list[tuple[Module, Node]],
+        schema: _Schema,
+    ) -> None:
+        module, node = self.modules.resolve(found.module, found.node)
+        identity = (module.path, node.start_byte)
+        if identity in tables:
+            if name != "default" and name not in tables[identity].names:
+                tables[identity].names.append(name)
+            return
+        if node.type != "call_expression":
+            return
+        built = self._table_call(module, node)
+        if built is not None:
+            call, dialect, namer, rls = built
+            local = found.name
+            table = self._table(module, call, identity, local, dialect, namer, schema)
             if table is None:
-                notes.append(f"{name}: the columns are not an object literal; table left out")
+                return
+            if name != "default":
+                table.names.append(name)
+            table.rls = rls
+            tables[identity] = table
+            return
+        base = self._chain_base(module, node)
+        if base in _VIEWS:
+            schema.skip(
+                f"view {name}",
+                module.path,
+                line_of(node),
+                "Convex has no views; a query function reads the tables it joins",
+            )
+        elif base == "relations":
+            relations.append((module, node))
+
+    # Tables -----------------------------------------------------------------------------
+
+    def _table_call(self, module: Module, node: Node):
+        """(the table call, dialect, the name function of a table creator, whether
+        `.enableRLS()` is chained) when `node` builds a table, else None."""
+        rls = False
+        while node.type == "call_expression":
+            callee = unwrap(node.child_by_field_name("function"))
+            if callee.type == "member_expression":
+                inner = unwrap(callee.child_by_field_name("object"))
+                method = text(callee.child_by_field_name("property"))
+                if inner.type == "call_expression" and method in ("enableRLS",):
+                    rls, node = True, inner
+                    continue
+            factory = self._factory(module, callee)
+            if factory is None:
+                return None
+            return node, factory[0], factory[1], rls
+        return None
+
+    def _factory(self, module: Module, callee: Node):
+        """(dialect, name function or None) when `callee` makes tables."""
+        name = self._drizzle_name(module, callee)
+        if name in _TABLE_FACTORIES:
+            return _TABLE_FACTORIES[name], None
+        if callee.type == "member_expression" and name == "table":
+            holder, made = self.modules.resolve(module, callee.child_by_field_name("object"))
+            if made.type == "call_expression":
+                schema = self._drizzle_name(holder, made.child_by_field_name("function"))
+                if schema in _SCHEMA_FACTORIES:
+                    return _SCHEMA_FACTORIES[schema], None
+            return None
+        if callee.type == "identifier" and name is None:
+            holder, made = self.modules.resolve(module, callee)
+            if made.type == "call_expression":
+                creator = self._drizzle_name(holder, made.child_by_field_name("function"))
+                if creator in _TABLE_CREATORS:
+                    arguments = kids(made.child_by_field_name("arguments"))
+                    namer = (holder, arguments[0]) if arguments else None
+                    return _TABLE_CREATORS[creator], namer
+        return None
+
+    def _drizzle_name(self, module: Module, callee: Node) -> str | None:
+        """The name a library function is called by: its imported name (`pgTable`, even when
+        imported under an alias), a namespace member's (`pg.text`), the callback's (`t.text`);
+        an identifier bound nowhere keeps its own. None for a definition in the repository."""
+        callee = unwrap(callee)
+        if callee.type == "identifier":
+            bound = self.modules.binding(module, text(callee))
+            if isinstance(bound, External):
+                return bound.name
+            if bound is None:
+                return text(callee)
+            holder, value = self.modules.resolve(module, callee)
+            if value.type in ("identifier", "member_expression") and value is not callee:
+                return self._drizzle_name(holder, value)  # `const table = pgTable`
+            return None
+        if callee.type == "member_expression":
+            external = self.modules.external(module, callee)
+            if external is not None:
+                return external.name
+            return text(callee.child_by_field_name("property"))
+        return None
+
+    def _chain_base(self, module: Module, node: Node) -> str | None:
+        """The library function a call chain starts from (`pgView` of `pgView(…).as(…)`)."""
+        while node.type == "call_expression":
+            callee = unwrap(node.child_by_field_name("function"))
+            if callee.type == "member_expression":
+                inner = unwrap(callee.child_by_field_name("object"))
+                if inner.type == "call_expression":
+                    node = inner
+                    continue
+            return self._drizzle_name(module, callee)
+        return None
+
+    def _table(
+        self,
+        module: Module,
+        call: Node,
+        identity: tuple,
+        local: str | None,
+        dialect: str,
+        namer,
+        schema: _Schema,
+    ) -> _Table | None:
+        args = kids(call.child_by_field_name("arguments"))
+        given = self._string(module, args[0]) if args else None
+        table = _Table(
+            identity, [], local, given or local or "", module.path, line_of(call), dialect
+        )
+        label = local or given or "a default export"
+        if namer is not None and given is not None:
+            named = self._call_namer(namer, given)
+            if named is None:
+                table.notes.append(
+                    f"the SQL name comes from a table creator's function conformance does not "
+                    f"evaluate; {given!r} is the name before it"
+                )
             else:
-                tables.append(table)
-    # Only a reference to a table's primary key is a document link, hence a v.id().
-    primary_keys = {
-        table.name: next((c.key for c in table.columns if c.primary), None) for table in tables
-    }
-    return [_assemble(table, primary_keys) for table in tables], notes
+                table.sql_name = named
+        columns_module, columns = (
+            self.modules.resolve(module, args[1]) if len(args) > 1 else (module, None)
+        )
+        if columns is not None and columns.type in _FUNCTIONS:  # (t) => ({ ... })
+            columns_module, columns = self.modules.resolve(columns_module, _returned(columns))
+        if columns is None or columns.type != "object":
+            schema.skip(
+                f"table {label}",
+                module.path,
+                line_of(call),
+                "its columns are not an object literal conformance can read",
+            )
+            return None
+        for key, entry_module, value in self._entries(columns_module, columns):
+            if key is None:
+                reason = "not a column conformance can read"
+                table.skipped.append((_snippet(value), line_of(value), reason))
+                continue
+            column = self._column(key, entry_module, value, dialect, table)
+            if column is not None:
+                table.columns.append(column)
+        if len(args) > 2:
+            for item_module, item in self._config_items(module, args[2], table):
+                self._constraint(item_module, item, table)
+        return table
+
+    def _call_namer(self, namer: tuple[Module, Node], name: str) -> str | None:
+        """What a creator's `(name) => \\`app_${name}\\`` makes of `name`."""
+        module, function = self.modules.resolve(*namer)
+        if function.type not in _FUNCTIONS:
+            return None
+        parameter = _parameter(function)
+        if parameter is None:
+            return None
+        return self._evaluate(module, _returned(function), {parameter: name})
+
+    def _evaluate(self, module: Module, node: Node, env: dict[str, str], hops: int = 0):
+        """A string expression: literals, template strings, `+`, and names bound to them."""
+        node = unwrap(node)
+        if hops > _MAX_HOPS:
+            return None
+        if node.type == "identifier" and text(node) in env:
+            return env[text(node)]
+        if node.type in ("identifier", "member_expression"):
+            holder, value = self.modules.resolve(module, node)
+            if value is node:
+                return None
+            return self._evaluate(holder, value, {}, hops + 1)
+        if node.type == "string":
+            return string_of(node)
+        if node.type == "template_string":
+            parts = []
+            for part in node.named_children:
+                if part.type == "template_substitution":
+                    inner = (
+                        self._evaluate(module, kids(part)[0], env, hops + 1) if kids(part) else None
+                    )
+                    if inner is None:
+                        return None
+                    parts.append(inner)
+                elif part.type == "escape_sequence":
+                    parts.append(text(part).encode().decode("unicode_escape"))
+                else:
+                    parts.append(text(part))
+            return "".join(parts)
+        if node.type == "binary_expression" and text(node.child_by_field_name("operator")) == "+":
+            left = self._evaluate(module, node.child_by_field_name("left"), env, hops + 1)
+            right = self._evaluate(module, node.child_by_field_name("right"), env, hops + 1)
+            return None if left is None or right is None else left + right
+        return None
+
+    def _string(self, module: Module, node: Node) -> str | None:
+        return self._evaluate(module, node, {})
+
+    def _entries(self, module: Module, node: Node, hops: int = 0) -> Iterator[tuple]:
+        """(key, module, value) of an object literal, with spreads of objects defined here or
+        imported (`...timestamps`)."""
+        for entry in kids(node):
+            if entry.type == "pair":
+                yield (
+                    _key(entry.child_by_field_name("key")),
+                    module,
+                    entry.child_by_field_name("value"),
+                )
+            elif entry.type == "shorthand_property_identifier":
+                yield text(entry), module, entry
+            elif entry.type == "spread_element" and hops < _MAX_HOPS and kids(entry):
+                holder, spread = self.modules.resolve(module, kids(entry)[0])
+                if spread.type == "object":
+                    yield from self._entries(holder, spread, hops + 1)
+                else:
+                    yield None, module, entry
+            else:
+                yield None, module, entry
+
+    def _chain(self, module: Module, node: Node, hops: int = 0) -> tuple:
+        """`base(args).m1(a).m2(b)` → (module, "base", args, [("m1", a, module), …], origin).
+
+        Helpers (`const createdAt = () => timestamp(…)`, here or imported) and aliases are
+        followed, so a column written `createdAt()` carries the helper's type and modifiers.
+        `origin` is the (module, call) a builder bound in the repository was made by — an
+        enum's `pgEnum(…)`, a `customType(…)` — else None.
+        """
+        module, node = self.modules.resolve(module, node)
+        methods = []
+        while node.type == "call_expression":
+            callee = unwrap(node.child_by_field_name("function"))
+            args = node.child_by_field_name("arguments")
+            if callee.type == "member_expression":
+                inner = unwrap(callee.child_by_field_name("object"))
+                if inner.type == "call_expression":
+                    methods.append((text(callee.child_by_field_name("property")), args, module))
+                    node = inner
+                    continue
+            name = self._drizzle_name(module, callee)
+            if name is None and hops < _MAX_HOPS:
+                holder, value = self.modules.resolve(module, callee)
+                if value.type in _FUNCTIONS:  # a helper: what it returns, then our methods
+                    base = self._chain(holder, _returned(value), hops + 1)
+                    return (*base[:3], base[3] + methods[::-1], base[4])
+                if value.type == "call_expression":  # an enum, a custom type
+                    made = self._drizzle_name(holder, value.child_by_field_name("function"))
+                    return module, made, args, methods[::-1], (holder, value)
+            return module, name, args, methods[::-1], None
+        return module, None, None, [], None
+
+    def _column(
+        self, key: str, module: Module, node: Node, dialect: str, table: _Table
+    ) -> _Column | None:
+        line = line_of(node)
+        if not _CONVEX_NAME.fullmatch(key):
+            reason = (
+                "Convex reserves field names starting with _ and $"
+                if key[:1] in "_$"
+                else "not a name Convex accepts as a field"
+            )
+            table.skipped.append((key, line, reason))
+            return None
+        module, builder, args, methods, origin = self._chain(module, node)
+        if builder is None:
+            table.skipped.append((key, line, f"`{_snippet(node)}` is not a column"))
+            return None
+        if any(method == "generatedAlwaysAs" for method, _, _ in methods):
+            table.skipped.append(
+                (
+                    key,
+                    line,
+                    "computed by the database (generatedAlwaysAs); Convex stores only what "
+                    "mutations write, so they compute it",
+                )
+            )
+            return None
+        column = _Column(key, builder, "", line)
+        column.validator = self._column_type(column, module, args, origin, dialect, table.notes)
+        for method, method_args, method_module in methods:
+            if method == "notNull":
+                column.required = True
+            elif method == "primaryKey":
+                column.primary = column.required = True
+                if _option(method_args, "autoIncrement") == "true":
+                    column.generated = True
+            elif method == "array":
+                column.arrays += 1
+            elif method == "unique":
+                column.unique = True
+            elif method == "references":
+                column.reference = self._reference(method_module, method_args)
+                column.on_delete = _option(method_args, "onDelete")
+            elif method in _GENERATING:
+                column.generated = True
+            if method in ("default", "$defaultFn", "$default", "defaultNow"):
+                column.defaulted = True
+                column.default_now |= method == "defaultNow" or bool(_NOW.search(text(method_args)))
+        if dialect == "sqlite" and column.primary and builder == "integer":
+            column.generated = True  # INTEGER PRIMARY KEY is SQLite's rowid, assigned on insert
+        return column
+
+    def _column_type(
+        self,
+        column: _Column,
+        module: Module,
+        args: Node,
+        origin: tuple[Module, Node] | None,
+        dialect: str,
+        notes: list[str],
+    ) -> str:
+        key, builder = column.key, column.builder
+        if origin is not None and builder in _ENUM_FACTORIES:
+            holder, made = origin
+            listed = kids(made.child_by_field_name("arguments"))
+            return self._enum(key, holder, listed[-1] if listed else None, notes)
+        if origin is not None and builder == "customType":
+            return self._custom(key, *origin, notes)
+        if builder == "mysqlEnum":
+            listed = kids(args)
+            return self._enum(key, module, listed[-1] if listed else None, notes)
+        enum = _option_node(args, "enum")
+        if enum is not None and builder in ("text", "varchar", "char"):
+            return self._enum(key, module, enum, notes)
+        mode = _option(args, "mode")
+        column.timestamp = builder in _TIMESTAMPS or (
+            dialect == "sqlite" and builder == "integer" and mode in ("timestamp", "timestamp_ms")
+        )
+        if dialect == "sqlite":
+            if builder == "integer" and mode == "boolean":
+                return "v.boolean()"
+            if (builder == "text" and mode == "json") or (builder == "blob" and mode == "json"):
+                return "v.any()"
+            if builder == "blob" and mode == "bigint":
+                return "v.int64()"
+        if builder == "bigint" and mode == "bigint":
+            return "v.int64()"
+        if builder in ("point", "geometry"):
+            return (
+                "v.object({ x: v.number(), y: v.number() })"
+                if mode == "xy"
+                else ("v.array(v.number())")
+            )
+        if builder == "line":
+            return (
+                "v.object({ a: v.number(), b: v.number(), c: v.number() })"
+                if mode == "abc"
+                else ("v.array(v.number())")
+            )
+        if builder in ("vector", "halfvec"):
+            dimensions = _option(args, "dimensions")
+            index = f", dimensions: {dimensions}" if dimensions and dimensions.isdigit() else ""
+            notes.append(
+                f"{key}: a pgvector column, stored as v.array(v.number()); a Convex vector "
+                f'index searches it: .vectorIndex("by_{key}", {{ vectorField: "{key}"{index} }})'
+            )
+        if builder in _VALIDATORS:
+            return _VALIDATORS[builder]
+        notes.append(f"{key}: unknown column type {builder}(), stored as v.any()")
+        return "v.any()"
+
+    def _enum(self, key: str, module: Module, node: Node | None, notes: list[str]) -> str:
+        values = self._strings(module, node) if node is not None else None
+        if not values:
+            notes.append(f"{key}: the enum's values are not a literal list; v.string()")
+            return "v.string()"
+        literals = [f"v.literal({json.dumps(value)})" for value in values]
+        return literals[0] if len(literals) == 1 else f"v.union({', '.join(literals)})"
+
+    def _strings(self, module: Module, node: Node, hops: int = 0) -> list[str] | None:
+        """The values of `["a", "b"]` (possibly `as const`, possibly bound elsewhere), of a
+        TypeScript string enum, or of `Object.values(E)`."""
+        module, node = self.modules.resolve(module, node)
+        if node.type == "array":
+            values = [self._string(module, item) for item in kids(node)]
+            return None if None in values else values
+        if node.type == "enum_declaration":
+            values = []
+            for member in kids(node.child_by_field_name("body")):
+                value = (
+                    member.child_by_field_name("value")
+                    if member.type == "enum_assignment"
+                    else None
+                )
+                values.append(self._string(module, value) if value is not None else None)
+            return None if None in values else values
+        if node.type == "object":
+            values = [
+                self._string(holder, value) for _, holder, value in self._entries(module, node)
+            ]
+            return None if None in values else values
+        if node.type == "call_expression" and hops < _MAX_HOPS:
+            callee = unwrap(node.child_by_field_name("function"))
+            arguments = kids(node.child_by_field_name("arguments"))
+            if text(callee) == "Object.values" and arguments:
+                return self._strings(module, arguments[0], hops + 1)
+        return None
+
+    def _custom(self, key: str, module: Module, call: Node, notes: list[str]) -> str:
+        """A `customType<{ data: T }>(…)` column: its validator from T."""
+        data = None
+        for arguments in call.children:
+            if arguments.type != "type_arguments":
+                continue
+            for shape in kids(arguments):
+                for member in kids(shape) if shape.type == "object_type" else []:
+                    name = member.child_by_field_name("name")
+                    if (
+                        member.type == "property_signature"
+                        and name is not None
+                        and text(name) == "data"
+                    ):
+                        annotation = member.child_by_field_name("type")
+                        data = (
+                            text(kids(annotation)[0]) if annotation and kids(annotation) else None
+                        )
+        if data is None:
+            notes.append(f"{key}: a custom type whose data type is not written; stored as v.any()")
+            return "v.any()"
+        compact = "".join(data.split())
+        if compact in _CUSTOM_DATA:
+            return _CUSTOM_DATA[compact]
+        element = compact[:-2] if compact.endswith("[]") else None
+        if element in _CUSTOM_DATA:
+            return f"v.array({_CUSTOM_DATA[element]})"
+        notes.append(f"{key}: a custom type holding {data}, stored as v.any()")
+        return "v.any()"
+
+    def _reference(self, module: Module, args: Node) -> tuple[tuple | None, str, str] | None:
+        """`.references(() => users.id)` → (the identity of users, "users.id", "id")."""
+        target = kids(args)[:1]
+        if not target:
+            return None
+        holder, function = self.modules.resolve(module, target[0])
+        if function.type not in _FUNCTIONS:
+            return None
+        return self._column_of(holder, _returned(function))
+
+    def _column_of(self, module: Module, member: Node) -> tuple[tuple | None, str, str] | None:
+        """`users.id` → (the identity of the table `users` names, "users.id", "id")."""
+        member = unwrap(member)
+        if member.type != "member_expression":
+            return None
+        owner = member.child_by_field_name("object")
+        holder, table = self.modules.resolve(module, owner)
+        identity = (holder.path, table.start_byte) if table is not unwrap(owner) else None
+        column = text(member.child_by_field_name("property"))
+        return identity, f"{text(owner)}.{column}", column
+
+    def _config_items(self, module: Module, node: Node, table: _Table) -> list[tuple]:
+        """The constraints of `(t) => [...]` or the older `(t) => ({ name: ... })`."""
+        module, node = self.modules.resolve(module, node)
+        if node.type in _FUNCTIONS:
+            table.own_name = _parameter(node)
+            module, body = self.modules.resolve(module, _returned(node))
+        else:
+            body = node
+        if body.type == "array":
+            return [(module, item) for item in kids(body)]
+        if body.type == "object":
+            return [(holder, value) for _, holder, value in self._entries(module, body)]
+        table.notes.append(
+            "the table's third argument is neither an array nor an object; no indexes"
+        )
+        return []
+
+    def _constraint(self, module: Module, node: Node, table: _Table) -> None:
+        module, kind, args, methods, _ = self._chain(module, node)
+        if kind == "primaryKey":  # primaryKey({ columns: [t.a, t.b] }) or primaryKey(t.a, t.b)
+            listed = _option_node(args, "columns")
+            items = kids(listed) if listed is not None else kids(args)
+            table.constraints.append(
+                ("the composite primary key", _column_keys(items), True, False)
+            )
+            return
+        if kind == "foreignKey":
+            self._foreign_key(module, args, methods, table)
+            return
+        label = string_of(kids(args)[0]) if args is not None and kids(args) else None
+        if kind == "pgPolicy":
+            table.notes.append(
+                f"row-level security policy {json.dumps(label)} has no Convex counterpart: check "
+                "access in the functions"
+            )
+            return
+        if kind == "check":
+            table.notes.append(
+                f"check constraint {json.dumps(label)} is not enforced: validate in the mutations"
+            )
+            return
+        if kind not in ("index", "uniqueIndex", "unique"):
+            table.notes.append(f"`{_snippet(node)}` is not translated")
+            return
+        keys: list[str] | None = []
+        for method, method_args, _ in methods:
+            if method in ("on", "using"):  # using("gin", t.a): the method name is no column
+                items = [a for a in kids(method_args) if a.type != "string"]
+                keys = _column_keys(items)
+        partial = any(method == "where" for method, _, _ in methods)
+        # Named by its SQL name, as in `index("users_email_idx")`, else by its source.
+        label = label or _snippet(node)
+        table.constraints.append((label, keys, kind in _UNIQUE, partial))
+
+    def _foreign_key(self, module: Module, args: Node, methods: list, table: _Table) -> None:
+        """`foreignKey({ columns: [t.a], foreignColumns: [users.id] })`: a reference of a."""
+        columns = _option_node(args, "columns")
+        foreign = _option_node(args, "foreignColumns")
+        keys = _column_keys(kids(columns)) if columns is not None else None
+        targets = kids(foreign) if foreign is not None else []
+        if not keys or len(keys) != 1 or len(targets) != 1:
+            table.notes.append(
+                "a foreign key over several columns is not enforced (Convex has no foreign "
+                "keys): " + (", ".join(keys) if keys else _snippet(args))
+            )
+            return
+        column = next((c for c in table.columns if c.key == keys[0]), None)
+        reference = self._column_of(module, targets[0])
+        if reference is not None and reference[0] is None and table.own_name is not None:
+            owner = unwrap(unwrap(targets[0]).child_by_field_name("object"))
+            if text(owner) == table.own_name:  # foreignColumns: [table.id]: this table's
+                reference = (table.identity, *reference[1:])
+        if column is None or reference is None or column.reference is not None:
+            return
+        column.reference = reference
+        for method, method_args, _ in methods:
+            if method == "onDelete" and kids(method_args):
+                column.on_delete = string_of(kids(method_args)[0])
+
+    # Relations --------------------------------------------------------------------------
+
+    def _relation(
+        self,
+        module: Module,
+        call: Node,
+        identities: set[tuple],
+        references: dict[tuple, tuple[tuple, str, str]],
+    ) -> None:
+        """`relations(posts, ({ one }) => ({ author: one(users, { fields: [posts.authorId],
+        references: [users.id] }) }))`: posts.authorId references users.id."""
+        arguments = kids(call.child_by_field_name("arguments"))
+        if len(arguments) < 2:
+            return
+        holder, owner = self.modules.resolve(module, arguments[0])
+        source = (holder.path, owner.start_byte)
+        holder, function = self.modules.resolve(module, arguments[1])
+        if source not in identities or function.type not in _FUNCTIONS:
+            return
+        holder, body = self.modules.resolve(holder, _returned(function))
+        if body.type != "object":
+            return
+        for _, entry_module, value in self._entries(holder, body):
+            value = unwrap(value)
+            if value.type != "call_expression":
+                continue
+            options = value.child_by_field_name("arguments")
+            fields = _option_node(options, "fields")
+            targets = _option_node(options, "references")
+            if (
+                fields is None
+                or targets is None
+                or len(kids(fields)) != 1
+                or len(kids(targets)) != 1
+            ):
+                continue
+            keys = _column_keys(kids(fields))
+            reference = self._column_of(entry_module, kids(targets)[0])
+            if keys and reference is not None and reference[0] in identities:
+                references.setdefault((source, keys[0]), reference)
+
+    # Assembling -------------------------------------------------------------------------
+
+    def _assemble(
+        self, tables: list[_Table], relations: dict[tuple, tuple], schema: _Schema
+    ) -> None:
+        named: dict[str, _Table] = {}
+        links = {
+            (table.identity, column.key): (column.reference[0], column.reference[2])
+            for table in tables
+            for column in table.columns
+            if column.reference is not None
+        }
+        links |= {source: (target[0], target[2]) for source, target in relations.items()}
+        for table in tables:
+            for column in table.columns:
+                source = (table.identity, column.key)
+                derived = relations.get(source)
+                # `one(settings, { fields: [user.id], references: [settings.userId] })` is the
+                # other side of settings.userId → user.id: the key lives on one side only.
+                if (
+                    column.reference is None
+                    and derived is not None
+                    and links.get((derived[0], derived[2])) != source
+                ):
+                    column.reference = derived
+                if column.reference is not None and source == (
+                    column.reference[0],
+                    column.reference[2],
+                ):
+                    column.reference = None  # a column referencing itself links nothing
+            name = _convex_table_name(table)
+            label = name or next((n for n in [*table.names, table.local] if n), table.sql_name)
+            if name is None:
+                reason = f"{label!r} is not a name Convex accepts for a table"
+            elif name in named:
+                reason = f"another table ({named[name].sql_name}) is already named {name}"
+            else:
+                named[name] = table
+                continue
+            schema.skip(f"table {label}", table.path, table.line, reason)
+        # Only a reference to a table's primary key is a document link, hence a v.id().
+        names = {table.identity: name for name, table in named.items()}
+        primary_keys = {
+            table.identity: next((c.key for c in table.columns if c.primary), None)
+            for table in named.values()
+        }
+        for name, table in named.items():
+            for key, line, reason in table.skipped:
+                schema.skip(f"column {name}.{key}", table.path, line, reason, note=False)
+            schema.tables.append(_assembled(name, table, names, primary_keys))
+        secured = [name for name, table in named.items() if table.rls]
+        if secured:
+            schema.notes.append(
+                "row-level security (enableRLS) has no Convex counterpart, check access in the "
+                "functions: " + ", ".join(secured)
+            )
 
 
-def _assemble(table: _Table, primary_keys: dict[str, str | None]) -> dict:
-    notes = table.notes
+def _convex_table_name(table: _Table) -> str | None:
+    """The name the app knows the table by: its export, else its declaration, else its SQL name
+    in camelCase. None when that is no name Convex accepts."""
+    candidates = [*table.names, table.local] if table.names or table.local else []
+    if not candidates:
+        words = re.split(r"[^A-Za-z0-9]+", table.sql_name)
+        words = [word for word in words if word]
+        camel = words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:]) if words else ""
+        candidates = [camel]
+    for candidate in candidates:
+        if candidate and _CONVEX_NAME.fullmatch(candidate):
+            return candidate
+    return None
+
+
+def _assembled(
+    name: str, table: _Table, names: dict[tuple, str], primary_keys: dict[tuple, str | None]
+) -> dict:
+    notes = list(table.notes)
+    notes += [f"{key} not generated: {reason}" for key, _, reason in table.skipped]
     replaced = {c.key for c in table.columns if c.replaced_by_system_field()}
     fields = []
     for column in table.columns:
@@ -222,13 +970,13 @@ def _assemble(table: _Table, primary_keys: dict[str, str | None]) -> dict:
             continue
         validator = column.validator
         if column.reference is not None:
-            target, key = column.reference
-            if primary_keys.get(target) == key:
-                validator = f'v.id("{target}")'
+            target, written, key = column.reference
+            if target in names and primary_keys.get(target) == key:
+                validator = f'v.id("{names[target]}")'
             else:
                 notes.append(
-                    f"{column.key} references {target}.{key}, not the primary key of a table "
-                    f"here, so it stays {validator}"
+                    f"{column.key} references {written}, not the primary key of a table here, "
+                    f"so it stays {validator}"
                 )
         for _ in range(column.arrays):
             validator = f"v.array({validator})"
@@ -247,20 +995,23 @@ def _assemble(table: _Table, primary_keys: dict[str, str | None]) -> dict:
         for c in table.columns
         if c.primary and c.key not in replaced
     ]
-    names = {field["name"] for field in fields}
+    present = {f["name"] for f in fields}
     indexes: list[dict] = []
     for label, keys, unique, partial in candidates + table.constraints:
         if keys is None:
             notes.append(f"{label} indexes an SQL expression; left out")
             continue
-        kept = [key for key in keys if key in names]
-        lost = [key for key in keys if key not in names]
-        name = "by_" + "_".join(kept)
+        kept = [key for key in keys if key in present]
+        lost = [key for key in keys if key not in present]
+        index_name = "by_" + "_".join(kept)
         if not kept:
             notes.append(f"{label} covers only {', '.join(lost)}, no field here; left out")
             continue
-        if any(index["name"] == name for index in indexes):
-            notes.append(f"{label} duplicates {name}; left out")
+        if index_name in _RESERVED_INDEXES:
+            notes.append(f"{label} would be named {index_name}, which Convex reserves; left out")
+            continue
+        if any(index["name"] == index_name for index in indexes):
+            notes.append(f"{label} duplicates {index_name}; left out")
             continue
         if lost and set(lost) <= replaced:
             notes.append(
@@ -270,12 +1021,13 @@ def _assemble(table: _Table, primary_keys: dict[str, str | None]) -> dict:
         elif lost:
             notes.append(f"{label} drops {', '.join(lost)}: not a field of this table")
         if unique:
-            notes.append(f"{label} is unique in Postgres; Convex indexes are not: query it first")
+            database = _DATABASES[table.dialect]
+            notes.append(f"{label} is unique in {database}; Convex indexes are not: query it first")
         if partial:
             notes.append(f"{label} is partial; the Convex index covers every document")
-        indexes.append({"name": name, "fields": kept})
+        indexes.append({"name": index_name, "fields": kept})
     return {
-        "name": table.name,
+        "name": name,
         "sql_name": table.sql_name,
         "fields": fields,
         "indexes": indexes,
@@ -283,229 +1035,13 @@ def _assemble(table: _Table, primary_keys: dict[str, str | None]) -> dict:
     }
 
 
-class _Module:
-    """A parsed schema module and its top-level bindings, so helpers and aliases can be followed."""
-
-    def __init__(self, source: str):
-        from tree_sitter import Language, Parser
-        from tree_sitter_typescript import language_typescript
-
-        parser = Parser(Language(language_typescript()))
-        self.root = parser.parse(source.encode()).root_node
-        self.values: dict[str, Node] = {}
-        self.exported: list[str] = []
-        for statement in _kids(self.root):
-            exported = statement.type == "export_statement"
-            declaration = statement.child_by_field_name("declaration") if exported else statement
-            if declaration is None:
-                continue
-            if declaration.type == "function_declaration":
-                self.values[_text(declaration.child_by_field_name("name"))] = declaration
-            elif declaration.type in ("lexical_declaration", "variable_declaration"):
-                for declarator in _kids(declaration):
-                    name = declarator.child_by_field_name("name")
-                    value = declarator.child_by_field_name("value")
-                    if name is not None and name.type == "identifier" and value is not None:
-                        self.values[_text(name)] = value
-                        if exported:
-                            self.exported.append(_text(name))
-
-    def resolve(self, node: Node) -> Node:
-        """An expression with local aliases (`const x = [...]`) followed."""
-        for _ in range(8):
-            node = _unwrap(node)
-            if node.type not in ("identifier", "shorthand_property_identifier"):
-                break
-            if _text(node) not in self.values:
-                break
-            node = self.values[_text(node)]
-        return node
-
-    def is_table_builder(self, callee: Node) -> bool:
-        """`pgTable`, a `pgTableCreator(...)` result (create-t3-app's `createTable`), or the
-        `.table` of a `pgSchema(...)`."""
-        if callee.type == "identifier":
-            return _text(callee) == "pgTable" or self._made_by(callee, "pgTableCreator")
-        return (
-            callee.type == "member_expression"
-            and _text(callee.child_by_field_name("property")) == "table"
-            and self._made_by(callee.child_by_field_name("object"), "pgSchema")
-        )
-
-    def _made_by(self, node: Node, factory: str) -> bool:
-        value = self.resolve(node)
-        return value.type == "call_expression" and (
-            _builder_name(value.child_by_field_name("function")) == factory
-        )
-
-    def chain(self, node: Node, hops: int = 0) -> tuple[str | None, Node | None, list]:
-        """`base(args).m1(a).m2(b)` → ("base", args, [("m1", a), ("m2", b)]).
-
-        Local helpers (`const createdAt = () => timestamp(...)`) and aliases are followed, so a
-        column written `createdAt()` carries the helper's type and modifiers.
-        """
-        node = self.resolve(node)
-        methods = []
-        while node.type == "call_expression":
-            callee = node.child_by_field_name("function")
-            args = node.child_by_field_name("arguments")
-            if callee.type == "member_expression":
-                inner = _unwrap(callee.child_by_field_name("object"))
-                if inner.type == "call_expression":
-                    methods.append((_text(callee.child_by_field_name("property")), args))
-                    node = inner
-                    continue
-            helper = self.values.get(_text(callee)) if callee.type == "identifier" else None
-            if helper is not None and helper.type in _FUNCTIONS and hops < 8:
-                base, base_args, inherited = self.chain(_returned(helper), hops + 1)
-                return base, base_args, inherited + methods[::-1]
-            return _builder_name(callee), args, methods[::-1]
-        return None, None, []
-
-    def entries(self, node: Node, hops: int = 0) -> Iterator[tuple[str | None, Node]]:
-        """(key, value) of an object literal, with spreads of local objects (`...timestamps`)."""
-        for entry in _kids(node):
-            if entry.type == "pair":
-                yield _key(entry.child_by_field_name("key")), entry.child_by_field_name("value")
-            elif entry.type == "shorthand_property_identifier":
-                yield _text(entry), entry
-            elif entry.type == "spread_element" and hops < 8:
-                spread = self.resolve(_kids(entry)[0])
-                if spread.type == "object":
-                    yield from self.entries(spread, hops + 1)
-                else:
-                    yield None, entry
-            else:
-                yield None, entry
-
-    def table(self, name: str, call: Node) -> _Table | None:
-        args = _kids(call.child_by_field_name("arguments"))
-        columns_node = self.resolve(args[1]) if len(args) > 1 else None
-        if columns_node is not None and columns_node.type in _FUNCTIONS:  # (t) => ({ ... })
-            columns_node = self.resolve(_returned(columns_node))
-        if columns_node is None or columns_node.type != "object":
-            return None
-        table = _Table(name, _string(args[0]) or name, [], [], [])
-        for key, value in self.entries(columns_node):
-            column = self.column(key, value, table.notes) if key is not None else None
-            if column is None:
-                table.notes.append(f"`{_snippet(value)}` is not a column here; left out")
-            else:
-                table.columns.append(column)
-        if len(args) > 2:
-            for item in self.config_items(args[2], table.notes):
-                self.constraint(item, table)
-        return table
-
-    def column(self, key: str, node: Node, notes: list[str]) -> _Column | None:
-        builder, args, methods = self.chain(node)
-        if builder is None:
-            return None
-        column = _Column(key, builder, self.column_type(key, builder, args, notes))
-        for method, method_args in methods:
-            if method == "notNull":
-                column.required = True
-            elif method == "primaryKey":
-                column.primary = column.required = True
-            elif method == "array":
-                column.arrays += 1
-            elif method == "unique":
-                column.unique = True
-            elif method == "references":
-                column.reference = _reference(method_args)
-                column.on_delete = _option(method_args, "onDelete")
-            elif method in _GENERATING:
-                column.generated = True
-            elif method == "defaultNow" or (
-                method in ("default", "$defaultFn") and _NOW.search(_text(method_args))
-            ):
-                column.default_now = True
-        return column
-
-    def column_type(self, key: str, builder: str, args: Node, notes: list[str]) -> str:
-        values = self.enum_values(builder)
-        if values:
-            literals = [f"v.literal({json.dumps(value)})" for value in values]
-            return literals[0] if len(literals) == 1 else f"v.union({', '.join(literals)})"
-        if values is not None:
-            notes.append(f"{key}: the values of enum {builder} are not a literal list; v.string()")
-            return "v.string()"
-        if builder == "bigint" and _option(args, "mode") == "bigint":
-            return "v.int64()"
-        if builder in _VALIDATORS:
-            return _VALIDATORS[builder]
-        notes.append(f"{key}: unknown column type {builder}(), stored as v.any()")
-        return "v.any()"
-
-    def enum_values(self, name: str) -> list[str] | None:
-        """The values of `const name = pgEnum("sql", [...])`; None when `name` is no enum."""
-        value = self.values.get(name)
-        if value is None:
-            return None
-        value = self.resolve(value)
-        if value.type != "call_expression" or _builder_name(
-            value.child_by_field_name("function")
-        ) not in ("pgEnum", "enum"):
-            return None
-        args = _kids(value.child_by_field_name("arguments"))
-        listed = self.resolve(args[1]) if len(args) > 1 else None
-        if listed is None or listed.type != "array":
-            return []
-        return [text for text in map(_string, _kids(listed)) if text is not None]
-
-    def config_items(self, node: Node, notes: list[str]) -> list[Node]:
-        """The constraints of `(t) => [...]` or the older `(t) => ({ name: ... })`."""
-        node = self.resolve(node)
-        body = self.resolve(_returned(node)) if node.type in _FUNCTIONS else node
-        if body.type == "array":
-            return _kids(body)
-        if body.type == "object":
-            return [value for _, value in self.entries(body)]
-        notes.append("the table's third argument is neither an array nor an object; no indexes")
-        return []
-
-    def constraint(self, node: Node, table: _Table) -> None:
-        kind, args, methods = self.chain(node)
-        if kind == "primaryKey":  # primaryKey({ columns: [t.a, t.b] }) or primaryKey(t.a, t.b)
-            listed = _option_node(args, "columns")
-            items = _kids(listed) if listed is not None else _kids(args)
-            keys = _column_keys(items)
-            table.constraints.append(("the composite primary key", keys, True, False))
-            return
-        if kind not in ("index", "uniqueIndex", "unique"):
-            table.notes.append(f"`{_snippet(node)}` is not translated")
-            return
-        keys: list[str] | None = []
-        for method, method_args in methods:
-            if method in ("on", "using"):  # using("gin", t.a): the method name is no column
-                items = [a for a in _kids(method_args) if a.type != "string"]
-                keys = _column_keys(items)
-        partial = any(method == "where" for method, _ in methods)
-        # Named by its SQL name, as in `index("users_email_idx")`, else by its source.
-        label = _string(_kids(args)[0]) if _kids(args) else None
-        label = label or _snippet(node)
-        table.constraints.append((label, keys, kind in _UNIQUE, partial))
-
-
-def _kids(node: Node) -> list[Node]:
-    return [child for child in node.named_children if child.type != "comment"]
-
-
-def _text(node: Node) -> str:
-    return node.text.decode()
+# Syntax helpers -----------------------------------------------------------------------------
 
 
 def _snippet(node: Node) -> str:
     """A node's source on one line, shortened, for a note."""
-    text = " ".join(_text(node).split())
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _unwrap(node: Node) -> Node:
-    """`(x)`, `x as const`, `x satisfies T`, `x!` → x."""
-    while node.type in _WRAPPERS:
-        node = _kids(node)[0]
-    return node
+    source = " ".join(text(node).split())
+    return source if len(source) <= 80 else source[:77] + "..."
 
 
 def _returned(function: Node) -> Node:
@@ -513,76 +1049,65 @@ def _returned(function: Node) -> Node:
     body = function.child_by_field_name("body")
     if body.type != "statement_block":
         return body
-    for statement in _kids(body):
-        if statement.type == "return_statement" and _kids(statement):
-            return _kids(statement)[0]
+    for statement in kids(body):
+        if statement.type == "return_statement" and kids(statement):
+            return kids(statement)[0]
     return body
 
 
-def _builder_name(callee: Node) -> str:
-    """`text` for `text(...)`, `pg.text(...)` and the columns callback's `t.text(...)`."""
-    if callee.type == "member_expression":
-        return _text(callee.child_by_field_name("property"))
-    return _text(callee)
-
-
-def _string(node: Node) -> str | None:
-    node = _unwrap(node)
-    if node.type != "string":
-        return None
-    return "".join(
-        _text(part).encode().decode("unicode_escape")
-        if part.type == "escape_sequence"
-        else (_text(part))
-        for part in node.named_children
-    )
+def _parameter(function: Node) -> str | None:
+    """The name of a function's first parameter, when it is a plain identifier."""
+    single = function.child_by_field_name("parameter")  # `t => …`
+    if single is not None:
+        return text(single) if single.type == "identifier" else None
+    parameters = function.child_by_field_name("parameters")
+    for item in kids(parameters) if parameters is not None else []:
+        pattern = item.child_by_field_name("pattern")
+        return text(pattern) if pattern is not None and pattern.type == "identifier" else None
+    return None
 
 
 def _key(node: Node) -> str | None:
-    """An object key usable as a Convex field name: `teamId` or `"teamId"`, not `[k]`."""
-    text = _text(node) if node.type == "property_identifier" else _string(node)
-    return text if text is not None and _IDENTIFIER.fullmatch(text) else None
+    """An object key as written: `teamId` or `"teamId"`; None for a computed `[k]`."""
+    if node.type == "property_identifier":
+        return text(node)
+    value = string_of(node)
+    return value if value is not None and _IDENTIFIER.fullmatch(value) else None
 
 
 def _option_node(args: Node | None, name: str) -> Node | None:
     """The value of `name` in an options-object argument, e.g. `{ mode: "bigint" }`."""
-    for arg in _kids(args) if args is not None else []:
+    for arg in kids(args) if args is not None else []:
+        arg = unwrap(arg)
         if arg.type == "object":
-            for entry in _kids(arg):
+            for entry in kids(arg):
                 if entry.type == "pair" and _key(entry.child_by_field_name("key")) == name:
-                    return _unwrap(entry.child_by_field_name("value"))
+                    return unwrap(entry.child_by_field_name("value"))
     return None
 
 
 def _option(args: Node | None, name: str) -> str | None:
+    """An option's value: a string's text, or a number's or boolean's source."""
     value = _option_node(args, name)
-    return _string(value) if value is not None else None
-
-
-def _reference(args: Node) -> tuple[str, str] | None:
-    """`.references(() => users.id)` → ("users", "id")."""
-    target = _kids(args)[:1]
-    if not target or target[0].type not in _FUNCTIONS:
+    if value is None:
         return None
-    member = _unwrap(_returned(target[0]))
-    if member.type != "member_expression":
-        return None
-    table, column = member.child_by_field_name("object"), member.child_by_field_name("property")
-    return _text(table), _text(column)
+    if value.type in ("number", "true", "false"):
+        return text(value)
+    return string_of(value)
 
 
 def _column_keys(items: list[Node]) -> list[str] | None:
     """`t.a`, `t.b.desc()` → ["a", "b"]; None when one of them is an SQL expression."""
     keys = []
     for item in items:
-        item = _unwrap(item)
+        item = unwrap(item)
         # t.a.asc().nullsFirst(): the ordering calls wrap the column
         while item.type == "call_expression":
             callee = item.child_by_field_name("function")
             if callee.type != "member_expression":
                 return None
-            item = _unwrap(callee.child_by_field_name("object"))
+            item = unwrap(callee.child_by_field_name("object"))
         if item.type != "member_expression":
             return None
-        keys.append(_text(item.child_by_field_name("property")))
+        keys.append(text(item.child_by_field_name("property")))
     return keys
