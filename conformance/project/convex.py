@@ -131,13 +131,6 @@ def client_packages(project: Project, binding: dict[str, Any]) -> Discovery:
     )
 
 
-def drizzle_schema_context(spec: str, work, target: str) -> dict[str, Any]:
-    """The Drizzle schema a template writes, translated from the Convex schema at `spec`."""
-    from ..translate.convex_drizzle import drizzle_schema_context as translate
-
-    return translate(work.original(spec))
-
-
 def operations_context(spec: dict[str, Any], work, target: str) -> dict[str, Any]:
     """Typed wrappers, at `target`, over the Convex functions `spec` names."""
     from ..translate.convex_operations import convex_operations_context
