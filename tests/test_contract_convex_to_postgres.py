@@ -646,7 +646,7 @@ def test_fix_derives_the_schema_from_the_convex_schema(committed, cli):
     cli("fix", str(root))
     schema = (root / DB / "src/schema.ts").read_text(encoding="utf-8")
     context = drizzle_schema_context(convex_schema)
-    assert context["source"] == "convex"
+    assert context["source"] == "convex/schema.ts"
     assert schema == render(f"{CONTRACT}/{DB}/src/schema.ts.j2", context)
     assert 'export const routineExecutions = pgTable(\n  "routine_executions"' in schema
 
@@ -824,23 +824,79 @@ PACKAGES = [
     "@trpc/server@^11.0.0",
     "zod@^4.0.0",
     "better-auth@^1",
+    "@clerk/nextjs@^6",
+    "next@^15",
     "typescript@5",
     "@types/node@22",
 ]
 KIANAX_MODULES = ("routines", "executions", "credentials", "settings")
-SCAFFOLD = [
-    f"{DB}/drizzle.config.ts",
-    f"{DB}/src/schema.ts",
-    f"{DB}/src/client.ts",
-    f"{DB}/src/migrate.ts",
-    *[f"{DB}/src/repositories/{module}.ts" for module in KIANAX_MODULES],
-    f"{WEB}/lib/auth.ts",
-    f"{WEB}/server/trpc/trpc.ts",
-    f"{WEB}/server/trpc/router.ts",
-    *[f"{WEB}/server/trpc/routers/{module}.ts" for module in KIANAX_MODULES],
-    f"{WEB}/app/api/trpc/[trpc]/route.ts",
-    f"{WEB}/app/api/executions/[workflowId]/stream/route.ts",
-]
+# What `fix` writes in TypeScript into each fixture, the web app's import alias (→ its folder)
+# and the database package's npm name.
+SCAFFOLDS = {
+    "convex-to-postgres-before": (
+        [
+            f"{DB}/drizzle.config.ts",
+            f"{DB}/src/client.ts",
+            f"{DB}/src/migrate.ts",
+            *[f"{DB}/src/repositories/{module}.ts" for module in sorted(KIANAX_MODULES)],
+            f"{DB}/src/schema.ts",
+            f"{WEB}/app/api/executions/[workflowId]/stream/route.ts",
+            f"{WEB}/app/api/trpc/[trpc]/route.ts",
+            f"{WEB}/lib/auth.ts",
+            f"{WEB}/server/trpc/router.ts",
+            *[f"{WEB}/server/trpc/routers/{module}.ts" for module in sorted(KIANAX_MODULES)],
+            f"{WEB}/server/trpc/trpc.ts",
+        ],
+        ("@/", WEB),
+        "@kianax/database",
+    ),
+    "convex-to-postgres-notes": (
+        [
+            "apps/web/src/app/api/live/[table]/[id]/route.ts",
+            "apps/web/src/app/api/trpc/[trpc]/route.ts",
+            "apps/web/src/server/trpc/router.ts",
+            "apps/web/src/server/trpc/routers/notes.ts",
+            "apps/web/src/server/trpc/trpc.ts",
+            f"{DB}/drizzle.config.ts",
+            f"{DB}/src/client.ts",
+            f"{DB}/src/migrate.ts",
+            f"{DB}/src/repositories/notes.ts",
+            f"{DB}/src/schema.ts",
+        ],
+        ("@/", "apps/web/src"),
+        "@notes/database",
+    ),
+    "convex-to-postgres-spread": (
+        [
+            "apps/site/src/app/api/live/[table]/[id]/route.ts",
+            "apps/site/src/lib/auth.ts",
+            "apps/site/src/server/trpc/router.ts",
+            *[
+                f"apps/site/src/server/trpc/routers/{module}.ts"
+                for module in ("invoices", "loans", "shelves", "subscriptions")
+            ],
+            "apps/site/src/server/trpc/trpc.ts",
+            f"{DB}/drizzle.config.ts",
+            f"{DB}/src/client.ts",
+            f"{DB}/src/migrate.ts",
+            *[
+                f"{DB}/src/repositories/{module}.ts"
+                for module in (
+                    "books",
+                    "editions",
+                    "invoices",
+                    "loans",
+                    "shelves",
+                    "subscriptions",
+                    "users",
+                )
+            ],
+            f"{DB}/src/schema.ts",
+        ],
+        ("~/", "apps/site/src"),
+        "database",
+    ),
+}
 
 
 @pytest.fixture(scope="module")
@@ -848,11 +904,17 @@ def node_modules() -> Path:
     return npm_install("npm-convex-to-postgres", PACKAGES, "the convex-to-postgres scaffold")
 
 
-def test_fixed_repository_typechecks(node_modules, committed, cli):
-    """What `conformance fix` writes into the Convex-era fixture compiles, with `strict`, against
-    drizzle-orm, pg, drizzle-kit, @trpc/server 11, zod 4 and better-auth as published."""
-    root = committed("convex-to-postgres-before")
+@pytest.mark.parametrize("name", sorted(SCAFFOLDS))
+def test_fixed_repository_typechecks(node_modules, committed, cli, name):
+    """What `conformance fix` writes into each Convex fixture — every TypeScript file it creates
+    — compiles, with `strict`, against drizzle-orm, pg, drizzle-kit, @trpc/server 11, zod 4,
+    better-auth and @clerk/nextjs as published."""
+    files, (alias, folder), package = SCAFFOLDS[name]
+    root = committed(name)
+    before = set(snapshot(root))
     cli("fix", str(root))
+    created = sorted(p for p in set(snapshot(root)) - before if p.endswith(".ts"))
+    assert created == sorted(files)
     (root / "node_modules").symlink_to(node_modules)
     tsconfig = {
         "compilerOptions": {
@@ -865,14 +927,14 @@ def test_fixed_repository_typechecks(node_modules, committed, cli):
             "isolatedModules": True,
             "types": ["node"],
             "baseUrl": ".",
-            # The web app's `@/*` alias and the database package's `exports`.
+            # The web app's own alias and the database package's `exports`.
             "paths": {
-                "@/*": [f"{WEB}/*"],
-                "@kianax/database/repositories/*": [f"{DB}/src/repositories/*"],
-                "@kianax/database/*": [f"{DB}/src/*"],
+                f"{alias}*": [f"{folder}/*"],
+                f"{package}/repositories/*": [f"{DB}/src/repositories/*"],
+                f"{package}/*": [f"{DB}/src/*"],
             },
         },
-        "files": SCAFFOLD,
+        "files": files,
     }
     (root / "tsconfig.json").write_text(json.dumps(tsconfig, indent=2))
     result = subprocess.run(
@@ -886,4 +948,4 @@ def test_fixed_repository_typechecks(node_modules, committed, cli):
     errors = [line for line in result.stdout.splitlines() if "error TS" in line]
     assert result.returncode == 0, "\n".join(errors or [result.stdout[-2000:], result.stderr])
     listed = {Path(line).resolve() for line in result.stdout.splitlines()}
-    assert {(root / path).resolve() for path in SCAFFOLD} <= listed
+    assert {(root / path).resolve() for path in files} <= listed

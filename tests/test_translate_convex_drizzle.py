@@ -25,7 +25,6 @@ from npm_cache import npm_install
 from conformance.rules.base import render_file
 from conformance.templates import render
 from conformance.translate.convex_drizzle import (
-    SEED_SCHEMA,
     convex_tables,
     drizzle_schema_context,
 )
@@ -36,6 +35,116 @@ KATA_CONVEX = FIXTURES / "kata-after" / "packages" / "db" / "convex" / "schema.t
 HEADER = 'import { defineSchema, defineTable } from "convex/server";\nimport { v } from "convex/values";\n'
 ID = 'uuid("id").primaryKey().defaultRandom()'
 CREATED_AT = 'timestamp("created_at", { withTimezone: true }).notNull().defaultNow()'
+# The Convex schema the Kianax plan migrates from, as its §3.2 target schema and §9.2 import
+# script describe it (coarse: the plan shows the Postgres side only): a realistic input.
+SEED_SCHEMA = """
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+
+const routineStatus = v.union(
+  v.literal("draft"), v.literal("active"), v.literal("paused"), v.literal("archived"),
+);
+const triggerType = v.union(
+  v.literal("manual"), v.literal("cron"), v.literal("webhook"), v.literal("event"),
+);
+const executionStatus = v.union(
+  v.literal("pending"), v.literal("running"), v.literal("completed"),
+  v.literal("failed"), v.literal("cancelled"), v.literal("timeout"),
+);
+const executionTriggerType = v.union(
+  v.literal("manual"), v.literal("scheduled"), v.literal("webhook"), v.literal("event"),
+);
+const theme = v.union(v.literal("light"), v.literal("dark"), v.literal("system"));
+const failure = v.object({ message: v.string(), stack: v.optional(v.string()) });
+
+export default defineSchema({
+  routines: defineTable({
+    userId: v.string(),
+    name: v.string(),
+    description: v.optional(v.string()),
+    status: routineStatus,
+    tags: v.optional(v.array(v.string())),
+    version: v.number(),
+    triggerType: triggerType,
+    triggerConfig: v.optional(v.record(v.string(), v.any())),
+    nodes: v.array(v.object({
+      id: v.string(),
+      pluginId: v.string(),
+      label: v.string(),
+      position: v.object({ x: v.number(), y: v.number() }),
+      config: v.optional(v.record(v.string(), v.any())),
+      credentialMappings: v.optional(v.record(v.string(), v.string())),
+    })),
+    connections: v.array(v.object({
+      id: v.string(),
+      sourceNodeId: v.string(),
+      targetNodeId: v.string(),
+      sourceHandle: v.optional(v.string()),
+      targetHandle: v.optional(v.string()),
+    })),
+    variables: v.optional(v.array(v.object({
+      id: v.string(),
+      name: v.string(),
+      type: v.union(
+        v.literal("string"), v.literal("number"), v.literal("boolean"), v.literal("json"),
+      ),
+      value: v.any(),
+      description: v.optional(v.string()),
+    }))),
+    lastExecutedAt: v.optional(v.number()),
+  })
+    .index("by_user", ["userId"])
+    .index("by_status", ["status"])
+    .index("by_user_and_status", ["userId", "status"])
+    .index("by_trigger_type", ["triggerType", "status"]),
+
+  routine_executions: defineTable({
+    routineId: v.id("routines"),
+    userId: v.string(),
+    workflowId: v.string(),
+    runId: v.string(),
+    status: executionStatus,
+    triggerType: executionTriggerType,
+    triggerData: v.optional(v.record(v.string(), v.any())),
+    executionPath: v.optional(v.array(v.string())),
+    nodeStates: v.array(v.object({
+      nodeId: v.string(),
+      status: v.string(),
+      input: v.optional(v.any()),
+      output: v.optional(v.any()),
+      error: v.optional(failure),
+      startedAt: v.optional(v.number()),
+      completedAt: v.optional(v.number()),
+      duration: v.optional(v.number()),
+    })),
+    error: v.optional(failure),
+    startedAt: v.optional(v.number()),
+    completedAt: v.optional(v.number()),
+    duration: v.optional(v.number()),
+  })
+    .index("by_routine", ["routineId"])
+    .index("by_user", ["userId"])
+    .index("by_status", ["status"])
+    .index("by_workflow_id", ["workflowId"]),
+
+  user_credentials: defineTable({
+    userId: v.string(),
+    typeId: v.string(),
+    name: v.string(),
+    data: v.string(),
+    metadata: v.optional(v.record(v.string(), v.any())),
+  })
+    .index("by_user", ["userId"])
+    .index("by_user_and_type", ["userId", "typeId"]),
+
+  user_settings: defineTable({
+    userId: v.string(),
+    theme: v.optional(theme),
+  }).index("by_user", ["userId"]),
+});
+"""
+
+
 UPDATED_AT = 'timestamp("updated_at", { withTimezone: true }).notNull().defaultNow().$onUpdate(() => new Date())'
 
 
@@ -47,7 +156,7 @@ def schema(tables: str, before: str = "", options: str = "") -> str:
 
 def context_of(tables: str, before: str = "", options: str = "") -> dict:
     context = drizzle_schema_context(schema(tables, before, options))
-    assert context["source"] == "convex"
+    assert context["source"] == "convex/schema.ts"
     return context
 
 
@@ -407,8 +516,27 @@ const posts = defineTable({ ...common.fields, ...unknownFields, title: v.string(
         "source": 'text("source").notNull()',
     }
     assert context["notes"] == [
-        "`...authTables` is not defined here; its tables are not translated",
-        "`notATable: someHelper()` is not a defineTable here; left out",
+        "`...authTables` (convex/schema.ts:9) is left out: `authTables` is not defined in "
+        "convex/schema.ts",
+        "`notATable: someHelper()` (convex/schema.ts:13) is left out: not a defineTable(...) "
+        "read here",
+    ]
+    assert context["skipped"] == [
+        {
+            "name": "`...authTables`",
+            "where": "convex/schema.ts",
+            "reason": "`authTables` is not defined in convex/schema.ts",
+        },
+        {
+            "name": "`notATable: someHelper()`",
+            "where": "convex/schema.ts",
+            "reason": "not a defineTable(...) read here",
+        },
+        {
+            "name": "posts.`...unknownFields`",
+            "where": "convex/schema.ts",
+            "reason": "not a field here",
+        },
     ]
 
 
@@ -578,10 +706,27 @@ def test_schema_held_in_a_const():
     ]
 
 
-def test_seed_fallback():
-    context = drizzle_schema_context(None)
-    assert context["source"] == "seed" and context["notes"] == []
-    assert context == drizzle_schema_context(SEED_SCHEMA) | {"source": "seed"}
+def test_without_a_convex_schema_no_table_is_invented():
+    context = drizzle_schema_context(None, "apps/server/convex/schema.ts")
+    assert (context["source"], context["tables"], context["enums"]) == (None, [], [])
+    assert context["notes"] == [
+        "there is no Convex schema at apps/server/convex/schema.ts: no table is derived"
+    ]
+    assert context["skipped"] == [
+        {
+            "name": "every table",
+            "where": "apps/server/convex/schema.ts",
+            "reason": "there is no Convex schema at apps/server/convex/schema.ts",
+        }
+    ]
+    text = render(TEMPLATE, context)
+    assert "none is\n// invented" in text and text.endswith("\nexport {};\n")
+    assert "pgTable" not in text
+
+
+def test_the_seed_schema():
+    context = drizzle_schema_context(SEED_SCHEMA)
+    assert context["source"] == "convex/schema.ts" and context["notes"] == []
     tables = tables_of(context)
     # The seed's §3.2 tables, enums and indexes; every user-scoped table under RLS (§3.3).
     assert [(t["name"], t["sql_name"]) for t in context["tables"]] == [
@@ -617,25 +762,35 @@ def test_seed_fallback():
 @pytest.mark.parametrize(
     ("source", "notes"),
     [
-        (HEADER + "export const x = 1;\n", ["convex/schema.ts has no defineSchema(...) call"]),
+        (
+            HEADER + "export const x = 1;\n",
+            [
+                "convex/schema.ts has no defineSchema(...) call",
+                "convex/schema.ts defines no table read here: no table is derived",
+            ],
+        ),
         (
             HEADER + "export default defineSchema(tables);\n",
-            ["the argument of defineSchema is not an object literal; no tables read"],
+            [
+                "the argument of defineSchema is not an object literal; no tables read",
+                "convex/schema.ts defines no table read here: no table is derived",
+            ],
         ),
         (
             schema("  ...authTables,"),
             [
-                "`...authTables` is not defined here; its tables are not translated",
-                "convex/schema.ts defines no table; the seed's tables are used",
+                "`...authTables` (convex/schema.ts:5) is left out: `authTables` is not defined "
+                "in convex/schema.ts",
+                "convex/schema.ts defines no table read here: no table is derived",
             ],
         ),
     ],
 )
-def test_seed_fallback_when_no_table_is_defined(source, notes):
+def test_no_table_is_invented_when_none_is_defined(source, notes):
     context = drizzle_schema_context(source)
-    assert context["source"] == "seed"
-    assert context["notes"][: len(notes)] == notes
-    assert context["tables"][0]["name"] == "routines"
+    assert context["source"] == "convex/schema.ts"
+    assert context["notes"] == notes
+    assert context["tables"] == []
 
 
 def test_syntax_errors_are_noted():
@@ -732,8 +887,8 @@ def test_template_renders_notes_imports_enums_and_types():
         "export type User = typeof users.$inferSelect;\nexport type NewUser = typeof users.$inferInsert;\n"
         "export type Log = typeof logs.$inferSelect;\nexport type NewLog = typeof logs.$inferInsert;\n"
     )
-    seed = render(TEMPLATE, drizzle_schema_context(None))
-    assert seed.startswith("// Generated by `conformance fix` from the seed's tables")
+    seed = render(TEMPLATE, drizzle_schema_context(SEED_SCHEMA))
+    assert seed.startswith("// Generated by `conformance fix` from convex/schema.ts: one pgTable")
     assert 'import { sql } from "drizzle-orm";\n' in seed
     assert 'export const theme = pgEnum("theme", ["light", "dark", "system"]);\n' in seed
     assert (
@@ -743,7 +898,7 @@ def test_template_renders_notes_imports_enums_and_types():
 
 
 CONTEXTS = {
-    "seed": lambda: drizzle_schema_context(None),
+    "seed": lambda: drizzle_schema_context(SEED_SCHEMA),
     "kata": lambda: drizzle_schema_context(KATA_CONVEX.read_text()),
     "cycles": lambda: context_of(
         """  users: defineTable({ teamId: v.optional(v.id("teams")), payload: v.bytes() }),
@@ -775,6 +930,10 @@ def test_imports_are_exactly_the_names_the_module_uses(name):
 class _Work:
     def __init__(self, files: dict[str, str]):
         self.files = files
+        self.skipped: list[tuple[str, str]] = []
+
+    def skip(self, path: str, rule: object, note: str) -> None:
+        self.skipped.append((path, note))
 
     def original(self, path: str) -> str | None:
         return self.files.get(path)
@@ -791,7 +950,11 @@ def test_render_file_reads_the_convex_schema():
     assert render_file(item, _Work({"convex/schema.ts": source}), rule) == render(
         TEMPLATE, drizzle_schema_context(source)
     )
-    assert render_file(item, _Work({}), rule) == render(TEMPLATE, drizzle_schema_context(None))
+    work = _Work({})
+    assert render_file(item, work, rule) == render(TEMPLATE, drizzle_schema_context(None))
+    assert work.skipped == [
+        ("convex/schema.ts", "every table not generated: there is no Convex schema at convex/schema.ts")
+    ]
 
 
 def test_fix_creates_the_drizzle_schema_from_the_convex_schema(tree, cli):
@@ -823,7 +986,9 @@ def test_fix_creates_the_drizzle_schema_from_the_convex_schema(tree, cli):
     code, out, err = cli("fix", str(root), "--contract", str(root / "contract.yaml"))
     assert (code, err) == (0, ""), out
     written = (root / "packages/database/src/schema.ts").read_text()
-    assert written == render(TEMPLATE, drizzle_schema_context(source))
+    assert written == render(
+        TEMPLATE, drizzle_schema_context(source, "apps/server/convex/schema.ts")
+    )
     assert cli("fix", str(root), "--contract", str(root / "contract.yaml"))[0] == 0
 
 
@@ -923,7 +1088,7 @@ export default defineSchema(
 )
 TYPECHECKED = {
     "realistic": lambda: drizzle_schema_context(REALISTIC),
-    "seed": lambda: drizzle_schema_context(None),
+    "seed": lambda: drizzle_schema_context(SEED_SCHEMA),
     "kata": lambda: drizzle_schema_context(KATA_CONVEX.read_text()),
 }
 

@@ -316,7 +316,7 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
         },
     ),
     # The rows a Server-Sent Events route streams: of the user-scoped `modules` (a `[table]`
-    # segment) or of the one `table`.
+    # segment) or of the one `table`; `schema` is a list, empty once the Convex schema is gone.
     "convex_live_rows": (
         "convex_scaffold",
         "live_context",
@@ -324,7 +324,7 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "type": "object",
             "required": ["schema"],
             "additionalProperties": False,
-            "properties": {"schema": STRING, "modules": STRINGS, "table": STRING},
+            "properties": {"schema": STRINGS, "modules": STRINGS, "table": STRING},
         },
     ),
     # How a web app file imports `modules` (name → path without extension: its tsconfig alias,

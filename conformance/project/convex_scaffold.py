@@ -148,13 +148,29 @@ def drizzle_schema_context(spec: str, work: Workspace, target: str) -> dict[str,
     the modules it imports."""
     from ..translate.convex_drizzle import drizzle_schema_context as translate
 
-    return translate(work.original(spec), spec, _work_loader(work))
+    context = translate(work.original(spec), spec, _work_loader(work))
+    # Reported on the schema written: the Convex modules go with the fix.
+    context["skipped"] = [
+        {**entry, "name": f"{entry['name']} ({entry['where']})", "where": target}
+        for entry in context["skipped"]
+    ]
+    return context
 
 
 def _work_loader(work: Workspace):
-    from . import project_of
+    """A loader reading the repository as it is before the fix; the project model is only
+    built once the schema imports something."""
+    loader = None
 
-    return schema_loader(project_of(work.repo), work.original)
+    def load(importer: str, specifier: str) -> tuple[str, str] | None:
+        nonlocal loader
+        if loader is None:
+            from . import project_of
+
+            loader = schema_loader(project_of(work.repo), work.original)
+        return loader(importer, specifier)
+
+    return load
 
 
 def _scaffold(work: Workspace, schema: str) -> dict[str, Any]:
@@ -233,8 +249,10 @@ def live_context(spec: dict[str, Any], work: Workspace, target: str) -> dict[str
     which: `[table]` picks one of the user-scoped `modules` per request (rows by id); without
     it, `table` names the one module, and the other segment is the key — `id`, or a column
     with a lookup of its own (`[workflowId]` → `listByWorkflowId`)."""
-    scaffold = _scaffold(work, spec["schema"])
-    tables = scaffold["schema"]["tables"]
+    schema = spec.get("schema") or []
+    schema = schema if isinstance(schema, list) else [schema]
+    # Without the Convex schema (gone once fixed) the modules alone say what to stream by id.
+    tables = _scaffold(work, schema[0])["schema"]["tables"] if schema else None
     segments = re.findall(r"\[([A-Za-z_$][\w$]*)\]", target)
     keys = [s for s in segments if s != "table"]
     if len(keys) != 1:
@@ -248,6 +266,12 @@ def live_context(spec: dict[str, Any], work: Workspace, target: str) -> dict[str
         return {"unwritten": "the route has no [table] segment and no table is named"}
     streams, reasons = [], []
     for module in wanted:
+        if tables is None:
+            if key != "id" and "table" not in segments:
+                reasons.append(f"no Convex schema says how to find {module} rows by `{key}`")
+                continue
+            streams.append(_stream(module, "getById"))
+            continue
         table, reason = table_of(tables, module)
         if table is None or table["user_column"] is None:
             reasons.append(reason or f"{module} has no userId column")
@@ -260,17 +284,14 @@ def live_context(spec: dict[str, Any], work: Workspace, target: str) -> dict[str
                 reasons.append(f"{table['sql_name']} has no index on `{key}` to find a row by")
                 continue
             read = lookup["method"]
-        streams.append(
-            {
-                "module": module,
-                "class_name": _pascal(module) + "Repository",
-                "read": read,
-                "user_column": table["user_column"],
-            }
-        )
+        streams.append(_stream(module, read))
     if not streams:
         return {"unwritten": "; ".join(reasons) or "no user-scoped table to stream"}
     return {"streams": streams, "key": key, "by_table": "table" in segments}
+
+
+def _stream(module: str, read: str) -> dict[str, str]:
+    return {"module": module, "class_name": _pascal(module) + "Repository", "read": read}
 
 
 def web_app_context(spec: dict[str, Any], work: Workspace, target: str) -> dict[str, Any]:

@@ -38,13 +38,15 @@ def url_segments(segments: list[str]) -> list[str] | None:
 
 def exported_names(tree: Tree) -> set[str]:
     """Names a module exports: `export function GET`, `export const POST = …`,
-    `export { handler as GET }`."""
+    `export { handler as GET }`, `default`."""
     from ..typescript import text
 
     names = set()
     for statement in tree.root_node.children:
         if statement.type != "export_statement":
             continue
+        if any(child.type == "default" for child in statement.children):
+            names.add("default")
         declaration = statement.child_by_field_name("declaration")
         if declaration is not None:
             name = declaration.child_by_field_name("name")

@@ -635,7 +635,7 @@ class _Module:
             if resolved.type == "object":
                 for key, value, entry, where in self.entries(resolved):
                     if key is None:
-                        reason = "not a field read here"
+                        reason = "not a field here"
                         table.notes.append(f"`{_snippet(entry)}` is {reason}; left out")
                         table.unread.append((f"`{_snippet(entry)}`", reason))
                     else:
