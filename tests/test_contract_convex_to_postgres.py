@@ -207,11 +207,105 @@ SEED_SQL = [
     *SEED_SQL_INTERPOLATION,
 ]
 
+
+def _database(*files: str) -> list[tuple]:
+    return [_missing(f"{DB}/{path}") for path in files]
+
+
+# One Convex table, `notes`; a Next.js app routing from src/app, signing in with Clerk.
+NOTES_WEB = "apps/web"
+NOTES = [
+    (f"{NOTES_WEB}/package.json", 8, "c2p-database-dependency", '"@notes/database" (not in'),
+    (f"{NOTES_WEB}/package.json", 8, "c2p-web-trpc-server", '"@trpc/server" (not in'),
+    (f"{NOTES_WEB}/package.json", 8, "c2p-web-zod", '"zod" (not in dependencies)'),
+    (f"{NOTES_WEB}/package.json", 11, "c2p-no-convex-dependency", '"convex" in dependencies'),
+    (
+        f"{NOTES_WEB}/src/app/api/live/[table]/[id]/route.ts",
+        None,
+        "c2p-sse-route",
+        "the live update stream is missing: /api/live/[table]/[id] has no route handler",
+    ),
+    (
+        f"{NOTES_WEB}/src/app/api/trpc/[trpc]/route.ts",
+        None,
+        "c2p-trpc-route",
+        "/api/trpc/[trpc] has no route handler",
+    ),
+    (f"{NOTES_WEB}/src/app/notes/page.tsx", 3, "c2p-no-convex-react", "`convex/react`"),
+    (
+        f"{NOTES_WEB}/src/components/convex-client-provider.tsx",
+        4,
+        "c2p-no-convex-react",
+        "`convex/react`",
+    ),
+    (
+        f"{NOTES_WEB}/src/components/convex-client-provider.tsx",
+        5,
+        "c2p-no-convex-react",
+        "`convex/react-clerk`",
+    ),
+    _missing(f"{NOTES_WEB}/src/server/trpc/router.ts", "c2p-trpc-router"),
+    _missing(f"{NOTES_WEB}/src/server/trpc/routers/notes.ts", "c2p-trpc-router"),
+    _missing(f"{NOTES_WEB}/src/server/trpc/trpc.ts", "c2p-trpc-router"),
+    ("packages/backend/convex/", None, "c2p-convex-functions-removed", "packages/backend/convex/"),
+    *_database("drizzle.config.ts"),
+    (MIGRATIONS, None, "c2p-rls-policies", "table notes: no ENABLE ROW LEVEL SECURITY"),
+    *_database("package.json", "src/client.ts", "src/migrate.ts"),
+    *_database("src/repositories/notes.ts", "src/schema.ts"),
+]
+
+# Tables spread in and imported from other modules (and from @convex-dev/auth); a Pages Router
+# app that already serves /api/trpc.
+SITE = "apps/site"
+SPREAD = [
+    (f"{SITE}/package.json", 8, "c2p-database-dependency", '"@shelf/database" (not in'),
+    (f"{SITE}/package.json", 10, "c2p-no-convex-dependency", '"convex" in dependencies'),
+    (
+        f"{SITE}/src/app/api/live/[table]/[id]/route.ts",
+        None,
+        "c2p-sse-route",
+        "/api/live/[table]/[id] has no route handler",
+    ),
+    (f"{SITE}/src/pages/index.tsx", 1, "c2p-no-convex-react", "`convex/react`"),
+    _missing(f"{SITE}/src/server/trpc/router.ts", "c2p-trpc-router"),
+    *[
+        _missing(f"{SITE}/src/server/trpc/routers/{module}.ts", "c2p-trpc-router")
+        for module in ("invoices", "loans", "shelves", "subscriptions")
+    ],
+    _missing(f"{SITE}/src/server/trpc/trpc.ts", "c2p-trpc-router"),
+    ("convex/", None, "c2p-convex-functions-removed", "convex/"),
+    *_database("drizzle.config.ts"),
+    *[
+        (MIGRATIONS, None, "c2p-rls-policies", f"table {table}: no ENABLE ROW LEVEL SECURITY")
+        for table in ("invoices", "loans", "shelves", "subscriptions")
+    ],
+    *_database("package.json", "src/client.ts", "src/migrate.ts"),
+    *_database(
+        *[
+            f"src/repositories/{module}.ts"
+            for module in (
+                "books",
+                "editions",
+                "invoices",
+                "loans",
+                "shelves",
+                "subscriptions",
+                "users",
+            )
+        ]
+    ),
+    *_database("src/schema.ts"),
+]
+
 EXPECTED = {
     "convex-to-postgres-before": BEFORE,
     "convex-to-postgres-after": [],
     "convex-to-postgres-seed-sql": SEED_SQL,
+    "convex-to-postgres-notes": NOTES,
+    "convex-to-postgres-spread": SPREAD,
 }
+SNAPSHOTS = ROOT / "tests" / "snapshots"
+SNAPSHOT_FIXTURES = ["convex-to-postgres-notes", "convex-to-postgres-spread"]
 
 
 def findings_of(root: Path, **parameters) -> list[tuple]:
@@ -645,8 +739,8 @@ def test_fix_derives_the_schema_from_the_convex_schema(committed, cli):
     convex_schema = (root / "apps/server/convex/schema.ts").read_text(encoding="utf-8")
     cli("fix", str(root))
     schema = (root / DB / "src/schema.ts").read_text(encoding="utf-8")
-    context = drizzle_schema_context(convex_schema)
-    assert context["source"] == "convex/schema.ts"
+    context = drizzle_schema_context(convex_schema, "apps/server/convex/schema.ts")
+    assert context["source"] == "apps/server/convex/schema.ts"
     assert schema == render(f"{CONTRACT}/{DB}/src/schema.ts.j2", context)
     assert 'export const routineExecutions = pgTable(\n  "routine_executions"' in schema
 
@@ -673,35 +767,40 @@ def test_fix_edits_package_json_and_writes_the_real_drizzle_shapes(committed, cl
         assert f"CREATE POLICY {table}_user_isolation ON {table}\n" in rls_sql
 
 
-def test_scaffold_passes_sql_interpolation(committed, cli, tmp_path):
-    """The scaffold binds every value: the fixed tree and every template, rendered, pass."""
-    root = committed("convex-to-postgres-before")
+@pytest.mark.parametrize("name", sorted(SNAPSHOT_FIXTURES + ["convex-to-postgres-before"]))
+def test_scaffold_passes_sql_interpolation(committed, cli, name):
+    """The scaffold binds every value, in every fixture: better-auth and Clerk, a live route by
+    table and by a column."""
+    root = committed(name)
+    before = set(snapshot(root))
     cli("fix", str(root))
-    assert (
-        check(
-            root,
-            "sql-interpolation",
-            files=[f"{DB}/**", f"{WEB}/server/**", f"{WEB}/app/api/**", f"{WEB}/lib/**"],
-        )
-        == []
-    )
+    written = sorted(p for p in set(snapshot(root)) - before if p.endswith(".ts"))
+    assert len(written) >= 10
+    assert check(root, "sql-interpolation", files=written) == []
+
+
+def test_every_template_is_written_by_some_fixture():
     templates = ROOT / "templates" / CONTRACT
-    context = {
-        "database_package_name": "@kianax/database",
-        "rls_setting": "app.current_user_id",
-        "migrations_out": "drizzle/migrations",
-        "trpc_dir": "server/trpc",
-        "route": "/api/trpc/[trpc]",
-    } | drizzle_schema_context(None)
-    rendered = tmp_path / "rendered"
-    names = sorted(p.relative_to(templates).as_posix() for p in templates.rglob("*.ts.j2"))
-    assert len(names) == 14  # the database package, tRPC, the routes, auth; schema.ts
-    for name in names:
-        target = rendered / name.removesuffix(".j2")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(render(f"{CONTRACT}/{name}", context), encoding="utf-8")
-    assert check(rendered, "sql-interpolation", files="**") == []
-    # ... while the seed's own versions of the same two functions are flagged.
+    names = sorted(p.relative_to(templates).as_posix() for p in templates.rglob("*.j2"))
+    assert names == [
+        "apps/web/app/api/live-route.ts.j2",
+        "apps/web/app/api/trpc-route.ts.j2",
+        "apps/web/lib/auth.ts.j2",
+        "apps/web/server/trpc/router.ts.j2",
+        "apps/web/server/trpc/routers/router.ts.j2",
+        "apps/web/server/trpc/trpc.ts.j2",
+        "packages/database/drizzle.config.ts.j2",
+        "packages/database/package.json.j2",
+        "packages/database/row_level_security.sql.j2",
+        "packages/database/src/client.ts.j2",
+        "packages/database/src/migrate.ts.j2",
+        "packages/database/src/repositories/repository.ts.j2",
+        "packages/database/src/schema.ts.j2",
+        "packages/database/tsconfig.json.j2",
+    ]
+
+
+def test_the_seed_own_sql_is_flagged():
     seed = FIXTURES / "convex-to-postgres-seed-sql"
     assert [f[1:] for f in check(seed, "sql-interpolation", files=f"{DB}/src/**")] == [
         (31, "withUserContext() passes an interpolated template string to db.execute()"),
@@ -755,6 +854,71 @@ def test_rls_fix_follows_the_config_out_dir(tree, cli):
     )
     assert code == 0, out
     assert f"create    {DB}/sql/migrations/row_level_security.sql  [c2p-rls-policies]" in out
+
+
+@pytest.mark.parametrize("name", SNAPSHOT_FIXTURES)
+def test_fix_writes_exactly_the_snapshot(committed, cli, name):
+    """Every file `fix` creates or edits, byte for byte, is the one under tests/snapshots/; the
+    Convex directory is gone; nothing else changed."""
+    root = committed(name)
+    before = snapshot(root)
+    code, _, err = cli("fix", str(root))
+    assert (code, err) == (1, "")  # the Convex hooks are a person's rewrite
+    after = snapshot(root)
+    expected_root = SNAPSHOTS / name
+    expected = {
+        p.relative_to(expected_root).as_posix(): p.read_bytes()
+        for p in expected_root.rglob("*")
+        if p.is_file()
+    }
+    changed = sorted(path for path in after if before.get(path) != after[path])
+    assert changed == sorted(expected)
+    for path in changed:
+        assert after[path].decode() == expected[path].decode(), path
+    functions_dir = next(f[0] for f in EXPECTED[name] if f[2] == "c2p-convex-functions-removed")
+    assert sorted(set(before) - set(after)) == sorted(p for p in before if p.startswith(functions_dir))
+
+
+def test_fix_on_one_table_writes_no_kianax_name_and_nothing_beside_src_app(committed, cli):
+    root = committed("convex-to-postgres-notes")
+    code, out, _ = cli("fix", str(root))
+    lines = out.splitlines()
+    assert (
+        "skip      apps/web/src/lib/auth.ts  [c2p-trpc-router]  (not written: apps/web signs "
+        "users in with Clerk (@clerk/nextjs))" in lines
+    )
+    assert "create    apps/web/src/app/api/live/[table]/[id]/route.ts  [c2p-sse-route]" in lines
+    assert not (root / "apps/web/app").exists() and not (root / "apps/web/lib").exists()
+    written = "".join(
+        (root / path).read_text() for path in SCAFFOLDS["convex-to-postgres-notes"][0]
+    )
+    for name in ("routine", "Routine", "execution", "credential", "workflow", "kianax"):
+        assert name not in written, name
+    # The Convex functions that name `notes` in a ctx.db call, not `greeting`'s "notes" string.
+    repository = (root / DB / "src/repositories/notes.ts").read_text()
+    assert "notes.saveSummary: internal mutation (packages/backend/convex/notes.ts:43)" in repository
+    assert "greeting" not in repository
+    # Once the new files are added, discovery reads the Drizzle schema: the rest passes.
+    git(root, "add", "-A")
+    code, out, _ = cli("fix", str(root))
+    assert [line for line in out.splitlines() if line.startswith(("create", "edit", "remove"))] == []
+
+
+def test_fix_lists_the_tables_it_cannot_read_and_leaves_the_pages_router_alone(committed, cli):
+    root = committed("convex-to-postgres-spread")
+    _, out, _ = cli("fix", str(root))
+    assert (
+        "create    packages/database/src/schema.ts  [c2p-database-package]  (`...authTables` "
+        "(convex/schema.ts) not generated: it comes from @convex-dev/auth/server, outside the "
+        "repository: its tables are not read)" in out.splitlines()
+    )
+    # /api/trpc is served by the Pages Router; the new route goes beside src/pages.
+    assert "api/trpc" not in out
+    assert (root / SITE / "src/app/api/live/[table]/[id]/route.ts").is_file()
+    assert not (root / SITE / "app").exists()
+    assert 'import { auth } from "~/lib/auth";' in (
+        root / SITE / "src/server/trpc/trpc.ts"
+    ).read_text()
 
 
 def test_dry_run_writes_nothing(committed, cli):
@@ -894,7 +1058,7 @@ SCAFFOLDS = {
             f"{DB}/src/schema.ts",
         ],
         ("~/", "apps/site/src"),
-        "database",
+        "@shelf/database",
     ),
 }
 

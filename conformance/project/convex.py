@@ -109,10 +109,16 @@ def functions_dirs(project: Project, binding: dict[str, Any]) -> Discovery:
     )
 
 
+# An import or require of the convex package (any entry point).
+_CONVEX_IMPORT = re.compile(r"""(?:\bfrom|\bimport|\brequire\s*\()\s*["']convex(?:/[^"']*)?["']""")
+_CLIENT_SOURCES = "**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}"
+
+
 def client_packages(project: Project, binding: dict[str, Any]) -> Discovery:
     """Node packages that use Convex from outside: they depend on convex, hold no functions
-    directory, and are no UI app (no react: Next.js, Vite and Expo apps talk to Convex through
-    hooks, workers and servers through ConvexHttpClient)."""
+    directory, are no UI app (no react: Next.js, Vite and Expo apps talk to Convex through
+    hooks, workers and servers through ConvexHttpClient), and import convex in their code (the
+    package that held the functions, once they are gone, still declares convex but uses none)."""
     from . import Discovery
 
     workspace = project.workspace
@@ -123,12 +129,25 @@ def client_packages(project: Project, binding: dict[str, Any]) -> Discovery:
         if package not in holders
         and package != "."
         and "react" not in workspace.dependencies(package)
+        and _imports_convex(project, package)
     ]
     return Discovery(
         packages,
-        [f"{package}/package.json depends on convex, not on react" for package in packages],
-        "no package besides the Convex backend and the UI apps (react) depends on convex",
+        [f"{package}/package.json depends on convex, and its code imports it" for package in packages],
+        "no package besides the Convex backend and the UI apps (react) imports convex",
     )
+
+
+def _imports_convex(project: Project, package: str) -> bool:
+    for path in project.repo.glob(f"{package}/{_CLIENT_SOURCES}", files_only=True):
+        if "/node_modules/" in path or path.endswith(".d.ts"):
+            continue
+        try:
+            if _CONVEX_IMPORT.search(project.repo.text(path)):
+                return True
+        except FileProblem:
+            continue
+    return False
 
 
 def operations_context(spec: dict[str, Any], work, target: str) -> dict[str, Any]:
