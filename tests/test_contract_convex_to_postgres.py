@@ -669,6 +669,84 @@ def test_next_routes_by_shape_groups_and_exports(tree):
     ]
 
 
+def test_next_routes_read_the_pages_router_api(tree):
+    root = tree(
+        {
+            "web/package.json": '{"dependencies": {"next": "15"}}',
+            "web/src/pages/index.tsx": "export default function Home() {}\n",
+            "web/src/pages/api/trpc/[trpc].ts": "export default function handler() {}\n",
+            "web/src/pages/api/health/index.ts": "export const config = {};\n",
+            "web/src/pages/api/_util.ts": "export default function helper() {}\n",
+        }
+    )
+
+    def routes(route: str) -> list[tuple]:
+        return check(root, "next-route-present", project="web", routes=route, methods=["GET"])
+
+    # A Pages API route serves every method through its default export.
+    assert routes("/api/trpc/[trpc]") == []
+    assert routes("/api/health") == [
+        ("web/src/pages/api/health/index.ts", None, "/api/health API route has no default export")
+    ]
+    # A missing handler belongs in an App Router beside src/pages: Next.js wants one parent.
+    assert routes("/api/live/[table]/[id]") == [
+        (
+            "web/src/app/api/live/[table]/[id]/route.ts",
+            None,
+            "/api/live/[table]/[id] has no route handler",
+        )
+    ]
+    assert routes("/api/util") == [
+        ("web/src/app/api/util/route.ts", None, "/api/util has no route handler")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("files", "app_router", "source_root"),
+    [
+        ({"web/app/page.tsx": "", "web/src/app/page.tsx": ""}, "web/app", "web"),
+        ({"web/src/app/page.tsx": "", "web/src/lib/x.ts": ""}, "web/src/app", "web/src"),
+        ({"web/pages/index.tsx": "", "web/src/lib/x.ts": ""}, "web/app", "web"),
+        ({"web/src/pages/index.tsx": ""}, "web/src/app", "web/src"),
+        ({"web/src/lib/x.ts": ""}, "web/src/app", "web/src"),
+        ({"web/next.config.js": ""}, "web/app", "web"),
+    ],
+)
+def test_each_app_has_its_router_root(tree, files, app_router, source_root):
+    from conformance.project import project_of
+
+    root = tree({"web/package.json": '{"dependencies": {"next": "15"}}', **files})
+    found = project_of(RepoView(root)).next
+    assert (found.app_router_for("web"), found.source_root("web")) == (app_router, source_root)
+
+
+def test_the_route_fix_never_makes_app_beside_src(tree, cli):
+    """An app on src/pages gets src/app (Next.js fails on `app` and `pages` in different
+    folders); one on src/app keeps it."""
+    root = tree(
+        {
+            "web/package.json": '{"dependencies": {"next": "15"}}',
+            "web/src/pages/index.tsx": "export default function Home() {}\n",
+            "contract.yaml": (
+                "name: routes\ndescription: d\nrules:\n"
+                "  - id: r-health\n    kind: next-route-present\n    project: web\n"
+                "    routes: /api/health\n    methods: GET\n    message: missing\n    why: w\n"
+                "    fix:\n      template: convex-to-postgres/apps/web/app/api/trpc-route.ts.j2\n"
+                '      vars: {route: "/api/trpc/[trpc]"}\n'
+                "      context:\n        web_app:\n          app: web\n"
+                "          modules: {router: web/src/server/router, trpc: web/src/server/trpc}\n"
+            ),
+        }
+    )
+    init_git(root)
+    code, out, _ = cli("fix", str(root), "--contract", str(root / "contract.yaml"))
+    assert code == 0, out
+    written = (root / "web/src/app/api/health/route.ts").read_text()
+    # No tsconfig alias in this app: the imports are relative.
+    assert 'import { appRouter } from "../../../server/router";' in written
+    assert not (root / "web/app").exists()
+
+
 # fix ------------------------------------------------------------------------------------------
 
 
@@ -767,7 +845,7 @@ def test_fix_edits_package_json_and_writes_the_real_drizzle_shapes(committed, cl
         assert f"CREATE POLICY {table}_user_isolation ON {table}\n" in rls_sql
 
 
-@pytest.mark.parametrize("name", sorted(SNAPSHOT_FIXTURES + ["convex-to-postgres-before"]))
+@pytest.mark.parametrize("name", sorted([*SNAPSHOT_FIXTURES, "convex-to-postgres-before"]))
 def test_scaffold_passes_sql_interpolation(committed, cli, name):
     """The scaffold binds every value, in every fixture: better-auth and Clerk, a live route by
     table and by a column."""
@@ -876,12 +954,15 @@ def test_fix_writes_exactly_the_snapshot(committed, cli, name):
     for path in changed:
         assert after[path].decode() == expected[path].decode(), path
     functions_dir = next(f[0] for f in EXPECTED[name] if f[2] == "c2p-convex-functions-removed")
-    assert sorted(set(before) - set(after)) == sorted(p for p in before if p.startswith(functions_dir))
+    assert sorted(set(before) - set(after)) == sorted(
+        p for p in before if p.startswith(functions_dir)
+    )
 
 
 def test_fix_on_one_table_writes_no_kianax_name_and_nothing_beside_src_app(committed, cli):
     root = committed("convex-to-postgres-notes")
     code, out, _ = cli("fix", str(root))
+    assert code == 1  # the Convex hooks remain, for a person
     lines = out.splitlines()
     assert (
         "skip      apps/web/src/lib/auth.ts  [c2p-trpc-router]  (not written: apps/web signs "
@@ -896,12 +977,16 @@ def test_fix_on_one_table_writes_no_kianax_name_and_nothing_beside_src_app(commi
         assert name not in written, name
     # The Convex functions that name `notes` in a ctx.db call, not `greeting`'s "notes" string.
     repository = (root / DB / "src/repositories/notes.ts").read_text()
-    assert "notes.saveSummary: internal mutation (packages/backend/convex/notes.ts:43)" in repository
+    assert (
+        "notes.saveSummary: internal mutation (packages/backend/convex/notes.ts:43)" in repository
+    )
     assert "greeting" not in repository
     # Once the new files are added, discovery reads the Drizzle schema: the rest passes.
     git(root, "add", "-A")
-    code, out, _ = cli("fix", str(root))
-    assert [line for line in out.splitlines() if line.startswith(("create", "edit", "remove"))] == []
+    _, out, _ = cli("fix", str(root))
+    assert [
+        line for line in out.splitlines() if line.startswith(("create", "edit", "remove"))
+    ] == []
 
 
 def test_fix_lists_the_tables_it_cannot_read_and_leaves_the_pages_router_alone(committed, cli):
@@ -916,9 +1001,10 @@ def test_fix_lists_the_tables_it_cannot_read_and_leaves_the_pages_router_alone(c
     assert "api/trpc" not in out
     assert (root / SITE / "src/app/api/live/[table]/[id]/route.ts").is_file()
     assert not (root / SITE / "app").exists()
-    assert 'import { auth } from "~/lib/auth";' in (
-        root / SITE / "src/server/trpc/trpc.ts"
-    ).read_text()
+    assert (
+        'import { auth } from "~/lib/auth";'
+        in (root / SITE / "src/server/trpc/trpc.ts").read_text()
+    )
 
 
 def test_dry_run_writes_nothing(committed, cli):

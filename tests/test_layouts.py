@@ -89,9 +89,7 @@ def test_convex_to_postgres_routes_in_src_app(layout):
     found = findings_of(root, ["convex-to-postgres"])
     routes = [(path, rule) for path, _, rule, _ in found if rule.endswith("-route")]
     # The tRPC handler exists under src/app (served); the SSE one is missing, and belongs there.
-    assert routes == [
-        ("apps/web/src/app/api/live/[table]/[id]/route.ts", "c2p-sse-route")
-    ]
+    assert routes == [("apps/web/src/app/api/live/[table]/[id]/route.ts", "c2p-sse-route")]
     assert (f"{FUNCTIONS}/", None, "c2p-convex-functions-removed") in {
         (p, line, rule) for p, line, rule, _ in found
     }

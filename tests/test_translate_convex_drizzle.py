@@ -952,8 +952,13 @@ def test_render_file_reads_the_convex_schema():
     )
     work = _Work({})
     assert render_file(item, work, rule) == render(TEMPLATE, drizzle_schema_context(None))
+    # Reported on the file written: the Convex schema goes with the fix.
     assert work.skipped == [
-        ("convex/schema.ts", "every table not generated: there is no Convex schema at convex/schema.ts")
+        (
+            "packages/database/src/schema.ts",
+            "every table (convex/schema.ts) not generated: there is no Convex schema at "
+            "convex/schema.ts",
+        )
     ]
 
 
@@ -1216,3 +1221,177 @@ def test_drizzle_schema_typechecks_and_loads(node_modules, tmp_path, name):
         assert found["foreignKeys"] == expected_keys
         assert found["indexes"] == [i["name"] for i in table["indexes"]]
         assert found["policies"] == [p["name"] for p in table["policies"]]
+
+
+# Tables and validators defined in other modules.
+
+SPREAD = FIXTURES / "convex-to-postgres-spread"
+
+
+def _disk_loader(root: Path):
+    """Relative imports resolved on disk, as the project model resolves them in a fix."""
+    import posixpath
+
+    def load(importer: str, specifier: str) -> tuple[str, str] | None:
+        if not specifier.startswith("."):
+            return None
+        base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), specifier))
+        for candidate in (f"{base}.ts", f"{base}/index.ts"):
+            if (root / candidate).is_file():
+                return candidate, (root / candidate).read_text(encoding="utf-8")
+        return None
+
+    return load
+
+
+def test_tables_spread_imported_and_reexported_from_other_modules():
+    source = (SPREAD / "convex/schema.ts").read_text()
+    context = drizzle_schema_context(source, "convex/schema.ts", _disk_loader(SPREAD))
+    tables = tables_of(context)
+    # Every table of the schema, wherever it is defined, in the schema's order (referenced
+    # tables first): ...billingTables (and the object it spreads), a barrel's `export *` and
+    # `export { loanTable as loans }`, a namespace import's `catalog.books`.
+    assert sorted(t["convex_name"] for t in context["tables"]) == [
+        "books",
+        "editions",
+        "invoices",
+        "loans",
+        "shelves",
+        "subscriptions",
+        "users",
+    ]
+    assert context["skipped"] == [
+        {
+            "name": "`...authTables`",
+            "where": "convex/schema.ts",
+            "reason": "it comes from @convex-dev/auth/server, outside the repository: its "
+            "tables are not read",
+        }
+    ]
+    # Fields spread from a const of the other module; validators imported, one built from an
+    # `as const` object's members.
+    assert list(columns(tables["loans"])) == ["userId", "bookId", "borrower", "dueAt", "returned"]
+    assert columns(tables["subscriptions"])["plan"] == 'subscriptionPlan("plan").notNull()'
+    assert columns(tables["invoices"])["plan"] == 'planValidator("plan").notNull()'
+    assert {e["name"]: e["values"] for e in context["enums"]} == {
+        "subscriptionPlan": ["free", "pro"],
+        "planValidator": ["free", "pro"],
+        "bookFormat": ["hardcover", "paperback", "ebook"],
+    }
+    assert columns(tables["shelves"])["position"] == (
+        'jsonb("position").$type<{ row: number; slot: number }>().notNull()'
+    )
+    assert [t["name"] for t in context["tables"] if t["user_column"]] == [
+        "subscriptions",
+        "invoices",
+        "shelves",
+        "loans",
+    ]
+
+
+def test_without_a_loader_imported_tables_are_listed_not_invented():
+    source = (SPREAD / "convex/schema.ts").read_text()
+    context = drizzle_schema_context(source, "convex/schema.ts")
+    assert [t["convex_name"] for t in context["tables"]] == ["users", "editions"]
+    assert [(s["name"], s["reason"]) for s in context["skipped"]] == [
+        (
+            "`...authTables`",
+            "it comes from @convex-dev/auth/server, outside the repository: its tables are not "
+            "read",
+        ),
+        ("`...billingTables`", "./billing/tables, which defines it, cannot be read"),
+        ("`shelves`", "not a defineTable(...) read here"),
+        ("`loans`", "not a defineTable(...) read here"),
+        ("`books: catalog.books`", "not a defineTable(...) read here"),
+    ]
+    # The imported enum of editions.format cannot be read either: plain jsonb, said so.
+    assert columns(tables_of(context)["editions"])["format"] == 'jsonb("format").notNull()'
+
+
+def test_modules_importing_each_other_end():
+    files = {
+        "convex/schema.ts": HEADER
+        + 'import { a } from "./a";\nexport default defineSchema({ ...a });\n',
+        "convex/a.ts": 'import { b } from "./b";\nexport const a = { ...b };\nexport { a as b2 };\n',
+        "convex/b.ts": 'import { a } from "./a";\nexport const b = a;\n',
+    }
+
+    def load(importer: str, specifier: str) -> tuple[str, str] | None:
+        path = "convex/" + specifier.removeprefix("./") + ".ts"
+        return (path, files[path]) if path in files else None
+
+    context = drizzle_schema_context(files["convex/schema.ts"], "convex/schema.ts", load)
+    assert context["tables"] == []
+    assert (
+        context["notes"][-1] == "convex/schema.ts defines no table read here: no table is derived"
+    )
+
+
+def test_inputs_are_the_zod_schemas_of_the_columns():
+    things = one_table(
+        """    userId: v.string(),
+    title: v.string(),
+    note: v.optional(v.string()),
+    cleared: v.union(v.null(), v.string()),
+    both: v.optional(v.union(v.string(), v.null())),
+    score: v.number(),
+    position: v.number(),
+    sizeBytes: v.number(),
+    dueAt: v.number(),
+    big: v.int64(),
+    raw: v.bytes(),
+    kind: v.union(v.literal("a"), v.literal("b")),
+    kinds: v.array(v.union(v.literal("a"), v.literal("b"))),
+    tags: v.array(v.string()),
+    ownerId: v.id("things"),
+    fileId: v.id("_storage"),
+    meta: v.object({ x: v.number(), label: v.optional(v.string()), at: v.union(v.literal(1), v.null()) }),
+    extra: v.any(),"""
+    )
+    assert {i["name"]: i["zod"] for i in things["inputs"]} == {
+        "userId": "z.string()",
+        "title": "z.string()",
+        "note": "z.string().optional()",
+        "cleared": "z.string().nullable()",
+        "both": "z.string().nullish()",
+        "score": "z.number()",
+        "position": "z.number().int()",
+        "sizeBytes": "z.number().int()",
+        "dueAt": "z.coerce.date()",
+        "big": "z.coerce.bigint()",
+        "raw": (
+            "z.string().transform((text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0)))"
+        ),
+        "kind": 'z.enum(["a", "b"])',
+        "kinds": 'z.array(z.enum(["a", "b"]))',
+        "tags": "z.array(z.string())",
+        "ownerId": "z.string().uuid()",
+        "fileId": "z.string()",
+        "meta": (
+            "z.object({ x: z.number(), label: z.string().optional(), "
+            "at: z.union([z.literal(1), z.null()]) })"
+        ),
+        "extra": "z.unknown()",
+    }
+    assert things["user_column"] == "userId"
+    assert things["lookups"] == [{"method": "listByUserId", "columns": ["userId"], "index": None}]
+
+
+def test_lookups_follow_the_indexes():
+    table = tables_of(
+        context_of(
+            """  tasks: defineTable({ userId: v.string(), status: v.string(), order: v.number() })
+    .index("by_user_status", ["userId", "status"])
+    .index("by_status", ["status"])
+    .index("by_status_again", ["status"]),"""
+        )
+    )["tasks"]
+    assert table["lookups"] == [
+        {
+            "method": "listByUserIdAndStatus",
+            "columns": ["userId", "status"],
+            "index": "by_user_status",
+        },
+        {"method": "listByStatus", "columns": ["status"], "index": "by_status"},
+        {"method": "listByUserId", "columns": ["userId"], "index": None},
+    ]

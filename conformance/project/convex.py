@@ -133,7 +133,10 @@ def client_packages(project: Project, binding: dict[str, Any]) -> Discovery:
     ]
     return Discovery(
         packages,
-        [f"{package}/package.json depends on convex, and its code imports it" for package in packages],
+        [
+            f"{package}/package.json depends on convex, and its code imports it"
+            for package in packages
+        ],
         "no package besides the Convex backend and the UI apps (react) imports convex",
     )
 

@@ -38,7 +38,8 @@ _RESERVED = {
     *("debugger", "default", "delete", "do", "else", "enum", "export", "extends", "false"),
     *("finally", "for", "function", "if", "import", "in", "instanceof", "new", "null", "return"),
     *("super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while"),
-    *("with", "yield", "let", "static", "await", "arguments", "eval"),
+    *("with", "yield", "let", "static", "await", "arguments", "eval", "implements"),
+    *("interface", "package", "private", "protected", "public"),
 }
 
 
@@ -213,8 +214,10 @@ def repository_context(spec: dict[str, Any], work: Workspace, target: str) -> di
     if table is None:
         return {"unwritten": reason}
     if spec.get("user_scoped") and table["user_column"] is None:
-        return {"unwritten": f"{table['sql_name']} has no userId column: which caller may read "
-                "or write its rows cannot be derived"}
+        return {
+            "unwritten": f"{table['sql_name']} has no userId column: which caller may read "
+            "or write its rows cannot be derived"
+        }
     lookups = table["lookups"]
     orm = {"eq"} | ({"desc"} if lookups else set())
     orm |= {"and"} if any(len(lookup["columns"]) > 1 for lookup in lookups) else set()
@@ -377,8 +380,8 @@ def table_functions(project: Project, functions_dir: str, tables: set[str]) -> d
         relative = path[len(functions_dir) + 1 :]
         if relative.startswith("_generated/") or re.search(r"\.d\.[mc]?ts\Z", relative):
             continue
-        if not any(f'"{t}"' in _safe_text(project, path) or f"'{t}'" in _safe_text(project, path)
-                   for t in tables):
+        source = _safe_text(project, path)
+        if not any(f'"{t}"' in source or f"'{t}'" in source for t in tables):
             continue
         for function in analysis.functions(path):
             if function.builder.kind == "httpAction":

@@ -285,7 +285,9 @@ def user_scoped_tables(
     convex_source: str, path: str = SCHEMA_PATH, load: Loader | None = None
 ) -> list[str]:
     """The SQL names of the tables with a `userId` field: the ones that get row-level security."""
-    return [t["sql_name"] for t in drizzle_table_names(convex_source, path, load) if t["user_scoped"]]
+    return [
+        t["sql_name"] for t in drizzle_table_names(convex_source, path, load) if t["user_scoped"]
+    ]
 
 
 _Parsed = namedtuple("_Parsed", "tables notes skipped")
@@ -418,9 +420,8 @@ class _Module:
         source = statement.child_by_field_name("source")
         specifier = _string(source) if source is not None else None
         if any(child.type == "default" for child in statement.children):
-            self.default = statement.child_by_field_name(
-                "value"
-            ) or statement.child_by_field_name("declaration")
+            value = statement.child_by_field_name("value")
+            self.default = value or statement.child_by_field_name("declaration")
             return None
         clause = next((c for c in statement.named_children if c.type == "export_clause"), None)
         if clause is not None:
@@ -1078,7 +1079,9 @@ _SCALAR_ZOD = {
     ("doublePrecision", ""): "z.number()",
     ("bigint", ', { mode: "bigint" }'): "z.coerce.bigint()",
     # JSON carries no bytes: base64 text, decoded.
-    ("bytea", ""): "z.string().transform((text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0)))",
+    ("bytea", ""): (
+        "z.string().transform((text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0)))"
+    ),
 }
 
 
