@@ -710,6 +710,25 @@ def test_next_routes_read_the_pages_router_api(tree):
         ({"web/src/pages/index.tsx": ""}, "web/src/app", "web/src"),
         ({"web/src/lib/x.ts": ""}, "web/src/app", "web/src"),
         ({"web/next.config.js": ""}, "web/app", "web"),
+        # Routing from app/, code in src/ where the alias points (reflet's shape).
+        (
+            {
+                "web/app/page.tsx": "",
+                "web/src/lib/x.ts": "",
+                "web/tsconfig.json": '{"compilerOptions": {"paths": {"@/*": ["./src/*"],}}}',
+            },
+            "web/app",
+            "web/src",
+        ),
+        # An alias to a folder that does not exist says nothing.
+        (
+            {
+                "web/src/app/page.tsx": "",
+                "web/tsconfig.json": '{"compilerOptions": {"paths": {"@/*": ["./lib/*"]}}}',
+            },
+            "web/src/app",
+            "web/src",
+        ),
     ],
 )
 def test_each_app_has_its_router_root(tree, files, app_router, source_root):

@@ -231,9 +231,9 @@ def test_convex_client_packages_are_node_packages(tree):
             ),
             "workers/src/client.ts": 'import { ConvexHttpClient } from "convex/browser";\n',
             "mobile/package.json": manifest(dependencies={"convex": "1", "react": "19"}),
-            # Declares convex but imports none (the backend once its functions are gone).
+            # Declares convex, imports only its values (the backend once its functions are gone).
             "old-backend/package.json": manifest(dependencies={"convex": "1"}),
-            "old-backend/src/format.ts": 'export const name = "convex";\n',
+            "old-backend/src/format.ts": 'import { v } from "convex/values";\n',
         }
     )
     assert discover(root, "convex-packages").values == ["workers"]

@@ -109,16 +109,19 @@ def functions_dirs(project: Project, binding: dict[str, Any]) -> Discovery:
     )
 
 
-# An import or require of the convex package (any entry point).
-_CONVEX_IMPORT = re.compile(r"""(?:\bfrom|\bimport|\brequire\s*\()\s*["']convex(?:/[^"']*)?["']""")
+# An import or require of Convex's client (ConvexHttpClient, ConvexClient): what a worker or a
+# server talks to a deployment with. `convex/values` and `convex/server` are the backend's own.
+_CONVEX_IMPORT = re.compile(r"""(?:\bfrom|\bimport|\brequire\s*\()\s*["']convex/browser["']""")
 _CLIENT_SOURCES = "**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}"
 
 
 def client_packages(project: Project, binding: dict[str, Any]) -> Discovery:
     """Node packages that use Convex from outside: they depend on convex, hold no functions
     directory, are no UI app (no react: Next.js, Vite and Expo apps talk to Convex through
-    hooks, workers and servers through ConvexHttpClient), and import convex in their code (the
-    package that held the functions, once they are gone, still declares convex but uses none)."""
+    hooks, workers and servers through ConvexHttpClient), and import Convex's client in their
+    code (`convex/browser`: the package that held the functions, once they are gone, still
+    declares convex, and its leftover helpers import `convex/values`, but it talks to no
+    deployment)."""
     from . import Discovery
 
     workspace = project.workspace
@@ -134,10 +137,10 @@ def client_packages(project: Project, binding: dict[str, Any]) -> Discovery:
     return Discovery(
         packages,
         [
-            f"{package}/package.json depends on convex, and its code imports it"
+            f"{package}/package.json depends on convex, and its code imports convex/browser"
             for package in packages
         ],
-        "no package besides the Convex backend and the UI apps (react) imports convex",
+        "no package besides the Convex backend and the UI apps (react) imports convex/browser",
     )
 
 

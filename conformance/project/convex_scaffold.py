@@ -302,8 +302,10 @@ def web_app_context(spec: dict[str, Any], work: Workspace, target: str) -> dict[
     repository path without extension): through the app's tsconfig `paths` alias when one
     points there (`@/lib/auth`), else relatively; and which identity provider the app has
     (`clerk` when it depends on @clerk/nextjs, else `better-auth`, the plan's)."""
+    from . import project_of
+
     app = spec["app"]
-    aliases = _aliases(work, app)
+    aliases = project_of(work.repo).next.aliases(app)
     imports = {name: _specifier(target, path, aliases) for name, path in spec["modules"].items()}
     return {"imports": imports, "auth": _auth_provider(work, app)}
 
@@ -329,31 +331,6 @@ def _auth_provider(work: Workspace, app: str) -> str:
         for name in data[section]
     }
     return "clerk" if "@clerk/nextjs" in declared else "better-auth"
-
-
-def _aliases(work: Workspace, app: str) -> list[tuple[str, str]]:
-    """(prefix, folder) of the app's tsconfig `paths` entries `prefix*` → [`folder/*`]."""
-    from .drizzle import strip_comments
-
-    config = posixpath.join(app, "tsconfig.json") if app != "." else "tsconfig.json"
-    text = work.original(config)
-    try:
-        data = json.loads(re.sub(r",(\s*[}\]])", r"\1", strip_comments(text))) if text else {}
-    except ValueError:
-        return []
-    options = data.get("compilerOptions") if isinstance(data, dict) else None
-    if not isinstance(options, dict) or not isinstance(options.get("paths"), dict):
-        return []
-    base = options.get("baseUrl") if isinstance(options.get("baseUrl"), str) else "."
-    found = []
-    for pattern, targets in options["paths"].items():
-        if not pattern.endswith("*") or not isinstance(targets, list) or not targets:
-            continue
-        first = targets[0]
-        if isinstance(first, str) and first.endswith("*"):
-            folder = posixpath.normpath(posixpath.join(app, base, first[:-1] or "."))
-            found.append((pattern[:-1], folder))
-    return found
 
 
 def _specifier(source: str, target: str, aliases: list[tuple[str, str]]) -> str:

@@ -9,6 +9,7 @@ folder is — never `app/` beside an existing `src/app` or `src/pages`."""
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections import namedtuple
@@ -58,9 +59,37 @@ class Next:
         return _under(path, "src/app" if uses_src else "app")
 
     def source_root(self, path: str) -> str:
-        """The folder the app's own code lives in: the parent of its App Router folder (`src`
-        or the project root), where `lib/`, `server/` and the `@/` alias usually point."""
+        """The folder the app's own code lives in: where its tsconfig's first `paths` alias
+        points (`@/*` → `./src/*`), when that is the app's root or a folder of it; else the
+        parent of its App Router folder (`src` or the app's root)."""
+        for _, folder in self.aliases(path):
+            inside = folder == path or posixpath.dirname(folder) == path.strip(".")
+            if inside and self.project.has_dir(folder):
+                return folder
         return posixpath.dirname(self.app_router_for(path)) or "."
+
+    def aliases(self, path: str) -> list[tuple[str, str]]:
+        """(prefix, folder) of the app's tsconfig.json `paths` entries `prefix*` → [`folder/*`],
+        in order (a tsconfig this one `extends` is not read)."""
+        from ..model import FileProblem
+        from .drizzle import strip_comments
+
+        try:
+            text = self.project.repo.text(_under(path, "tsconfig.json"))
+            data = json.loads(re.sub(r",(\s*[}\]])", r"\1", strip_comments(text)))
+        except (FileProblem, ValueError, RecursionError):
+            return []
+        options = data.get("compilerOptions") if isinstance(data, dict) else None
+        if not isinstance(options, dict) or not isinstance(options.get("paths"), dict):
+            return []
+        base = options.get("baseUrl") if isinstance(options.get("baseUrl"), str) else "."
+        found = []
+        for pattern, targets in options["paths"].items():
+            first = targets[0] if isinstance(targets, list) and targets else None
+            if pattern.endswith("*") and isinstance(first, str) and first.endswith("*"):
+                folder = posixpath.normpath(posixpath.join(path, base, first[:-1] or "."))
+                found.append((pattern[:-1], folder))
+        return found
 
     @cached_property
     def apps(self) -> list[NextApp]:
