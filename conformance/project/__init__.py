@@ -218,8 +218,9 @@ FACTS: dict[str, tuple[str, str, bool, str]] = {
         "next",
         "next_source_root",
         True,
-        "the folder the Next.js app's own code lives in: the parent of its App Router folder "
-        "(`src/` or the app's root; where the Pages Router folder is when it has none)",
+        "the folder the Next.js app's own code lives in: where its tsconfig alias points "
+        "(`@/*` → `./src/*`), else the parent of its App Router folder (`src/` or the app's "
+        "root; beside the Pages Router folder when it has none)",
     ),
     "next-sources": (
         "next",

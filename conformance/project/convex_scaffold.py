@@ -226,7 +226,6 @@ def repository_context(spec: dict[str, Any], work: Workspace, target: str) -> di
         "class_name": _pascal(module) + "Repository",
         "orm_imports": sorted(orm),
         "table": {**table, "lookups": _with_parameters(table["lookups"])},
-        "enums": scaffold["schema"]["enums"],
         "schema_source": spec["schema"],
         "functions": scaffold["functions"].get(table["convex_name"], []),
     }

@@ -68,6 +68,8 @@ if TYPE_CHECKING:
     Loader = Callable[[str, str], tuple[str, str] | None]
 
 SCHEMA_PATH = "convex/schema.ts"
+# The field that makes a table user-scoped: row-level security compares it with the caller.
+USER_FIELD = "userId"
 
 _SCALAR_KINDS = {
     "string": "v.string()",
@@ -276,19 +278,6 @@ def drizzle_table_names(
 
 
 # Reading the Convex schema.
-
-# The field that makes a table user-scoped: row-level security compares it with the caller.
-USER_FIELD = "userId"
-
-
-def user_scoped_tables(
-    convex_source: str, path: str = SCHEMA_PATH, load: Loader | None = None
-) -> list[str]:
-    """The SQL names of the tables with a `userId` field: the ones that get row-level security."""
-    return [
-        t["sql_name"] for t in drizzle_table_names(convex_source, path, load) if t["user_scoped"]
-    ]
-
 
 _Parsed = namedtuple("_Parsed", "tables notes skipped")
 
