@@ -148,7 +148,10 @@ BEFORE = sorted(
         ),
         (f"{WEB}/package.json", 22, "c2p-no-convex-dependency", '"convex" in dependencies'),
         _missing(f"{WEB}/server/trpc/router.ts", "c2p-trpc-router"),
-        _missing(f"{WEB}/server/trpc/routers/routines.ts", "c2p-trpc-router"),
+        *[
+            _missing(f"{WEB}/server/trpc/routers/{module}.ts", "c2p-trpc-router")
+            for module in ("credentials", "executions", "routines", "settings")
+        ],
         _missing(f"{WEB}/server/trpc/trpc.ts", "c2p-trpc-router"),
         (f"{WORKERS}/package.json", 16, "c2p-database-dependency", '"@kianax/database" (not in'),
         (f"{WORKERS}/package.json", 21, "c2p-no-convex-dependency", '"convex" in dependencies'),
@@ -204,15 +207,110 @@ SEED_SQL = [
     *SEED_SQL_INTERPOLATION,
 ]
 
+
+def _database(*files: str) -> list[tuple]:
+    return [_missing(f"{DB}/{path}") for path in files]
+
+
+# One Convex table, `notes`; a Next.js app routing from src/app, signing in with Clerk.
+NOTES_WEB = "apps/web"
+NOTES = [
+    (f"{NOTES_WEB}/package.json", 8, "c2p-database-dependency", '"@notes/database" (not in'),
+    (f"{NOTES_WEB}/package.json", 8, "c2p-web-trpc-server", '"@trpc/server" (not in'),
+    (f"{NOTES_WEB}/package.json", 8, "c2p-web-zod", '"zod" (not in dependencies)'),
+    (f"{NOTES_WEB}/package.json", 11, "c2p-no-convex-dependency", '"convex" in dependencies'),
+    (
+        f"{NOTES_WEB}/src/app/api/live/[table]/[id]/route.ts",
+        None,
+        "c2p-sse-route",
+        "the live update stream is missing: /api/live/[table]/[id] has no route handler",
+    ),
+    (
+        f"{NOTES_WEB}/src/app/api/trpc/[trpc]/route.ts",
+        None,
+        "c2p-trpc-route",
+        "/api/trpc/[trpc] has no route handler",
+    ),
+    (f"{NOTES_WEB}/src/app/notes/page.tsx", 3, "c2p-no-convex-react", "`convex/react`"),
+    (
+        f"{NOTES_WEB}/src/components/convex-client-provider.tsx",
+        4,
+        "c2p-no-convex-react",
+        "`convex/react`",
+    ),
+    (
+        f"{NOTES_WEB}/src/components/convex-client-provider.tsx",
+        5,
+        "c2p-no-convex-react",
+        "`convex/react-clerk`",
+    ),
+    _missing(f"{NOTES_WEB}/src/server/trpc/router.ts", "c2p-trpc-router"),
+    _missing(f"{NOTES_WEB}/src/server/trpc/routers/notes.ts", "c2p-trpc-router"),
+    _missing(f"{NOTES_WEB}/src/server/trpc/trpc.ts", "c2p-trpc-router"),
+    ("packages/backend/convex/", None, "c2p-convex-functions-removed", "packages/backend/convex/"),
+    *_database("drizzle.config.ts"),
+    (MIGRATIONS, None, "c2p-rls-policies", "table notes: no ENABLE ROW LEVEL SECURITY"),
+    *_database("package.json", "src/client.ts", "src/migrate.ts"),
+    *_database("src/repositories/notes.ts", "src/schema.ts"),
+]
+
+# Tables spread in and imported from other modules (and from @convex-dev/auth); a Pages Router
+# app that already serves /api/trpc.
+SITE = "apps/site"
+SPREAD = [
+    (f"{SITE}/package.json", 8, "c2p-database-dependency", '"@shelf/database" (not in'),
+    (f"{SITE}/package.json", 10, "c2p-no-convex-dependency", '"convex" in dependencies'),
+    (
+        f"{SITE}/src/app/api/live/[table]/[id]/route.ts",
+        None,
+        "c2p-sse-route",
+        "/api/live/[table]/[id] has no route handler",
+    ),
+    (f"{SITE}/src/pages/index.tsx", 1, "c2p-no-convex-react", "`convex/react`"),
+    _missing(f"{SITE}/src/server/trpc/router.ts", "c2p-trpc-router"),
+    *[
+        _missing(f"{SITE}/src/server/trpc/routers/{module}.ts", "c2p-trpc-router")
+        for module in ("invoices", "loans", "shelves", "subscriptions")
+    ],
+    _missing(f"{SITE}/src/server/trpc/trpc.ts", "c2p-trpc-router"),
+    ("convex/", None, "c2p-convex-functions-removed", "convex/"),
+    *_database("drizzle.config.ts"),
+    *[
+        (MIGRATIONS, None, "c2p-rls-policies", f"table {table}: no ENABLE ROW LEVEL SECURITY")
+        for table in ("invoices", "loans", "shelves", "subscriptions")
+    ],
+    *_database("package.json", "src/client.ts", "src/migrate.ts"),
+    *_database(
+        *[
+            f"src/repositories/{module}.ts"
+            for module in (
+                "books",
+                "editions",
+                "invoices",
+                "loans",
+                "shelves",
+                "subscriptions",
+                "users",
+            )
+        ]
+    ),
+    *_database("src/schema.ts"),
+]
+
 EXPECTED = {
     "convex-to-postgres-before": BEFORE,
     "convex-to-postgres-after": [],
     "convex-to-postgres-seed-sql": SEED_SQL,
+    "convex-to-postgres-notes": NOTES,
+    "convex-to-postgres-spread": SPREAD,
 }
+SNAPSHOTS = ROOT / "tests" / "snapshots"
+SNAPSHOT_FIXTURES = ["convex-to-postgres-notes", "convex-to-postgres-spread"]
 
 
 def findings_of(root: Path, **parameters) -> list[tuple]:
-    return conftest_findings(root, [CONTRACT], **parameters)
+    """Through the fixture's conformance.yaml, which names Kianax's layout and modules."""
+    return conftest_findings(root, None, **parameters)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -571,6 +669,103 @@ def test_next_routes_by_shape_groups_and_exports(tree):
     ]
 
 
+def test_next_routes_read_the_pages_router_api(tree):
+    root = tree(
+        {
+            "web/package.json": '{"dependencies": {"next": "15"}}',
+            "web/src/pages/index.tsx": "export default function Home() {}\n",
+            "web/src/pages/api/trpc/[trpc].ts": "export default function handler() {}\n",
+            "web/src/pages/api/health/index.ts": "export const config = {};\n",
+            "web/src/pages/api/_util.ts": "export default function helper() {}\n",
+        }
+    )
+
+    def routes(route: str) -> list[tuple]:
+        return check(root, "next-route-present", project="web", routes=route, methods=["GET"])
+
+    # A Pages API route serves every method through its default export.
+    assert routes("/api/trpc/[trpc]") == []
+    assert routes("/api/health") == [
+        ("web/src/pages/api/health/index.ts", None, "/api/health API route has no default export")
+    ]
+    # A missing handler belongs in an App Router beside src/pages: Next.js wants one parent.
+    assert routes("/api/live/[table]/[id]") == [
+        (
+            "web/src/app/api/live/[table]/[id]/route.ts",
+            None,
+            "/api/live/[table]/[id] has no route handler",
+        )
+    ]
+    assert routes("/api/util") == [
+        ("web/src/app/api/util/route.ts", None, "/api/util has no route handler")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("files", "app_router", "source_root"),
+    [
+        ({"web/app/page.tsx": "", "web/src/app/page.tsx": ""}, "web/app", "web"),
+        ({"web/src/app/page.tsx": "", "web/src/lib/x.ts": ""}, "web/src/app", "web/src"),
+        ({"web/pages/index.tsx": "", "web/src/lib/x.ts": ""}, "web/app", "web"),
+        ({"web/src/pages/index.tsx": ""}, "web/src/app", "web/src"),
+        ({"web/src/lib/x.ts": ""}, "web/src/app", "web/src"),
+        ({"web/next.config.js": ""}, "web/app", "web"),
+        # Routing from app/, code in src/ where the alias points (reflet's shape).
+        (
+            {
+                "web/app/page.tsx": "",
+                "web/src/lib/x.ts": "",
+                "web/tsconfig.json": '{"compilerOptions": {"paths": {"@/*": ["./src/*"],}}}',
+            },
+            "web/app",
+            "web/src",
+        ),
+        # An alias to a folder that does not exist says nothing.
+        (
+            {
+                "web/src/app/page.tsx": "",
+                "web/tsconfig.json": '{"compilerOptions": {"paths": {"@/*": ["./lib/*"]}}}',
+            },
+            "web/src/app",
+            "web/src",
+        ),
+    ],
+)
+def test_each_app_has_its_router_root(tree, files, app_router, source_root):
+    from conformance.project import project_of
+
+    root = tree({"web/package.json": '{"dependencies": {"next": "15"}}', **files})
+    found = project_of(RepoView(root)).next
+    assert (found.app_router_for("web"), found.source_root("web")) == (app_router, source_root)
+
+
+def test_the_route_fix_never_makes_app_beside_src(tree, cli):
+    """An app on src/pages gets src/app (Next.js fails on `app` and `pages` in different
+    folders); one on src/app keeps it."""
+    root = tree(
+        {
+            "web/package.json": '{"dependencies": {"next": "15"}}',
+            "web/src/pages/index.tsx": "export default function Home() {}\n",
+            "contract.yaml": (
+                "name: routes\ndescription: d\nrules:\n"
+                "  - id: r-health\n    kind: next-route-present\n    project: web\n"
+                "    routes: /api/health\n    methods: GET\n    message: missing\n    why: w\n"
+                "    fix:\n      template: convex-to-postgres/apps/web/app/api/trpc-route.ts.j2\n"
+                '      vars: {route: "/api/trpc/[trpc]"}\n'
+                "      context:\n        web_app:\n          app: web\n"
+                "          modules: {router: web/src/server/router, trpc: web/src/server/trpc}\n"
+            ),
+        }
+    )
+    init_git(root)
+    code, out, _ = cli("fix", str(root), "--contract", str(root / "contract.yaml"))
+    assert code == 0, out
+    written = (root / "web/src/app/api/health/route.ts").read_text()
+    # No tsconfig alias in this app: the imports are relative.
+    assert 'import { appRouter } from "../../../server/router";' in written
+    assert not (root / "web/app").exists()
+
+
 # fix ------------------------------------------------------------------------------------------
 
 
@@ -628,7 +823,11 @@ def test_second_fix_is_a_no_op(committed, cli):
     cli("fix", str(root), "--ignore", ",".join(UNFIXABLE))
     first = snapshot(root)
     code, out, _ = cli("fix", str(root), "--ignore", ",".join(UNFIXABLE))
-    assert (code, out) == (0, "All 13 rules pass (convex-to-postgres)\n")
+    assert (code, out) == (
+        0,
+        "discovered: web_source = apps/web (apps/web/app/ routes) [convex-to-postgres]\n\n"
+        "All 13 rules pass (convex-to-postgres)\n",
+    )
     assert snapshot(root) == first
 
 
@@ -637,8 +836,8 @@ def test_fix_derives_the_schema_from_the_convex_schema(committed, cli):
     convex_schema = (root / "apps/server/convex/schema.ts").read_text(encoding="utf-8")
     cli("fix", str(root))
     schema = (root / DB / "src/schema.ts").read_text(encoding="utf-8")
-    context = drizzle_schema_context(convex_schema)
-    assert context["source"] == "convex"
+    context = drizzle_schema_context(convex_schema, "apps/server/convex/schema.ts")
+    assert context["source"] == "apps/server/convex/schema.ts"
     assert schema == render(f"{CONTRACT}/{DB}/src/schema.ts.j2", context)
     assert 'export const routineExecutions = pgTable(\n  "routine_executions"' in schema
 
@@ -665,35 +864,40 @@ def test_fix_edits_package_json_and_writes_the_real_drizzle_shapes(committed, cl
         assert f"CREATE POLICY {table}_user_isolation ON {table}\n" in rls_sql
 
 
-def test_scaffold_passes_sql_interpolation(committed, cli, tmp_path):
-    """The scaffold binds every value: the fixed tree and every template, rendered, pass."""
-    root = committed("convex-to-postgres-before")
+@pytest.mark.parametrize("name", sorted([*SNAPSHOT_FIXTURES, "convex-to-postgres-before"]))
+def test_scaffold_passes_sql_interpolation(committed, cli, name):
+    """The scaffold binds every value, in every fixture: better-auth and Clerk, a live route by
+    table and by a column."""
+    root = committed(name)
+    before = set(snapshot(root))
     cli("fix", str(root))
-    assert (
-        check(
-            root,
-            "sql-interpolation",
-            files=[f"{DB}/**", f"{WEB}/server/**", f"{WEB}/app/api/**", f"{WEB}/lib/**"],
-        )
-        == []
-    )
+    written = sorted(p for p in set(snapshot(root)) - before if p.endswith(".ts"))
+    assert len(written) >= 10
+    assert check(root, "sql-interpolation", files=written) == []
+
+
+def test_every_template_is_written_by_some_fixture():
     templates = ROOT / "templates" / CONTRACT
-    context = {
-        "database_package_name": "@kianax/database",
-        "rls_setting": "app.current_user_id",
-        "migrations_out": "drizzle/migrations",
-        "trpc_dir": "server/trpc",
-        "route": "/api/trpc/[trpc]",
-    } | drizzle_schema_context(None)
-    rendered = tmp_path / "rendered"
-    names = sorted(p.relative_to(templates).as_posix() for p in templates.rglob("*.ts.j2"))
-    assert len(names) == 14  # the database package, tRPC, the routes, auth; schema.ts
-    for name in names:
-        target = rendered / name.removesuffix(".j2")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(render(f"{CONTRACT}/{name}", context), encoding="utf-8")
-    assert check(rendered, "sql-interpolation", files="**") == []
-    # ... while the seed's own versions of the same two functions are flagged.
+    names = sorted(p.relative_to(templates).as_posix() for p in templates.rglob("*.j2"))
+    assert names == [
+        "apps/web/app/api/live-route.ts.j2",
+        "apps/web/app/api/trpc-route.ts.j2",
+        "apps/web/lib/auth.ts.j2",
+        "apps/web/server/trpc/router.ts.j2",
+        "apps/web/server/trpc/routers/router.ts.j2",
+        "apps/web/server/trpc/trpc.ts.j2",
+        "packages/database/drizzle.config.ts.j2",
+        "packages/database/package.json.j2",
+        "packages/database/row_level_security.sql.j2",
+        "packages/database/src/client.ts.j2",
+        "packages/database/src/migrate.ts.j2",
+        "packages/database/src/repositories/repository.ts.j2",
+        "packages/database/src/schema.ts.j2",
+        "packages/database/tsconfig.json.j2",
+    ]
+
+
+def test_the_seed_own_sql_is_flagged():
     seed = FIXTURES / "convex-to-postgres-seed-sql"
     assert [f[1:] for f in check(seed, "sql-interpolation", files=f"{DB}/src/**")] == [
         (31, "withUserContext() passes an interpolated template string to db.execute()"),
@@ -747,6 +951,79 @@ def test_rls_fix_follows_the_config_out_dir(tree, cli):
     )
     assert code == 0, out
     assert f"create    {DB}/sql/migrations/row_level_security.sql  [c2p-rls-policies]" in out
+
+
+@pytest.mark.parametrize("name", SNAPSHOT_FIXTURES)
+def test_fix_writes_exactly_the_snapshot(committed, cli, name):
+    """Every file `fix` creates or edits, byte for byte, is the one under tests/snapshots/; the
+    Convex directory is gone; nothing else changed."""
+    root = committed(name)
+    before = snapshot(root)
+    code, _, err = cli("fix", str(root))
+    assert (code, err) == (1, "")  # the Convex hooks are a person's rewrite
+    after = snapshot(root)
+    expected_root = SNAPSHOTS / name
+    expected = {
+        p.relative_to(expected_root).as_posix(): p.read_bytes()
+        for p in expected_root.rglob("*")
+        if p.is_file()
+    }
+    changed = sorted(path for path in after if before.get(path) != after[path])
+    assert changed == sorted(expected)
+    for path in changed:
+        assert after[path].decode() == expected[path].decode(), path
+    functions_dir = next(f[0] for f in EXPECTED[name] if f[2] == "c2p-convex-functions-removed")
+    assert sorted(set(before) - set(after)) == sorted(
+        p for p in before if p.startswith(functions_dir)
+    )
+
+
+def test_fix_on_one_table_writes_no_kianax_name_and_nothing_beside_src_app(committed, cli):
+    root = committed("convex-to-postgres-notes")
+    code, out, _ = cli("fix", str(root))
+    assert code == 1  # the Convex hooks remain, for a person
+    lines = out.splitlines()
+    assert (
+        "skip      apps/web/src/lib/auth.ts  [c2p-trpc-router]  (not written: apps/web signs "
+        "users in with Clerk (@clerk/nextjs))" in lines
+    )
+    assert "create    apps/web/src/app/api/live/[table]/[id]/route.ts  [c2p-sse-route]" in lines
+    assert not (root / "apps/web/app").exists() and not (root / "apps/web/lib").exists()
+    written = "".join(
+        (root / path).read_text() for path in SCAFFOLDS["convex-to-postgres-notes"][0]
+    )
+    for name in ("routine", "Routine", "execution", "credential", "workflow", "kianax"):
+        assert name not in written, name
+    # The Convex functions that name `notes` in a ctx.db call, not `greeting`'s "notes" string.
+    repository = (root / DB / "src/repositories/notes.ts").read_text()
+    assert (
+        "notes.saveSummary: internal mutation (packages/backend/convex/notes.ts:43)" in repository
+    )
+    assert "greeting" not in repository
+    # Once the new files are added, discovery reads the Drizzle schema: the rest passes.
+    git(root, "add", "-A")
+    _, out, _ = cli("fix", str(root))
+    assert [
+        line for line in out.splitlines() if line.startswith(("create", "edit", "remove"))
+    ] == []
+
+
+def test_fix_lists_the_tables_it_cannot_read_and_leaves_the_pages_router_alone(committed, cli):
+    root = committed("convex-to-postgres-spread")
+    _, out, _ = cli("fix", str(root))
+    assert (
+        "create    packages/database/src/schema.ts  [c2p-database-package]  (`...authTables` "
+        "(convex/schema.ts) not generated: it comes from @convex-dev/auth/server, outside the "
+        "repository: its tables are not read)" in out.splitlines()
+    )
+    # /api/trpc is served by the Pages Router; the new route goes beside src/pages.
+    assert "api/trpc" not in out
+    assert (root / SITE / "src/app/api/live/[table]/[id]/route.ts").is_file()
+    assert not (root / SITE / "app").exists()
+    assert (
+        'import { auth } from "~/lib/auth";'
+        in (root / SITE / "src/server/trpc/trpc.ts").read_text()
+    )
 
 
 def test_dry_run_writes_nothing(committed, cli):
@@ -816,25 +1093,79 @@ PACKAGES = [
     "@trpc/server@^11.0.0",
     "zod@^4.0.0",
     "better-auth@^1",
+    "@clerk/nextjs@^6",
+    "next@^15",
     "typescript@5",
     "@types/node@22",
 ]
-SCAFFOLD = [
-    f"{DB}/drizzle.config.ts",
-    f"{DB}/src/schema.ts",
-    f"{DB}/src/client.ts",
-    f"{DB}/src/migrate.ts",
-    f"{DB}/src/repositories/routines.ts",
-    f"{DB}/src/repositories/executions.ts",
-    f"{DB}/src/repositories/credentials.ts",
-    f"{DB}/src/repositories/settings.ts",
-    f"{WEB}/lib/auth.ts",
-    f"{WEB}/server/trpc/trpc.ts",
-    f"{WEB}/server/trpc/router.ts",
-    f"{WEB}/server/trpc/routers/routines.ts",
-    f"{WEB}/app/api/trpc/[trpc]/route.ts",
-    f"{WEB}/app/api/executions/[workflowId]/stream/route.ts",
-]
+KIANAX_MODULES = ("routines", "executions", "credentials", "settings")
+# What `fix` writes in TypeScript into each fixture, the web app's import alias (→ its folder)
+# and the database package's npm name.
+SCAFFOLDS = {
+    "convex-to-postgres-before": (
+        [
+            f"{DB}/drizzle.config.ts",
+            f"{DB}/src/client.ts",
+            f"{DB}/src/migrate.ts",
+            *[f"{DB}/src/repositories/{module}.ts" for module in sorted(KIANAX_MODULES)],
+            f"{DB}/src/schema.ts",
+            f"{WEB}/app/api/executions/[workflowId]/stream/route.ts",
+            f"{WEB}/app/api/trpc/[trpc]/route.ts",
+            f"{WEB}/lib/auth.ts",
+            f"{WEB}/server/trpc/router.ts",
+            *[f"{WEB}/server/trpc/routers/{module}.ts" for module in sorted(KIANAX_MODULES)],
+            f"{WEB}/server/trpc/trpc.ts",
+        ],
+        ("@/", WEB),
+        "@kianax/database",
+    ),
+    "convex-to-postgres-notes": (
+        [
+            "apps/web/src/app/api/live/[table]/[id]/route.ts",
+            "apps/web/src/app/api/trpc/[trpc]/route.ts",
+            "apps/web/src/server/trpc/router.ts",
+            "apps/web/src/server/trpc/routers/notes.ts",
+            "apps/web/src/server/trpc/trpc.ts",
+            f"{DB}/drizzle.config.ts",
+            f"{DB}/src/client.ts",
+            f"{DB}/src/migrate.ts",
+            f"{DB}/src/repositories/notes.ts",
+            f"{DB}/src/schema.ts",
+        ],
+        ("@/", "apps/web/src"),
+        "@notes/database",
+    ),
+    "convex-to-postgres-spread": (
+        [
+            "apps/site/src/app/api/live/[table]/[id]/route.ts",
+            "apps/site/src/lib/auth.ts",
+            "apps/site/src/server/trpc/router.ts",
+            *[
+                f"apps/site/src/server/trpc/routers/{module}.ts"
+                for module in ("invoices", "loans", "shelves", "subscriptions")
+            ],
+            "apps/site/src/server/trpc/trpc.ts",
+            f"{DB}/drizzle.config.ts",
+            f"{DB}/src/client.ts",
+            f"{DB}/src/migrate.ts",
+            *[
+                f"{DB}/src/repositories/{module}.ts"
+                for module in (
+                    "books",
+                    "editions",
+                    "invoices",
+                    "loans",
+                    "shelves",
+                    "subscriptions",
+                    "users",
+                )
+            ],
+            f"{DB}/src/schema.ts",
+        ],
+        ("~/", "apps/site/src"),
+        "@shelf/database",
+    ),
+}
 
 
 @pytest.fixture(scope="module")
@@ -842,11 +1173,17 @@ def node_modules() -> Path:
     return npm_install("npm-convex-to-postgres", PACKAGES, "the convex-to-postgres scaffold")
 
 
-def test_fixed_repository_typechecks(node_modules, committed, cli):
-    """What `conformance fix` writes into the Convex-era fixture compiles, with `strict`, against
-    drizzle-orm, pg, drizzle-kit, @trpc/server 11, zod 4 and better-auth as published."""
-    root = committed("convex-to-postgres-before")
+@pytest.mark.parametrize("name", sorted(SCAFFOLDS))
+def test_fixed_repository_typechecks(node_modules, committed, cli, name):
+    """What `conformance fix` writes into each Convex fixture — every TypeScript file it creates
+    — compiles, with `strict`, against drizzle-orm, pg, drizzle-kit, @trpc/server 11, zod 4,
+    better-auth and @clerk/nextjs as published."""
+    files, (alias, folder), package = SCAFFOLDS[name]
+    root = committed(name)
+    before = set(snapshot(root))
     cli("fix", str(root))
+    created = sorted(p for p in set(snapshot(root)) - before if p.endswith(".ts"))
+    assert created == sorted(files)
     (root / "node_modules").symlink_to(node_modules)
     tsconfig = {
         "compilerOptions": {
@@ -859,14 +1196,14 @@ def test_fixed_repository_typechecks(node_modules, committed, cli):
             "isolatedModules": True,
             "types": ["node"],
             "baseUrl": ".",
-            # The web app's `@/*` alias and the database package's `exports`.
+            # The web app's own alias and the database package's `exports`.
             "paths": {
-                "@/*": [f"{WEB}/*"],
-                "@kianax/database/repositories/*": [f"{DB}/src/repositories/*"],
-                "@kianax/database/*": [f"{DB}/src/*"],
+                f"{alias}*": [f"{folder}/*"],
+                f"{package}/repositories/*": [f"{DB}/src/repositories/*"],
+                f"{package}/*": [f"{DB}/src/*"],
             },
         },
-        "files": SCAFFOLD,
+        "files": files,
     }
     (root / "tsconfig.json").write_text(json.dumps(tsconfig, indent=2))
     result = subprocess.run(
@@ -880,4 +1217,4 @@ def test_fixed_repository_typechecks(node_modules, committed, cli):
     errors = [line for line in result.stdout.splitlines() if "error TS" in line]
     assert result.returncode == 0, "\n".join(errors or [result.stdout[-2000:], result.stderr])
     listed = {Path(line).resolve() for line in result.stdout.splitlines()}
-    assert {(root / path).resolve() for path in SCAFFOLD} <= listed
+    assert {(root / path).resolve() for path in files} <= listed

@@ -89,9 +89,7 @@ def test_convex_to_postgres_routes_in_src_app(layout):
     found = findings_of(root, ["convex-to-postgres"])
     routes = [(path, rule) for path, _, rule, _ in found if rule.endswith("-route")]
     # The tRPC handler exists under src/app (served); the SSE one is missing, and belongs there.
-    assert routes == [
-        ("apps/web/src/app/api/executions/[workflowId]/stream/route.ts", "c2p-sse-route")
-    ]
+    assert routes == [("apps/web/src/app/api/live/[table]/[id]/route.ts", "c2p-sse-route")]
     assert (f"{FUNCTIONS}/", None, "c2p-convex-functions-removed") in {
         (p, line, rule) for p, line, rule, _ in found
     }
@@ -112,7 +110,7 @@ def test_fix_puts_the_route_in_the_router_the_app_uses(fixture_copy, cli):
         "fix", str(root), "--contract", "convex-to-postgres", "--select", "c2p-sse-route"
     )
     assert code == 0, out
-    assert (root / "apps/web/src/app/api/executions/[workflowId]/stream/route.ts").is_file()
+    assert (root / "apps/web/src/app/api/live/[table]/[id]/route.ts").is_file()
     assert not (root / "apps/web/app").exists()  # an app/ beside src/app would stop routing
 
 

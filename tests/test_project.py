@@ -229,7 +229,11 @@ def test_convex_client_packages_are_node_packages(tree):
             "workers/package.json": manifest(
                 dependencies={"convex": "1", "@temporalio/worker": "1"}
             ),
+            "workers/src/client.ts": 'import { ConvexHttpClient } from "convex/browser";\n',
             "mobile/package.json": manifest(dependencies={"convex": "1", "react": "19"}),
+            # Declares convex, imports only its values (the backend once its functions are gone).
+            "old-backend/package.json": manifest(dependencies={"convex": "1"}),
+            "old-backend/src/format.ts": 'import { v } from "convex/values";\n',
         }
     )
     assert discover(root, "convex-packages").values == ["workers"]

@@ -25,7 +25,6 @@ from npm_cache import npm_install
 from conformance.rules.base import render_file
 from conformance.templates import render
 from conformance.translate.convex_drizzle import (
-    SEED_SCHEMA,
     convex_tables,
     drizzle_schema_context,
 )
@@ -36,6 +35,116 @@ KATA_CONVEX = FIXTURES / "kata-after" / "packages" / "db" / "convex" / "schema.t
 HEADER = 'import { defineSchema, defineTable } from "convex/server";\nimport { v } from "convex/values";\n'
 ID = 'uuid("id").primaryKey().defaultRandom()'
 CREATED_AT = 'timestamp("created_at", { withTimezone: true }).notNull().defaultNow()'
+# The Convex schema the Kianax plan migrates from, as its §3.2 target schema and §9.2 import
+# script describe it (coarse: the plan shows the Postgres side only): a realistic input.
+SEED_SCHEMA = """
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+
+const routineStatus = v.union(
+  v.literal("draft"), v.literal("active"), v.literal("paused"), v.literal("archived"),
+);
+const triggerType = v.union(
+  v.literal("manual"), v.literal("cron"), v.literal("webhook"), v.literal("event"),
+);
+const executionStatus = v.union(
+  v.literal("pending"), v.literal("running"), v.literal("completed"),
+  v.literal("failed"), v.literal("cancelled"), v.literal("timeout"),
+);
+const executionTriggerType = v.union(
+  v.literal("manual"), v.literal("scheduled"), v.literal("webhook"), v.literal("event"),
+);
+const theme = v.union(v.literal("light"), v.literal("dark"), v.literal("system"));
+const failure = v.object({ message: v.string(), stack: v.optional(v.string()) });
+
+export default defineSchema({
+  routines: defineTable({
+    userId: v.string(),
+    name: v.string(),
+    description: v.optional(v.string()),
+    status: routineStatus,
+    tags: v.optional(v.array(v.string())),
+    version: v.number(),
+    triggerType: triggerType,
+    triggerConfig: v.optional(v.record(v.string(), v.any())),
+    nodes: v.array(v.object({
+      id: v.string(),
+      pluginId: v.string(),
+      label: v.string(),
+      position: v.object({ x: v.number(), y: v.number() }),
+      config: v.optional(v.record(v.string(), v.any())),
+      credentialMappings: v.optional(v.record(v.string(), v.string())),
+    })),
+    connections: v.array(v.object({
+      id: v.string(),
+      sourceNodeId: v.string(),
+      targetNodeId: v.string(),
+      sourceHandle: v.optional(v.string()),
+      targetHandle: v.optional(v.string()),
+    })),
+    variables: v.optional(v.array(v.object({
+      id: v.string(),
+      name: v.string(),
+      type: v.union(
+        v.literal("string"), v.literal("number"), v.literal("boolean"), v.literal("json"),
+      ),
+      value: v.any(),
+      description: v.optional(v.string()),
+    }))),
+    lastExecutedAt: v.optional(v.number()),
+  })
+    .index("by_user", ["userId"])
+    .index("by_status", ["status"])
+    .index("by_user_and_status", ["userId", "status"])
+    .index("by_trigger_type", ["triggerType", "status"]),
+
+  routine_executions: defineTable({
+    routineId: v.id("routines"),
+    userId: v.string(),
+    workflowId: v.string(),
+    runId: v.string(),
+    status: executionStatus,
+    triggerType: executionTriggerType,
+    triggerData: v.optional(v.record(v.string(), v.any())),
+    executionPath: v.optional(v.array(v.string())),
+    nodeStates: v.array(v.object({
+      nodeId: v.string(),
+      status: v.string(),
+      input: v.optional(v.any()),
+      output: v.optional(v.any()),
+      error: v.optional(failure),
+      startedAt: v.optional(v.number()),
+      completedAt: v.optional(v.number()),
+      duration: v.optional(v.number()),
+    })),
+    error: v.optional(failure),
+    startedAt: v.optional(v.number()),
+    completedAt: v.optional(v.number()),
+    duration: v.optional(v.number()),
+  })
+    .index("by_routine", ["routineId"])
+    .index("by_user", ["userId"])
+    .index("by_status", ["status"])
+    .index("by_workflow_id", ["workflowId"]),
+
+  user_credentials: defineTable({
+    userId: v.string(),
+    typeId: v.string(),
+    name: v.string(),
+    data: v.string(),
+    metadata: v.optional(v.record(v.string(), v.any())),
+  })
+    .index("by_user", ["userId"])
+    .index("by_user_and_type", ["userId", "typeId"]),
+
+  user_settings: defineTable({
+    userId: v.string(),
+    theme: v.optional(theme),
+  }).index("by_user", ["userId"]),
+});
+"""
+
+
 UPDATED_AT = 'timestamp("updated_at", { withTimezone: true }).notNull().defaultNow().$onUpdate(() => new Date())'
 
 
@@ -47,7 +156,7 @@ def schema(tables: str, before: str = "", options: str = "") -> str:
 
 def context_of(tables: str, before: str = "", options: str = "") -> dict:
     context = drizzle_schema_context(schema(tables, before, options))
-    assert context["source"] == "convex"
+    assert context["source"] == "convex/schema.ts"
     return context
 
 
@@ -407,8 +516,27 @@ const posts = defineTable({ ...common.fields, ...unknownFields, title: v.string(
         "source": 'text("source").notNull()',
     }
     assert context["notes"] == [
-        "`...authTables` is not defined here; its tables are not translated",
-        "`notATable: someHelper()` is not a defineTable here; left out",
+        "`...authTables` (convex/schema.ts:9) is left out: `authTables` is not defined in "
+        "convex/schema.ts",
+        "`notATable: someHelper()` (convex/schema.ts:13) is left out: not a defineTable(...) "
+        "read here",
+    ]
+    assert context["skipped"] == [
+        {
+            "name": "`...authTables`",
+            "where": "convex/schema.ts",
+            "reason": "`authTables` is not defined in convex/schema.ts",
+        },
+        {
+            "name": "`notATable: someHelper()`",
+            "where": "convex/schema.ts",
+            "reason": "not a defineTable(...) read here",
+        },
+        {
+            "name": "posts.`...unknownFields`",
+            "where": "convex/schema.ts",
+            "reason": "not a field here",
+        },
     ]
 
 
@@ -578,10 +706,27 @@ def test_schema_held_in_a_const():
     ]
 
 
-def test_seed_fallback():
-    context = drizzle_schema_context(None)
-    assert context["source"] == "seed" and context["notes"] == []
-    assert context == drizzle_schema_context(SEED_SCHEMA) | {"source": "seed"}
+def test_without_a_convex_schema_no_table_is_invented():
+    context = drizzle_schema_context(None, "apps/server/convex/schema.ts")
+    assert (context["source"], context["tables"], context["enums"]) == (None, [], [])
+    assert context["notes"] == [
+        "there is no Convex schema at apps/server/convex/schema.ts: no table is derived"
+    ]
+    assert context["skipped"] == [
+        {
+            "name": "every table",
+            "where": "apps/server/convex/schema.ts",
+            "reason": "there is no Convex schema at apps/server/convex/schema.ts",
+        }
+    ]
+    text = render(TEMPLATE, context)
+    assert "none is\n// invented" in text and text.endswith("\nexport {};\n")
+    assert "pgTable" not in text
+
+
+def test_the_seed_schema():
+    context = drizzle_schema_context(SEED_SCHEMA)
+    assert context["source"] == "convex/schema.ts" and context["notes"] == []
     tables = tables_of(context)
     # The seed's §3.2 tables, enums and indexes; every user-scoped table under RLS (§3.3).
     assert [(t["name"], t["sql_name"]) for t in context["tables"]] == [
@@ -617,25 +762,35 @@ def test_seed_fallback():
 @pytest.mark.parametrize(
     ("source", "notes"),
     [
-        (HEADER + "export const x = 1;\n", ["convex/schema.ts has no defineSchema(...) call"]),
+        (
+            HEADER + "export const x = 1;\n",
+            [
+                "convex/schema.ts has no defineSchema(...) call",
+                "convex/schema.ts defines no table read here: no table is derived",
+            ],
+        ),
         (
             HEADER + "export default defineSchema(tables);\n",
-            ["the argument of defineSchema is not an object literal; no tables read"],
+            [
+                "the argument of defineSchema is not an object literal; no tables read",
+                "convex/schema.ts defines no table read here: no table is derived",
+            ],
         ),
         (
             schema("  ...authTables,"),
             [
-                "`...authTables` is not defined here; its tables are not translated",
-                "convex/schema.ts defines no table; the seed's tables are used",
+                "`...authTables` (convex/schema.ts:5) is left out: `authTables` is not defined "
+                "in convex/schema.ts",
+                "convex/schema.ts defines no table read here: no table is derived",
             ],
         ),
     ],
 )
-def test_seed_fallback_when_no_table_is_defined(source, notes):
+def test_no_table_is_invented_when_none_is_defined(source, notes):
     context = drizzle_schema_context(source)
-    assert context["source"] == "seed"
-    assert context["notes"][: len(notes)] == notes
-    assert context["tables"][0]["name"] == "routines"
+    assert context["source"] == "convex/schema.ts"
+    assert context["notes"] == notes
+    assert context["tables"] == []
 
 
 def test_syntax_errors_are_noted():
@@ -732,8 +887,8 @@ def test_template_renders_notes_imports_enums_and_types():
         "export type User = typeof users.$inferSelect;\nexport type NewUser = typeof users.$inferInsert;\n"
         "export type Log = typeof logs.$inferSelect;\nexport type NewLog = typeof logs.$inferInsert;\n"
     )
-    seed = render(TEMPLATE, drizzle_schema_context(None))
-    assert seed.startswith("// Generated by `conformance fix` from the seed's tables")
+    seed = render(TEMPLATE, drizzle_schema_context(SEED_SCHEMA))
+    assert seed.startswith("// Generated by `conformance fix` from convex/schema.ts: one pgTable")
     assert 'import { sql } from "drizzle-orm";\n' in seed
     assert 'export const theme = pgEnum("theme", ["light", "dark", "system"]);\n' in seed
     assert (
@@ -743,7 +898,7 @@ def test_template_renders_notes_imports_enums_and_types():
 
 
 CONTEXTS = {
-    "seed": lambda: drizzle_schema_context(None),
+    "seed": lambda: drizzle_schema_context(SEED_SCHEMA),
     "kata": lambda: drizzle_schema_context(KATA_CONVEX.read_text()),
     "cycles": lambda: context_of(
         """  users: defineTable({ teamId: v.optional(v.id("teams")), payload: v.bytes() }),
@@ -775,6 +930,10 @@ def test_imports_are_exactly_the_names_the_module_uses(name):
 class _Work:
     def __init__(self, files: dict[str, str]):
         self.files = files
+        self.skipped: list[tuple[str, str]] = []
+
+    def skip(self, path: str, rule: object, note: str) -> None:
+        self.skipped.append((path, note))
 
     def original(self, path: str) -> str | None:
         return self.files.get(path)
@@ -791,7 +950,16 @@ def test_render_file_reads_the_convex_schema():
     assert render_file(item, _Work({"convex/schema.ts": source}), rule) == render(
         TEMPLATE, drizzle_schema_context(source)
     )
-    assert render_file(item, _Work({}), rule) == render(TEMPLATE, drizzle_schema_context(None))
+    work = _Work({})
+    assert render_file(item, work, rule) == render(TEMPLATE, drizzle_schema_context(None))
+    # Reported on the file written: the Convex schema goes with the fix.
+    assert work.skipped == [
+        (
+            "packages/database/src/schema.ts",
+            "every table (convex/schema.ts) not generated: there is no Convex schema at "
+            "convex/schema.ts",
+        )
+    ]
 
 
 def test_fix_creates_the_drizzle_schema_from_the_convex_schema(tree, cli):
@@ -823,7 +991,9 @@ def test_fix_creates_the_drizzle_schema_from_the_convex_schema(tree, cli):
     code, out, err = cli("fix", str(root), "--contract", str(root / "contract.yaml"))
     assert (code, err) == (0, ""), out
     written = (root / "packages/database/src/schema.ts").read_text()
-    assert written == render(TEMPLATE, drizzle_schema_context(source))
+    assert written == render(
+        TEMPLATE, drizzle_schema_context(source, "apps/server/convex/schema.ts")
+    )
     assert cli("fix", str(root), "--contract", str(root / "contract.yaml"))[0] == 0
 
 
@@ -923,7 +1093,7 @@ export default defineSchema(
 )
 TYPECHECKED = {
     "realistic": lambda: drizzle_schema_context(REALISTIC),
-    "seed": lambda: drizzle_schema_context(None),
+    "seed": lambda: drizzle_schema_context(SEED_SCHEMA),
     "kata": lambda: drizzle_schema_context(KATA_CONVEX.read_text()),
 }
 
@@ -1051,3 +1221,177 @@ def test_drizzle_schema_typechecks_and_loads(node_modules, tmp_path, name):
         assert found["foreignKeys"] == expected_keys
         assert found["indexes"] == [i["name"] for i in table["indexes"]]
         assert found["policies"] == [p["name"] for p in table["policies"]]
+
+
+# Tables and validators defined in other modules.
+
+SPREAD = FIXTURES / "convex-to-postgres-spread"
+
+
+def _disk_loader(root: Path):
+    """Relative imports resolved on disk, as the project model resolves them in a fix."""
+    import posixpath
+
+    def load(importer: str, specifier: str) -> tuple[str, str] | None:
+        if not specifier.startswith("."):
+            return None
+        base = posixpath.normpath(posixpath.join(posixpath.dirname(importer), specifier))
+        for candidate in (f"{base}.ts", f"{base}/index.ts"):
+            if (root / candidate).is_file():
+                return candidate, (root / candidate).read_text(encoding="utf-8")
+        return None
+
+    return load
+
+
+def test_tables_spread_imported_and_reexported_from_other_modules():
+    source = (SPREAD / "convex/schema.ts").read_text()
+    context = drizzle_schema_context(source, "convex/schema.ts", _disk_loader(SPREAD))
+    tables = tables_of(context)
+    # Every table of the schema, wherever it is defined, in the schema's order (referenced
+    # tables first): ...billingTables (and the object it spreads), a barrel's `export *` and
+    # `export { loanTable as loans }`, a namespace import's `catalog.books`.
+    assert sorted(t["convex_name"] for t in context["tables"]) == [
+        "books",
+        "editions",
+        "invoices",
+        "loans",
+        "shelves",
+        "subscriptions",
+        "users",
+    ]
+    assert context["skipped"] == [
+        {
+            "name": "`...authTables`",
+            "where": "convex/schema.ts",
+            "reason": "it comes from @convex-dev/auth/server, outside the repository: its "
+            "tables are not read",
+        }
+    ]
+    # Fields spread from a const of the other module; validators imported, one built from an
+    # `as const` object's members.
+    assert list(columns(tables["loans"])) == ["userId", "bookId", "borrower", "dueAt", "returned"]
+    assert columns(tables["subscriptions"])["plan"] == 'subscriptionPlan("plan").notNull()'
+    assert columns(tables["invoices"])["plan"] == 'planValidator("plan").notNull()'
+    assert {e["name"]: e["values"] for e in context["enums"]} == {
+        "subscriptionPlan": ["free", "pro"],
+        "planValidator": ["free", "pro"],
+        "bookFormat": ["hardcover", "paperback", "ebook"],
+    }
+    assert columns(tables["shelves"])["position"] == (
+        'jsonb("position").$type<{ row: number; slot: number }>().notNull()'
+    )
+    assert [t["name"] for t in context["tables"] if t["user_column"]] == [
+        "subscriptions",
+        "invoices",
+        "shelves",
+        "loans",
+    ]
+
+
+def test_without_a_loader_imported_tables_are_listed_not_invented():
+    source = (SPREAD / "convex/schema.ts").read_text()
+    context = drizzle_schema_context(source, "convex/schema.ts")
+    assert [t["convex_name"] for t in context["tables"]] == ["users", "editions"]
+    assert [(s["name"], s["reason"]) for s in context["skipped"]] == [
+        (
+            "`...authTables`",
+            "it comes from @convex-dev/auth/server, outside the repository: its tables are not "
+            "read",
+        ),
+        ("`...billingTables`", "./billing/tables, which defines it, cannot be read"),
+        ("`shelves`", "not a defineTable(...) read here"),
+        ("`loans`", "not a defineTable(...) read here"),
+        ("`books: catalog.books`", "not a defineTable(...) read here"),
+    ]
+    # The imported enum of editions.format cannot be read either: plain jsonb, said so.
+    assert columns(tables_of(context)["editions"])["format"] == 'jsonb("format").notNull()'
+
+
+def test_modules_importing_each_other_end():
+    files = {
+        "convex/schema.ts": HEADER
+        + 'import { a } from "./a";\nexport default defineSchema({ ...a });\n',
+        "convex/a.ts": 'import { b } from "./b";\nexport const a = { ...b };\nexport { a as b2 };\n',
+        "convex/b.ts": 'import { a } from "./a";\nexport const b = a;\n',
+    }
+
+    def load(importer: str, specifier: str) -> tuple[str, str] | None:
+        path = "convex/" + specifier.removeprefix("./") + ".ts"
+        return (path, files[path]) if path in files else None
+
+    context = drizzle_schema_context(files["convex/schema.ts"], "convex/schema.ts", load)
+    assert context["tables"] == []
+    assert (
+        context["notes"][-1] == "convex/schema.ts defines no table read here: no table is derived"
+    )
+
+
+def test_inputs_are_the_zod_schemas_of_the_columns():
+    things = one_table(
+        """    userId: v.string(),
+    title: v.string(),
+    note: v.optional(v.string()),
+    cleared: v.union(v.null(), v.string()),
+    both: v.optional(v.union(v.string(), v.null())),
+    score: v.number(),
+    position: v.number(),
+    sizeBytes: v.number(),
+    dueAt: v.number(),
+    big: v.int64(),
+    raw: v.bytes(),
+    kind: v.union(v.literal("a"), v.literal("b")),
+    kinds: v.array(v.union(v.literal("a"), v.literal("b"))),
+    tags: v.array(v.string()),
+    ownerId: v.id("things"),
+    fileId: v.id("_storage"),
+    meta: v.object({ x: v.number(), label: v.optional(v.string()), at: v.union(v.literal(1), v.null()) }),
+    extra: v.any(),"""
+    )
+    assert {i["name"]: i["zod"] for i in things["inputs"]} == {
+        "userId": "z.string()",
+        "title": "z.string()",
+        "note": "z.string().optional()",
+        "cleared": "z.string().nullable()",
+        "both": "z.string().nullish()",
+        "score": "z.number()",
+        "position": "z.number().int()",
+        "sizeBytes": "z.number().int()",
+        "dueAt": "z.coerce.date()",
+        "big": "z.coerce.bigint()",
+        "raw": (
+            "z.string().transform((text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0)))"
+        ),
+        "kind": 'z.enum(["a", "b"])',
+        "kinds": 'z.array(z.enum(["a", "b"]))',
+        "tags": "z.array(z.string())",
+        "ownerId": "z.string().uuid()",
+        "fileId": "z.string()",
+        "meta": (
+            "z.object({ x: z.number(), label: z.string().optional(), "
+            "at: z.union([z.literal(1), z.null()]) })"
+        ),
+        "extra": "z.unknown()",
+    }
+    assert things["user_column"] == "userId"
+    assert things["lookups"] == [{"method": "listByUserId", "columns": ["userId"], "index": None}]
+
+
+def test_lookups_follow_the_indexes():
+    table = tables_of(
+        context_of(
+            """  tasks: defineTable({ userId: v.string(), status: v.string(), order: v.number() })
+    .index("by_user_status", ["userId", "status"])
+    .index("by_status", ["status"])
+    .index("by_status_again", ["status"]),"""
+        )
+    )["tasks"]
+    assert table["lookups"] == [
+        {
+            "method": "listByUserIdAndStatus",
+            "columns": ["userId", "status"],
+            "index": "by_user_status",
+        },
+        {"method": "listByStatus", "columns": ["status"], "index": "by_status"},
+        {"method": "listByUserId", "columns": ["userId"], "index": None},
+    ]

@@ -214,6 +214,14 @@ FACTS: dict[str, tuple[str, str, bool, str]] = {
         True,
         "every Next.js app (next.config.* or a `next` dependency)",
     ),
+    "next-source-root": (
+        "next",
+        "next_source_root",
+        True,
+        "the folder the Next.js app's own code lives in: where its tsconfig alias points "
+        "(`@/*` → `./src/*`), else the parent of its App Router folder (`src/` or the app's "
+        "root; beside the Pages Router folder when it has none)",
+    ),
     "next-sources": (
         "next",
         "next_sources",
@@ -264,6 +272,19 @@ FACTS: dict[str, tuple[str, str, bool, str]] = {
         True,
         "the database package's npm name, else `@scope/database` in the workspace's scope",
     ),
+    "repository-modules": (
+        "convex_scaffold",
+        "repository_modules",
+        False,
+        "one repository module per table: the Convex schema's (and the modules it imports), "
+        "else the database package's Drizzle schema's",
+    ),
+    "router-modules": (
+        "convex_scaffold",
+        "router_modules",
+        False,
+        "one tRPC router per user-scoped table (a userId field), from the same schema",
+    ),
     "prisma-sources": (
         "prisma",
         "prisma_sources",
@@ -282,7 +303,57 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
     # The Drizzle schema module a Convex schema is derived from.
     "drizzle_schema": ("drizzle", "convex_schema_context", STRING),
     # The Convex schema (convex/schema.ts) a Drizzle schema is derived from.
-    "convex_schema": ("convex", "drizzle_schema_context", STRING),
+    "convex_schema": ("convex_scaffold", "drizzle_schema_context", STRING),
+    # One table of that schema, for a module named after it (a repository, a tRPC router), and
+    # the Convex functions that read or write it; `user_scoped` only for a table with a userId.
+    "convex_table": (
+        "convex_scaffold",
+        "repository_context",
+        {
+            "type": "object",
+            "required": ["schema"],
+            "additionalProperties": False,
+            "properties": {"schema": STRING, "user_scoped": {"type": "boolean"}},
+        },
+    ),
+    # The rows a Server-Sent Events route streams: of the user-scoped `modules` (a `[table]`
+    # segment) or of the one `table`; `schema` is a list, empty once the Convex schema is gone.
+    "convex_live_rows": (
+        "convex_scaffold",
+        "live_context",
+        {
+            "type": "object",
+            "required": ["schema"],
+            "additionalProperties": False,
+            "properties": {"schema": STRINGS, "modules": STRINGS, "table": STRING},
+        },
+    ),
+    # How a web app file imports `modules` (name → path without extension: its tsconfig alias,
+    # else relative) and which identity provider the app has.
+    "web_app": (
+        "convex_scaffold",
+        "web_app_context",
+        {
+            "type": "object",
+            "required": ["app", "modules"],
+            "additionalProperties": False,
+            "properties": {
+                "app": STRING,
+                "modules": {"type": "object", "additionalProperties": STRING},
+            },
+        },
+    ),
+    # Whether the app needs a Better Auth server module (not when it signs in with Clerk).
+    "web_auth_module": (
+        "convex_scaffold",
+        "auth_module_context",
+        {
+            "type": "object",
+            "required": ["app"],
+            "additionalProperties": False,
+            "properties": {"app": STRING},
+        },
+    ),
     # Wrappers named `operations` over the Convex functions in `dir`, each calling the one
     # `functions` maps it to ("module.function"), through `client`.
     "convex_functions": (

@@ -109,10 +109,19 @@ def functions_dirs(project: Project, binding: dict[str, Any]) -> Discovery:
     )
 
 
+# An import or require of Convex's client (ConvexHttpClient, ConvexClient): what a worker or a
+# server talks to a deployment with. `convex/values` and `convex/server` are the backend's own.
+_CONVEX_IMPORT = re.compile(r"""(?:\bfrom|\bimport|\brequire\s*\()\s*["']convex/browser["']""")
+_CLIENT_SOURCES = "**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}"
+
+
 def client_packages(project: Project, binding: dict[str, Any]) -> Discovery:
     """Node packages that use Convex from outside: they depend on convex, hold no functions
-    directory, and are no UI app (no react: Next.js, Vite and Expo apps talk to Convex through
-    hooks, workers and servers through ConvexHttpClient)."""
+    directory, are no UI app (no react: Next.js, Vite and Expo apps talk to Convex through
+    hooks, workers and servers through ConvexHttpClient), and import Convex's client in their
+    code (`convex/browser`: the package that held the functions, once they are gone, still
+    declares convex, and its leftover helpers import `convex/values`, but it talks to no
+    deployment)."""
     from . import Discovery
 
     workspace = project.workspace
@@ -123,19 +132,28 @@ def client_packages(project: Project, binding: dict[str, Any]) -> Discovery:
         if package not in holders
         and package != "."
         and "react" not in workspace.dependencies(package)
+        and _imports_convex(project, package)
     ]
     return Discovery(
         packages,
-        [f"{package}/package.json depends on convex, not on react" for package in packages],
-        "no package besides the Convex backend and the UI apps (react) depends on convex",
+        [
+            f"{package}/package.json depends on convex, and its code imports convex/browser"
+            for package in packages
+        ],
+        "no package besides the Convex backend and the UI apps (react) imports convex/browser",
     )
 
 
-def drizzle_schema_context(spec: str, work, target: str) -> dict[str, Any]:
-    """The Drizzle schema a template writes, translated from the Convex schema at `spec`."""
-    from ..translate.convex_drizzle import drizzle_schema_context as translate
-
-    return translate(work.original(spec))
+def _imports_convex(project: Project, package: str) -> bool:
+    for path in project.repo.glob(f"{package}/{_CLIENT_SOURCES}", files_only=True):
+        if "/node_modules/" in path or path.endswith(".d.ts"):
+            continue
+        try:
+            if _CONVEX_IMPORT.search(project.repo.text(path)):
+                return True
+        except FileProblem:
+            continue
+    return False
 
 
 def operations_context(spec: dict[str, Any], work, target: str) -> dict[str, Any]:

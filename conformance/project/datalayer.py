@@ -79,10 +79,10 @@ def rls_tables(project: Project, binding: dict[str, Any]) -> Discovery:
     repo = project.repo
     convex_dir = binding.get("convex_dir")
     if isinstance(convex_dir, str) and project.has_file(f"{convex_dir}/schema.ts"):
-        from ..translate.convex_drizzle import user_scoped_tables
+        from .convex_scaffold import convex_table_names
 
         path = f"{convex_dir}/schema.ts"
-        tables = _read(repo, path, user_scoped_tables)
+        tables = [t["sql_name"] for t in convex_table_names(project, path) if t["user_scoped"]]
         return Discovery(
             tables,
             [f"{path}: has a userId field"] * len(tables),

@@ -5,6 +5,7 @@ what each declares — dependencies, scripts, exports."""
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import namedtuple
 from functools import cached_property
 
@@ -187,4 +188,12 @@ def database_package_name(project: Project, binding: dict[str, Any]) -> Discover
         return Discovery(
             [f"{scope}/database"], [f"the scope the workspace's packages share ({scope})"]
         )
-    return Discovery([], [], "no package.json of the database package, and no shared npm scope")
+    # Scoped by the project's own name: an unscoped `database` would be a stranger's package on
+    # the npm registry, which a `"*"` dependency outside the workspace installs.
+    root = project.workspace.manifest(".").get("name")
+    scope = re.sub(r"[^a-z0-9._-]+", "-", root.lower()).strip("-.") if isinstance(root, str) else ""
+    if scope:
+        return Discovery([f"@{scope}/database"], [f'the root package.json "name" ({root})'])
+    return Discovery(
+        [], [], "no package.json of the database package, no shared npm scope, no project name"
+    )

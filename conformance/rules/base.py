@@ -21,13 +21,15 @@ BOOLEAN = {"type": "boolean"}
 
 # A file rendered from a template: `context` names data sources fed to it (e.g. the Drizzle
 # schema a Convex schema is derived from), each provided by the ecosystem of the project model
-# that owns it; `vars` are plain values from the contract.
+# that owns it; `vars` are plain values from the contract. A `path` naming a list parameter
+# (`.../repositories/${repositories}.ts`) is one file per value; a source that finds nothing to
+# derive the file from says so (`unwritten`), and the file is not written.
 RENDERED_FILE = {
     "type": "object",
     "required": ["path", "template"],
     "additionalProperties": False,
     "properties": {
-        "path": STRING,
+        "path": STRINGS,
         "template": STRING,
         "context": {
             "type": "object",
@@ -87,7 +89,12 @@ class RuleKind:
         """Whether the rule's fix writes `path`: then a missing file is a finding (the fix makes
         it), otherwise it is only something the rule could not look at."""
         spec = rule.options.get("fix") or {}
-        written = [item["path"] for key in ("create", "rewrite") for item in spec.get(key, ())]
+        written = [
+            path
+            for key in ("create", "rewrite")
+            for item in spec.get(key, ())
+            for path in as_list(item["path"])
+        ]
         return normalize(path) in {normalize(p) for p in written}
 
     def check(self, rule: Rule, repo: RepoView) -> Iterable[Finding]:
@@ -102,12 +109,15 @@ class RuleKind:
         for pattern in as_list(spec.get("delete")):
             for path in work.repo.glob(pattern):
                 work.remove(path, rule)
-        for item in spec.get("create", ()):
-            work.create(item["path"], render_file(item, work, rule), rule)
-        # The rule failed, so the files it owns (say client.ts and the index re-exporting it) are
-        # replaced; the diff shows it and applying refuses files with uncommitted changes.
-        for item in spec.get("rewrite", ()):
-            work.rewrite(item["path"], render_file(item, work, rule), rule)
+        for action in ("create", "rewrite"):
+            # A failing rule's rewritten files (say client.ts and the index re-exporting it) are
+            # replaced; the diff shows it and applying refuses files with uncommitted changes.
+            write = work.create if action == "create" else work.rewrite
+            for item in spec.get(action, ()):
+                for path in as_list(item["path"]):
+                    text = render_file({**item, "path": path}, work, rule)
+                    if text is not None:
+                        write(path, text, rule)
         self.fix(rule, work)
 
     @staticmethod
@@ -189,17 +199,26 @@ def included_files(rule: Rule, repo: RepoView) -> list[str]:
     ]
 
 
-def render_file(item: dict[str, Any], work: Workspace, rule: Rule) -> str:
-    """Render a RENDERED_FILE spec; context sources read the repository as it is on disk. What a
-    source had to leave out (its `skipped` entries: name, where, reason) is reported as skipped
-    on the path where the missing piece belongs."""
+def render_file(item: dict[str, Any], work: Workspace, rule: Rule) -> str | None:
+    """Render a RENDERED_FILE spec (one path); context sources read the repository as it is on
+    disk. What a source had to leave out (its `skipped` entries: name, where, reason) is
+    reported as skipped on the path where the missing piece belongs, one line per path. None,
+    reported as skipped, when a source says the file has nothing to be derived from."""
     from ..templates import render
 
     context = dict(item.get("vars", {}))
     for name, spec in item.get("context", {}).items():
         context.update(template_context(name, spec, work, item["path"]))
+    notes: dict[str, list[str]] = {}
     for skipped in context.get("skipped", ()):
-        work.skip(skipped["where"], rule, f"{skipped['name']} not generated: {skipped['reason']}")
+        notes.setdefault(skipped["where"], []).append(
+            f"{skipped['name']} not generated: {skipped['reason']}"
+        )
+    for where, lines in notes.items():
+        work.skip(where, rule, "; ".join(lines))
+    if context.get("unwritten"):
+        work.skip(item["path"], rule, f"not written: {context['unwritten']}")
+        return None
     return render(item["template"], context)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, NothingToCheck, Rule
 from ..repo import RepoView, normalize
-from .base import STRING, STRINGS, RuleKind, as_list
+from .base import RENDERED_FILE, STRING, STRINGS, RuleKind, as_list, render_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 ROUTE_FILES = "route.{ts,tsx,js,jsx,mjs}"
+PAGE_FILES = "*.{ts,tsx,js,jsx,mjs}"
 _DYNAMIC = re.compile(r"^\[(\[)?(\.\.\.)?[^\]]+\]\]?$")
 
 
@@ -37,13 +38,15 @@ def url_segments(segments: list[str]) -> list[str] | None:
 
 def exported_names(tree: Tree) -> set[str]:
     """Names a module exports: `export function GET`, `export const POST = …`,
-    `export { handler as GET }`."""
+    `export { handler as GET }`, `default`."""
     from ..typescript import text
 
     names = set()
     for statement in tree.root_node.children:
         if statement.type != "export_statement":
             continue
+        if any(child.type == "default" for child in statement.children):
+            names.add("default")
         declaration = statement.child_by_field_name("declaration")
         if declaration is not None:
             name = declaration.child_by_field_name("name")
@@ -61,57 +64,82 @@ def exported_names(tree: Tree) -> set[str]:
 
 
 class NextRoutePresent(RuleKind):
-    """Each URL path must be served by a Next.js App Router route handler exporting `methods`.
+    """Each URL path must be served by a Next.js route handler exporting `methods`.
 
-    The router folder is the Next.js `project`'s `app/`, or `src/app/` when there is no `app/`
-    (Next.js ignores `src/app` once `app` exists); `app` names a router folder directly. The
+    The routers are the Next.js `project`'s: its App Router folder (`app/`, or `src/app/` when
+    there is no `app/`: Next.js ignores `src/app` once `app` exists) and its Pages Router folder
+    (`pages/`, else `src/pages/`); `app` names an App Router folder directly. An App Router
     handler is a `route.ts` (or .js, .tsx, .jsx, .mjs) file whose folders spell the path: route
     groups `(name)` are skipped and a dynamic segment matches any parameter name of its kind
     (`[id]` serves `/x/[workflowId]` too), since Next.js routes by shape. Private `_folders`
     serve nothing. The exports are read from the syntax tree: `export async function GET`,
-    `export const POST = handler`, `export { handler as GET }`. A project without an App
-    Router folder is unchecked: there is no router to add a route to. The fix renders
-    `fix.template` (with `vars`) at `<router>/<path>/route.ts`, in the router the app uses.
+    `export const POST = handler`, `export { handler as GET }`. A Pages Router API route
+    (`pages/api/x/[id].ts`, or `…/index.ts`) serves the path with every method through its default
+    export. A project with neither router is unchecked. The fix renders `fix.template` (with
+    `vars`, and `context` sources) at `<router>/<path>/route.ts` in the App Router folder the app
+    uses, or — for an app on the Pages Router alone — in a new one beside `pages/` (Next.js
+    requires one parent folder for both); never an `app/` beside an existing `src/app`.
     """
 
     name = "next-route-present"
     properties = {"app": STRING, "project": STRING, "routes": STRINGS, "methods": STRINGS}
     required = ("routes",)
     hint = "Create the route handler (`app/<path>/route.ts`) and export the HTTP methods."
-    fix_properties = {"template": STRING, "vars": {"type": "object"}}
+    fix_properties = {
+        "template": STRING,
+        "vars": {"type": "object"},
+        "context": RENDERED_FILE["properties"]["context"],
+    }
 
     def patterns(self, rule: Rule) -> list[str]:
         return [rule.options.get("project") or rule.options["app"]]
 
     @staticmethod
-    def router(rule: Rule, repo: RepoView) -> str:
-        """The App Router folder the rule checks; NothingToCheck without one."""
+    def routers(rule: Rule, repo: RepoView) -> tuple[str | None, str | None]:
+        """The (App Router, Pages Router) folders the rule checks; NothingToCheck without
+        either."""
         if "project" not in rule.options:
             app = normalize(rule.options["app"])
             if not repo.is_dir(app):
                 raise NothingToCheck(f"no App Router folder {app}/")
-            return app
+            return app, None
         from ..project import project_of
 
         project = normalize(rule.options["project"]) or "."
-        router = project_of(repo).next.router(project, "app")
-        if router is None:
-            raise NothingToCheck(f"no App Router in {project}: neither app/ nor src/app/")
-        return router
+        next_app = project_of(repo).next
+        app, pages = next_app.router(project, "app"), next_app.router(project, "pages")
+        if app is None and pages is None:
+            raise NothingToCheck(
+                f"no router in {project}: neither app/, src/app/, pages/ nor src/pages/"
+            )
+        return app, pages
 
-    def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
-        app = self.router(rule, repo)
-        methods = as_list(rule.options.get("methods"))
+    @staticmethod
+    def _served(app: str | None, pages: str | None, repo: RepoView) -> dict[tuple, list[str]]:
+        """URL shape → the handler files serving it (App Router route files, Pages API routes)."""
         handlers: dict[tuple[str, ...], list[str]] = {}
-        for path in repo.glob(f"{app}/**/{ROUTE_FILES}", files_only=True):
+        for path in repo.glob(f"{app}/**/{ROUTE_FILES}", files_only=True) if app else ():
             shape = url_segments(path[len(app) + 1 :].split("/")[:-1])
             if shape is not None:
                 handlers.setdefault(tuple(shape), []).append(path)
+        for path in repo.glob(f"{pages}/api/**/{PAGE_FILES}", files_only=True) if pages else ():
+            segments = path[len(pages) + 1 :].rsplit(".", 1)[0].split("/")
+            if segments[-1] == "index":
+                segments.pop()
+            shape = url_segments(segments)
+            if shape is not None:
+                handlers.setdefault(tuple(shape), []).append(path)
+        return handlers
+
+    def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
+        app, pages = self.routers(rule, repo)
+        methods = as_list(rule.options.get("methods"))
+        handlers = self._served(app, pages, repo)
         for route in as_list(rule.options["routes"]):
             segments = [s for s in route.strip("/").split("/") if s]
             files = handlers.get(tuple(url_segments(segments) or ()), [])
             if not files:
-                expected = "/".join([app, *segments, "route.ts"])
+                expected = "/".join([self._new_router(rule, repo, app), *segments, "route.ts"])
                 yield self.finding(
                     rule, expected, None, f"{route} has no route handler", route=route
                 )
@@ -122,28 +150,43 @@ class NextRoutePresent(RuleKind):
                 except FileProblem as problem:
                     yield self.problem(rule, problem)
                     continue
+                if pages is not None and path.startswith(pages + "/"):
+                    if "default" not in exported:
+                        item = f"{route} API route has no default export"
+                        yield self.finding(rule, path, None, item, route=route)
+                    continue
                 for method in methods:
                     if method not in exported:
                         item = f"{route} handler does not export {method}"
                         yield self.finding(rule, path, None, item, route=route)
 
+    @staticmethod
+    def _new_router(rule: Rule, repo: RepoView, app: str | None) -> str:
+        """The App Router folder a missing handler belongs in."""
+        if app is not None:
+            return app
+        from ..project import project_of
+
+        return project_of(repo).next.app_router_for(normalize(rule.options["project"]) or ".")
+
     def fix(self, rule: Rule, work: Workspace) -> None:
         """Render the route handler of each route without one, in the app's router folder."""
-        from ..templates import render
-
         spec = rule.options["fix"]
         if "template" not in spec:
             return
-        app = self.router(rule, work.repo)
+        app, pages = self.routers(rule, work.repo)
+        handlers = self._served(app, pages, work.repo)
+        router = self._new_router(rule, work.repo, app)
         for route in as_list(rule.options["routes"]):
             segments = [s for s in route.strip("/").split("/") if s]
-            path = "/".join([app, *segments, "route.ts"])
-            if work.read(path) is None and not list(self._handlers(app, work.repo, segments)):
-                work.create(path, render(spec["template"], spec.get("vars", {})), rule)
-
-    @staticmethod
-    def _handlers(app: str, repo: RepoView, segments: list[str]) -> Iterator[str]:
-        wanted = tuple(url_segments(segments) or ())
-        for path in repo.glob(f"{app}/**/{ROUTE_FILES}", files_only=True):
-            if tuple(url_segments(path[len(app) + 1 :].split("/")[:-1]) or ()) == wanted:
-                yield path
+            path = "/".join([router, *segments, "route.ts"])
+            if work.read(path) is None and not handlers.get(tuple(url_segments(segments) or ())):
+                item = {
+                    "path": path,
+                    "template": spec["template"],
+                    "vars": spec.get("vars", {}),
+                    "context": spec.get("context", {}),
+                }
+                text = render_file(item, work, rule)
+                if text is not None:
+                    work.create(path, text, rule)

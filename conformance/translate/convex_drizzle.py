@@ -3,7 +3,11 @@ template: the mirror of `drizzle_convex`.
 
 `convex_tables` reads `defineSchema({...})` with tree-sitter's TypeScript grammar, without running
 it: tables written inline or held in consts (`defineSchema({ users })`), validators held in consts,
-spreads of local field objects, `.index`, `.searchIndex`, `.vectorIndex`. Each table comes back
+spreads of field objects and of objects of tables, `.index`, `.searchIndex`, `.vectorIndex`. What
+the schema imports from other modules of the repository (`...billingTables`, a `member` table,
+`feedbackStatus`, `* as tables`) is read through a loader the caller gives, following re-exports;
+what comes from a package (`...authTables` of @convex-dev/auth) is not there to read and is listed
+as skipped, with the reason, like every field that becomes no column. Each table comes back
 as `{"name", "fields": [{"name", "validator"}], "indexes": [{"name", "fields"}], "search_indexes",
 "vector_indexes", "notes"}`, validators normalised (consts inlined), the shape `drizzle_tables`
 gives, so the two translations can be compared.
@@ -35,10 +39,11 @@ Convex tables:
   pgvector).
 - a table with a `userId` column gets the seed's row-level-security policy (§3.3) as a `pgPolicy`.
 
-Tables come out referenced-first; references inside a cycle (a self-reference included) are typed
-`(): AnyPgColumn => …`, which TypeScript needs to infer such tables. Without a Convex schema, or
-with one that defines no table, the tables are the seed's (§3.2), written as the Convex schema the
-seed migrates from and translated the same way.
+Each table also says what the scaffold over it needs: the zod schema of a JSON value for each of
+its own columns (`inputs`), the user column, and one `listBy…` lookup per index (and by the user
+column). Tables come out referenced-first; references inside a cycle (a self-reference included)
+are typed `(): AnyPgColumn => …`, which TypeScript needs to infer such tables. Without a Convex
+schema, or with one that defines no table, there are no tables: none is invented.
 
 tree-sitter is imported inside the functions: the check path never translates anything and must
 not pay for the import.
@@ -49,13 +54,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import namedtuple
 from dataclasses import dataclass, field, replace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from tree_sitter import Node
+
+    # (importing module's path, import specifier) → (path, text) of the repository module it
+    # names; None for a package or a module that cannot be read.
+    Loader = Callable[[str, str], tuple[str, str] | None]
+
+SCHEMA_PATH = "convex/schema.ts"
+# The field that makes a table user-scoped: row-level security compares it with the caller.
+USER_FIELD = "userId"
 
 _SCALAR_KINDS = {
     "string": "v.string()",
@@ -201,11 +215,13 @@ class _V:
 @dataclass
 class _Table:
     name: str
+    path: str = SCHEMA_PATH  # the module that defines it
     fields: list[tuple[str, _V]] = field(default_factory=list)
     indexes: list[tuple[str, list[str], bool]] = field(default_factory=list)  # name, fields, staged
     search_indexes: list[dict] = field(default_factory=list)
     vector_indexes: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unread: list[tuple[str, str]] = field(default_factory=list)  # (what, why) left out
 
     def plain(self) -> dict:
         return {
@@ -218,188 +234,146 @@ class _Table:
         }
 
 
-def convex_tables(source: str) -> list[dict]:
-    """The tables of a Convex `defineSchema(...)`, validators normalised."""
-    return [table.plain() for table in _parse(source)[0]]
+def convex_tables(source: str, path: str = SCHEMA_PATH, load: Loader | None = None) -> list[dict]:
+    """The tables of a Convex `defineSchema(...)`, validators normalised; what other modules
+    define (tables, validators, objects of tables spread in) is read through `load`."""
+    return [table.plain() for table in _parse(source, path, load).tables]
 
 
-def drizzle_schema_context(convex_source: str | None) -> dict:
+def drizzle_schema_context(
+    convex_source: str | None, path: str = SCHEMA_PATH, load: Loader | None = None
+) -> dict:
     """Context of templates/convex-to-postgres/packages/database/src/schema.ts.j2.
 
-    `notes` are remarks on the whole file; each table carries its own. Without a Convex schema,
-    or with one that defines no table, the tables are the seed's.
-    """
-    notes: list[str] = []
-    if convex_source is not None:
-        tables, notes = _parse(convex_source)
-        if tables:
-            return _Drizzle(tables).context("convex", notes)
-        notes.append("convex/schema.ts defines no table; the seed's tables are used")
-    return _Drizzle(_parse(SEED_SCHEMA)[0]).context("seed", notes)
+    `notes` are remarks on the whole file; each table carries its own. `skipped` lists what was
+    not translated (a table or a field: name, the module it is in, the reason). Without a Convex
+    schema, or with one that defines no table, there are no tables: none is invented."""
+    if convex_source is None:
+        reason = f"there is no Convex schema at {path}"
+        skipped = [{"name": "every table", "where": path, "reason": reason}]
+        return _Drizzle([]).context(None, [f"{reason}: no table is derived"], skipped)
+    parsed = _parse(convex_source, path, load)
+    notes = list(parsed.notes)
+    if not parsed.tables:
+        notes.append(f"{path} defines no table read here: no table is derived")
+    return _Drizzle(parsed.tables).context(path, notes, list(parsed.skipped))
 
 
-# The Convex schema the seed migrates from, as its §3.2 target schema and §9.2 import script
-# describe it (coarse: the seed shows the Postgres side only).
-SEED_SCHEMA = """
-import { defineSchema, defineTable } from "convex/server";
-import { v } from "convex/values";
-
-const routineStatus = v.union(
-  v.literal("draft"), v.literal("active"), v.literal("paused"), v.literal("archived"),
-);
-const triggerType = v.union(
-  v.literal("manual"), v.literal("cron"), v.literal("webhook"), v.literal("event"),
-);
-const executionStatus = v.union(
-  v.literal("pending"), v.literal("running"), v.literal("completed"),
-  v.literal("failed"), v.literal("cancelled"), v.literal("timeout"),
-);
-const executionTriggerType = v.union(
-  v.literal("manual"), v.literal("scheduled"), v.literal("webhook"), v.literal("event"),
-);
-const theme = v.union(v.literal("light"), v.literal("dark"), v.literal("system"));
-const failure = v.object({ message: v.string(), stack: v.optional(v.string()) });
-
-export default defineSchema({
-  routines: defineTable({
-    userId: v.string(),
-    name: v.string(),
-    description: v.optional(v.string()),
-    status: routineStatus,
-    tags: v.optional(v.array(v.string())),
-    version: v.number(),
-    triggerType: triggerType,
-    triggerConfig: v.optional(v.record(v.string(), v.any())),
-    nodes: v.array(v.object({
-      id: v.string(),
-      pluginId: v.string(),
-      label: v.string(),
-      position: v.object({ x: v.number(), y: v.number() }),
-      config: v.optional(v.record(v.string(), v.any())),
-      credentialMappings: v.optional(v.record(v.string(), v.string())),
-    })),
-    connections: v.array(v.object({
-      id: v.string(),
-      sourceNodeId: v.string(),
-      targetNodeId: v.string(),
-      sourceHandle: v.optional(v.string()),
-      targetHandle: v.optional(v.string()),
-    })),
-    variables: v.optional(v.array(v.object({
-      id: v.string(),
-      name: v.string(),
-      type: v.union(
-        v.literal("string"), v.literal("number"), v.literal("boolean"), v.literal("json"),
-      ),
-      value: v.any(),
-      description: v.optional(v.string()),
-    }))),
-    lastExecutedAt: v.optional(v.number()),
-  })
-    .index("by_user", ["userId"])
-    .index("by_status", ["status"])
-    .index("by_user_and_status", ["userId", "status"])
-    .index("by_trigger_type", ["triggerType", "status"]),
-
-  routine_executions: defineTable({
-    routineId: v.id("routines"),
-    userId: v.string(),
-    workflowId: v.string(),
-    runId: v.string(),
-    status: executionStatus,
-    triggerType: executionTriggerType,
-    triggerData: v.optional(v.record(v.string(), v.any())),
-    executionPath: v.optional(v.array(v.string())),
-    nodeStates: v.array(v.object({
-      nodeId: v.string(),
-      status: v.string(),
-      input: v.optional(v.any()),
-      output: v.optional(v.any()),
-      error: v.optional(failure),
-      startedAt: v.optional(v.number()),
-      completedAt: v.optional(v.number()),
-      duration: v.optional(v.number()),
-    })),
-    error: v.optional(failure),
-    startedAt: v.optional(v.number()),
-    completedAt: v.optional(v.number()),
-    duration: v.optional(v.number()),
-  })
-    .index("by_routine", ["routineId"])
-    .index("by_user", ["userId"])
-    .index("by_status", ["status"])
-    .index("by_workflow_id", ["workflowId"]),
-
-  user_credentials: defineTable({
-    userId: v.string(),
-    typeId: v.string(),
-    name: v.string(),
-    data: v.string(),
-    metadata: v.optional(v.record(v.string(), v.any())),
-  })
-    .index("by_user", ["userId"])
-    .index("by_user_and_type", ["userId", "typeId"]),
-
-  user_settings: defineTable({
-    userId: v.string(),
-    theme: v.optional(theme),
-  }).index("by_user", ["userId"]),
-});
-"""
+def drizzle_table_names(
+    convex_source: str, path: str = SCHEMA_PATH, load: Loader | None = None
+) -> list[dict]:
+    """`{"name", "sql_name", "convex_name", "user_scoped"}` of each table the Drizzle schema
+    gets, in schema order: the names its repositories and routers are called by."""
+    tables = _parse(convex_source, path, load).tables
+    drizzle = _Drizzle(tables)
+    return [
+        {
+            "name": drizzle.variables[table.name],
+            "sql_name": drizzle.sql_names[table.name],
+            "convex_name": table.name,
+            "user_scoped": any(key == USER_FIELD for key, _ in table.fields),
+        }
+        for table in tables
+    ]
 
 
 # Reading the Convex schema.
 
-
-def user_scoped_tables(convex_source: str) -> list[str]:
-    """The SQL names of the tables with a `userId` field: the ones that get row-level security."""
-    tables, _ = _parse(convex_source)
-    return [_snake(table.name) for table in tables if any(k == "userId" for k, _ in table.fields)]
+_Parsed = namedtuple("_Parsed", "tables notes skipped")
 
 
-def _parse(source: str) -> tuple[list[_Table], list[str]]:
-    module = _Module(source)
-    notes = []
+def _parse(source: str, path: str, load: Loader | None) -> _Parsed:
+    module = _Reader(load).add(path, source)
+    notes: list[str] = []
+    skipped: list[dict] = []
     if module.root.has_error:
-        notes.append("convex/schema.ts has syntax errors; tables near them may be incomplete")
+        notes.append(f"{path} has syntax errors; tables near them may be incomplete")
     schema = module.schema_call()
     if schema is None:
-        notes.append("convex/schema.ts has no defineSchema(...) call")
-        return [], notes
+        notes.append(f"{path} has no defineSchema(...) call")
+        return _Parsed([], notes, skipped)
     args = _kids(schema.child_by_field_name("arguments"))
-    listed = module.resolve(args[0])[0] if args else None
+    listed, _, owner = module.resolve(args[0]) if args else (None, None, module)
     if listed is None or listed.type != "object":
         notes.append("the argument of defineSchema is not an object literal; no tables read")
-        return [], notes
-    tables = []
-    for key, value, entry in module.entries(listed):
-        table = module.table(key, value) if key is not None else None
+        return _Parsed([], notes, skipped)
+    tables: dict[str, _Table] = {}  # a later key replaces an earlier one, as in JavaScript
+    for key, value, entry, where in owner.entries(listed):
+        table = where.table(key, value) if key is not None else None
         if table is not None:
-            tables.append(table)
-        elif entry.type == "spread_element":  # `...authTables` from a library
-            notes.append(f"`{_snippet(entry)}` is not defined here; its tables are not translated")
-        else:
-            notes.append(f"`{_snippet(entry)}` is not a defineTable here; left out")
+            tables[key] = table
+            continue
+        shown = f"`{_snippet(entry)}`"
+        reason = (
+            where.unread(_kids(entry)[0])
+            if entry.type == "spread_element"
+            else "not a defineTable(...) read here"
+        )
+        skipped.append({"name": shown, "where": where.path, "reason": reason})
+        notes.append(f"{shown} ({where.path}:{entry.start_point[0] + 1}) is left out: {reason}")
+    for table in tables.values():
+        skipped += [
+            {"name": f"{table.name}.{name}", "where": table.path, "reason": reason}
+            for name, reason in table.unread
+        ]
     if len(args) > 1:
         notes += module.schema_options(args[1])
-    return tables, notes
+    return _Parsed(list(tables.values()), notes, skipped)
+
+
+# How far names are followed (consts, imports, re-exports) and how many modules are read.
+_MAX_HOPS = 16
+_MAX_MODULES = 64
+
+
+class _Reader:
+    """The modules read for one schema, each parsed once; `load` finds a module an import names."""
+
+    def __init__(self, load: Loader | None):
+        self.load = load
+        self.modules: dict[str, _Module] = {}
+        self._found: dict[tuple[str, str], _Module | None] = {}
+
+    def add(self, path: str, source: str) -> _Module:
+        self.modules[path] = module = _Module(source, path, self)
+        return module
+
+    def module(self, importer: _Module, specifier: str) -> _Module | None:
+        key = (importer.path, specifier)
+        if key not in self._found:
+            found = self.load(importer.path, specifier) if self.load is not None else None
+            module = None
+            if found is not None:
+                path, source = found
+                module = self.modules.get(path)
+                if module is None and len(self.modules) < _MAX_MODULES:
+                    module = self.add(path, source)
+            self._found[key] = module
+        return self._found[key]
 
 
 class _Module:
-    """A parsed schema module and its top-level consts, so tables and validators held in consts
-    are followed."""
+    """A parsed module: its top-level consts, imports and exports, so tables, validators and
+    objects of tables held in consts are followed, here or in the modules it imports."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, path: str, reader: _Reader):
         from .. import typescript
 
-        self.root = typescript.parse(source).root_node
+        self.path, self.reader = path, reader
+        self.root = typescript.parse(source, path).root_node
         self.values: dict[str, Node] = {}
+        self.imports: dict[str, tuple[str, str]] = {}  # local → (specifier, name or * or default)
+        self.exports: dict[str, str] = {}  # exported name → local name
+        self.reexports: dict[str, tuple[str, str]] = {}  # exported name → (specifier, name)
+        self.stars: list[str] = []  # `export * from "…"`
+        self.default: Node | None = None
         for statement in _kids(self.root):
-            declaration = (
-                statement.child_by_field_name("declaration")
-                if statement.type == "export_statement"
-                else statement
-            )
+            if statement.type == "import_statement":
+                self._read_import(statement)
+                continue
+            declaration = statement
+            if statement.type == "export_statement":
+                declaration = self._read_export(statement)
             if declaration is None or declaration.type not in (
                 "lexical_declaration",
                 "variable_declaration",
@@ -410,19 +384,126 @@ class _Module:
                 value = declarator.child_by_field_name("value")
                 if name is not None and name.type == "identifier" and value is not None:
                     self.values[_text(name)] = value
+                    if statement.type == "export_statement":
+                        self.exports[_text(name)] = _text(name)
 
-    def resolve(self, node: Node) -> tuple[Node, str | None]:
-        """An expression with local consts followed, and the name of the last const."""
-        const = None
-        for _ in range(8):
+    def _read_import(self, statement: Node) -> None:
+        specifier = _string(statement.child_by_field_name("source"))
+        clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
+        if specifier is None or clause is None:
+            return
+        for node in clause.named_children:
+            if node.type == "identifier":
+                self.imports[_text(node)] = (specifier, "default")
+            elif node.type == "namespace_import":
+                for name in node.named_children:
+                    self.imports[_text(name)] = (specifier, "*")
+            elif node.type == "named_imports":
+                for spec in node.named_children:
+                    original = _text(spec.child_by_field_name("name"))
+                    alias = spec.child_by_field_name("alias")
+                    self.imports[_text(alias) if alias else original] = (specifier, original)
+
+    def _read_export(self, statement: Node) -> Node | None:
+        """Records what an export statement exports; returns its declaration, if any."""
+        source = statement.child_by_field_name("source")
+        specifier = _string(source) if source is not None else None
+        if any(child.type == "default" for child in statement.children):
+            value = statement.child_by_field_name("value")
+            self.default = value or statement.child_by_field_name("declaration")
+            return None
+        clause = next((c for c in statement.named_children if c.type == "export_clause"), None)
+        if clause is not None:
+            for spec in clause.named_children:
+                local = _text(spec.child_by_field_name("name"))
+                alias = spec.child_by_field_name("alias")
+                exported = _text(alias) if alias else local
+                if specifier is None:
+                    self.exports[exported] = local
+                else:
+                    self.reexports[exported] = (specifier, local)
+        elif specifier is not None and not any(
+            c.type == "namespace_export" for c in statement.named_children
+        ):
+            self.stars.append(specifier)
+        return statement.child_by_field_name("declaration")
+
+    def lookup(self, name: str) -> tuple[Node, _Module] | None:
+        """What a name in this module is bound to: a local const, or an imported export."""
+        if name in self.values:
+            return self.values[name], self
+        specifier, original = self.imports.get(name, ("", "*"))
+        if original == "*":
+            return None
+        target = self.reader.module(self, specifier)
+        return target.exported(original, set()) if target is not None else None
+
+    def exported(self, name: str, seen: set[tuple[str, str]]) -> tuple[Node, _Module] | None:
+        """The value this module exports as `name`, through re-exports and `export *`."""
+        if (self.path, name) in seen or len(seen) > _MAX_HOPS:
+            return None
+        seen.add((self.path, name))
+        if name == "default":
+            return (self.default, self) if self.default is not None else None
+        if name in self.exports:
+            return self.lookup(self.exports[name])
+        specifiers = [self.reexports[name][0]] if name in self.reexports else self.stars
+        original = self.reexports[name][1] if name in self.reexports else name
+        for specifier in specifiers:
+            target = self.reader.module(self, specifier)
+            found = target.exported(original, seen) if target is not None else None
+            if found is not None:
+                return found
+        return None
+
+    def resolve(self, node: Node) -> tuple[Node, str | None, _Module]:
+        """An expression with consts followed (here, and into the modules they are imported
+        from), the name of the last const, and the module the expression is in. `X.key` of an
+        object literal `X` (`as const` enums of values) is followed too."""
+        module, const = self, None
+        for _ in range(_MAX_HOPS):
             node = _unwrap(node)
-            if node.type not in ("identifier", "shorthand_property_identifier"):
+            found = None
+            if node.type in ("identifier", "shorthand_property_identifier"):
+                found = module.lookup(_text(node))
+                name = _text(node)
+            elif node.type == "member_expression":
+                key = _text(node.child_by_field_name("property"))
+                found, name = module.member(node.child_by_field_name("object"), key), key
+            if found is None:
                 break
-            name = _text(node)
-            if name not in self.values:
-                break
-            node, const = self.values[name], name
-        return node, const
+            (node, module), const = found, name or const
+        return node, const, module
+
+    def member(self, holder: Node, key: str) -> tuple[Node, _Module] | None:
+        """`holder.key`: an export of a namespace import (`* as tables`), or a property of an
+        object literal."""
+        holder = _unwrap(holder)
+        if holder.type == "identifier" and self.imports.get(_text(holder), ("", ""))[1] == "*":
+            target = self.reader.module(self, self.imports[_text(holder)][0])
+            return target.exported(key, set()) if target is not None else None
+        holder, _, owner = self.resolve(holder)
+        value = _option(holder, key) if holder.type == "object" else None
+        return (value, owner) if value is not None else None
+
+    def unread(self, node: Node) -> str:
+        """Why an expression spread into the schema was not read."""
+        node, _, owner = self.resolve(node)
+        root = node
+        while root.type == "member_expression":  # `tables.core` of `* as tables`
+            root = _unwrap(root.child_by_field_name("object"))
+        if root.type != "identifier" or (root is not node and _text(root) in owner.values):
+            return f"`{_snippet(node)}` is not an object of tables read here"
+        name = _text(root)
+        if name not in owner.imports:
+            return f"`{name}` is not defined in {owner.path}"
+        specifier, original = owner.imports[name]
+        target = self.reader.module(owner, specifier)
+        if target is not None:
+            return f"{target.path} exports no `{original}` read here"
+        if specifier.startswith("."):
+            return f"{specifier}, which defines it, cannot be read"
+        return f"it comes from {specifier}, outside the repository: its tables are not read"
 
     def schema_call(self) -> Node | None:
         from ..typescript import walk
@@ -434,40 +515,46 @@ class _Module:
                     return node
         return None
 
-    def entries(self, node: Node, hops: int = 0) -> Iterator[tuple[str | None, Node, Node]]:
-        """(key, value, entry) of an object literal, with spreads of local objects and of a
-        `v.object(...)`'s `.fields` followed."""
+    def entries(
+        self, node: Node, hops: int = 0
+    ) -> Iterator[tuple[str | None, Node, Node, _Module]]:
+        """(key, value, entry, module holding it) of an object literal, with spreads of objects
+        (here or imported) and of a `v.object(...)`'s `.fields` followed."""
         for entry in _kids(node):
             if entry.type == "pair":
                 key = _key(entry.child_by_field_name("key"))
-                yield key, entry.child_by_field_name("value"), entry
+                yield key, entry.child_by_field_name("value"), entry, self
             elif entry.type == "shorthand_property_identifier":
-                yield _text(entry), entry, entry
-            elif entry.type == "spread_element" and hops < 8:
+                yield _text(entry), entry, entry, self
+            elif entry.type == "spread_element" and hops < _MAX_HOPS:
                 spread = self.spread_object(_kids(entry)[0])
                 if spread is None:
-                    yield None, entry, entry
+                    yield None, entry, entry, self
                 else:
-                    yield from self.entries(spread, hops + 1)
+                    yield from spread[1].entries(spread[0], hops + 1)
             else:
-                yield None, entry, entry
+                yield None, entry, entry, self
 
-    def spread_object(self, node: Node) -> Node | None:
-        node = self.resolve(node)[0]
+    def spread_object(self, node: Node) -> tuple[Node, _Module] | None:
+        node, _, owner = self.resolve(node)
         if node.type == "object":
-            return node
+            return node, owner
         if node.type == "member_expression" and _text(node.child_by_field_name("property")) == (
             "fields"
         ):
-            inner = self.resolve(node.child_by_field_name("object"))[0]
+            inner, _, inner_owner = owner.resolve(node.child_by_field_name("object"))
             if _method(inner) == "object":
                 args = _kids(inner.child_by_field_name("arguments"))
-                fields = self.resolve(args[0])[0] if args else None
-                return fields if fields is not None and fields.type == "object" else None
+                if args:
+                    fields, _, fields_owner = inner_owner.resolve(args[0])
+                    if fields.type == "object":
+                        return fields, fields_owner
         return None
 
     def validator(self, node: Node, depth: int = 0) -> _V:
-        node, const = self.resolve(node)
+        node, const, owner = self.resolve(node)
+        if owner is not self:
+            return replace(owner.validator(node, depth), const=const)
         method = _method(node)
         parsed = None
         if method is not None and depth < 32:
@@ -481,20 +568,20 @@ class _Module:
         if method in _SCALAR_KINDS:
             return _V(method)
         if method == "id":
-            table = _string(args[0]) if args else None
+            table = _string(self.resolve(args[0])[0]) if args else None
             return _V("id", value=table) if table is not None else None
         if method == "literal":
             value = _literal(self.resolve(args[0])[0]) if args else None
             return _V("literal", value=value) if value is not None else None
         if method == "object":
-            fields = self.resolve(args[0])[0] if args else None
+            fields, _, owner = self.resolve(args[0]) if args else (None, None, self)
             if fields is None or fields.type != "object":
                 return None
             pairs = []
-            for key, value, _ in self.entries(fields):
+            for key, value, _, where in owner.entries(fields):
                 if key is None:
                     return None
-                pairs.append((key, self.validator(value, depth)))
+                pairs.append((key, where.validator(value, depth)))
             return _V("object", fields=tuple(pairs))
         items = tuple(self.validator(arg, depth) for arg in args)
         if method == "nullable" and len(items) == 1:
@@ -508,33 +595,42 @@ class _Module:
         return None
 
     def table(self, name: str, node: Node) -> _Table | None:
-        node = self.resolve(node)[0]
+        node, _, owner = self.resolve(node)
+        if owner is not self:
+            return owner.table(name, node)
         chain = []
+        module: _Module = self
         while _method(node) in _TABLE_METHODS:
             callee = node.child_by_field_name("function")
-            chain.append((_method(node), _kids(node.child_by_field_name("arguments"))))
-            node = self.resolve(callee.child_by_field_name("object"))[0]
+            chain.append((_method(node), _kids(node.child_by_field_name("arguments")), module))
+            node, _, module = module.resolve(callee.child_by_field_name("object"))
         callee = node.child_by_field_name("function") if node.type == "call_expression" else None
         if callee is None or callee.type != "identifier" or _text(callee) != "defineTable":
             return None
-        table = _Table(name)
+        table = _Table(name, path=module.path)
         args = _kids(node.child_by_field_name("arguments"))
-        self.document(table, args[0] if args else None)
-        for method, method_args in reversed(chain):
-            self.table_index(table, method, method_args)
+        module.document(table, args[0] if args else None)
+        for method, method_args, where in reversed(chain):
+            where.table_index(table, method, method_args)
         return table
 
     def document(self, table: _Table, node: Node | None) -> None:
         """The fields of `defineTable({...})`, `defineTable(v.object(...))` or of a union of
         objects (documents of several shapes)."""
-        resolved = self.resolve(node)[0] if node is not None else None
-        if resolved is not None and resolved.type == "object":
-            for key, value, entry in self.entries(resolved):
-                if key is None:
-                    table.notes.append(f"`{_snippet(entry)}` is not a field here; left out")
-                else:
-                    table.fields.append((key, self.validator(value)))
-            return
+        if node is not None:
+            resolved, _, owner = self.resolve(node)
+            if owner is not self:
+                owner.document(table, resolved)
+                return
+            if resolved.type == "object":
+                for key, value, entry, where in self.entries(resolved):
+                    if key is None:
+                        reason = "not a field here"
+                        table.notes.append(f"`{_snippet(entry)}` is {reason}; left out")
+                        table.unread.append((f"`{_snippet(entry)}`", reason))
+                    else:
+                        table.fields.append((key, where.validator(value)))
+                return
         validator = self.validator(node) if node is not None else _V("unknown", value="nothing")
         if validator.kind == "object":
             table.fields = list(validator.fields)
@@ -545,16 +641,19 @@ class _Module:
                 "is nullable; one typed differently across shapes is jsonb (literals: an enum)"
             )
         else:
-            table.notes.append(
-                f"the document validator `{validator.render()}` is not an object; no fields read"
-            )
+            reason = f"the document validator `{validator.render()}` is not an object"
+            table.notes.append(f"{reason}; no fields read")
+            table.unread.append(("its fields", reason))
 
     def table_index(self, table: _Table, method: str, args: list[Node]) -> None:
-        name = _string(args[0]) if args else None
-        config = self.resolve(args[1])[0] if len(args) > 1 else None
+        name = _string(self.resolve(args[0])[0]) if args else None
+        config, _, owner = self.resolve(args[1]) if len(args) > 1 else (None, None, self)
         if name is None or config is None:
             table.notes.append(f"a .{method}(...) without a literal name and config; left out")
             return
+        owner.add_index(table, method, name, config)
+
+    def add_index(self, table: _Table, method: str, name: str, config: Node) -> None:
         if method == "index":
             staged = False
             if config.type == "object":  # .index("by_x", { fields: [...], staged: true })
@@ -648,8 +747,10 @@ class _Drizzle:
         self.type_imports: set[str] = set()
         self.orm_imports: set[str] = set()
         self.bytea = False
+        self.skipped: list[dict] = []
 
-    def context(self, source: str, notes: list[str]) -> dict:
+    def context(self, source: str | None, notes: list[str], skipped: list[dict]) -> dict:
+        """`source` is the path of the Convex schema read (None without one)."""
         order, cyclic = self.order()
         tables = [self.table(table, cyclic) for table in order]
         return {
@@ -661,6 +762,7 @@ class _Drizzle:
             "bytea": self.bytea,
             "source": source,
             "notes": notes,
+            "skipped": skipped + self.skipped,
         }
 
     def references(self, table: _Table) -> list[str]:
@@ -708,6 +810,7 @@ class _Drizzle:
         columns = [{"name": "id", "sql_name": "id", "builder": _ID_COLUMN}]
         keys = {"_id": "id", "_creationTime": "createdAt"}  # Convex field → column key
         taken = set(_SYSTEM_KEYS)
+        inputs: list[dict] = []  # what a caller gives for each of the table's own columns
         by_name: dict[str, list[str]] = {"timestamp": [], "integer": [], "bigint": []}
         for name, validator in table.fields:
             key = _camel(name)
@@ -728,6 +831,7 @@ class _Drizzle:
             if column is not None:
                 taken.add(key)
                 keys[name] = key
+                inputs.append({"name": key, "zod": column.pop("zod")})
                 columns.append(column)
         columns.append({"name": "createdAt", "sql_name": "created_at", "builder": _CREATED_AT})
         columns.append({"name": "updatedAt", "sql_name": "updated_at", "builder": _UPDATED_AT})
@@ -742,7 +846,7 @@ class _Drizzle:
         indexes = self.indexes(table, sql_name, keys, notes)
         notes += _search_notes(table, keys)
         policies = []
-        user = next((c for c in columns if c["name"] == "userId"), None)
+        user = next((c for c in columns if c["name"] == USER_FIELD), None)
         if user is not None:
             self.imports.add("pgPolicy")
             self.orm_imports.add("sql")
@@ -752,14 +856,19 @@ class _Drizzle:
             policies.append(
                 {"name": name[1:-1], "builder": f"pgPolicy({name}, {{ using: sql`{condition}` }})"}
             )
+        lookups = _lookups(indexes, USER_FIELD if user is not None else None)
         return {
             "name": self.variables[table.name],
             "sql_name": sql_name,
+            "convex_name": table.name,
             "type_name": self.type_name(table),
             "columns": columns,
             "indexes": indexes,
             "policies": policies,
             "notes": notes,
+            "inputs": inputs,
+            "user_column": USER_FIELD if user is not None else None,
+            "lookups": lookups,
         }
 
     def type_name(self, table: _Table) -> str:
@@ -787,10 +896,17 @@ class _Drizzle:
         inner, nullable, both = _strip(validator)
         if inner.kind == "null":
             notes.append(f"{name}: v.null() holds nothing but null; left out")
+            self.skipped.append(
+                {
+                    "name": f"{table.name}.{name}",
+                    "where": table.path,
+                    "reason": "v.null() holds nothing but null",
+                }
+            )
             return None
         if both:
             notes.append(f"{key}: null and absent both become NULL")
-        builder, decided = self.column_type(table, key, sql, inner, notes)
+        builder, decided, zod = self.column_type(table, key, sql, inner, notes)
         if decided:
             by_name[decided].append(key)
         if not nullable:
@@ -803,32 +919,38 @@ class _Drizzle:
             lazy = "(): AnyPgColumn => " if in_cycle else "() => "
             action = "set null" if nullable else "cascade"
             builder += f'.references({lazy}{target}.id, {{ onDelete: "{action}" }})'
-        return {"name": key, "sql_name": sql, "builder": builder}
+        optional = validator.kind == "optional"
+        if nullable:
+            zod += ".nullish()" if both else ".optional()" if optional else ".nullable()"
+        return {"name": key, "sql_name": sql, "builder": builder, "zod": zod}
 
     def column_type(
         self, table: _Table, key: str, sql: str, v: _V, notes: list[str]
-    ) -> tuple[str, str | None]:
-        """The column builder (before nullability and references) and, when the field name
-        decided it, which of timestamp/integer/bigint."""
+    ) -> tuple[str, str | None, str]:
+        """The column builder (before nullability and references); when the field name decided
+        it, which of timestamp/integer/bigint; and the zod schema of a value for it (JSON in:
+        dates and bigints are coerced, bytes arrive as base64)."""
         column = json.dumps(sql)
         if v.kind in ("number", "float64"):
             words = [word.lower() for word in _snake(key).split("_")]
             if _TIMESTAMP.fullmatch(key):
-                return self.use("timestamp", f"{column}, {_TIMESTAMPTZ}"), "timestamp"
+                builder = self.use("timestamp", f"{column}, {_TIMESTAMPTZ}")
+                return builder, "timestamp", "z.coerce.date()"
             if words[-1] in _INTEGER_WORDS:
-                return self.use("integer", column), "integer"
+                return self.use("integer", column), "integer", "z.number().int()"
             if words[-1] in _BIG_INTEGER_WORDS:
-                return self.use("bigint", f'{column}, {{ mode: "number" }}'), "bigint"
-            return self.use("doublePrecision", column), None
+                builder = self.use("bigint", f'{column}, {{ mode: "number" }}')
+                return builder, "bigint", "z.number().int()"
+            return self.use("doublePrecision", column), None, "z.number()"
         if v.kind == "id":
             if v.value in self.variables:
-                return self.use("uuid", column), None
+                return self.use("uuid", column), None, _UUID
             what = "Convex file storage" if v.value == "_storage" else "a table outside the schema"
             notes.append(f"{key}: an id of {what} ({v.value}), kept as text")
-            return self.use("text", column), None
+            return self.use("text", column), None, "z.string()"
         enum = self.enum(table, key, v)
         if enum is not None:
-            return f"{enum}({column})", None
+            return f"{enum}({column})", None, self.enum_zod(enum)
         scalar = _scalar(v)
         if scalar is not None:
             members = v.items if v.kind == "union" else (v,)
@@ -836,19 +958,25 @@ class _Drizzle:
                 values = ", ".join(_js(m.value) for m in members)
                 which = f"one of {values}" if len(members) > 1 else f"always {values}"
                 notes.append(f"{key}: {which} in Convex; a check constraint would keep it")
-            return self.use(scalar[0], column + scalar[1]), None
+            return self.use(scalar[0], column + scalar[1]), None, _SCALAR_ZOD[scalar]
         if v.kind == "array":
             element = v.items[0]
             enum = self.enum(table, key, element)
             if enum is not None:
-                return f"{enum}({column}).array()", None
-            if element.kind == "id":
+                return f"{enum}({column}).array()", None, f"z.array({self.enum_zod(enum)})"
+            if element.kind == "id" and element.value in self.variables:
                 notes.append(f"{key}: ids in an array are not foreign keys")
-                return self.use("uuid", column) + ".array()", None
+                return self.use("uuid", column) + ".array()", None, f"z.array({_UUID})"
             scalar = _scalar(element)
             if scalar is not None and scalar[0] != "bytea":
-                return self.use(scalar[0], column + scalar[1]) + ".array()", None
-        return self.jsonb(key, column, v, notes), None
+                builder = self.use(scalar[0], column + scalar[1]) + ".array()"
+                return builder, None, f"z.array({_SCALAR_ZOD[scalar]})"
+        builder = self.jsonb(key, column, v, notes)
+        return builder, None, _zod(v) if ".$type<" in builder else "z.unknown()"
+
+    def enum_zod(self, name: str) -> str:
+        values = next(enum["values"] for enum in self.enums if enum["name"] == name)
+        return f"z.enum({json.dumps(values)})"
 
     def use(self, builder: str, args: str) -> str:
         if builder == "bytea":
@@ -921,9 +1049,79 @@ class _Drizzle:
             self.imports.add("index")
             on = ", ".join(f"t.{k}" for k in kept)
             indexes.append(
-                {"name": index_name, "builder": f"index({json.dumps(index_name)}).on({on})"}
+                {
+                    "name": index_name,
+                    "builder": f"index({json.dumps(index_name)}).on({on})",
+                    "columns": kept,
+                    "convex_name": name,
+                }
             )
         return indexes
+
+
+_UUID = "z.string().uuid()"
+# (builder, extra arguments) of _scalar → the zod schema of a JSON value for it.
+_SCALAR_ZOD = {
+    ("text", ""): "z.string()",
+    ("boolean", ""): "z.boolean()",
+    ("integer", ""): "z.number().int()",
+    ("doublePrecision", ""): "z.number()",
+    ("bigint", ', { mode: "bigint" }'): "z.coerce.bigint()",
+    # JSON carries no bytes: base64 text, decoded.
+    ("bytea", ""): (
+        "z.string().transform((text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0)))"
+    ),
+}
+
+
+def _zod(v: _V) -> str:
+    """The zod schema accepting what the validator accepts; its type is `v.ts()`."""
+    if v.kind in ("string", "id"):
+        return "z.string()"
+    if v.kind in ("number", "float64"):
+        return "z.number()"
+    simple = {"boolean": "z.boolean()", "null": "z.null()", "int64": "z.bigint()"}
+    if v.kind in simple:
+        return simple[v.kind]
+    if v.kind == "bytes":
+        return "z.instanceof(ArrayBuffer)"
+    if v.kind == "literal":
+        return f"z.literal({_js(v.value)})"
+    if v.kind == "union":
+        if all(m.kind == "literal" and isinstance(m.value, str) for m in v.items):
+            return f"z.enum({json.dumps(list(dict.fromkeys(m.value for m in v.items)))})"
+        if len(v.items) == 1:
+            return _zod(v.items[0])
+        return f"z.union([{', '.join(_zod(item) for item in v.items)}])"
+    if v.kind == "array":
+        return f"z.array({_zod(v.items[0])})"
+    if v.kind == "record":
+        return f"z.record({_zod(v.items[0])}, {_zod(v.items[1])})"
+    if v.kind == "object":
+        if not v.fields:
+            return "z.record(z.string(), z.never())"
+        return (
+            "z.object({ "
+            + ", ".join(f"{_js_key(key)}: {_zod(value)}" for key, value in v.fields)
+            + " })"
+        )
+    if v.kind == "optional":
+        return _zod(v.items[0]) + ".optional()"
+    return "z.unknown()"
+
+
+def _lookups(indexes: list[dict], user_column: str | None) -> list[dict]:
+    """The repository's `listBy…` methods: one per index (its columns, in order), and one by
+    the user column of a user-scoped table, which its router lists the caller's rows with."""
+    lookups: list[dict] = []
+    wanted = [(index["columns"], index["convex_name"]) for index in indexes]
+    if user_column is not None and not any(columns == [user_column] for columns, _ in wanted):
+        wanted.append(([user_column], None))
+    for columns, index in wanted:
+        method = "listBy" + "And".join(_pascal(column) for column in columns)
+        if all(lookup["method"] != method for lookup in lookups):
+            lookups.append({"method": method, "columns": columns, "index": index})
+    return lookups
 
 
 def _search_notes(table: _Table, keys: dict[str, str]) -> list[str]:

@@ -1,0 +1,31 @@
+-- Row-level security for the user-scoped tables (a user_id column), written by
+-- `conformance fix`. Each user sees only rows whose user_id equals app.current_user_id, which
+-- withUserContext() in src/client.ts sets per transaction.
+--
+-- src/schema.ts declares the same policies (pgPolicy), so `drizzle-kit generate` also writes
+-- them into the journaled migration that creates the tables. drizzle's migrator runs only
+-- journaled migrations: this file is for databases whose tables already exist, applied by hand
+-- (psql "$DATABASE_URL" -f <this file>). It can run any number of times.
+--
+-- Policies do not bind the tables' owner, superusers or BYPASSRLS roles: the web app must
+-- connect as another role for them to apply (the workers, which write for every user, may not).
+
+ALTER TABLE subscriptions ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS subscriptions_user_isolation ON subscriptions;
+CREATE POLICY subscriptions_user_isolation ON subscriptions
+  USING (user_id::text = current_setting('app.current_user_id', true));
+
+ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS invoices_user_isolation ON invoices;
+CREATE POLICY invoices_user_isolation ON invoices
+  USING (user_id::text = current_setting('app.current_user_id', true));
+
+ALTER TABLE shelves ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS shelves_user_isolation ON shelves;
+CREATE POLICY shelves_user_isolation ON shelves
+  USING (user_id::text = current_setting('app.current_user_id', true));
+
+ALTER TABLE loans ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS loans_user_isolation ON loans;
+CREATE POLICY loans_user_isolation ON loans
+  USING (user_id::text = current_setting('app.current_user_id', true));
