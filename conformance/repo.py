@@ -3,7 +3,8 @@
 Files are listed from git when the root is inside a work tree (tracked plus untracked files that
 are not ignored, minus files deleted from the work tree), otherwise by walking the tree. Only the
 directories the rules name are listed, `node_modules` and `.git` are never entered, and every file
-is read and parsed at most once per run.
+is read and parsed at most once per run. Of the TypeScript files the rules scan by the hundred, what
+the rules need is kept (`typescript_facts`), not the syntax trees.
 """
 
 from __future__ import annotations
@@ -82,6 +83,11 @@ class RepoView:
         self._use_git: bool | None = None
         self._found: dict[str, list[str]] = {}
         self._finding: dict[str, Any] = {}
+        # (path, extract, key) → what `extract` found in the file, or the FileProblem reading it
+        self._facts: dict[tuple[str, Any, Any], Any] = {}
+        # path → the extractions announced for it and not run yet (`expect_facts`)
+        self._mentions: dict[tuple[str, Any], bool] = {}
+        self._expected: dict[str, list[tuple[Any, Any]]] = {}
         # What the rule being checked looks at (see `Inspection`); None outside a check.
         self.inspection: Inspection | None = None
 
@@ -323,6 +329,56 @@ class RepoView:
     def typescript(self, path: str):
         """The tree-sitter syntax tree of a TypeScript/JavaScript file (see `typescript.py`)."""
         return self._document(path, "typescript", _parse_typescript)
+
+    def typescript_facts(self, path: str, extract, key: Any = ()) -> Any:
+        """What `extract(repo, path, tree, key)` finds in a TypeScript/JavaScript file: plain
+        data, without syntax nodes, computed once per run and kept where the tree is not (a
+        large repository's trees take ~18 bytes of memory per byte of source). The file is
+        parsed once: every extraction announced for it with `expect_facts` runs on that tree,
+        and a tree `typescript()` already holds is reused. FileProblem when it cannot be read."""
+        wanted = (path, extract, key)
+        if wanted not in self._facts:
+            pending = [
+                (e, k) for e, k in self._expected.pop(path, ()) if (path, e, k) not in self._facts
+            ]
+            if (extract, key) not in pending:
+                pending.append((extract, key))
+            try:
+                tree = self._documents.get((path, "typescript"))
+                if tree is None:
+                    tree = _parse_typescript(path, self.text(path))
+                elif isinstance(tree, FileProblem):
+                    raise tree
+            except FileProblem as problem:
+                for e, k in pending:
+                    self._facts[(path, e, k)] = problem
+            else:
+                for e, k in pending:
+                    self._facts[(path, e, k)] = e(self, path, tree, k)
+        facts = self._facts[wanted]
+        if isinstance(facts, FileProblem):
+            raise facts
+        return facts
+
+    def mentions(self, path: str, needles: tuple[str, ...] | re.Pattern[str]) -> bool:
+        """Whether a text file contains one of `needles` (or matches a regex), answered once
+        per run: the cheap test that spares most files a parse. FileProblem when unreadable."""
+        key = (path, needles)
+        found = self._mentions.get(key)
+        if found is None:
+            text = self.text(path)
+            if isinstance(needles, re.Pattern):
+                found = needles.search(text) is not None
+            else:
+                found = any(needle in text for needle in needles)
+            self._mentions[key] = found
+        return found
+
+    def expect_facts(self, path: str, extract, key: Any = ()) -> None:
+        """Announce that `typescript_facts(path, extract, key)` will be asked for, so that the
+        first extraction from the file runs this one on the same tree."""
+        if (path, extract, key) not in self._facts:
+            self._expected.setdefault(path, []).append((extract, key))
 
     def package_json(self, path: str) -> JsonDocument:
         document = self.json(path)

@@ -148,6 +148,39 @@ def project_of(repo: RepoView) -> Project:
     return project
 
 
+def import_targets(project: Project, importer: str, specifier: str) -> list[str]:
+    """The repository paths (without extension) an import in `importer` may name — relative, a
+    workspace package, a tsconfig `paths` alias — whether or not a file is there; empty for
+    npm packages."""
+    from .convex_functions import analysis_of
+
+    return analysis_of(project).module_paths(importer, specifier)
+
+
+def imports_module(project: Project, importer: str, specifier: str, module: str) -> bool:
+    """Whether an import names `module`: an npm package (`@prisma/client`, its subpaths too),
+    or a repository file or folder (`src/lib/db.ts`, `src/generated/prisma`: an import of the
+    file, its folder's index, or anything inside the folder)."""
+    if specifier == module or specifier.startswith(module + "/"):
+        return True
+    stem = _without_extension(module)
+    for target in import_targets(project, importer, specifier):
+        target = _without_extension(target)
+        if target in (stem, module) or target + "/index" == stem:
+            return True
+        if target.startswith(module + "/"):
+            return True
+    return False
+
+
+def _without_extension(path: str) -> str:
+    stem, dot, extension = path.rpartition(".")
+    return stem if dot and "/" not in extension and extension in _EXTENSIONS else path
+
+
+_EXTENSIONS = frozenset({"ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs"})
+
+
 def relative(path: str, base: str) -> str:
     """`path` joined to the directory `base`, normalised (`.` for the root)."""
     joined = posixpath.normpath(posixpath.join(base or ".", path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 
 from ..globs import matches_any
@@ -12,8 +13,6 @@ from ..repo import RepoView, normalize
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
     from typing import Any, ClassVar
-
-    from tree_sitter import Tree
 
     from ..workspace import Workspace
 
@@ -93,6 +92,23 @@ class RuleKind:
     def check(self, rule: Rule, repo: RepoView) -> Iterable[Finding]:
         raise NotImplementedError
 
+    def scan(self, rule: Rule) -> tuple[Callable, Any, tuple[str, ...] | re.Pattern] | None:
+        """For kinds that read many TypeScript files (`each_facts`): the extraction run on each
+        file's syntax tree (`extract(repo, path, tree, key)`, returning plain data), its key (the
+        options it depends on, hashable) and needles, strings or a regex: a file naming none
+        (not matching it) is not parsed."""
+        return None
+
+    def expect(self, rule: Rule, repo: RepoView) -> None:
+        """Announce the files `each_facts` will read, before any rule runs: a file several
+        rules scan is then parsed once, for all of them."""
+        scan = self.scan(rule)
+        if scan is None:
+            return
+        extract, key, needles = scan
+        for path in scanned(rule, repo, needles, quiet=True):
+            repo.expect_facts(path, extract, key)
+
     def fix(self, rule: Rule, work: Workspace) -> None:
         """The kind's own repair, driven by `rule.options["fix"]`; none by default."""
 
@@ -131,31 +147,25 @@ class RuleKind:
             for p in repo.glob(pattern, files_only=True)
         ]
 
-    @classmethod
-    def each_tree(
-        cls,
+    def each_facts(
+        self,
         rule: Rule,
         repo: RepoView,
-        check_tree: Callable[[str, Tree], Iterable[Finding]],
-        needles: Iterable[str] = (),
+        report: Callable[[str, Any], Iterable[Finding]],
     ) -> Iterator[Finding]:
-        """Run `check_tree` on the syntax tree of every JS/TS file the rule names (`files`
-        minus `exclude`); a file that cannot be read is a finding on it. With `needles`, a file
-        naming none of them is not parsed: it cannot hold what the rule looks for."""
-        from ..typescript import SOURCE_SUFFIXES
-
-        needles = tuple(needles)
-        for path in included_files(rule, repo):
-            if not path.endswith(SOURCE_SUFFIXES):
+        """Run `report(path, facts)` on what the kind's `scan` extracts from every JS/TS file
+        the rule names (`files` minus `exclude`); a file that cannot be read is a finding."""
+        extract, key, needles = self.scan(rule)
+        for path in scanned(rule, repo, needles, quiet=False):
+            if isinstance(path, FileProblem):
+                yield self.problem(rule, path)
                 continue
             try:
-                if needles and not any(needle in repo.text(path) for needle in needles):
-                    continue
-                tree = repo.typescript(path)
+                facts = repo.typescript_facts(path, extract, key)
             except FileProblem as problem:
-                yield cls.problem(rule, problem)
+                yield self.problem(rule, problem)
                 continue
-            yield from check_tree(path, tree)
+            yield from report(path, facts)
 
     @classmethod
     def each_file(
@@ -180,13 +190,36 @@ class RuleKind:
 
 
 def included_files(rule: Rule, repo: RepoView) -> list[str]:
+    """The files the rule's `files` globs name minus `exclude`, each once (a package's glob and
+    the root's both name the package's files), in order."""
     excluded = as_list(rule.options.get("exclude"))
-    return [
-        path
+    found = {
+        path: None
         for pattern in as_list(rule.options["files"])
         for path in repo.glob(pattern, files_only=True)
-        if not matches_any(excluded, path)
-    ]
+    }
+    return [path for path in found if not matches_any(excluded, path)]
+
+
+def scanned(
+    rule: Rule, repo: RepoView, needles: tuple[str, ...] | re.Pattern[str], *, quiet: bool
+) -> Iterator[str | FileProblem]:
+    """The JS/TS files of the rule that name one of `needles` (or match it, a regex; all of
+    them without needles); a file that cannot be read is yielded as its FileProblem, or
+    skipped when `quiet`."""
+    from ..typescript import SOURCE_SUFFIXES
+
+    for path in included_files(rule, repo):
+        if not path.endswith(SOURCE_SUFFIXES):
+            continue
+        try:
+            if needles and not repo.mentions(path, needles):
+                continue
+        except FileProblem as problem:
+            if not quiet:
+                yield problem
+            continue
+        yield path
 
 
 def render_file(item: dict[str, Any], work: Workspace, rule: Rule) -> str:

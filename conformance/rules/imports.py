@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ..globs import has_magic, matches
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind, as_list, included_files
+from .base import STRING, STRINGS, RuleKind, as_list, scanned
 from .source import search_code
 
 TYPE_CHECKING = False
@@ -49,26 +49,60 @@ class ImportAbsent(RuleKind):
         patterns = [(m, import_regex(m), m.split("*")[0] or None) for m in modules]
         return search_code(self, rule, repo, patterns)
 
+    def scan(self, rule: Rule) -> tuple | None:
+        if "directive" not in rule.options:
+            return None
+        # A file importing none of the modules never names them: it is not parsed.
+        needles = tuple(m.split("*")[0] for m in as_list(rule.options["modules"]))
+        return _module_facts, (), needles if all(needles) else ()
+
+    def expect(self, rule: Rule, repo: RepoView) -> None:
+        for path in self._directive_files(rule, repo, quiet=True):
+            repo.expect_facts(path, _module_facts)
+
+    def _directive_files(self, rule: Rule, repo: RepoView, *, quiet: bool):
+        """The files of the rule that name the directive and one of the modules."""
+        if "directive" not in rule.options:
+            return
+        directive = rule.options["directive"]
+        for path in scanned(rule, repo, self.scan(rule)[2], quiet=quiet):
+            if isinstance(path, FileProblem):
+                yield path
+                continue
+            try:
+                named = directive in repo.text(path)
+            except FileProblem as problem:
+                if not quiet:
+                    yield problem
+                continue
+            # Most files never mention the directive: they are not parsed at all.
+            if named:
+                yield path
+
     def _check_directive_files(
         self, rule: Rule, repo: RepoView, modules: list[str], directive: str
     ) -> Iterator[Finding]:
-        from ..typescript import directives
-
-        for path in included_files(rule, repo):
+        for path in self._directive_files(rule, repo, quiet=False):
             try:
-                # Most files never mention the directive: they are not parsed at all.
-                if directive not in repo.text(path):
-                    continue
-                tree = repo.typescript(path)
+                if isinstance(path, FileProblem):
+                    raise path
+                found_directives, imports = repo.typescript_facts(path, _module_facts)
             except FileProblem as problem:
                 yield self.problem(rule, problem)
                 continue
-            if directive not in directives(tree):
+            if directive not in found_directives:
                 continue
-            for line, module, names in runtime_imports(tree):
+            for line, module, names in imports:
                 if any(_imports_module(module, m) for m in modules):
                     shown = f" ({', '.join(names)})" if names else ""
                     yield self.finding(rule, path, line, f"`{module}`{shown}")
+
+
+def _module_facts(repo: RepoView, path: str, tree: Tree, key: tuple) -> tuple:
+    """(directive prologue, runtime imports) of a module."""
+    from ..typescript import directives
+
+    return directives(tree), runtime_imports(tree)
 
 
 def _imports_module(module: str, wanted: str) -> bool:
@@ -83,7 +117,7 @@ def _imports_module(module: str, wanted: str) -> bool:
 def runtime_imports(tree: Tree) -> list[tuple[int, str, list[str]]]:
     """(line, module, imported names) of every import that survives compilation: static imports
     and re-exports (not type-only ones), `import("m")` and `require("m")`."""
-    from ..typescript import line, string_value, text, walk
+    from ..typescript import find, line, string_value, text, walk
 
     found = []
     for statement in tree.root_node.children:
@@ -105,8 +139,8 @@ def runtime_imports(tree: Tree) -> list[tuple[int, str, list[str]]]:
         if specifiers and not names:
             continue  # `import { type A, type B } from …`
         found.append((line(statement), string_value(source) or "", names))
-    for node in walk(tree.root_node):
-        callee = node.child_by_field_name("function") if node.type == "call_expression" else None
+    for node in find(tree, "call_expression"):
+        callee = node.child_by_field_name("function")
         if callee is None or not (callee.type == "import" or text(callee) == "require"):
             continue
         arguments = node.child_by_field_name("arguments").named_children

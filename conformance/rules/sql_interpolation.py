@@ -152,26 +152,35 @@ class SqlInterpolation(RuleKind):
         "sql`select set_config('app.current_user_id', ${userId}, true)` inside the transaction."
     )
 
+    def scan(self, rule: Rule) -> tuple:
+        callees = tuple(sorted(set(as_list(rule.options.get("callees", DEFAULT_CALLEES)))))
+        return _interpolations, callees, callees
+
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
-        from ..typescript import enclosing_function, line, walk
+        def report(path: str, found: list[tuple[int, str, str | None]]) -> Iterator[Finding]:
+            for line, item, function in found:
+                yield self.finding(rule, path, line, item, function=function)
 
-        callees = set(as_list(rule.options.get("callees", DEFAULT_CALLEES)))
+        return self.each_facts(rule, repo, report)
 
-        def check_tree(path: str, tree: Tree) -> Iterator[Finding]:
-            for node in walk(tree.root_node):
-                if node.type != "call_expression":
-                    continue
-                callee = callee_name(node)
-                arguments = node.child_by_field_name("arguments")
-                # A tagged template's "arguments" is the template itself: parameterised.
-                if callee is None or callee[0] not in callees or arguments.type != "arguments":
-                    continue
-                first = next((a for a in arguments.named_children if a.type != "comment"), None)
-                how = dynamic_sql(first) if first is not None else None
-                if how:
-                    function = enclosing_function(node)
-                    where = f"{function}()" if function else "module scope"
-                    item = f"{where} passes {how} to {callee[1]}()"
-                    yield self.finding(rule, path, line(first), item, function=function)
 
-        return self.each_tree(rule, repo, check_tree, needles=callees)
+def _interpolations(
+    repo: RepoView, path: str, tree: Tree, callees: tuple[str, ...]
+) -> list[tuple[int, str, str | None]]:
+    """(line, what is wrong, enclosing function) of each dynamic SQL text passed to a callee."""
+    from ..typescript import enclosing_function, find, line
+
+    found = []
+    for node in find(tree, "call_expression"):
+        callee = callee_name(node)
+        arguments = node.child_by_field_name("arguments")
+        # A tagged template's "arguments" is the template itself: parameterised.
+        if callee is None or callee[0] not in callees or arguments.type != "arguments":
+            continue
+        first = next((a for a in arguments.named_children if a.type != "comment"), None)
+        how = dynamic_sql(first) if first is not None else None
+        if how:
+            function = enclosing_function(node)
+            where = f"{function}()" if function else "module scope"
+            found.append((line(first), f"{where} passes {how} to {callee[1]}()", function))
+    return found
