@@ -70,6 +70,10 @@ class YamlDocument(namedtuple("YamlDocument", "path data node")):
 
 ComposeService = namedtuple("ComposeService", "name image line")
 
+Needles = namedtuple("Needles", "words regex")
+Needles.__doc__ = """What a file must contain to be worth parsing: one of `words` (a substring
+test, fast), then a match of `regex` (precise: a regex alone is slower to scan a large file)."""
+
 
 class RepoView:
     def __init__(self, root: str | os.PathLike[str]):
@@ -360,17 +364,18 @@ class RepoView:
             raise facts
         return facts
 
-    def mentions(self, path: str, needles: tuple[str, ...] | re.Pattern[str]) -> bool:
-        """Whether a text file contains one of `needles` (or matches a regex), answered once
-        per run: the cheap test that spares most files a parse. FileProblem when unreadable."""
+    def mentions(self, path: str, needles: tuple[str, ...] | Needles) -> bool:
+        """Whether a text file contains one of `needles` (and, with a `Needles` regex, matches
+        it too), answered once per run: the cheap test that spares most files a parse.
+        FileProblem when the file cannot be read."""
         key = (path, needles)
         found = self._mentions.get(key)
         if found is None:
             text = self.text(path)
-            if isinstance(needles, re.Pattern):
-                found = needles.search(text) is not None
-            else:
-                found = any(needle in text for needle in needles)
+            words, regex = needles if isinstance(needles, Needles) else (needles, None)
+            found = any(word in text for word in words) and (
+                regex is None or regex.search(text) is not None
+            )
             self._mentions[key] = found
         return found
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 
 from ..globs import matches_any
 from ..model import FileProblem, Finding, Rule
 from ..project import CONTEXTS, STRING, STRINGS, template_context
-from ..repo import RepoView, normalize
+from ..repo import Needles, RepoView, normalize
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -92,11 +91,11 @@ class RuleKind:
     def check(self, rule: Rule, repo: RepoView) -> Iterable[Finding]:
         raise NotImplementedError
 
-    def scan(self, rule: Rule) -> tuple[Callable, Any, tuple[str, ...] | re.Pattern] | None:
+    def scan(self, rule: Rule) -> tuple[Callable, Any, tuple[str, ...] | Needles] | None:
         """For kinds that read many TypeScript files (`each_facts`): the extraction run on each
         file's syntax tree (`extract(repo, path, tree, key)`, returning plain data), its key (the
-        options it depends on, hashable) and needles, strings or a regex: a file naming none
-        (not matching it) is not parsed."""
+        options it depends on, hashable) and needles (words, or `Needles` with a regex too): a
+        file without them is not parsed."""
         return None
 
     def expect(self, rule: Rule, repo: RepoView) -> None:
@@ -202,11 +201,10 @@ def included_files(rule: Rule, repo: RepoView) -> list[str]:
 
 
 def scanned(
-    rule: Rule, repo: RepoView, needles: tuple[str, ...] | re.Pattern[str], *, quiet: bool
+    rule: Rule, repo: RepoView, needles: tuple[str, ...] | Needles, *, quiet: bool
 ) -> Iterator[str | FileProblem]:
-    """The JS/TS files of the rule that name one of `needles` (or match it, a regex; all of
-    them without needles); a file that cannot be read is yielded as its FileProblem, or
-    skipped when `quiet`."""
+    """The JS/TS files of the rule that hold its `needles` (all of them without needles); a
+    file that cannot be read is yielded as its FileProblem, or skipped when `quiet`."""
     from ..typescript import SOURCE_SUFFIXES
 
     for path in included_files(rule, repo):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Finding, Rule
-from ..repo import RepoView
+from ..repo import Needles, RepoView
 from .base import STRINGS, RuleKind, as_list
 
 TYPE_CHECKING = False
@@ -153,8 +153,14 @@ class SqlInterpolation(RuleKind):
     )
 
     def scan(self, rule: Rule) -> tuple:
+        import re
+
         callees = tuple(sorted(set(as_list(rule.options.get("callees", DEFAULT_CALLEES)))))
-        return _interpolations, callees, callees
+        # Only a file calling one of them by name (`.execute(`, `query<Row>(`, `raw?.(`) is
+        # parsed: most files name `query` only as a word or a property (`db.query.users`).
+        names = "|".join(re.escape(callee) for callee in callees)
+        called = re.compile(rf"(?:{names})\s*(?:<[^()]*>\s*)?(?:\?\.)?\(")
+        return _interpolations, callees, Needles(callees, called)
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         def report(path: str, found: list[tuple[int, str, str | None]]) -> Iterator[Finding]:
