@@ -91,6 +91,7 @@ class RepoView:
         self._facts: dict[tuple[str, Any, Any], Any] = {}
         # path → the extractions announced for it and not run yet (`expect_facts`)
         self._mentions: dict[tuple[str, Any], bool] = {}
+        self._grepped: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._expected: dict[str, list[tuple[Any, Any]]] = {}
         # What the rule being checked looks at (see `Inspection`); None outside a check.
         self.inspection: Inspection | None = None
@@ -190,6 +191,69 @@ class RepoView:
                 and not path.startswith(".git/")
                 and self._on_disk(path)
             )
+        return found
+
+    def grep(self, pattern: str, suffixes: tuple[str, ...]) -> list[str]:
+        """Files named `*<suffix>` whose text matches `pattern` (an extended regular expression
+        in the subset git and Python read alike), sorted. Inside git, the files git tracks,
+        searched by `git grep` (in C: reading a large repository's sources here costs several
+        times more); outside git, or before the first `git add`, the files on disk. Discovery
+        finds the few modules worth parsing with it. `node_modules` is never searched."""
+        key = (pattern, suffixes)
+        found = self._grepped.get(key)
+        if found is None:
+            listed = None
+            if self._git_available():
+                listed = self._grep_git(pattern, suffixes)
+                if not listed and not run_git(self.root, self._tracked_command()):
+                    listed = None  # nothing committed or staged yet: the disk is the repository
+            if listed is None:
+                listed = self._grep_disk(pattern, suffixes)
+            found = self._grepped[key] = sorted(
+                path
+                for path in listed
+                if not SKIPPED_DIRS.intersection(path.split("/")) and self._on_disk(path)
+            )
+        return found
+
+    def _grep_git(self, pattern: str, suffixes: tuple[str, ...]) -> list[str] | None:
+        specs = [f"*{suffix}" for suffix in suffixes]
+        spawned = spawn_git(
+            self.root, [*self._grep_command(), "-e", pattern, *self._grep_tree(), "--", *specs]
+        )
+        if spawned is None:
+            return None
+        pid, read_end = spawned
+        with os.fdopen(read_end, "rb") as pipe:
+            output = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: nothing matched
+            return None
+        prefix = self._grep_prefix()
+        listed = output.decode("utf-8", "surrogateescape").split("\0")
+        return [path[len(prefix) :] for path in listed if path]
+
+    def _grep_command(self) -> list[str]:
+        return ["grep", "-l", "-z", "-I", "-E"]
+
+    def _grep_tree(self) -> list[str]:
+        return []  # the work tree
+
+    def _grep_prefix(self) -> str:
+        return ""
+
+    def _grep_disk(self, pattern: str, suffixes: tuple[str, ...]) -> list[str]:
+        regex = re.compile(pattern)
+        found = []
+        for path in self._list_walk([""]):
+            if not path.endswith(suffixes):
+                continue
+            try:
+                text = self._read_bytes(path).decode("utf-8", "replace")
+            except FileProblem:
+                continue
+            if regex.search(text):
+                found.append(path)
         return found
 
     def start_find(self, pattern: str) -> bool:
@@ -594,6 +658,12 @@ class GitTreeView(RepoView):
 
     def _list_walk(self, prefixes: list[str]) -> list[str]:
         return []  # a commit is read from git objects, never from the disk
+
+    def _grep_tree(self) -> list[str]:
+        return [self.commit]
+
+    def _grep_prefix(self) -> str:
+        return f"{self.commit}:"
 
     def file_exists(self, path: str) -> bool:
         return self.is_file(path)

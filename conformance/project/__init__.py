@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 DISCOVERED_FILES = (
     r"(^|/)(package\.json|convex\.json|drizzle[^/]*\.config(\.[^/]*)?\.[cm]?[jt]s"
     r"|[^/]*compose[^/]*\.ya?ml"
-    r"|next\.config\.[cm]?[jt]s|[^/]*\.prisma|prisma\.config\.[cm]?[jt]s|migration_lock\.toml"
+    r"|next\.config\.[cm]?[jt]s|[^/]*\.prisma|migration_lock\.toml"
+    r"|prisma7?\.config\.[cm]?[jt]s|\.config/prisma7?(\.config)?\.[cm]?[jt]s"
     r"|[Mm]akefile|GNUmakefile|README\.md|AGENTS\.md|CLAUDE\.md|GEMINI\.md|CONTRIBUTING\.md"
     r"|ARCHITECTURE\.md|copilot-instructions\.md|\.cursorrules|pnpm-workspace\.yaml"
     r"|tsconfig[^/]*\.json"
@@ -173,6 +174,28 @@ def imports_module(project: Project, importer: str, specifier: str, module: str)
     return False
 
 
+def imports_export(project: Project, importer: str, specifier: str, module: str, name: str) -> bool:
+    """Whether importing `name` through `specifier` reaches the export `name` of `module` (a
+    repository file): an import of the module itself, or — for a named export, which a package
+    passes on from its entry point — of the workspace package holding it (`@acme/db` for an
+    export of packages/db/src/client.ts) or another module of that package."""
+    if imports_module(project, importer, specifier, module):
+        return True
+    if name in ("default", "*"):
+        return False
+    package = project.workspace.package_of(module)
+    if package is None or package == ".":
+        return False
+    npm_name = project.workspace.manifest(package).get("name")
+    if isinstance(npm_name, str) and (
+        specifier == npm_name or specifier.startswith(npm_name + "/")
+    ):
+        return True
+    return any(
+        target.startswith(package + "/") for target in import_targets(project, importer, specifier)
+    )
+
+
 def _without_extension(path: str) -> str:
     stem, dot, extension = path.rpartition(".")
     return stem if dot and "/" not in extension and extension in _EXTENSIONS else path
@@ -270,19 +293,40 @@ FACTS: dict[str, tuple[str, str, bool, str]] = {
         "prisma",
         "schemas",
         False,
-        "every Prisma schema (a schema.prisma, a multi-file schema folder, prisma.config.*)",
+        "every Prisma schema (prisma.config.* `schema`, package.json `prisma.schema`, a script's "
+        "`--schema`, a .prisma file or a folder of them) and prisma.config.*",
     ),
     "prisma-migrations": (
         "prisma",
         "migrations",
         False,
-        "every Prisma Migrate directory (holding migration_lock.toml)",
+        "every Prisma Migrate directory (holding migration_lock.toml, a config's "
+        "`migrations.path`, migrations/ beside a schema)",
     ),
     "prisma-server": (
         "prisma",
         "server_packages",
         True,
         "packages that depend on the Prisma client and are no Next.js app",
+    ),
+    "prisma-generated-clients": (
+        "prisma",
+        "generated_clients",
+        False,
+        "the folders the schemas' client generators write (`output`)",
+    ),
+    "prisma-clients": (
+        "prisma",
+        "clients",
+        False,
+        "the top-level bindings (`module#name`) holding a PrismaClient their module constructs",
+    ),
+    "prisma-critical-path": (
+        "prisma",
+        "critical_path",
+        False,
+        "the modules of each Prisma server that make its app, router or socket server, or "
+        "construct a PrismaClient of its own",
     ),
     "rls-tables": (
         "datalayer",

@@ -94,20 +94,25 @@ def _destructured(pattern: Node, path: str) -> dict[str, str]:
 def _imported_clients(
     repo: RepoView, path: str, tree: Tree, clients: tuple[tuple[str, tuple[str, ...]], ...]
 ) -> dict[str, str]:
-    """Local name → callee root, for the bindings imported from a module export `clients`
-    names (`src/lib/db.ts#db`, `@acme/db#prisma`, `…#default`)."""
-    from ..project import imports_module, project_of
+    """Local name → callee root, for the bindings `clients` names (`src/lib/db.ts#db`): in
+    that module its own binding, elsewhere what is imported from it (or from its package)."""
+    from ..project import imports_export, project_of
     from ..typescript import string_value, text
 
     found: dict[str, str] = {}
+    wanted = [(root, *export.rpartition("#")[::2]) for root, listed in clients for export in listed]
+    for root, module, name in wanted:
+        if module == path and name not in ("default", "*") and name != root:
+            found[name] = root
+    project = project_of(repo)
     for statement in tree.root_node.children:
         source = statement.child_by_field_name("source")
         specifier = string_value(source) if source is not None else None
         if statement.type != "import_statement" or specifier is None:
             continue
-        bound = []  # (local name, exported name)
         for clause in statement.children:
             for node in clause.children if clause.type == "import_clause" else ():
+                bound = []  # (local name, exported name)
                 if node.type == "identifier":
                     bound.append((text(node), "default"))
                 elif node.type == "named_imports":
@@ -115,14 +120,12 @@ def _imported_clients(
                         original = text(spec.child_by_field_name("name"))
                         alias = spec.child_by_field_name("alias")
                         bound.append((text(alias) if alias else original, original))
-        project = project_of(repo)
-        for root, exports in clients:
-            for local, exported in bound:
-                for export in exports:
-                    module, _, name = export.rpartition("#")
-                    wanted = local != root and name == exported
-                    if wanted and imports_module(project, path, specifier, module):
-                        found[local] = root
+                for local, exported in bound:
+                    for root, module, name in wanted:
+                        if local == root or name != exported:
+                            continue
+                        if imports_export(project, path, specifier, module, name):
+                            found[local] = root
     return found
 
 
@@ -142,14 +145,18 @@ def _expansions(path: str, aliases: dict[str, str]) -> list[str]:
 
 def _registration(function: Node) -> str | None:
     """An anonymous callback registered under a string key: `app.get("/api/tasks", …)`,
-    `socket.on("join-task", …)` → `app.get("/api/tasks") handler`."""
-    from ..typescript import string_value
+    `socket.on("join-task", …)` → `app.get("/api/tasks") handler`; in a chain (`new Hono()
+    .get("/files", …)`) the method alone, `.get("/files") handler`."""
+    from ..typescript import string_value, text
 
     arguments = function.parent
     call = arguments.parent if arguments is not None else None
     if arguments is None or arguments.type != "arguments" or call.type != "call_expression":
         return None
-    callee = member_path(call.child_by_field_name("function"))
+    target = call.child_by_field_name("function")
+    callee = member_path(target)
+    if callee is None and target.type == "member_expression":
+        callee = "." + text(target.child_by_field_name("property"))
     first = arguments.named_children[0] if arguments.named_child_count else None
     key = string_value(first) if first is not None else None
     if callee is None or key is None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import chain
 
 from ..globs import has_magic, matches
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind, as_list, scanned
+from .base import STRING, STRINGS, RuleKind, as_list, included_files, scanned
 from .source import search_code
 
 TYPE_CHECKING = False
@@ -24,12 +25,21 @@ def import_regex(module: str) -> re.Pattern[str]:
     return re.compile(rf"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*){quoted}""")
 
 
+# The specifier of an import, re-export, `import()` or `require()`.
+_SPECIFIER = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)(["'])([^"'\n]+)\1""")
+
+
 class ImportAbsent(RuleKind):
     """The listed source files (globs allowed, minus `exclude`) must not import these modules.
 
     When a package's dependency goes, every import of it must go too, or the package stops
     compiling the moment the lockfile catches up. Subpath imports (`drizzle-orm/pg-core`) count;
     comments do not. A module may be a glob (`@convex-dev/*/react`).
+
+    `paths` names modules of the repository itself, files or folders (a generated Prisma
+    Client in `src/generated/prisma`, git-ignored): an import that resolves into one counts,
+    whether it is written relative (`../generated/prisma/client`), through a tsconfig `paths`
+    alias (`@/generated/prisma/client`) or a workspace package's name.
 
     With `directive` (say `use client`), only the files whose directive prologue holds it are
     checked, read as syntax trees: a finding names the imported bindings, and type-only imports
@@ -38,7 +48,13 @@ class ImportAbsent(RuleKind):
     """
 
     name = "import-absent"
-    properties = {"files": STRINGS, "exclude": STRINGS, "modules": STRINGS, "directive": STRING}
+    properties = {
+        "files": STRINGS,
+        "exclude": STRINGS,
+        "modules": STRINGS,
+        "paths": STRINGS,
+        "directive": STRING,
+    }
     required = ("files", "modules")
     hint = "Remove the import and the code that depends on it."
 
@@ -47,7 +63,31 @@ class ImportAbsent(RuleKind):
         if "directive" in rule.options:
             return self._check_directive_files(rule, repo, modules, rule.options["directive"])
         patterns = [(m, import_regex(m), m.split("*")[0] or None) for m in modules]
-        return search_code(self, rule, repo, patterns)
+        found = search_code(self, rule, repo, patterns)
+        paths = as_list(rule.options.get("paths"))
+        return chain(found, self._check_paths(rule, repo, paths)) if paths else found
+
+    def _check_paths(self, rule: Rule, repo: RepoView, paths: list[str]) -> Iterator[Finding]:
+        """Imports resolving into the repository `paths`. An import names the module's last
+        folder or file name (`prisma` of src/generated/prisma): other files are not read."""
+        from ..project import imports_module, project_of
+        from .source import strip_js_comments
+
+        project = project_of(repo)
+        needles = tuple({p.rstrip("/").rpartition("/")[2].partition(".")[0] for p in paths})
+        for path in included_files(rule, repo):
+            try:
+                if not repo.mentions(path, needles):
+                    continue
+                code = strip_js_comments(repo.text(path))
+            except FileProblem as problem:
+                yield self.problem(rule, problem)
+                continue
+            for match in _SPECIFIER.finditer(code):
+                specifier = match.group(2)
+                if any(imports_module(project, path, specifier, p) for p in paths):
+                    line = code.count("\n", 0, match.start()) + 1
+                    yield self.finding(rule, path, line, f"`{specifier}`")
 
     def scan(self, rule: Rule) -> tuple | None:
         if "directive" not in rule.options:
@@ -82,6 +122,8 @@ class ImportAbsent(RuleKind):
     def _check_directive_files(
         self, rule: Rule, repo: RepoView, modules: list[str], directive: str
     ) -> Iterator[Finding]:
+        from ..project import imports_module, project_of
+
         for path in self._directive_files(rule, repo, quiet=False):
             try:
                 if isinstance(path, FileProblem):
@@ -92,8 +134,11 @@ class ImportAbsent(RuleKind):
                 continue
             if directive not in found_directives:
                 continue
+            paths = as_list(rule.options.get("paths"))
             for line, module, names in imports:
-                if any(_imports_module(module, m) for m in modules):
+                if any(_imports_module(module, m) for m in modules) or (
+                    paths and any(imports_module(project_of(repo), path, module, p) for p in paths)
+                ):
                     shown = f" ({', '.join(names)})" if names else ""
                     yield self.finding(rule, path, line, f"`{module}`{shown}")
 
