@@ -207,27 +207,56 @@ class Prisma:
 
     def _client_module(self, importer: str, specifier: str, hops: int = 0) -> bool:
         """Whether an import gives the PrismaClient class: from @prisma/client, a generated
-        client, or a module of the repository passing one of them on (a facade)."""
-        from . import import_targets, imports_module
+        client, or a module of the repository passing one of them on (a facade: `export *
+        from "@prisma/client"`, `export const PrismaClient = Generated.PrismaClient`)."""
+        from . import imports_module
 
         if any(imports_module(self.project, importer, specifier, m) for m, _ in self.generated):
             return True
-        if hops:
+        if hops > 2:
             return False
-        for target in import_targets(self.project, importer, specifier):
-            for candidate in self._facades:
-                if _stem(candidate) in (target, target + "/index"):
-                    tree = self._tree(candidate)
-                    if tree is not None and any(
-                        self._client_module(candidate, module, hops + 1)
-                        for module in _imported_modules(tree)
-                    ):
-                        return True
+        for module in self._modules(importer, specifier):
+            tree = self._tree(module)
+            if tree is None:
+                continue
+            for statement in tree.root_node.children:
+                source = _source(statement)
+                if statement.type not in ("import_statement", "export_statement") or not source:
+                    continue
+                passes = statement.type == "import_statement" or _passes_on(statement)
+                if passes and self._client_module(module, source, hops + 1):
+                    return True
         return False
 
+    def _modules(self, importer: str, specifier: str) -> list[str]:
+        """The repository files an import may be: the module itself, or a workspace package's
+        entry point (package.json `main`, `types`, `exports["."]`, else an index)."""
+        from . import import_targets
+
+        found = []
+        for target in import_targets(self.project, importer, specifier):
+            candidates = [target + ext for ext in SOURCE_SUFFIXES]
+            candidates += [f"{target}/index{ext}" for ext in SOURCE_SUFFIXES]
+            if target in self.project.workspace.paths:
+                candidates[:0] = self._entries(target)
+            found += [c for c in candidates if self.repo.file_exists(c)][:1]
+        return found
+
+    def _entries(self, package: str) -> list[str]:
+        manifest = self.project.workspace.manifest(package)
+        exports = manifest.get("exports")
+        if isinstance(exports, dict):
+            exports = exports.get(".", exports)
+        if isinstance(exports, dict):
+            exports = [v for k, v in exports.items() if k in ("types", "import", "default")]
+        named = [manifest.get("types"), manifest.get("main"), *_as_list(exports)]
+        entries = [relative(entry, package) for entry in named if isinstance(entry, str)]
+        return entries + [relative(f"src/index{ext}", package) for ext in (".ts", ".tsx")]
+
     @cached_property
-    def _facades(self) -> list[str]:
-        """Modules naming PrismaClient outside the generated clients: the candidates."""
+    def _naming_client(self) -> list[str]:
+        """The modules naming PrismaClient outside the generated clients: those constructing
+        one are among them."""
         outputs = [m for m, _ in self.generated if not m.startswith("@")]
         return [
             path
@@ -247,21 +276,70 @@ class Prisma:
         client it constructs: `new PrismaClient()` (of an import from a client module), a
         function returning one, `a ?? b`, `x.$extends(…)`, a memoizing call given a function
         returning one (`remember("prisma", () => new PrismaClient())`), an object holding one
-        (`export default { client, transaction }`); exported or not, and `default`."""
-        found: list[tuple[str, str]] = []
-        for path in self._facades:
+        (`export default { client, transaction }`); exported or not, and `default`. Then the
+        names other modules of the package pass them on under (`export { prisma as db } from
+        "./client"`, `export * from "./client"`)."""
+        found: dict[str, str] = {}
+        exported: dict[str, dict[str, str]] = {}  # module → exported holder → where it is made
+        for path in self._naming_client:
             tree = self._tree(path)
             if tree is None:
                 continue
             classes = _imported_names(
                 tree, "PrismaClient", lambda s, p=path: self._client_module(p, s)
             )
-            if not classes:
+            for name, line, public in _holders(tree, classes) if classes else ():
+                where = f"{path}:{line}"
+                found[f"{path}#{name}"] = f"holds a PrismaClient (constructed at {where})"
+                if public:
+                    exported.setdefault(path, {})[name] = where
+        pending = dict(exported)
+        for _ in range(4):  # a package's entry re-exports an index that re-exports the module
+            passed = self._passed_on(pending)
+            for module, names in passed.items():
+                for name, (origin, where) in names.items():
+                    found.setdefault(
+                        f"{module}#{name}", f"passes on {origin} (constructed at {where})"
+                    )
+            pending = {m: {n: w for n, (_, w) in names.items()} for m, names in passed.items()}
+            if not pending:
+                break
+        return sorted(found.items())
+
+    def _passed_on(self, holders: dict[str, dict[str, str]]) -> dict[str, dict[str, tuple]]:
+        """Modules of the same packages re-exporting `holders` (module → name → where made):
+        module → exported name → (`module#name` passed on, where made). `git grep` lists the
+        modules with an `export *` or `export {` statement; those naming a holder's module in
+        one are parsed."""
+        from . import imports_module
+
+        names = "|".join(re.escape(n) for n in sorted({_module_name(m) for m in holders}))
+        reexport = re.compile(
+            rf"""export\s*(\*|\{{[^}}]*\}})\s*from\s*["'][^"']*({names})(/index)?"""
+            rf"""(\.[cm]?[jt]sx?)?["']"""
+        )
+        packages = {self.project.workspace.package_of(m) or "." for m in holders}
+        found: dict[str, dict[str, tuple]] = {}
+        for path in self.repo.grep(r"^export *(\*|\{)", SOURCE_SUFFIXES):
+            if not any(p == "." or path.startswith(p + "/") for p in packages):
                 continue
-            for name, line in _holders(tree, classes):
-                found.append(
-                    (f"{path}#{name}", f"holds a PrismaClient (constructed at line {line})")
-                )
+            try:
+                if not reexport.search(self.repo.text(path)):
+                    continue
+            except FileProblem:
+                continue
+            if (self.project.workspace.package_of(path) or ".") not in packages:
+                continue
+            tree = self._tree(path)
+            for statement in tree.root_node.children if tree is not None else ():
+                source = _source(statement)
+                if statement.type != "export_statement" or source is None:
+                    continue
+                for module, made in holders.items():
+                    if module == path or not imports_module(self.project, path, source, module):
+                        continue
+                    for original, alias in _reexported(statement, made):
+                        found.setdefault(path, {})[alias] = (f"{module}#{original}", made[original])
         return found
 
     # Packages and servers --------------------------------------------------------------------
@@ -327,15 +405,51 @@ def _stem(path: str) -> str:
     return stem if dot and "/" not in extension else path
 
 
-def _imported_modules(tree: Tree) -> list[str]:
+def _module_name(module: str) -> str:
+    """What an import of a module ends with: `client` of `src/client.ts`, `db` of
+    `packages/db/index.ts`."""
+    stem = _stem(module).rpartition("/")[2]
+    return posixpath.dirname(module).rpartition("/")[2] if stem == "index" else stem
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _source(statement: Node) -> str | None:
+    """The module an import or `export … from` statement names."""
     from ..typescript import string_value
 
+    source = statement.child_by_field_name("source")
+    return string_value(source) if source is not None else None
+
+
+def _passes_on(statement: Node) -> bool:
+    """Whether an `export … from` statement passes PrismaClient on (`export *`, or by name)."""
+    from ..typescript import text
+
+    clause = next((c for c in statement.children if c.type == "export_clause"), None)
+    if clause is None:
+        return any(child.type == "*" for child in statement.children)
+    return any(
+        text(spec.child_by_field_name("name")) == "PrismaClient" for spec in clause.named_children
+    )
+
+
+def _reexported(statement: Node, names: dict[str, str]) -> list[tuple[str, str]]:
+    """(name in the module, name exported here) of the `names` an `export … from` passes on."""
+    from ..typescript import text
+
+    clause = next((c for c in statement.children if c.type == "export_clause"), None)
+    if clause is None:  # `export * from`: every exported name but the default
+        star = any(child.type == "*" for child in statement.children)
+        return [(name, name) for name in names if name != "default"] if star else []
     found = []
-    for statement in tree.root_node.children:
-        source = statement.child_by_field_name("source")
-        value = string_value(source) if source is not None else None
-        if statement.type in ("import_statement", "export_statement") and value is not None:
-            found.append(value)
+    for spec in clause.named_children:
+        original = text(spec.child_by_field_name("name"))
+        alias = spec.child_by_field_name("alias")
+        if original in names:
+            found.append((original, text(alias) if alias else original))
     return found
 
 
@@ -374,9 +488,10 @@ def _unwrap(node: Node) -> Node:
     return node
 
 
-def _holders(tree: Tree, classes: set[str]) -> list[tuple[str, int]]:
-    """(top-level name, line of the construction) of the bindings holding a client: a fixed
-    point over the module's declarations (a holder may be declared after its first use)."""
+def _holders(tree: Tree, classes: set[str]) -> list[tuple[str, int, bool]]:
+    """(top-level name, line of the construction, exported) of the bindings holding a client,
+    and the names `export { local as name }` gives them: a fixed point over the module's
+    declarations (a holder may be declared after its first use)."""
     from ..typescript import FUNCTIONS, find, line, text
 
     constructions = [
@@ -388,6 +503,7 @@ def _holders(tree: Tree, classes: set[str]) -> list[tuple[str, int]]:
         return []
     first = line(constructions[0])
     top: dict[str, Node] = {}
+    public: dict[str, list[str]] = {}  # local name → the names it is exported under
     exported_default: Node | None = None
     for statement in tree.root_node.children:
         if statement.type == "export_statement":
@@ -396,7 +512,17 @@ def _holders(tree: Tree, classes: set[str]) -> list[tuple[str, int]]:
                     "value"
                 ) or statement.child_by_field_name("declaration")
                 continue
-            statement = statement.child_by_field_name("declaration") or statement
+            clause = next((c for c in statement.children if c.type == "export_clause"), None)
+            if clause is not None and statement.child_by_field_name("source") is None:
+                for spec in clause.named_children:
+                    local = text(spec.child_by_field_name("name"))
+                    alias = spec.child_by_field_name("alias")
+                    public.setdefault(local, []).append(text(alias) if alias else local)
+                continue
+            declaration = statement.child_by_field_name("declaration")
+            for name in _declared_names(declaration) if declaration is not None else ():
+                public.setdefault(name, []).append(name)
+            statement = declaration or statement
         if statement.type == "function_declaration":
             top[text(statement.child_by_field_name("name"))] = statement
         elif statement.type in ("lexical_declaration", "variable_declaration"):
@@ -483,10 +609,28 @@ def _holders(tree: Tree, classes: set[str]) -> list[tuple[str, int]]:
             elif client(value, None):
                 holders.add(name)
                 changed = True
-    found = [(name, first) for name in top if name in holders]
+    found = []
+    for name in top:
+        if name in holders:
+            names = public.get(name, [])
+            found.append((name, first, name in names))
+            found += [(alias, first, True) for alias in names if alias != name]
     if exported_default is not None and client(exported_default, None):
-        found.append(("default", first))
+        found.append(("default", first, True))
     return found
+
+
+def _declared_names(declaration: Node) -> list[str]:
+    from ..typescript import text
+
+    if declaration.type == "function_declaration":
+        return [text(declaration.child_by_field_name("name"))]
+    return [
+        text(name)
+        for declarator in declaration.named_children
+        if (name := declarator.child_by_field_name("name")) is not None
+        and name.type == "identifier"
+    ]
 
 
 def _innermost_function(node: Node) -> Node | None:
