@@ -166,12 +166,28 @@ def imports_module(project: Project, importer: str, specifier: str, module: str)
         return True
     stem = _without_extension(module)
     for target in import_targets(project, importer, specifier):
+        entries = package_entries(project, target) if target in project.workspace.paths else []
         target = _without_extension(target)
         if target in (stem, module) or target + "/index" == stem:
             return True
-        if target.startswith(module + "/"):
+        if target.startswith(module + "/") or module in entries:
             return True
     return False
+
+
+def package_entries(project: Project, package: str) -> list[str]:
+    """The files an import of a workspace package by its bare name may load, as its
+    package.json declares them (`types`, `main`, `exports["."]`), then `src/index.ts`."""
+    manifest = project.workspace.manifest(package)
+    exports = manifest.get("exports")
+    if isinstance(exports, dict):
+        exports = exports.get(".", exports)
+    if isinstance(exports, dict):
+        exports = [v for k, v in exports.items() if k in ("types", "import", "default")]
+    listed = exports if isinstance(exports, list) else [exports]
+    named = [manifest.get("types"), manifest.get("main"), *listed]
+    entries = [relative(entry, package) for entry in named if isinstance(entry, str)]
+    return entries + [relative(f"src/index{ext}", package) for ext in (".ts", ".tsx")]
 
 
 def imports_export(project: Project, importer: str, specifier: str, module: str, name: str) -> bool:
@@ -314,6 +330,13 @@ FACTS: dict[str, tuple[str, str, bool, str]] = {
         "generated_clients",
         False,
         "the folders the schemas' client generators write (`output`)",
+    ),
+    "prisma-client-modules": (
+        "prisma",
+        "client_modules",
+        False,
+        "the modules PrismaClient is imported from: @prisma/client, the generated clients, and "
+        "the repository's modules passing the class on",
     ),
     "prisma-clients": (
         "prisma",

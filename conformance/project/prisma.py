@@ -213,45 +213,62 @@ class Prisma:
 
         if any(imports_module(self.project, importer, specifier, m) for m, _ in self.generated):
             return True
-        if hops > 2:
-            return False
-        for module in self._modules(importer, specifier):
-            tree = self._tree(module)
-            if tree is None:
+        return hops <= 2 and any(
+            self._facade(module, hops) for module in self._modules(importer, specifier)
+        )
+
+    def _facade(self, module: str, hops: int = 0) -> bool:
+        """Whether a module of the repository passes PrismaClient on: it re-exports a client
+        module whole or the class by name, or imports the class to export it again."""
+        tree = self._tree(module)
+        for statement in tree.root_node.children if tree is not None else ():
+            source = _source(statement)
+            if statement.type not in ("import_statement", "export_statement") or not source:
                 continue
-            for statement in tree.root_node.children:
-                source = _source(statement)
-                if statement.type not in ("import_statement", "export_statement") or not source:
-                    continue
-                passes = statement.type == "import_statement" or _passes_on(statement)
-                if passes and self._client_module(module, source, hops + 1):
-                    return True
+            passes = statement.type == "import_statement" or _passes_on(statement)
+            if passes and self._client_module(module, source, hops + 1):
+                return True
         return False
+
+    @cached_property
+    def client_modules(self) -> list[tuple[str, str]]:
+        """(module PrismaClient is imported from, why): @prisma/client, the generated clients,
+        and the modules of the repository passing the class on that code constructs it from."""
+        from ..typescript import string_value, text, walk
+
+        found = dict(self.generated)
+        for path in self._naming_client:
+            tree = self._tree(path)
+            for statement in tree.root_node.children if tree is not None else ():
+                source = _source(statement)
+                if statement.type != "import_statement" or source is None:
+                    continue
+                names = [
+                    string_value(n) or text(n)
+                    for node in walk(statement)
+                    if node.type == "import_specifier"
+                    and (n := node.child_by_field_name("name")) is not None
+                ]
+                if "PrismaClient" not in names:
+                    continue
+                for module in self._modules(path, source):
+                    if module not in found and self._facade(module):
+                        found[module] = f"passes PrismaClient on (imported by {path})"
+        return list(found.items())
 
     def _modules(self, importer: str, specifier: str) -> list[str]:
         """The repository files an import may be: the module itself, or a workspace package's
         entry point (package.json `main`, `types`, `exports["."]`, else an index)."""
-        from . import import_targets
+        from . import import_targets, package_entries
 
         found = []
         for target in import_targets(self.project, importer, specifier):
             candidates = [target + ext for ext in SOURCE_SUFFIXES]
             candidates += [f"{target}/index{ext}" for ext in SOURCE_SUFFIXES]
             if target in self.project.workspace.paths:
-                candidates[:0] = self._entries(target)
+                candidates[:0] = package_entries(self.project, target)
             found += [c for c in candidates if self.repo.file_exists(c)][:1]
         return found
-
-    def _entries(self, package: str) -> list[str]:
-        manifest = self.project.workspace.manifest(package)
-        exports = manifest.get("exports")
-        if isinstance(exports, dict):
-            exports = exports.get(".", exports)
-        if isinstance(exports, dict):
-            exports = [v for k, v in exports.items() if k in ("types", "import", "default")]
-        named = [manifest.get("types"), manifest.get("main"), *_as_list(exports)]
-        entries = [relative(entry, package) for entry in named if isinstance(entry, str)]
-        return entries + [relative(f"src/index{ext}", package) for ext in (".ts", ".tsx")]
 
     @cached_property
     def _naming_client(self) -> list[str]:
@@ -410,10 +427,6 @@ def _module_name(module: str) -> str:
     `packages/db/index.ts`."""
     stem = _stem(module).rpartition("/")[2]
     return posixpath.dirname(module).rpartition("/")[2] if stem == "index" else stem
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def _source(statement: Node) -> str | None:
@@ -715,6 +728,13 @@ def generated_clients(project: Project, binding: dict[str, Any]) -> Discovery:
         [source for _, source in found],
         "no generated Prisma Client: no client generator with an `output` in the schemas",
     )
+
+
+def client_modules(project: Project, binding: dict[str, Any]) -> Discovery:
+    from . import Discovery
+
+    found = project.prisma.client_modules
+    return Discovery([m for m, _ in found], [s for _, s in found], "")
 
 
 def clients(project: Project, binding: dict[str, Any]) -> Discovery:

@@ -129,6 +129,32 @@ def _imported_clients(
     return found
 
 
+def _imported_classes(
+    repo: RepoView, path: str, tree: Tree, constructs: tuple[tuple[str, tuple[str, ...]], ...]
+) -> dict[str, str]:
+    """Local name → class, for the classes `constructs` names imported from their modules
+    (`import { PrismaClient as Client } from "@/generated/prisma/client"`)."""
+    from ..project import imports_module, project_of
+    from ..typescript import string_value, text
+
+    wanted = dict(constructs)
+    found: dict[str, str] = {}
+    for statement in tree.root_node.children:
+        source = statement.child_by_field_name("source")
+        specifier = string_value(source) if source is not None else None
+        if statement.type != "import_statement" or specifier is None:
+            continue
+        for clause in statement.children:
+            for node in clause.children if clause.type == "import_clause" else ():
+                for spec in node.named_children if node.type == "named_imports" else ():
+                    original = text(spec.child_by_field_name("name"))
+                    alias = spec.child_by_field_name("alias")
+                    modules = wanted.get(original, ())
+                    if any(imports_module(project_of(repo), path, specifier, m) for m in modules):
+                        found[text(alias) if alias else original] = original
+    return found
+
+
 def _expansions(path: str, aliases: dict[str, str]) -> list[str]:
     """The path as written, then as each alias in turn stands for it: `db.task.create` →
     [`db.task.create`, `prisma.task.create`]. Every step counts, so aliasing the Prisma client
@@ -144,8 +170,8 @@ def _expansions(path: str, aliases: dict[str, str]) -> list[str]:
 
 
 def _registration(function: Node) -> str | None:
-    """An anonymous callback registered under a string key: `app.get("/api/tasks", …)`,
-    `socket.on("join-task", …)` → `app.get("/api/tasks") handler`; in a chain (`new Hono()
+    """An anonymous callback registered with a method under a string key: `app.get("/api/tasks",
+    …)`, `socket.on("join-task", …)` → `app.get("/api/tasks") handler`; in a chain (`new Hono()
     .get("/files", …)`) the method alone, `.get("/files") handler`."""
     from ..typescript import string_value, text
 
@@ -154,8 +180,10 @@ def _registration(function: Node) -> str | None:
     if arguments is None or arguments.type != "arguments" or call.type != "call_expression":
         return None
     target = call.child_by_field_name("function")
+    if target.type != "member_expression":  # `remember("prisma", () => …)` registers nothing
+        return None
     callee = member_path(target)
-    if callee is None and target.type == "member_expression":
+    if callee is None:
         callee = "." + text(target.child_by_field_name("property"))
     first = arguments.named_children[0] if arguments.named_child_count else None
     key = string_value(first) if first is not None else None
@@ -200,10 +228,12 @@ class CallAbsent(RuleKind):
     to the module exports that hold the same object under other names (`src/lib/db.ts#db`,
     `@acme/db#prismaEdge`, `src/lib/prisma.ts#default`: a repository file or an npm package,
     imports resolved through relative paths, workspace packages and tsconfig `paths`): what is
-    imported from them stands for that name. Each finding names the file, the line, the
-    function the call is in (a method as `Class.method()`, a route or event callback by its
-    registration) and the callee; `instead` maps callee globs to the replacement the finding
-    suggests.
+    imported from them stands for that name. `constructs` maps class names to the modules they
+    come from (`{PrismaClient: ["@prisma/client", "src/generated/prisma"]}`, a module passing
+    the class on included): constructing one (`new PrismaClient()`, under whatever local name
+    it is imported) is a finding too. Each finding names the file, the line, the function the
+    call is in (a method as `Class.method()`, a route or event callback by its registration)
+    and the callee; `instead` maps callee globs to the replacement the finding suggests.
     """
 
     name = "call-absent"
@@ -212,6 +242,7 @@ class CallAbsent(RuleKind):
         "exclude": STRINGS,
         "callees": STRINGS,
         "clients": {"type": "object", "additionalProperties": STRINGS},
+        "constructs": {"type": "object", "additionalProperties": STRINGS},
         "instead": {"type": "object", "additionalProperties": {"type": "string"}},
     }
     required = ("files", "callees")
@@ -230,22 +261,31 @@ class CallAbsent(RuleKind):
         # to it in the same file (an alias, or an import of a client, which names the export
         # or, for a default export, the module): a file using none of them as a name (only in
         # import paths, `"@acme/prisma/types"`, or as part of longer names) is not parsed.
+        constructs = tuple(
+            (name, tuple(as_list(modules)))
+            for name, modules in sorted(rule.options.get("constructs", {}).items())
+        )
+        key = (callees, clients, constructs)
         roots = [re.split(r"[.*?\[]", callee, maxsplit=1)[0] for callee in callees]
         exports = [e.rpartition("#") for _, listed in clients for e in listed]
         names = [*roots, *(name for _, _, name in exports if name not in _WHOLE)]
+        names += [name for name, _ in constructs]
         modules = [_module_name(module) for module, _, name in exports if name in _WHOLE]
         if not all(names + modules):
-            return _calls, (callees, clients), ()
+            return _calls, key, ()
         used = rf"(?:{_alternatives(names)})(?![\w$'\"/-])"
         if modules:  # named in the import's path, whatever the local name
             used += "|" + _alternatives(modules)
-        return _calls, (callees, clients), Needles((*names, *modules), re.compile(used))
+        return _calls, key, Needles((*names, *modules), re.compile(used))
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         instead = rule.options.get("instead", {})
 
         def report(path: str, calls: list[tuple[int, str, str, str]]) -> Iterator[Finding]:
             for line, where, written, callee in calls:
+                if not callee:  # a construction
+                    yield self.finding(rule, path, line, f"{where} constructs {written}(…)")
+                    continue
                 item = f"{where} calls {callee}"
                 if written != callee:
                     item += f" (as {written})"
@@ -261,9 +301,10 @@ def _calls(repo: RepoView, path: str, tree: Tree, key: tuple) -> list[tuple[int,
     """(line, enclosing function, callee as written, callee it matched) of every matching call."""
     from ..typescript import find, line
 
-    callees, clients = key
-    # One query for both: matching a tree costs about the same for one node type as for two.
-    nodes = find(tree, "variable_declarator", "call_expression")
+    callees, clients, constructs = key
+    # One query for all: matching a tree costs about the same for one node type as for three.
+    nodes = find(tree, "variable_declarator", "call_expression", "new_expression")
+    classes = _imported_classes(repo, path, tree, constructs) if constructs else {}
     aliases = _aliases([node for node in nodes if node.type == "variable_declarator"])
     if clients:
         aliases.update(_imported_clients(repo, path, tree, clients))
@@ -273,6 +314,13 @@ def _calls(repo: RepoView, path: str, tree: Tree, key: tuple) -> list[tuple[int,
     starts = tuple(name.encode() for name in [*roots, *aliases]) if all(roots) else b""
     found = []
     for node in nodes:
+        if node.type == "new_expression":
+            constructor = node.child_by_field_name("constructor")
+            if constructor is not None and constructor.type == "identifier":
+                name = classes.get(constructor.text.decode())
+                if name is not None:
+                    found.append((line(node), scope(node), f"new {name}", ""))
+            continue
         function = node.child_by_field_name("function")
         if function is None or not function.text.lstrip(b"(").startswith(starts):
             continue
