@@ -80,6 +80,7 @@ packages/db/package.json:14: p2c-no-prisma-dependencies Prisma must be gone from
 packages/db/prisma/migrations/: p2c-prisma-migrations-removed the Prisma migrations must be removed: packages/db/prisma/migrations/
 packages/db/prisma/schema.prisma: p2c-prisma-schema-removed the Prisma schema must be removed: packages/db/prisma/schema.prisma
 packages/db/src/client.ts:1: p2c-no-prisma-imports Prisma is still imported: `@prisma/client`
+packages/db/src/client.ts:5: p2c-no-prisma-calls module scope constructs new PrismaClient(…)
 packages/db/src/index.ts:2: p2c-no-prisma-imports Prisma is still imported: `@prisma/client`
 packages/db/src/index.ts:3: p2c-no-prisma-imports Prisma is still imported: `@prisma/client`
 """.splitlines()

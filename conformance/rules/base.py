@@ -78,7 +78,7 @@ class RuleKind:
         patterns = self.patterns(rule)
         if not patterns:
             return "nothing to check: no path given"
-        return "nothing to check: no file matches " + ", ".join(patterns)
+        return "nothing to check: no file matches " + ", ".join(map(normalize, patterns))
 
     @staticmethod
     def creates(rule: Rule, path: str) -> bool:
@@ -180,7 +180,7 @@ class RuleKind:
         for pattern in as_list(rule.options["files"]):
             paths = repo.glob(pattern, files_only=True)
             if not paths and required and cls.creates(rule, pattern):
-                yield cls.finding(rule, pattern, None, f"{pattern} is missing")
+                yield cls.finding(rule, pattern, None, f"{normalize(pattern)} is missing")
             for path in paths:
                 try:
                     yield from list(check_file(path))
