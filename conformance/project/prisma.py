@@ -49,7 +49,7 @@ CONFIG = re.compile(r"(?:^|/)(?:prisma7?\.config|\.config/prisma7?(?:\.config)?)
 CLIENT_GENERATORS = ("prisma-client", "prisma-client-js")
 # A `prisma …` command line naming its schema.
 _SCHEMA_FLAG = re.compile(r"\bprisma\b[^&|;]*?--schema(?:=|\s+)([\"']?)([^\s\"'&|;]+)\1")
-_GENERATOR = re.compile(r"^\s*generator\s+(\w+)\s*\{(.*?)^\s*\}", re.MULTILINE | re.DOTALL)
+_GENERATOR = re.compile(r"^[ \t]*generator\s+(\w+)\s*\{(.*?)^\s*\}", re.MULTILINE | re.DOTALL)
 _SETTING = r'^\s*{}\s*=\s*"([^"]*)"'
 
 PrismaConfig = namedtuple("PrismaConfig", "path schema migrations problem")
