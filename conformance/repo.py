@@ -92,6 +92,7 @@ class RepoView:
         # path → the extractions announced for it and not run yet (`expect_facts`)
         self._mentions: dict[tuple[str, Any], bool] = {}
         self._grepped: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        self._grepping: dict[tuple[str, tuple[str, ...]], tuple[int, int]] = {}
         self._expected: dict[str, list[tuple[Any, Any]]] = {}
         # What the rule being checked looks at (see `Inspection`); None outside a check.
         self.inspection: Inspection | None = None
@@ -198,13 +199,14 @@ class RepoView:
         in the subset git and Python read alike), sorted. Inside git, the files git tracks,
         searched by `git grep` (in C: reading a large repository's sources here costs several
         times more); outside git, or before the first `git add`, the files on disk. Discovery
-        finds the few modules worth parsing with it. `node_modules` is never searched."""
+        finds the few modules worth parsing with it; `start_grep` begins searching early, so
+        several searches run at once. `node_modules` is never searched."""
         key = (pattern, suffixes)
         found = self._grepped.get(key)
         if found is None:
             listed = None
-            if self._git_available():
-                listed = self._grep_git(pattern, suffixes)
+            if self.start_grep(pattern, suffixes):
+                listed = self._collect_grep(self._grepping.pop(key))
                 if not listed and not run_git(self.root, self._tracked_command()):
                     listed = None  # nothing committed or staged yet: the disk is the repository
             if listed is None:
@@ -216,13 +218,24 @@ class RepoView:
             )
         return found
 
-    def _grep_git(self, pattern: str, suffixes: tuple[str, ...]) -> list[str] | None:
-        specs = [f"*{suffix}" for suffix in suffixes]
+    def start_grep(self, pattern: str, suffixes: tuple[str, ...]) -> bool:
+        """Start `grep(pattern, suffixes)` in the background (git only); False when it cannot."""
+        key = (pattern, suffixes)
+        if key in self._grepping:
+            return True
+        if key in self._grepped or not self._git_available():
+            return False
+        specs = ["--", *(f"*{suffix}" for suffix in suffixes)]
         spawned = spawn_git(
-            self.root, [*self._grep_command(), "-e", pattern, *self._grep_tree(), "--", *specs]
+            self.root, [*self._grep_command(), "-e", pattern, *self._grep_tree(), *specs]
         )
         if spawned is None:
-            return None
+            return False
+        self._grepping[key] = spawned
+        return True
+
+    def _collect_grep(self, spawned: tuple[int, int]) -> list[str] | None:
+        """The paths a `git grep -l -z` listed, relative to the root; None when git failed."""
         pid, read_end = spawned
         with os.fdopen(read_end, "rb") as pipe:
             output = pipe.read()

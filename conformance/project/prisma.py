@@ -61,10 +61,28 @@ Generator.__doc__ = """A client generator block: the schema file and line it is 
 name and provider, and where it writes the client (a repository folder; None: @prisma/client)."""
 
 
+# What discovery greps for: modules naming PrismaClient, modules re-exporting something, and
+# modules importing a server framework.
+_NAMING_CLIENT = r"\bPrismaClient\b"
+_EXPORTING = r"^export *(\*|\{)"
+_FRAMEWORK_IMPORT = (
+    r"""(from|require\(|import\() *["']("""
+    + "|".join(re.escape(f) for f in SERVER_FRAMEWORKS)
+    + r""")["'/]"""
+)
+
+
 class Prisma:
     def __init__(self, project: Project):
         self.project = project
         self.repo = project.repo
+
+    def _grep(self, pattern: str, *alongside: str) -> list[str]:
+        """`repo.grep` over the sources; the `alongside` searches start now too, to run at the
+        same time (each is collected later by its own `_grep`)."""
+        for started in (pattern, *alongside):
+            self.repo.start_grep(started, SOURCE_SUFFIXES)
+        return self.repo.grep(pattern, SOURCE_SUFFIXES)
 
     # Schemas, configs, migrations ------------------------------------------------------------
 
@@ -277,7 +295,7 @@ class Prisma:
         outputs = [m for m, _ in self.generated if not m.startswith("@")]
         return [
             path
-            for path in self.repo.grep(r"\bPrismaClient\b", SOURCE_SUFFIXES)
+            for path in self._grep(_NAMING_CLIENT, _EXPORTING)
             if not any(path.startswith(output + "/") for output in outputs)
         ]
 
@@ -310,9 +328,10 @@ class Prisma:
                 found[f"{path}#{name}"] = f"holds a PrismaClient (constructed at {where})"
                 if public:
                     exported.setdefault(path, {})[name] = where
+        exporting = self._grep(_EXPORTING)  # started with the first search
         pending = dict(exported)
         for _ in range(4):  # a package's entry re-exports an index that re-exports the module
-            passed = self._passed_on(pending)
+            passed = self._passed_on(pending, exporting)
             for module, names in passed.items():
                 for name, (origin, where) in names.items():
                     found.setdefault(
@@ -323,7 +342,9 @@ class Prisma:
                 break
         return sorted(found.items())
 
-    def _passed_on(self, holders: dict[str, dict[str, str]]) -> dict[str, dict[str, tuple]]:
+    def _passed_on(
+        self, holders: dict[str, dict[str, str]], exporting: list[str]
+    ) -> dict[str, dict[str, tuple]]:
         """Modules of the same packages re-exporting `holders` (module → name → where made):
         module → exported name → (`module#name` passed on, where made). `git grep` lists the
         modules with an `export *` or `export {` statement; those naming a holder's module in
@@ -337,7 +358,7 @@ class Prisma:
         )
         packages = {self.project.workspace.package_of(m) or "." for m in holders}
         found: dict[str, dict[str, tuple]] = {}
-        for path in self.repo.grep(r"^export *(\*|\{)", SOURCE_SUFFIXES):
+        for path in exporting:
             if not any(p == "." or path.startswith(p + "/") for p in packages):
                 continue
             try:
@@ -397,9 +418,7 @@ class Prisma:
         if not servers:
             return []
         found: dict[str, str] = {}
-        frameworks = "|".join(re.escape(f) for f in SERVER_FRAMEWORKS)
-        imports = rf"""(from|require\(|import\() *["']({frameworks})["'/]"""
-        for path in self.repo.grep(imports, SOURCE_SUFFIXES):
+        for path in self._grep(_FRAMEWORK_IMPORT, _NAMING_CLIENT, _EXPORTING):
             if self.project.workspace.package_of(path) not in servers:
                 continue
             tree = self._tree(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from itertools import chain
@@ -69,25 +70,39 @@ class ImportAbsent(RuleKind):
 
     def _check_paths(self, rule: Rule, repo: RepoView, paths: list[str]) -> Iterator[Finding]:
         """Imports resolving into the repository `paths`. An import names the module's last
-        folder or file name (`prisma` of src/generated/prisma): other files are not read."""
+        folder or file name (`prisma` of src/generated/prisma): other files are not read, and
+        other specifiers not resolved (a tsconfig alias renaming the folder itself is missed)."""
         from ..project import imports_module, project_of
         from .source import strip_js_comments
 
         project = project_of(repo)
         needles = tuple({p.rstrip("/").rpartition("/")[2].partition(".")[0] for p in paths})
+        resolved: dict[tuple[str, str], bool] = {}
+
+        def into_paths(path: str, specifier: str) -> bool:
+            # `react`, `./utils`: no path into the folders names their name
+            if not any(needle in specifier for needle in needles):
+                return False
+            key = (posixpath.dirname(path), specifier)
+            if key not in resolved:
+                resolved[key] = any(imports_module(project, path, specifier, p) for p in paths)
+            return resolved[key]
+
         for path in included_files(rule, repo):
             try:
                 if not repo.mentions(path, needles):
                     continue
-                code = strip_js_comments(repo.text(path))
+                text = repo.text(path)
             except FileProblem as problem:
                 yield self.problem(rule, problem)
                 continue
+            if not any(into_paths(path, m.group(2)) for m in _SPECIFIER.finditer(text)):
+                continue  # blanking comments only takes imports away
+            code = strip_js_comments(text)
             for match in _SPECIFIER.finditer(code):
-                specifier = match.group(2)
-                if any(imports_module(project, path, specifier, p) for p in paths):
+                if into_paths(path, match.group(2)):
                     line = code.count("\n", 0, match.start()) + 1
-                    yield self.finding(rule, path, line, f"`{specifier}`")
+                    yield self.finding(rule, path, line, f"`{match.group(2)}`")
 
     def scan(self, rule: Rule) -> tuple | None:
         if "directive" not in rule.options:
