@@ -226,9 +226,8 @@ class RepoView:
         if key in self._grepped or not self._git_available():
             return False
         specs = ["--", *(f"*{suffix}" for suffix in suffixes)]
-        spawned = spawn_git(
-            self.root, [*self._grep_command(), "-e", pattern, *self._grep_tree(), *specs]
-        )
+        command = ["grep", "-l", "-z", "-I", "-E", "-e", pattern, *self._grep_tree(), *specs]
+        spawned = spawn_git(self.root, command)
         if spawned is None:
             return False
         self._grepping[key] = spawned
@@ -245,9 +244,6 @@ class RepoView:
         prefix = self._grep_prefix()
         listed = output.decode("utf-8", "surrogateescape").split("\0")
         return [path[len(prefix) :] for path in listed if path]
-
-    def _grep_command(self) -> list[str]:
-        return ["grep", "-l", "-z", "-I", "-E"]
 
     def _grep_tree(self) -> list[str]:
         return []  # the work tree

@@ -380,7 +380,10 @@ def test_prisma_config_schema_and_migrations_are_relative_to_the_config(tree):
     assert list(zip(found.values, found.sources, strict=True)) == [
         (".config/prisma.ts", "Prisma's config"),
         ("db/schema", ".config/prisma.ts `schema`"),  # its nested folder included
-        ("tools/prisma.config.ts", "Prisma's config"),
+        (
+            "tools/prisma.config.ts",
+            "Prisma's config (`schema` at tools/prisma.config.ts:2 is not a literal string)",
+        ),
     ]
     found = discover(root, "prisma-migrations")
     assert list(zip(found.values, found.sources, strict=True)) == [

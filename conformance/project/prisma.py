@@ -128,7 +128,8 @@ class Prisma:
         multi-file schema)."""
         found: dict[str, str] = {}
         for config in self.configs:
-            found.setdefault(config.path, "Prisma's config")
+            said = f" ({config.problem})" if config.problem else ""
+            found.setdefault(config.path, f"Prisma's config{said}")
             if config.schema and self._exists(config.schema):
                 found.setdefault(config.schema, f"{config.path} `schema`")
         for package in self.packages:
