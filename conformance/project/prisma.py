@@ -78,8 +78,8 @@ class Prisma:
         self.repo = project.repo
 
     def _grep(self, pattern: str, *alongside: str) -> list[str]:
-        """`repo.grep` over the sources; the `alongside` searches start now too, to run at the
-        same time (each is collected later by its own `_grep`)."""
+        """`repo.grep` over the sources; the `alongside` searches, sure to be needed next, start
+        now too, to run at the same time (each is collected by its own `_grep`)."""
         for started in (pattern, *alongside):
             self.repo.start_grep(started, SOURCE_SUFFIXES)
         return self.repo.grep(pattern, SOURCE_SUFFIXES)
@@ -296,7 +296,7 @@ class Prisma:
         outputs = [m for m, _ in self.generated if not m.startswith("@")]
         return [
             path
-            for path in self._grep(_NAMING_CLIENT, _EXPORTING)
+            for path in self._grep(_NAMING_CLIENT)
             if not any(path.startswith(output + "/") for output in outputs)
         ]
 
@@ -317,6 +317,8 @@ class Prisma:
         "./client"`, `export * from "./client"`)."""
         found: dict[str, str] = {}
         exported: dict[str, dict[str, str]] = {}  # module → exported holder → where it is made
+        if not self.packages and not self.schema_files:
+            return []  # no Prisma here: nothing to search for
         for path in self._naming_client:
             tree = self._tree(path)
             if tree is None:
@@ -329,7 +331,7 @@ class Prisma:
                 found[f"{path}#{name}"] = f"holds a PrismaClient (constructed at {where})"
                 if public:
                     exported.setdefault(path, {})[name] = where
-        exporting = self._grep(_EXPORTING)  # started with the first search
+        exporting = self._grep(_EXPORTING) if exported else []
         pending = dict(exported)
         for _ in range(4):  # a package's entry re-exports an index that re-exports the module
             passed = self._passed_on(pending, exporting)
@@ -419,7 +421,7 @@ class Prisma:
         if not servers:
             return []
         found: dict[str, str] = {}
-        for path in self._grep(_FRAMEWORK_IMPORT, _NAMING_CLIENT, _EXPORTING):
+        for path in self._grep(_FRAMEWORK_IMPORT, _NAMING_CLIENT):
             if self.project.workspace.package_of(path) not in servers:
                 continue
             tree = self._tree(path)
