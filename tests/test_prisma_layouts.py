@@ -128,7 +128,7 @@ packages/database/migrations/: p2c-prisma-migrations-removed the Prisma migratio
 packages/database/package.json:15: p2c-no-prisma-dependencies Prisma must be gone from every package: "@prisma/client" in dependencies
 packages/database/package.json:18: p2c-no-prisma-dependencies Prisma must be gone from every package: "prisma" in devDependencies
 packages/database/schema.prisma: p2c-prisma-schema-removed the Prisma schema must be removed: packages/database/schema.prisma
-packages/database/src/client.ts:14: p2c-no-prisma-calls module scope constructs new PrismaClient(…)
+packages/database/src/client.ts:14: p2c-no-prisma-calls remember("prisma") handler constructs new PrismaClient(…)
 packages/database/src/client.ts:17: p2c-no-prisma-calls module scope calls prisma.$extends
 packages/database/src/client.ts:1: p2c-no-prisma-imports Prisma is still imported: `@prisma/client`
 packages/database/src/index.ts:2: p2c-no-prisma-imports Prisma is still imported: `@prisma/client`

@@ -170,9 +170,9 @@ def _expansions(path: str, aliases: dict[str, str]) -> list[str]:
 
 
 def _registration(function: Node) -> str | None:
-    """An anonymous callback registered with a method under a string key: `app.get("/api/tasks",
-    …)`, `socket.on("join-task", …)` → `app.get("/api/tasks") handler`; in a chain (`new Hono()
-    .get("/files", …)`) the method alone, `.get("/files") handler`."""
+    """An anonymous callback registered under a string key: `app.get("/api/tasks", …)`,
+    `socket.on("join-task", …)`, `test("…", …)` → `app.get("/api/tasks") handler`; in a chain
+    (`new Hono().get("/files", …)`) the method alone, `.get("/files") handler`."""
     from ..typescript import string_value, text
 
     arguments = function.parent
@@ -180,10 +180,8 @@ def _registration(function: Node) -> str | None:
     if arguments is None or arguments.type != "arguments" or call.type != "call_expression":
         return None
     target = call.child_by_field_name("function")
-    if target.type != "member_expression":  # `remember("prisma", () => …)` registers nothing
-        return None
     callee = member_path(target)
-    if callee is None:
+    if callee is None and target.type == "member_expression":
         callee = "." + text(target.child_by_field_name("property"))
     first = arguments.named_children[0] if arguments.named_child_count else None
     key = string_value(first) if first is not None else None
