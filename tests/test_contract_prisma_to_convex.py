@@ -230,10 +230,16 @@ export async function remove(id: string) {
   rest.pool.end();
   return fallback?.site.count();
 }
+
+export function report() {
+  // the same names, bound to another client in this function
+  const { client, transaction: tx } = analytics;
+  return tx([client.events.count()]);
+}
 """
 
 
-def test_call_absent_follows_destructured_aliases(tree):
+def test_call_absent_follows_destructured_aliases_in_their_function(tree):
     root = tree({"src/sites.ts": DESTRUCTURED})
     assert check(root, call_rule()) == [
         ("src/sites.ts", 6, "remove() calls prisma.client.site.delete (as client.site.delete)"),

@@ -44,23 +44,35 @@ def member_path(node: Node) -> str | None:
             return None
 
 
-def _aliases(declarators: list[Node]) -> dict[str, str]:
-    """`const db = prisma` / `const tasks = prisma.task` / `const { client, transaction: tx } =
-    prisma`: local name → the path it stands for (`client` → `prisma.client`). File-wide and
-    flow-insensitive: a name rebound in an inner scope still counts as the alias."""
-    from ..typescript import text
+# A binding's reach: the byte range of the function declaring it, or the whole module.
+_MODULE = (0, float("inf"))
 
-    found = {}
+
+def _aliases(declarators: list[Node]) -> dict[str, list[tuple[int, float, str]]]:
+    """`const db = prisma` / `const tasks = prisma.task` / `const { client, transaction: tx } =
+    prisma`: local name → (start, end of the function declaring it, the path it stands for)
+    (`client` → `prisma.client`). Flow-insensitive within a function: a name bound in two
+    functions to two things (`rawQuery` of `prisma` here, of `clickhouse` there) is each."""
+    from ..typescript import FUNCTIONS, text
+
+    found: dict[str, list[tuple[int, float, str]]] = {}
     for node in declarators:
         name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
         path = member_path(value) if name is not None and value is not None else None
         if path is None:
             continue
+        scope = node.parent
+        while scope is not None and scope.type not in FUNCTIONS:
+            scope = scope.parent
+        reach = (scope.start_byte, scope.end_byte) if scope is not None else _MODULE
         if name.type == "identifier":
-            if path != text(name):
-                found[text(name)] = path
+            bound = {text(name): path} if path != text(name) else {}
         elif name.type == "object_pattern":
-            found.update(_destructured(name, path))
+            bound = _destructured(name, path)
+        else:
+            bound = {}
+        for local, target in bound.items():
+            found.setdefault(local, []).append((*reach, target))
     return found
 
 
@@ -155,16 +167,20 @@ def _imported_classes(
     return found
 
 
-def _expansions(path: str, aliases: dict[str, str]) -> list[str]:
-    """The path as written, then as each alias in turn stands for it: `db.task.create` →
-    [`db.task.create`, `prisma.task.create`]. Every step counts, so aliasing the Prisma client
-    itself (`const prisma = globalForPrisma.prisma`) does not hide its calls."""
+def _expansions(path: str, aliases: dict[str, list[tuple[int, float, str]]], at: int) -> list[str]:
+    """The path as written, then as each alias in turn stands for it where it is used (byte
+    `at`; the innermost function binding it wins): `db.task.create` → [`db.task.create`,
+    `prisma.task.create`]. Every step counts, so aliasing the Prisma client itself (`const
+    prisma = globalForPrisma.prisma`) does not hide its calls."""
     found = [path]
     for _ in range(len(aliases)):  # alias chains, never looping on a cycle
         root, dot, rest = path.partition(".")
-        if root not in aliases:
+        reaching = [
+            (start, target) for start, end, target in aliases.get(root, ()) if start <= at < end
+        ]
+        if not reaching:
             break
-        path = aliases[root] + dot + rest
+        path = max(reaching)[1] + dot + rest
         found.append(path)
     return found
 
@@ -304,8 +320,8 @@ def _calls(repo: RepoView, path: str, tree: Tree, key: tuple) -> list[tuple[int,
     nodes = find(tree, "variable_declarator", "call_expression", "new_expression")
     classes = _imported_classes(repo, path, tree, constructs) if constructs else {}
     aliases = _aliases([node for node in nodes if node.type == "variable_declarator"])
-    if clients:
-        aliases.update(_imported_clients(repo, path, tree, clients))
+    for local, root in _imported_clients(repo, path, tree, clients).items() if clients else ():
+        aliases.setdefault(local, []).append((*_MODULE, root))
     # A callee is written with a pattern's first name or an alias (after `(`):
     # other calls are passed over without reading their member chains.
     roots = [re.split(r"[.*?\[]", callee, maxsplit=1)[0] for callee in callees]
@@ -325,7 +341,8 @@ def _calls(repo: RepoView, path: str, tree: Tree, key: tuple) -> list[tuple[int,
         written = member_path(function)
         if written is None:
             continue
-        callee = next((p for p in _expansions(written, aliases) if _matches(callees, p)), None)
+        expanded = _expansions(written, aliases, node.start_byte)
+        callee = next((p for p in expanded if _matches(callees, p)), None)
         if callee is not None:
             found.append((line(node), scope(node), written, callee))
     return found
