@@ -7,7 +7,8 @@ proposes, or every built-in one with `--all`):
 1. `conformance init --contract NAME` writes conformance.yaml from what discovery finds,
 2. `conformance check --format json` with that file (findings, unchecked rules, exit code, wall
    time and peak RSS of the process),
-3. `conformance fix --dry-run` on the same committed copy (exit code, planned changes).
+3. `conformance fix --dry-run` on the same committed copy (exit code, planned changes, wall
+   time and peak RSS).
 
 It prints a markdown table, one row per repo and contract, and with `--details` every finding
 and unchecked
@@ -17,6 +18,7 @@ not need them.
 
     python bench/field.py /tmp/field/*          # clones to try
     python bench/field.py --all --details /tmp/field/kanbn__kan
+    python bench/field.py --contract prisma-to-convex --param phase=complete /tmp/field/umami*
 """
 
 from __future__ import annotations
@@ -86,14 +88,15 @@ def proposed(conformance: list[str], copy: Path) -> list[str]:
     return names
 
 
-def trial(conformance: list[str], copy: Path, contract: str) -> dict:
+def trial(conformance: list[str], copy: Path, contract: str, params: list[str]) -> dict:
     config = copy / "conformance.yaml"
     config.unlink(missing_ok=True)
     init = run([*conformance, "init", str(copy), "--contract", contract], copy)
     row: dict = {"contract": contract, "init": init["code"], "traceback": []}
     if "Traceback" in init["err"]:
         row["traceback"].append("init")
-    check = run([*conformance, "check", str(copy), "--format", "json"], copy)
+    extra = [arg for param in params for arg in ("--param", param)]
+    check = run([*conformance, "check", str(copy), "--format", "json", *extra], copy)
     row.update(check_code=check["code"], ms=check["ms"], rss_mb=check["rss_mb"])
     if "Traceback" in check["err"]:
         row["traceback"].append("check")
@@ -105,8 +108,8 @@ def trial(conformance: list[str], copy: Path, contract: str) -> dict:
     row["findings"] = payload.get("findings", [])
     row["rules"] = payload.get("rules", [])
     row["parameters"] = payload.get("parameters", [])
-    fix = run([*conformance, "fix", str(copy), "--dry-run", "--allow-dirty"], copy)
-    row["fix_code"] = fix["code"]
+    fix = run([*conformance, "fix", str(copy), "--dry-run", "--allow-dirty", *extra], copy)
+    row.update(fix_code=fix["code"], fix_ms=fix["ms"], fix_rss_mb=fix["rss_mb"])
     row["fix_changes"] = sum(
         1
         for line in fix["out"].splitlines()
@@ -121,8 +124,8 @@ def trial(conformance: list[str], copy: Path, contract: str) -> dict:
 def render(results: list[tuple[str, dict]], details: bool) -> str:
     lines = [
         "| repo | contract | findings | failed rules | unchecked (required/optional) | check exit "
-        "| ms | peak RSS MB | fix --dry-run | traceback |",
-        "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- | --- |",
+        "| ms | peak RSS MB | fix --dry-run | fix ms | fix peak RSS MB | traceback |",
+        "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | --- |",
     ]
     for repo, row in results:
         statuses = [r["status"] for r in row["rules"]]
@@ -132,6 +135,7 @@ def render(results: list[tuple[str, dict]], details: bool) -> str:
             f"| {repo} | {row['contract']} | {len(row['findings'])} | {statuses.count('fail')} "
             f"| {required}/{optional} | {row['check_code']} | {row['ms']:.0f} "
             f"| {row['rss_mb']:.0f} | exit {row['fix_code']}, {row['fix_changes']} changes "
+            f"| {row['fix_ms']:.0f} | {row['fix_rss_mb']:.0f} "
             f"| {', '.join(row['traceback']) or '-'} |"
         )
     if details:
@@ -170,6 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--conformance-cmd", help="how to run conformance (default: PATH, then .venv)"
     )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="passed to check and fix (`--param phase=complete`)",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
     conformance = conformance_command(args.conformance_cmd)
@@ -185,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             if not contracts:
                 print(f"field: {repo.name}: no contract applies", file=sys.stderr)
             for contract in contracts:
-                row = trial(conformance, copy, contract)
+                row = trial(conformance, copy, contract, args.param)
                 if row["traceback"] or row["check_code"] not in (0, 1) or row["init"] != 0:
                     problems += 1
                 results.append((repo.name, row))

@@ -285,9 +285,14 @@ def _covers(waiver: Waiver, finding: Finding) -> bool:
 
 
 def run(rules: list[Rule], repo: RepoView) -> Report:
-    from .rules import rule_patterns
+    from .rules import KINDS, rule_patterns
 
     repo.prefetch([pattern for rule in rules for pattern in rule_patterns(rule)])
+    # The kinds that scan TypeScript files say which first: each file is then parsed once.
+    for rule in rules:
+        if rule.unchecked is None:
+            for instance in instances(rule):
+                KINDS[rule.kind].expect(instance, repo)
     return Report(rules, {rule.id: check_rule(rule, repo) for rule in rules})
 
 

@@ -3,7 +3,8 @@
 Files are listed from git when the root is inside a work tree (tracked plus untracked files that
 are not ignored, minus files deleted from the work tree), otherwise by walking the tree. Only the
 directories the rules name are listed, `node_modules` and `.git` are never entered, and every file
-is read and parsed at most once per run.
+is read and parsed at most once per run. Of the TypeScript files the rules scan by the hundred, what
+the rules need is kept (`typescript_facts`), not the syntax trees.
 """
 
 from __future__ import annotations
@@ -69,6 +70,10 @@ class YamlDocument(namedtuple("YamlDocument", "path data node")):
 
 ComposeService = namedtuple("ComposeService", "name image line")
 
+Needles = namedtuple("Needles", "words regex")
+Needles.__doc__ = """What a file must contain to be worth parsing: one of `words` (a substring
+test, fast), then a match of `regex` (precise: a regex alone is slower to scan a large file)."""
+
 
 class RepoView:
     def __init__(self, root: str | os.PathLike[str]):
@@ -82,6 +87,13 @@ class RepoView:
         self._use_git: bool | None = None
         self._found: dict[str, list[str]] = {}
         self._finding: dict[str, Any] = {}
+        # (path, extract, key) → what `extract` found in the file, or the FileProblem reading it
+        self._facts: dict[tuple[str, Any, Any], Any] = {}
+        # path → the extractions announced for it and not run yet (`expect_facts`)
+        self._mentions: dict[tuple[str, Any], bool] = {}
+        self._grepped: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        self._grepping: dict[tuple[str, tuple[str, ...]], tuple[int, int]] = {}
+        self._expected: dict[str, list[tuple[Any, Any]]] = {}
         # What the rule being checked looks at (see `Inspection`); None outside a check.
         self.inspection: Inspection | None = None
 
@@ -180,6 +192,77 @@ class RepoView:
                 and not path.startswith(".git/")
                 and self._on_disk(path)
             )
+        return found
+
+    def grep(self, pattern: str, suffixes: tuple[str, ...]) -> list[str]:
+        """Files named `*<suffix>` whose text matches `pattern` (an extended regular expression
+        in the subset git and Python read alike), sorted. Inside git, the files git tracks,
+        searched by `git grep` (in C: reading a large repository's sources here costs several
+        times more); outside git, or before the first `git add`, the files on disk. Discovery
+        finds the few modules worth parsing with it; `start_grep` begins searching early, so
+        several searches run at once. `node_modules` is never searched."""
+        key = (pattern, suffixes)
+        found = self._grepped.get(key)
+        if found is None:
+            listed = None
+            if self.start_grep(pattern, suffixes):
+                listed = self._collect_grep(self._grepping.pop(key))
+                if not listed and not run_git(self.root, self._tracked_command()):
+                    listed = None  # nothing committed or staged yet: the disk is the repository
+            if listed is None:
+                listed = self._grep_disk(pattern, suffixes)
+            found = self._grepped[key] = sorted(
+                path
+                for path in listed
+                if not SKIPPED_DIRS.intersection(path.split("/")) and self._on_disk(path)
+            )
+        return found
+
+    def start_grep(self, pattern: str, suffixes: tuple[str, ...]) -> bool:
+        """Start `grep(pattern, suffixes)` in the background (git only); False when it cannot."""
+        key = (pattern, suffixes)
+        if key in self._grepping:
+            return True
+        if key in self._grepped or not self._git_available():
+            return False
+        specs = ["--", *(f"*{suffix}" for suffix in suffixes)]
+        command = ["grep", "-l", "-z", "-I", "-E", "-e", pattern, *self._grep_tree(), *specs]
+        spawned = spawn_git(self.root, command)
+        if spawned is None:
+            return False
+        self._grepping[key] = spawned
+        return True
+
+    def _collect_grep(self, spawned: tuple[int, int]) -> list[str] | None:
+        """The paths a `git grep -l -z` listed, relative to the root; None when git failed."""
+        pid, read_end = spawned
+        with os.fdopen(read_end, "rb") as pipe:
+            output = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: nothing matched
+            return None
+        prefix = self._grep_prefix()
+        listed = output.decode("utf-8", "surrogateescape").split("\0")
+        return [path[len(prefix) :] for path in listed if path]
+
+    def _grep_tree(self) -> list[str]:
+        return []  # the work tree
+
+    def _grep_prefix(self) -> str:
+        return ""
+
+    def _grep_disk(self, pattern: str, suffixes: tuple[str, ...]) -> list[str]:
+        regex = re.compile(pattern)
+        found = []
+        for path in self._list_walk([""]):
+            if not path.endswith(suffixes):
+                continue
+            try:
+                text = self._read_bytes(path).decode("utf-8", "replace")
+            except FileProblem:
+                continue
+            if regex.search(text):
+                found.append(path)
         return found
 
     def start_find(self, pattern: str) -> bool:
@@ -323,6 +406,57 @@ class RepoView:
     def typescript(self, path: str):
         """The tree-sitter syntax tree of a TypeScript/JavaScript file (see `typescript.py`)."""
         return self._document(path, "typescript", _parse_typescript)
+
+    def typescript_facts(self, path: str, extract, key: Any = ()) -> Any:
+        """What `extract(repo, path, tree, key)` finds in a TypeScript/JavaScript file: plain
+        data, without syntax nodes, computed once per run and kept where the tree is not (a
+        large repository's trees take ~18 bytes of memory per byte of source). The file is
+        parsed once: every extraction announced for it with `expect_facts` runs on that tree,
+        and a tree `typescript()` already holds is reused. FileProblem when it cannot be read."""
+        wanted = (path, extract, key)
+        if wanted not in self._facts:
+            pending = [
+                (e, k) for e, k in self._expected.pop(path, ()) if (path, e, k) not in self._facts
+            ]
+            if (extract, key) not in pending:
+                pending.append((extract, key))
+            try:
+                tree = self._documents.get((path, "typescript"))
+                if tree is None:
+                    tree = _parse_typescript(path, self.text(path))
+                elif isinstance(tree, FileProblem):
+                    raise tree
+            except FileProblem as problem:
+                for e, k in pending:
+                    self._facts[(path, e, k)] = problem
+            else:
+                for e, k in pending:
+                    self._facts[(path, e, k)] = e(self, path, tree, k)
+        facts = self._facts[wanted]
+        if isinstance(facts, FileProblem):
+            raise facts
+        return facts
+
+    def mentions(self, path: str, needles: tuple[str, ...] | Needles) -> bool:
+        """Whether a text file contains one of `needles` (and, with a `Needles` regex, matches
+        it too), answered once per run: the cheap test that spares most files a parse.
+        FileProblem when the file cannot be read."""
+        key = (path, needles)
+        found = self._mentions.get(key)
+        if found is None:
+            text = self.text(path)
+            words, regex = needles if isinstance(needles, Needles) else (needles, None)
+            found = any(word in text for word in words) and (
+                regex is None or regex.search(text) is not None
+            )
+            self._mentions[key] = found
+        return found
+
+    def expect_facts(self, path: str, extract, key: Any = ()) -> None:
+        """Announce that `typescript_facts(path, extract, key)` will be asked for, so that the
+        first extraction from the file runs this one on the same tree."""
+        if (path, extract, key) not in self._facts:
+            self._expected.setdefault(path, []).append((extract, key))
 
     def package_json(self, path: str) -> JsonDocument:
         document = self.json(path)
@@ -533,6 +667,12 @@ class GitTreeView(RepoView):
 
     def _list_walk(self, prefixes: list[str]) -> list[str]:
         return []  # a commit is read from git objects, never from the disk
+
+    def _grep_tree(self) -> list[str]:
+        return [self.commit]
+
+    def _grep_prefix(self) -> str:
+        return f"{self.commit}:"
 
     def file_exists(self, path: str) -> bool:
         return self.is_file(path)

@@ -48,12 +48,31 @@ def line(node: Node) -> int:
 
 
 def walk(node: Node) -> Iterator[Node]:
-    """Every node below `node`, depth first, in source order."""
+    """Every node below `node`, depth first, in source order (`find` is the fast way to reach
+    the nodes of a few types)."""
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
         stack.extend(reversed(current.children))
+
+
+@cache
+def _query(language, types: tuple[str, ...]):
+    from tree_sitter import Query
+
+    return Query(language, "[" + " ".join(f"({t})" for t in types) + "] @node")
+
+
+def find(tree: Tree, *types: str, within: Node | None = None) -> list[Node]:
+    """Every node of the given types in the tree (or under `within`, itself included), in
+    source order, an enclosing node before the nodes inside it. A tree-sitter query matches
+    them in C: walking a module node by node in Python costs several times more."""
+    from tree_sitter import QueryCursor
+
+    root = within if within is not None else tree.root_node
+    found = QueryCursor(_query(tree.language, types)).captures(root).get("node", [])
+    return sorted(found, key=lambda node: (node.start_byte, -node.end_byte))
 
 
 def string_value(node: Node) -> str | None:

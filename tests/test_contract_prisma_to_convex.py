@@ -80,6 +80,7 @@ packages/db/package.json:14: p2c-no-prisma-dependencies Prisma must be gone from
 packages/db/prisma/migrations/: p2c-prisma-migrations-removed the Prisma migrations must be removed: packages/db/prisma/migrations/
 packages/db/prisma/schema.prisma: p2c-prisma-schema-removed the Prisma schema must be removed: packages/db/prisma/schema.prisma
 packages/db/src/client.ts:1: p2c-no-prisma-imports Prisma is still imported: `@prisma/client`
+packages/db/src/client.ts:5: p2c-no-prisma-calls module scope constructs new PrismaClient(…)
 packages/db/src/index.ts:2: p2c-no-prisma-imports Prisma is still imported: `@prisma/client`
 packages/db/src/index.ts:3: p2c-no-prisma-imports Prisma is still imported: `@prisma/client`
 """.splitlines()
@@ -216,6 +217,119 @@ def test_call_absent_an_aliased_client_keeps_its_own_name(tree):
     source = "const prisma = globalForPrisma.prisma;\nexport const f = () => prisma.task.count();\n"
     root = tree({"src/db.ts": source})
     assert check(root, call_rule()) == [("src/db.ts", 2, "f() calls prisma.task.count")]
+
+
+DESTRUCTURED = """\
+import prisma from "./db";
+
+export async function remove(id: string) {
+  const { client, transaction: tx, helpers: { page }, ...rest } = prisma;
+  const { client: fallback = null } = prisma;
+  await tx([client.site.delete({ where: { id } })]);
+  page(2);
+  rest.pool.end();
+  return fallback?.site.count();
+}
+
+export function report() {
+  // the same names, bound to another client in this function
+  const { client, transaction: tx } = analytics;
+  return tx([client.events.count()]);
+}
+"""
+
+
+def test_call_absent_follows_destructured_aliases_in_their_function(tree):
+    root = tree({"src/sites.ts": DESTRUCTURED})
+    assert check(root, call_rule()) == [
+        ("src/sites.ts", 6, "remove() calls prisma.client.site.delete (as client.site.delete)"),
+        ("src/sites.ts", 6, "remove() calls prisma.transaction (as tx)"),
+        ("src/sites.ts", 7, "remove() calls prisma.helpers.page (as page)"),
+        ("src/sites.ts", 8, "remove() calls prisma.pool.end (as rest.pool.end)"),
+        ("src/sites.ts", 9, "remove() calls prisma.client.site.count (as fallback.site.count)"),
+    ]
+
+
+CLIENT_MODULES = {
+    "package.json": '{"workspaces": ["packages/*", "apps/*"]}',
+    "packages/db/package.json": '{"name": "@acme/db", "main": "./src/index.ts"}',
+    "packages/db/src/client.ts": (
+        'import { PrismaClient as Client } from "@prisma/client";\n'
+        "export const db = new Client();\n"
+        "export function ping() {\n  return db.$queryRaw`SELECT 1`;\n}\n"
+    ),
+    "packages/db/src/edge.ts": "export default {};\n",
+    "apps/api/package.json": '{"name": "api"}',
+    "apps/api/tsconfig.json": '{"compilerOptions": {"paths": {"~/*": ["./src/*"]}}}',
+    "apps/api/src/a.ts": (
+        'import { db as database } from "@acme/db";\n'
+        "export const a = () => database.user.findMany();\n"
+    ),
+    "apps/api/src/b.ts": (
+        'import anything from "@acme/db/src/edge";\nexport const b = () => anything.user.count();\n'
+    ),
+    "apps/api/src/c.ts": (
+        "// `db` here is a search client of its own\n"
+        'import { db } from "~/search";\n'
+        "export const c = () => db.index();\n"
+    ),
+    "apps/api/src/search.ts": "export const db = { index() {} };\n",
+    "apps/api/src/d.ts": (
+        'import { PrismaClient as Reader } from "~/generated/prisma/client";\n'
+        "export const reader = new Reader();\n"
+        "export class Local { make() { return new Reader(); } }\n"
+    ),
+}
+
+
+def test_call_absent_clients_and_constructs(tree):
+    """`clients`: a module's own binding, an export imported renamed through its workspace
+    package, a default export under any name; a same-named binding of another module is not
+    the client. `constructs`: the class imported under another name from a generated folder
+    (git-ignored, so absent) through a tsconfig alias."""
+    root = tree(CLIENT_MODULES)
+    rule = call_rule(
+        files="**/src/**/*.ts",
+        clients={"prisma": ["packages/db/src/client.ts#db", "packages/db/src/edge.ts#default"]},
+        constructs={"PrismaClient": ["@prisma/client", "apps/api/src/generated/prisma"]},
+    )
+    assert check(root, rule) == [
+        ("apps/api/src/a.ts", 2, "a() calls prisma.user.findMany (as database.user.findMany)"),
+        ("apps/api/src/b.ts", 2, "b() calls prisma.user.count (as anything.user.count)"),
+        ("apps/api/src/d.ts", 2, "module scope constructs new PrismaClient(…)"),
+        ("apps/api/src/d.ts", 3, "Local.make() constructs new PrismaClient(…)"),
+        ("packages/db/src/client.ts", 2, "module scope constructs new PrismaClient(…)"),
+        ("packages/db/src/client.ts", 4, "ping() calls prisma.$queryRaw (as db.$queryRaw)"),
+    ]
+
+
+def test_import_absent_paths_resolve_imports_into_the_repository(tree):
+    root = tree(
+        {
+            "tsconfig.json": '{"compilerOptions": {"baseUrl": ".", "paths": {"@/*": ["src/*"]}}}',
+            "src/a.ts": 'import { PrismaClient } from "@/generated/prisma/client";\n',
+            "src/lib/b.ts": (
+                'import type { User } from "../generated/prisma/models";\n'
+                "// import x from '../generated/prisma'\n"
+                'const enums = await import("../generated/prisma/enums.js");\n'
+            ),
+            "src/c.ts": 'import { prisma } from "./lib/prisma";\nexport * from "@other/prisma";\n',
+            "src/lib/prisma.ts": "export const prisma = 1;\n",
+        }
+    )
+    rule = Rule(
+        id="r",
+        kind="import-absent",
+        message="{item}",
+        why="w",
+        contract="t",
+        options={"files": "src/**/*.ts", "modules": [], "paths": ["src/generated/prisma"]},
+    )
+    assert check(root, rule) == [
+        ("src/a.ts", 1, "`@/generated/prisma/client`"),
+        ("src/lib/b.ts", 1, "`../generated/prisma/models`"),
+        ("src/lib/b.ts", 3, "`../generated/prisma/enums.js`"),
+    ]
 
 
 # exports-present ------------------------------------------------------------------------------

@@ -347,6 +347,172 @@ def test_prisma_schemas_migrations_and_users(tree):
     ]
 
 
+def test_prisma_config_schema_and_migrations_are_relative_to_the_config(tree):
+    """@prisma/config 7 resolves `schema` and `migrations.path` against the config's folder
+    (prisma.config.* or .config/prisma.*); a value that is no literal is said so."""
+    root = tree(
+        {
+            "package.json": manifest(devDependencies={"prisma": "7"}),
+            ".config/prisma.ts": (
+                'import { defineConfig } from "prisma/config";\n'
+                "export default defineConfig({\n"
+                "  // schema: 'elsewhere',\n"
+                '  schema: "../db/schema",\n'
+                '  migrations: { seed: "tsx seed.ts", path: "../db/sql" },\n'
+                "});\n"
+            ),
+            "db/schema/a.prisma": "",
+            "db/schema/models/b.prisma": "",
+            "db/sql/20250101000000_init/migration.sql": "",
+            "tools/prisma.config.ts": (
+                'import path from "node:path";\n'
+                'export default { schema: path.join("x", "schema.prisma") };\n'
+            ),
+        }
+    )
+    prisma = model(root).prisma
+    assert [(c.path, c.schema, c.migrations, c.problem) for c in prisma.configs] == [
+        (".config/prisma.ts", "db/schema", "db/sql", ""),
+        (
+            "tools/prisma.config.ts",
+            None,
+            None,
+            "`schema` at tools/prisma.config.ts:2 is not a literal string",
+        ),
+    ]
+    found = discover(root, "prisma-schemas")
+    assert list(zip(found.values, found.sources, strict=True)) == [
+        (".config/prisma.ts", "Prisma's config"),
+        ("db/schema", ".config/prisma.ts `schema`"),  # its nested folder included
+        (
+            "tools/prisma.config.ts",
+            "Prisma's config (`schema` at tools/prisma.config.ts:2 is not a literal string)",
+        ),
+    ]
+    found = discover(root, "prisma-migrations")
+    assert list(zip(found.values, found.sources, strict=True)) == [
+        ("db/sql", ".config/prisma.ts `migrations.path`, 1 migrations")
+    ]
+
+
+def test_prisma_schema_named_by_a_script_and_migrations_beside_it(tree):
+    root = tree(
+        {
+            "package.json": manifest(workspaces=["apps/*"]),
+            "apps/web/package.json": manifest(
+                dependencies={"@prisma/client": "6"},
+                scripts={
+                    "db:generate": "dotenv -- prisma generate --schema=./prisma/schema",
+                    "db:push": "prisma db push --schema './prisma/schema' && next build",
+                },
+            ),
+            "apps/web/prisma/schema/main.prisma": (
+                '// generator client { output = "../nowhere" }\n'
+                "generator client {\n"
+                '  provider = "prisma-client-js"\n'
+                '  output   = "../../src/generated/client"\n'
+                "}\n\n"
+                'generator zod {\n  provider = "zod-prisma-types"\n  output = "../zod"\n}\n'
+            ),
+            "apps/web/prisma/schema/user.prisma": "",
+            "apps/web/prisma/schema/migrations/20250101000000_init/migration.sql": "",
+            "apps/web/prisma/schema/migrations/20250102000000_more/migration.sql": "",
+        }
+    )
+    found = discover(root, "prisma-schemas")
+    assert list(zip(found.values, found.sources, strict=True)) == [
+        ("apps/web/prisma/schema", 'apps/web/package.json script "db:generate" --schema')
+    ]
+    found = discover(root, "prisma-migrations")
+    assert list(zip(found.values, found.sources, strict=True)) == [
+        (
+            "apps/web/prisma/schema/migrations",
+            "beside the schema apps/web/prisma/schema, 2 migrations",
+        )
+    ]
+    found = discover(root, "prisma-generated-clients")  # the zod generator writes no client
+    assert list(zip(found.values, found.sources, strict=True)) == [
+        (
+            "apps/web/src/generated/client",
+            "generator client (prisma-client-js) at apps/web/prisma/schema/main.prisma:2 `output`",
+        )
+    ]
+
+
+PRISMA_CLIENT = 'import { PrismaClient } from "@prisma/client";\n'
+
+
+def test_the_names_a_module_holds_its_prisma_client_under(tree):
+    root = tree(
+        {
+            "package.json": manifest(dependencies={"@prisma/client": "6"}),
+            "src/db.ts": PRISMA_CLIENT
+            + "function make() {\n"
+            + "  const created = new PrismaClient();\n"
+            + "  return created;\n"
+            + "}\n"
+            + "function count() {\n  return base.user.count();\n}\n"
+            + "const base = (globalThis as any).db ?? make();\n"
+            + "const extended = base.$extends({}) as unknown as typeof base;\n"
+            + "const chosen = process.env.X ? extended : base;\n"
+            + "export { chosen as prisma };\n"
+            + "export default { client: base, count };\n",
+            "src/PrismaClient.ts": "// not a client: PrismaClient here is a local class\n"
+            + "class PrismaClient {}\nexport const fake = new PrismaClient();\n",
+        }
+    )
+    found = discover(root, "prisma-clients")
+    made = "holds a PrismaClient (constructed at src/db.ts:3)"
+    assert list(zip(found.values, found.sources, strict=True)) == [
+        ("src/db.ts#base", made),
+        ("src/db.ts#chosen", made),
+        ("src/db.ts#default", made),
+        ("src/db.ts#extended", made),
+        ("src/db.ts#prisma", made),
+    ]
+
+
+def test_the_critical_path_is_the_servers_ways_in(tree):
+    root = tree(
+        {
+            "package.json": manifest(workspaces=["apps/*", "packages/*"]),
+            "packages/db/package.json": manifest(
+                name="@x/db", dependencies={"@prisma/client": "6"}
+            ),
+            "packages/db/src/index.ts": PRISMA_CLIENT
+            + "export const prisma = new PrismaClient();\n",
+            "apps/api/package.json": manifest(
+                dependencies={"@x/db": "*", "fastify": "5", "socket.io": "4", "hono": "4"}
+            ),
+            "apps/api/src/server.ts": 'import Fastify from "fastify";\nexport const app = Fastify();\n',
+            "apps/api/src/socket.ts": (
+                'import { Server } from "socket.io";\n'
+                "export const attach = (http: any) => new Server(http);\n"
+            ),
+            "apps/api/src/types.ts": 'import type { FastifyRequest } from "fastify";\n',
+            "apps/api/src/cors.ts": 'import { cors } from "hono/cors";\nexport const c = cors();\n',
+            "apps/web/package.json": manifest(
+                dependencies={"@x/db": "*", "next": "15", "express": "5"}
+            ),
+            "apps/web/next.config.ts": "",
+            "apps/web/app/page.tsx": "",
+            "apps/web/server.ts": 'import express from "express";\nexport const a = express();\n',
+        }
+    )
+    found = discover(root, "prisma-critical-path")
+    assert list(zip(found.values, found.sources, strict=True)) == [
+        ("apps/api/src/server.ts", "makes the server: Fastify()"),
+        ("apps/api/src/socket.ts", "makes the server: new Server()"),
+    ]
+
+
+def test_without_a_prisma_server_the_critical_path_is_not_found(tree):
+    root = tree({"package.json": manifest(dependencies={"@prisma/client": "6", "next": "15"})})
+    assert discover(root, "prisma-critical-path").reason == (
+        "no Prisma server (a package using Prisma and a server framework) to start from"
+    )
+
+
 # git -------------------------------------------------------------------------------------------
 
 

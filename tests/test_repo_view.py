@@ -110,3 +110,73 @@ def test_each_file_is_read_once_per_run(fixture_copy, monkeypatch):
 def test_git_is_not_needed_for_staged_deletions(git_repo):
     git(git_repo, "rm", "-q", "pkg/tracked.ts")
     assert not RepoView(git_repo).exists("pkg/tracked.ts")
+
+
+# Searching file contents, and what the TypeScript scans keep ---------------------------------
+
+SOURCES = {
+    "src/db.ts": "export const prisma = new PrismaClient();\n",
+    "src/other.ts": "export const x = 1;\n",
+    "src/notes.md": "new PrismaClient() in prose\n",
+    "node_modules/@prisma/client/index.ts": "new PrismaClient()\n",
+}
+
+
+def test_grep_searches_what_git_tracks_and_else_the_disk(tmp_path):
+    outside = write_tree(tmp_path / "outside", SOURCES)
+    pattern = r"new +PrismaClient\b"
+    assert RepoView(outside).grep(pattern, (".ts",)) == ["src/db.ts"]
+    inside = write_tree(tmp_path / "inside", SOURCES)
+    init_git(inside)
+    write_tree(inside, {"src/untracked.ts": "new PrismaClient()\n"})
+    (inside / "src/other.ts").write_text("const c = new PrismaClient();\n")  # modified
+    assert RepoView(inside).grep(pattern, (".ts",)) == ["src/db.ts", "src/other.ts"]
+    from conformance.repo import GitTreeView
+
+    # `--rev` greps the commit: neither the modification nor the untracked file is in it.
+    assert GitTreeView(inside, "HEAD").grep(pattern, (".ts",)) == ["src/db.ts"]
+
+
+def test_typescript_facts_are_kept_and_the_trees_are_not(tmp_path, monkeypatch):
+    """An extraction announced for a file runs on the tree the first request parses; the
+    facts stay, the tree goes, and an unreadable file is the same problem every time."""
+    import conformance.typescript as ts
+    from conformance.model import FileProblem
+
+    root = write_tree(tmp_path / "repo", {"a.ts": "f(1); g(2);\n", "b.ts": b"\xff\xfe"})
+    parsed: list[str] = []
+    real = ts.parse
+    monkeypatch.setattr(ts, "parse", lambda source, path="": parsed.append(path) or real(source))
+    view = RepoView(root)
+
+    def calls(repo, path, tree, key):
+        return [ts.text(node) for node in ts.find(tree, "call_expression")]
+
+    def count(repo, path, tree, key):
+        return len(tree.root_node.children) + key
+
+    view.expect_facts("a.ts", count, 10)
+    assert view.typescript_facts("a.ts", calls) == ["f(1)", "g(2)"]
+    assert view.typescript_facts("a.ts", count, 10) == 12
+    assert view.typescript_facts("a.ts", calls) == ["f(1)", "g(2)"]
+    assert parsed == ["a.ts"]
+    assert ("a.ts", "typescript") not in view._documents
+    for _ in range(2):
+        with pytest.raises(FileProblem, match=r"not valid UTF-8"):
+            view.typescript_facts("b.ts", calls)
+
+
+def test_mentions_tests_words_then_the_regex(tmp_path):
+    import re
+
+    from conformance.repo import Needles
+
+    root = write_tree(tmp_path / "repo", {"a.ts": 'import x from "@acme/prisma";\nprisma.y();\n'})
+    view = RepoView(root)
+    assert view.mentions("a.ts", ("prisma",))
+    assert not view.mentions("a.ts", ("drizzle",))
+    called = Needles(("prisma",), re.compile(r"prisma(?![\w$'\"/-])"))
+    assert view.mentions("a.ts", called)
+    (root / "a.ts").write_text('import x from "@acme/prisma";\n')
+    assert view.mentions("a.ts", called)  # answered once per run
+    assert not RepoView(root).mentions("a.ts", called)

@@ -44,3 +44,11 @@ def test_directives_imports_and_enclosing_functions():
 
 def test_no_directive_after_code():
     assert ts.directives(ts.parse('const a = 1;\n"use client";\n')) == []
+
+
+def test_find_returns_nodes_in_source_order_outer_first():
+    tree = ts.parse("const a = f(g(1)); new K(h());\nclass C { m() { return x.y(); } }\n", "a.tsx")
+    calls = ts.find(tree, "call_expression", "new_expression")
+    assert [ts.text(node) for node in calls] == ["f(g(1))", "g(1)", "new K(h())", "h()", "x.y()"]
+    method = ts.find(tree, "method_definition")[0]
+    assert [ts.text(n) for n in ts.find(tree, "call_expression", within=method)] == ["x.y()"]

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 DISCOVERED_FILES = (
     r"(^|/)(package\.json|convex\.json|drizzle[^/]*\.config(\.[^/]*)?\.[cm]?[jt]s"
     r"|[^/]*compose[^/]*\.ya?ml"
-    r"|next\.config\.[cm]?[jt]s|[^/]*\.prisma|prisma\.config\.[cm]?[jt]s|migration_lock\.toml"
+    r"|next\.config\.[cm]?[jt]s|[^/]*\.prisma|migration_lock\.toml"
+    r"|prisma7?\.config\.[cm]?[jt]s|\.config/prisma7?(\.config)?\.[cm]?[jt]s"
     r"|[Mm]akefile|GNUmakefile|README\.md|AGENTS\.md|CLAUDE\.md|GEMINI\.md|CONTRIBUTING\.md"
     r"|ARCHITECTURE\.md|copilot-instructions\.md|\.cursorrules|pnpm-workspace\.yaml"
     r"|tsconfig[^/]*\.json"
@@ -148,6 +149,77 @@ def project_of(repo: RepoView) -> Project:
     return project
 
 
+def import_targets(project: Project, importer: str, specifier: str) -> list[str]:
+    """The repository paths (without extension) an import in `importer` may name — relative, a
+    workspace package, a tsconfig `paths` alias — whether or not a file is there; empty for
+    npm packages."""
+    from .convex_functions import analysis_of
+
+    return analysis_of(project).module_paths(importer, specifier)
+
+
+def imports_module(project: Project, importer: str, specifier: str, module: str) -> bool:
+    """Whether an import names `module`: an npm package (`@prisma/client`, its subpaths too),
+    or a repository file or folder (`src/lib/db.ts`, `src/generated/prisma`: an import of the
+    file, its folder's index, or anything inside the folder)."""
+    if specifier == module or specifier.startswith(module + "/"):
+        return True
+    stem = _without_extension(module)
+    for target in import_targets(project, importer, specifier):
+        entries = package_entries(project, target) if target in project.workspace.paths else []
+        target = _without_extension(target)
+        if target in (stem, module) or target + "/index" == stem:
+            return True
+        if target.startswith(module + "/") or module in entries:
+            return True
+    return False
+
+
+def package_entries(project: Project, package: str) -> list[str]:
+    """The files an import of a workspace package by its bare name may load, as its
+    package.json declares them (`types`, `main`, `exports["."]`), then `src/index.ts`."""
+    manifest = project.workspace.manifest(package)
+    exports = manifest.get("exports")
+    if isinstance(exports, dict):
+        exports = exports.get(".", exports)
+    if isinstance(exports, dict):
+        exports = [v for k, v in exports.items() if k in ("types", "import", "default")]
+    listed = exports if isinstance(exports, list) else [exports]
+    named = [manifest.get("types"), manifest.get("main"), *listed]
+    entries = [relative(entry, package) for entry in named if isinstance(entry, str)]
+    return entries + [relative(f"src/index{ext}", package) for ext in (".ts", ".tsx")]
+
+
+def imports_export(project: Project, importer: str, specifier: str, module: str, name: str) -> bool:
+    """Whether importing `name` through `specifier` reaches the export `name` of `module` (a
+    repository file): an import of the module itself, or — for a named export, which a package
+    passes on from its entry point — of the workspace package holding it (`@acme/db` for an
+    export of packages/db/src/client.ts) or another module of that package."""
+    if imports_module(project, importer, specifier, module):
+        return True
+    if name in ("default", "*"):
+        return False
+    package = project.workspace.package_of(module)
+    if package is None or package == ".":
+        return False
+    npm_name = project.workspace.manifest(package).get("name")
+    if isinstance(npm_name, str) and (
+        specifier == npm_name or specifier.startswith(npm_name + "/")
+    ):
+        return True
+    return any(
+        target.startswith(package + "/") for target in import_targets(project, importer, specifier)
+    )
+
+
+def _without_extension(path: str) -> str:
+    stem, dot, extension = path.rpartition(".")
+    return stem if dot and "/" not in extension and extension in _EXTENSIONS else path
+
+
+_EXTENSIONS = frozenset({"ts", "tsx", "mts", "cts", "js", "jsx", "mjs", "cjs"})
+
+
 def relative(path: str, base: str) -> str:
     """`path` joined to the directory `base`, normalised (`.` for the root)."""
     joined = posixpath.normpath(posixpath.join(base or ".", path))
@@ -245,19 +317,47 @@ FACTS: dict[str, tuple[str, str, bool, str]] = {
         "prisma",
         "schemas",
         False,
-        "every Prisma schema (a schema.prisma, a multi-file schema folder, prisma.config.*)",
+        "every Prisma schema (prisma.config.* `schema`, package.json `prisma.schema`, a script's "
+        "`--schema`, a .prisma file or a folder of them) and prisma.config.*",
     ),
     "prisma-migrations": (
         "prisma",
         "migrations",
         False,
-        "every Prisma Migrate directory (holding migration_lock.toml)",
+        "every Prisma Migrate directory (holding migration_lock.toml, a config's "
+        "`migrations.path`, migrations/ beside a schema)",
     ),
     "prisma-server": (
         "prisma",
         "server_packages",
         True,
         "packages that depend on the Prisma client and are no Next.js app",
+    ),
+    "prisma-generated-clients": (
+        "prisma",
+        "generated_clients",
+        False,
+        "the folders the schemas' client generators write (`output`)",
+    ),
+    "prisma-client-modules": (
+        "prisma",
+        "client_modules",
+        False,
+        "the modules PrismaClient is imported from: @prisma/client, the generated clients, and "
+        "the repository's modules passing the class on",
+    ),
+    "prisma-clients": (
+        "prisma",
+        "clients",
+        False,
+        "the top-level bindings (`module#name`) holding a PrismaClient their module constructs",
+    ),
+    "prisma-critical-path": (
+        "prisma",
+        "critical_path",
+        False,
+        "the modules of each Prisma server that make its app, router or socket server, or "
+        "construct a PrismaClient of its own",
     ),
     "rls-tables": (
         "datalayer",

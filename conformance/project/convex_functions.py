@@ -223,6 +223,12 @@ class ConvexAnalysis:
                 return resolved
         return self._file(bases[0]) if bases else None
 
+    def module_paths(self, path: str, specifier: str) -> list[str]:
+        """The module paths, without extension, an import may name, whether or not a file is
+        there (a generated client is git-ignored): a relative one, a workspace package's, a
+        tsconfig alias's (several when it lists several folders); none for other packages."""
+        return self._bases(path, specifier)
+
     def _bases(self, path: str, specifier: str) -> list[str]:
         """The module paths, without extension, an import may name: a relative one, a
         workspace package's, a tsconfig alias's (several when it lists several folders)."""

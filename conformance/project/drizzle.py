@@ -257,10 +257,14 @@ def top_level_keys(text: str) -> dict[str, int]:
     passed to `defineConfig(…)`, exported by default, or assigned), not of nested objects such
     as `migrations: { schema: "public" }`."""
     opening = _CONFIG_OBJECT.search(text)
-    if opening is None:
-        return {}
+    return {} if opening is None else object_keys(text, opening.end())
+
+
+def object_keys(text: str, start: int) -> dict[str, int]:
+    """Key → offset of its value, for the keys of the object literal whose `{` ends at
+    `start` (nested objects' keys left out)."""
     keys: dict[str, int] = {}
-    depth, i, quote = 1, opening.end(), None
+    depth, i, quote = 1, start, None
     expect_key = True
     while i < len(text) and depth:
         char = text[i]

@@ -7,13 +7,11 @@ from collections.abc import Callable, Iterable, Iterator
 from ..globs import matches_any
 from ..model import FileProblem, Finding, Rule
 from ..project import CONTEXTS, STRING, STRINGS, template_context
-from ..repo import RepoView, normalize
+from ..repo import Needles, RepoView, normalize
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
     from typing import Any, ClassVar
-
-    from tree_sitter import Tree
 
     from ..workspace import Workspace
 
@@ -82,7 +80,7 @@ class RuleKind:
         patterns = self.patterns(rule)
         if not patterns:
             return "nothing to check: no path given"
-        return "nothing to check: no file matches " + ", ".join(patterns)
+        return "nothing to check: no file matches " + ", ".join(map(normalize, patterns))
 
     @staticmethod
     def creates(rule: Rule, path: str) -> bool:
@@ -99,6 +97,23 @@ class RuleKind:
 
     def check(self, rule: Rule, repo: RepoView) -> Iterable[Finding]:
         raise NotImplementedError
+
+    def scan(self, rule: Rule) -> tuple[Callable, Any, tuple[str, ...] | Needles] | None:
+        """For kinds that read many TypeScript files (`each_facts`): the extraction run on each
+        file's syntax tree (`extract(repo, path, tree, key)`, returning plain data), its key (the
+        options it depends on, hashable) and needles (words, or `Needles` with a regex too): a
+        file without them is not parsed."""
+        return None
+
+    def expect(self, rule: Rule, repo: RepoView) -> None:
+        """Announce the files `each_facts` will read, before any rule runs: a file several
+        rules scan is then parsed once, for all of them."""
+        scan = self.scan(rule)
+        if scan is None:
+            return
+        extract, key, needles = scan
+        for path in scanned(rule, repo, needles, quiet=True):
+            repo.expect_facts(path, extract, key)
 
     def fix(self, rule: Rule, work: Workspace) -> None:
         """The kind's own repair, driven by `rule.options["fix"]`; none by default."""
@@ -141,31 +156,25 @@ class RuleKind:
             for p in repo.glob(pattern, files_only=True)
         ]
 
-    @classmethod
-    def each_tree(
-        cls,
+    def each_facts(
+        self,
         rule: Rule,
         repo: RepoView,
-        check_tree: Callable[[str, Tree], Iterable[Finding]],
-        needles: Iterable[str] = (),
+        report: Callable[[str, Any], Iterable[Finding]],
     ) -> Iterator[Finding]:
-        """Run `check_tree` on the syntax tree of every JS/TS file the rule names (`files`
-        minus `exclude`); a file that cannot be read is a finding on it. With `needles`, a file
-        naming none of them is not parsed: it cannot hold what the rule looks for."""
-        from ..typescript import SOURCE_SUFFIXES
-
-        needles = tuple(needles)
-        for path in included_files(rule, repo):
-            if not path.endswith(SOURCE_SUFFIXES):
+        """Run `report(path, facts)` on what the kind's `scan` extracts from every JS/TS file
+        the rule names (`files` minus `exclude`); a file that cannot be read is a finding."""
+        extract, key, needles = self.scan(rule)
+        for path in scanned(rule, repo, needles, quiet=False):
+            if isinstance(path, FileProblem):
+                yield self.problem(rule, path)
                 continue
             try:
-                if needles and not any(needle in repo.text(path) for needle in needles):
-                    continue
-                tree = repo.typescript(path)
+                facts = repo.typescript_facts(path, extract, key)
             except FileProblem as problem:
-                yield cls.problem(rule, problem)
+                yield self.problem(rule, problem)
                 continue
-            yield from check_tree(path, tree)
+            yield from report(path, facts)
 
     @classmethod
     def each_file(
@@ -181,7 +190,7 @@ class RuleKind:
         for pattern in as_list(rule.options["files"]):
             paths = repo.glob(pattern, files_only=True)
             if not paths and required and cls.creates(rule, pattern):
-                yield cls.finding(rule, pattern, None, f"{pattern} is missing")
+                yield cls.finding(rule, pattern, None, f"{normalize(pattern)} is missing")
             for path in paths:
                 try:
                     yield from list(check_file(path))
@@ -190,13 +199,35 @@ class RuleKind:
 
 
 def included_files(rule: Rule, repo: RepoView) -> list[str]:
+    """The files the rule's `files` globs name minus `exclude`, each once (a package's glob and
+    the root's both name the package's files), in order."""
     excluded = as_list(rule.options.get("exclude"))
-    return [
-        path
+    found = {
+        path: None
         for pattern in as_list(rule.options["files"])
         for path in repo.glob(pattern, files_only=True)
-        if not matches_any(excluded, path)
-    ]
+    }
+    return [path for path in found if not matches_any(excluded, path)]
+
+
+def scanned(
+    rule: Rule, repo: RepoView, needles: tuple[str, ...] | Needles, *, quiet: bool
+) -> Iterator[str | FileProblem]:
+    """The JS/TS files of the rule that hold its `needles` (all of them without needles); a
+    file that cannot be read is yielded as its FileProblem, or skipped when `quiet`."""
+    from ..typescript import SOURCE_SUFFIXES
+
+    for path in included_files(rule, repo):
+        if not path.endswith(SOURCE_SUFFIXES):
+            continue
+        try:
+            if needles and not repo.mentions(path, needles):
+                continue
+        except FileProblem as problem:
+            if not quiet:
+                yield problem
+            continue
+        yield path
 
 
 def render_file(item: dict[str, Any], work: Workspace, rule: Rule) -> str | None:

@@ -60,26 +60,38 @@ class ClientUsageAbsent(RuleKind):
         "procedure) and delete the client."
     )
 
+    def scan(self, rule: Rule) -> tuple:
+        classes = tuple(as_list(rule.options["classes"]))
+        modules = tuple(as_list(rule.options.get("modules")))
+        # A client is constructed, typed or imported by its class's name: a file that never
+        # writes one is not parsed.
+        return _client_usages, (classes, modules), classes
+
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
-        classes = as_list(rule.options["classes"])
-        modules = as_list(rule.options.get("modules"))
+        def report(path: str, usages: list[tuple[int, str, str | None]]) -> Iterator[Finding]:
+            for line, item, function in usages:
+                yield self.finding(rule, path, line, item, function=function)
 
-        def check_tree(path: str, tree: Tree) -> Iterator[Finding]:
-            if modules:
-                local, namespaces = imported_classes(tree, classes, modules)
-            else:
-                local, namespaces = {name: name for name in classes}, {}
-            if local or namespaces:
-                for line, item, function in _usages(tree, classes, local, namespaces):
-                    yield self.finding(rule, path, line, item, function=function)
+        return self.each_facts(rule, repo, report)
 
-        return self.each_tree(rule, repo, check_tree)
+
+def _client_usages(
+    repo: RepoView, path: str, tree: Tree, key: tuple
+) -> list[tuple[int, str, str | None]]:
+    classes, modules = map(list, key)
+    if modules:
+        local, namespaces = imported_classes(tree, classes, modules)
+    else:
+        local, namespaces = {name: name for name in classes}, {}
+    if not local and not namespaces:
+        return []
+    return list(_usages(tree, classes, local, namespaces))
 
 
 def _usages(
     tree: Tree, classes: list[str], local: dict[str, str], namespaces: dict[str, str]
 ) -> Iterator[tuple[int, str, str | None]]:
-    from ..typescript import FUNCTIONS, enclosing_function, function_name, line, text, walk
+    from ..typescript import FUNCTIONS, enclosing_function, find, function_name, line, text, walk
 
     def constructed(node: Node) -> str | None:
         """The class a `new` expression constructs, if it is one of ours."""
@@ -95,7 +107,7 @@ def _usages(
                 return member if member in classes else None
         return None
 
-    news = [n for n in walk(tree.root_node) if n.type == "new_expression" and constructed(n)]
+    news = [n for n in find(tree, "new_expression") if constructed(n)]
     # Functions that construct a client (lazy getters): a call to one yields a client.
     factories = set()
     for new in news:
@@ -152,8 +164,8 @@ def _usages(
     for new in news:
         shown, function = where(new)
         yield line(new), f"{shown} constructs `new {constructed(new)}(...)`", function
-    for node in walk(tree.root_node):
-        callee = node.child_by_field_name("function") if node.type == "call_expression" else None
+    for node in find(tree, "call_expression"):
+        callee = node.child_by_field_name("function")
         if callee is None or callee.type != "member_expression":
             continue
         receiver = unwrap(callee.child_by_field_name("object"))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
+from itertools import chain
 
 from ..globs import has_magic, matches
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind, as_list, included_files
+from .base import STRING, STRINGS, RuleKind, as_list, included_files, scanned
 from .source import search_code
 
 TYPE_CHECKING = False
@@ -24,12 +26,21 @@ def import_regex(module: str) -> re.Pattern[str]:
     return re.compile(rf"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*){quoted}""")
 
 
+# The specifier of an import, re-export, `import()` or `require()`.
+_SPECIFIER = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)(["'])([^"'\n]+)\1""")
+
+
 class ImportAbsent(RuleKind):
     """The listed source files (globs allowed, minus `exclude`) must not import these modules.
 
     When a package's dependency goes, every import of it must go too, or the package stops
     compiling the moment the lockfile catches up. Subpath imports (`drizzle-orm/pg-core`) count;
     comments do not. A module may be a glob (`@convex-dev/*/react`).
+
+    `paths` names modules of the repository itself, files or folders (a generated Prisma
+    Client in `src/generated/prisma`, git-ignored): an import that resolves into one counts,
+    whether it is written relative (`../generated/prisma/client`), through a tsconfig `paths`
+    alias (`@/generated/prisma/client`) or a workspace package's name.
 
     With `directive` (say `use client`), only the files whose directive prologue holds it are
     checked, read as syntax trees: a finding names the imported bindings, and type-only imports
@@ -38,7 +49,13 @@ class ImportAbsent(RuleKind):
     """
 
     name = "import-absent"
-    properties = {"files": STRINGS, "exclude": STRINGS, "modules": STRINGS, "directive": STRING}
+    properties = {
+        "files": STRINGS,
+        "exclude": STRINGS,
+        "modules": STRINGS,
+        "paths": STRINGS,
+        "directive": STRING,
+    }
     required = ("files", "modules")
     hint = "Remove the import and the code that depends on it."
 
@@ -47,28 +64,105 @@ class ImportAbsent(RuleKind):
         if "directive" in rule.options:
             return self._check_directive_files(rule, repo, modules, rule.options["directive"])
         patterns = [(m, import_regex(m), m.split("*")[0] or None) for m in modules]
-        return search_code(self, rule, repo, patterns)
+        found = search_code(self, rule, repo, patterns)
+        paths = as_list(rule.options.get("paths"))
+        return chain(found, self._check_paths(rule, repo, paths)) if paths else found
+
+    def _check_paths(self, rule: Rule, repo: RepoView, paths: list[str]) -> Iterator[Finding]:
+        """Imports resolving into the repository `paths`. An import names the module's last
+        folder or file name (`prisma` of src/generated/prisma): other files are not read, and
+        other specifiers not resolved (a tsconfig alias renaming the folder itself is missed)."""
+        from ..project import imports_module, project_of
+        from .source import strip_js_comments
+
+        project = project_of(repo)
+        needles = tuple({p.rstrip("/").rpartition("/")[2].partition(".")[0] for p in paths})
+        resolved: dict[tuple[str, str], bool] = {}
+
+        def into_paths(path: str, specifier: str) -> bool:
+            # `react`, `./utils`: no path into the folders names their name
+            if not any(needle in specifier for needle in needles):
+                return False
+            key = (posixpath.dirname(path), specifier)
+            if key not in resolved:
+                resolved[key] = any(imports_module(project, path, specifier, p) for p in paths)
+            return resolved[key]
+
+        for path in included_files(rule, repo):
+            try:
+                if not repo.mentions(path, needles):
+                    continue
+                text = repo.text(path)
+            except FileProblem as problem:
+                yield self.problem(rule, problem)
+                continue
+            if not any(into_paths(path, m.group(2)) for m in _SPECIFIER.finditer(text)):
+                continue  # blanking comments only takes imports away
+            code = strip_js_comments(text)
+            for match in _SPECIFIER.finditer(code):
+                if into_paths(path, match.group(2)):
+                    line = code.count("\n", 0, match.start()) + 1
+                    yield self.finding(rule, path, line, f"`{match.group(2)}`")
+
+    def scan(self, rule: Rule) -> tuple | None:
+        if "directive" not in rule.options:
+            return None
+        # A file importing none of the modules never names them: it is not parsed.
+        needles = tuple(m.split("*")[0] for m in as_list(rule.options["modules"]))
+        return _module_facts, (), needles if all(needles) else ()
+
+    def expect(self, rule: Rule, repo: RepoView) -> None:
+        for path in self._directive_files(rule, repo, quiet=True):
+            repo.expect_facts(path, _module_facts)
+
+    def _directive_files(self, rule: Rule, repo: RepoView, *, quiet: bool):
+        """The files of the rule that name the directive and one of the modules."""
+        if "directive" not in rule.options:
+            return
+        directive = rule.options["directive"]
+        for path in scanned(rule, repo, self.scan(rule)[2], quiet=quiet):
+            if isinstance(path, FileProblem):
+                yield path
+                continue
+            try:
+                named = directive in repo.text(path)
+            except FileProblem as problem:
+                if not quiet:
+                    yield problem
+                continue
+            # Most files never mention the directive: they are not parsed at all.
+            if named:
+                yield path
 
     def _check_directive_files(
         self, rule: Rule, repo: RepoView, modules: list[str], directive: str
     ) -> Iterator[Finding]:
-        from ..typescript import directives
+        from ..project import imports_module, project_of
 
-        for path in included_files(rule, repo):
+        for path in self._directive_files(rule, repo, quiet=False):
             try:
-                # Most files never mention the directive: they are not parsed at all.
-                if directive not in repo.text(path):
-                    continue
-                tree = repo.typescript(path)
+                if isinstance(path, FileProblem):
+                    raise path
+                found_directives, imports = repo.typescript_facts(path, _module_facts)
             except FileProblem as problem:
                 yield self.problem(rule, problem)
                 continue
-            if directive not in directives(tree):
+            if directive not in found_directives:
                 continue
-            for line, module, names in runtime_imports(tree):
-                if any(_imports_module(module, m) for m in modules):
+            paths = as_list(rule.options.get("paths"))
+            for line, module, names in imports:
+                if any(_imports_module(module, m) for m in modules) or (
+                    paths and any(imports_module(project_of(repo), path, module, p) for p in paths)
+                ):
                     shown = f" ({', '.join(names)})" if names else ""
                     yield self.finding(rule, path, line, f"`{module}`{shown}")
+
+
+def _module_facts(repo: RepoView, path: str, tree: Tree, key: tuple) -> tuple:
+    """(directive prologue, runtime imports) of a module."""
+    from ..typescript import directives
+
+    return directives(tree), runtime_imports(tree)
 
 
 def _imports_module(module: str, wanted: str) -> bool:
@@ -83,7 +177,7 @@ def _imports_module(module: str, wanted: str) -> bool:
 def runtime_imports(tree: Tree) -> list[tuple[int, str, list[str]]]:
     """(line, module, imported names) of every import that survives compilation: static imports
     and re-exports (not type-only ones), `import("m")` and `require("m")`."""
-    from ..typescript import line, string_value, text, walk
+    from ..typescript import find, line, string_value, text, walk
 
     found = []
     for statement in tree.root_node.children:
@@ -105,8 +199,8 @@ def runtime_imports(tree: Tree) -> list[tuple[int, str, list[str]]]:
         if specifiers and not names:
             continue  # `import { type A, type B } from …`
         found.append((line(statement), string_value(source) or "", names))
-    for node in walk(tree.root_node):
-        callee = node.child_by_field_name("function") if node.type == "call_expression" else None
+    for node in find(tree, "call_expression"):
+        callee = node.child_by_field_name("function")
         if callee is None or not (callee.type == "import" or text(callee) == "require"):
             continue
         arguments = node.child_by_field_name("arguments").named_children

@@ -60,14 +60,21 @@ def search_code(
     package never name the old stack, and scanning each of them with each regex is what costs."""
     for path in included_files(rule, repo):
         try:
+            present = [
+                (i, r)
+                for i, r, needle in patterns
+                if needle is None or repo.mentions(path, (needle,))
+            ]
+            # Blanking comments only takes matches away: a file the raw text does not match
+            # is not lexed.
             text = repo.text(path)
+            present = [(i, r) for i, r in present if r.search(text)]
+            if not present:
+                continue
+            code = strip_js_comments(text)
         except FileProblem as problem:
             yield kind.problem(rule, problem)
             continue
-        present = [(i, r) for i, r, needle in patterns if needle is None or needle in text]
-        if not present:
-            continue
-        code = strip_js_comments(text)
         for item, regex in present:
             for match in regex.finditer(code):
                 line = code.count("\n", 0, match.start()) + 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Finding, Rule
-from ..repo import RepoView
+from ..repo import Needles, RepoView
 from .base import STRINGS, RuleKind, as_list
 
 TYPE_CHECKING = False
@@ -152,26 +152,41 @@ class SqlInterpolation(RuleKind):
         "sql`select set_config('app.current_user_id', ${userId}, true)` inside the transaction."
     )
 
+    def scan(self, rule: Rule) -> tuple:
+        import re
+
+        callees = tuple(sorted(set(as_list(rule.options.get("callees", DEFAULT_CALLEES)))))
+        # Only a file calling one of them by name (`.execute(`, `query<Row>(`, `raw?.(`) is
+        # parsed: most files name `query` only as a word or a property (`db.query.users`).
+        names = "|".join(re.escape(callee) for callee in callees)
+        called = re.compile(rf"(?:{names})\s*(?:<[^()]*>\s*)?(?:\?\.)?\(")
+        return _interpolations, callees, Needles(callees, called)
+
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
-        from ..typescript import enclosing_function, line, walk
+        def report(path: str, found: list[tuple[int, str, str | None]]) -> Iterator[Finding]:
+            for line, item, function in found:
+                yield self.finding(rule, path, line, item, function=function)
 
-        callees = set(as_list(rule.options.get("callees", DEFAULT_CALLEES)))
+        return self.each_facts(rule, repo, report)
 
-        def check_tree(path: str, tree: Tree) -> Iterator[Finding]:
-            for node in walk(tree.root_node):
-                if node.type != "call_expression":
-                    continue
-                callee = callee_name(node)
-                arguments = node.child_by_field_name("arguments")
-                # A tagged template's "arguments" is the template itself: parameterised.
-                if callee is None or callee[0] not in callees or arguments.type != "arguments":
-                    continue
-                first = next((a for a in arguments.named_children if a.type != "comment"), None)
-                how = dynamic_sql(first) if first is not None else None
-                if how:
-                    function = enclosing_function(node)
-                    where = f"{function}()" if function else "module scope"
-                    item = f"{where} passes {how} to {callee[1]}()"
-                    yield self.finding(rule, path, line(first), item, function=function)
 
-        return self.each_tree(rule, repo, check_tree, needles=callees)
+def _interpolations(
+    repo: RepoView, path: str, tree: Tree, callees: tuple[str, ...]
+) -> list[tuple[int, str, str | None]]:
+    """(line, what is wrong, enclosing function) of each dynamic SQL text passed to a callee."""
+    from ..typescript import enclosing_function, find, line
+
+    found = []
+    for node in find(tree, "call_expression"):
+        callee = callee_name(node)
+        arguments = node.child_by_field_name("arguments")
+        # A tagged template's "arguments" is the template itself: parameterised.
+        if callee is None or callee[0] not in callees or arguments.type != "arguments":
+            continue
+        first = next((a for a in arguments.named_children if a.type != "comment"), None)
+        how = dynamic_sql(first) if first is not None else None
+        if how:
+            function = enclosing_function(node)
+            where = f"{function}()" if function else "module scope"
+            found.append((line(first), f"{where} passes {how} to {callee[1]}()", function))
+    return found
