@@ -1,0 +1,604 @@
+"""The workspace import graph: which file of one package imports which workspace package, down to
+the names it takes, and whether each import holds — the imported package publishes the subpath
+(package.json `exports`, else `types`/`typings`/`module`/`main`), the subpath resolves to a file of
+the repository, and that module exports every name taken (followed through `export … from`,
+`export *` and barrels; types count).
+
+Resolution is TypeScript's `moduleResolution: "bundler"` for an `import` (what typechecks a
+workspace), read in TypeScript 5.9's resolver and Node's documentation:
+
+* `exports` is a target (string, array, conditions object) for `.`, or a map of subpaths; an exact
+  key wins, then the single-`*` pattern keys, longest prefix first (Node's PATTERN_KEY_COMPARE),
+  `*` standing for any string, `/` included. Targets start with `./` and never leave the package.
+* Conditions are read in the object's key order; `types`, `import` and `default` match. Like
+  TypeScript, a condition whose file does not exist falls through to the next (`types` pointing
+  at an unbuilt `dist/*.d.ts`, then `default` at the source); `null` publishes nothing (Node,
+  and TypeScript since 6.0).
+* A `.js` target may be its `.ts`/`.tsx`/`.d.ts` source (`.mjs` → `.mts`, `.cjs` → `.cts`).
+* Without `exports`, `types`, `typings`, `module` and `main` (each probed with extensions and as a
+  folder's index), then `index.*`; a subpath is a file path, probed the same way. With `exports`,
+  nothing else is published.
+
+A target missing from the repository because git ignores it (build output such as `dist/`) is not
+a broken import: what it exports cannot be read, so its names are not checked. A module whose
+exports cannot be listed (`export =`, CommonJS) or that passes on another npm package's exports
+(`export * from "drizzle-orm/sql"`) may export any name; those names are counted as unchecked.
+
+Importers are found by a text search first (`git grep -F` for the quoted package names, or the
+repository's files read when git cannot answer), so only files naming a workspace package are
+parsed; the graph and each module's exports are computed once per run, on first use.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import namedtuple
+from functools import cached_property, cmp_to_key
+
+from ..model import FileProblem
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ..repo import RepoView
+    from ..typescript import Surface
+    from . import Project
+
+# TypeScript's `bundler` resolution of an `import` (`default` always matches).
+CONDITIONS = frozenset({"types", "import", "default"})
+_TS_FOR_JS = {
+    ".js": (".ts", ".tsx", ".d.ts"),
+    ".jsx": (".tsx", ".d.ts"),
+    ".mjs": (".mts", ".d.mts"),
+    ".cjs": (".cts", ".d.cts"),
+}
+_TS_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts")  # `.d.ts` & co end in these too
+_PROBED = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs")
+_SOURCES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
+# Build output, dependencies and test fixtures are not the packages' own importers.
+_NOT_IMPORTERS = frozenset(
+    {"node_modules", "dist", "build", ".next", ".turbo", ".output", "fixtures", "__fixtures__"}
+)
+
+WorkspaceImport = namedtuple(
+    "WorkspaceImport", "path line specifier name package subpath names aliases"
+)
+WorkspaceImport.__doc__ = """An import of a workspace package from a file of another package: the
+importer's `path` and `line`, the `specifier`, the imported package's npm `name` and directory
+(`package`), the `subpath` (`.`, `./schema`), the `names` taken (empty: the module whole), and
+the paths the importer's tsconfig `paths` send it to first (`aliases`)."""
+
+FOUND, MISSING, UNKNOWN = "found", "missing", "unknown"
+Lookup = namedtuple("Lookup", "status chain type_only", defaults=(False,))
+Lookup.__doc__ = """Whether a module exports a name (FOUND, MISSING, or UNKNOWN when it may, through
+a module that cannot be read), the files that answer depended on, and whether what is exported
+is only a type."""
+
+Entry = namedtuple("Entry", "file problem targets")
+Entry.__doc__ = """The file a package subpath resolves to (None when it does not, or only to build
+output git ignores), why it does not (`problem`, None when it does or cannot be told), and the
+targets tried."""
+
+Verdict = namedtuple("Verdict", "problem file missing unknown chains")
+Verdict.__doc__ = """What holds of one import: `problem` when it does not resolve (said as the end
+of "imports X, …"), the `file` it resolves to, the names that `file` does not export (`missing`)
+or may (`unknown`), and for each name the files its answer depended on (`chains`; `None` key: the
+package.json and the entry file)."""
+
+
+class Files:
+    """The repository as the resolver reads it; `fix` gives the resolver the plan instead."""
+
+    def __init__(self, repo: RepoView):
+        self.repo = repo
+        self._ignored: dict[str, bool] = {}
+
+    def is_file(self, path: str) -> bool:
+        # One listing of the folder (usually of the whole package, listed already) answers
+        # every candidate in it.
+        self.repo.prefetch([posixpath.dirname(path)])
+        return self.repo.is_file(path)
+
+    def tree(self, path: str):
+        return self.repo.typescript(path)
+
+    def json(self, path: str) -> Any:
+        return self.repo.json(path).data
+
+    def ignored(self, path: str) -> bool:
+        """Whether git ignores a path (build output); False outside git."""
+        if path not in self._ignored:
+            from ..repo import run_git
+
+            # Exit status 1 (not ignored) and 128 (no git) both read as None: not ignored.
+            found = run_git(self.repo.root, ["check-ignore", "-q", "--", path])
+            self._ignored[path] = found is not None
+        return self._ignored[path]
+
+
+class ImportGraph:
+    """The imports between the workspace's packages (`project.imports`)."""
+
+    def __init__(self, project: Project):
+        self.project = project
+        self.repo = project.repo
+        self._imports: dict[frozenset, tuple[list, list]] = {}
+        self._nearest: dict[str, tuple[str, dict] | None] = {}  # folder → its tsconfig `paths`
+
+    @cached_property
+    def packages(self) -> dict[str, str]:
+        """npm name → directory of every workspace package (members first: a copy outside the
+        workspace globs does not shadow the package it copies)."""
+        workspace = self.project.workspace
+        named: dict[str, str] = {}
+        for package in sorted(workspace.packages, key=lambda p: not p.member):
+            name = workspace.manifest(package.path).get("name")
+            if isinstance(name, str) and name and package.path != ".":
+                named.setdefault(name, package.path)
+        return named
+
+    def package_of_specifier(self, specifier: str) -> tuple[str, str, str] | None:
+        """(npm name, directory, subpath) of the workspace package a bare specifier names (a
+        bundler's `?query` suffix left out)."""
+        specifier = specifier.partition("?")[0]
+        if specifier.startswith("@"):
+            scope, _, rest = specifier.partition("/")
+            package, _, tail = rest.partition("/")
+            name = f"{scope}/{package}"
+        else:
+            name, _, tail = specifier.partition("/")
+        directory = self.packages.get(name)
+        if directory is None:
+            return None
+        return name, directory, "./" + tail if tail else "."
+
+    def imports_of(self, directories: list[str]) -> tuple[list[WorkspaceImport], list[FileProblem]]:
+        """Every import of the packages in `directories` from a file of another package, in
+        path and line order, and the files that could not be read."""
+        key = frozenset(directories)
+        if key not in self._imports:
+            self._imports[key] = self._find(key)
+        return self._imports[key]
+
+    def _find(self, directories: frozenset) -> tuple[list[WorkspaceImport], list[FileProblem]]:
+        from ..typescript import module_imports
+
+        names = sorted(name for name, path in self.packages.items() if path in directories)
+        if not names:
+            return [], []
+        found, problems = [], []
+        for path in files_naming(self.repo, names):
+            if _NOT_IMPORTERS.intersection(path.split("/")):
+                continue
+            try:
+                tree = self.repo.typescript(path)
+            except FileProblem as problem:
+                problems.append(problem)
+                continue
+            own = self.project.workspace.package_of(path)
+            for statement in module_imports(tree):
+                target = self.package_of_specifier(statement.specifier)
+                if target is None or target[1] not in directories or target[1] == own:
+                    continue
+                name, directory, subpath = target
+                if _from_registry(self.project.workspace.manifest(own or "."), name):
+                    continue
+                aliases = self.aliases(path, statement.specifier.partition("?")[0])
+                found.append(
+                    WorkspaceImport(
+                        path,
+                        statement.line,
+                        statement.specifier,
+                        name,
+                        directory,
+                        subpath,
+                        statement.names,
+                        aliases,
+                    )
+                )
+        return found, problems
+
+    def aliases(self, path: str, specifier: str) -> tuple[str, ...]:
+        """Where the `paths` of the tsconfig.json nearest the importer send a specifier (its
+        targets with `*` filled in, relative to the repository), the longest matching prefix
+        first, as TypeScript tries them before node_modules."""
+        config = self._paths_of(posixpath.dirname(path))
+        if config is None:
+            return ()
+        base, paths = config
+        if specifier in paths:
+            key, match = specifier, None
+        else:
+            matching = [
+                k
+                for k in paths
+                if k.count("*") == 1
+                and specifier.startswith(k.partition("*")[0])
+                and specifier.endswith(k.partition("*")[2])
+                and len(specifier) >= len(k) - 1
+            ]
+            if not matching:
+                return ()
+            key = max(matching, key=lambda k: len(k.partition("*")[0]))
+            prefix, _, suffix = key.partition("*")
+            match = specifier[len(prefix) : len(specifier) - len(suffix)]
+        targets = paths[key] if isinstance(paths[key], list) else []
+        return tuple(
+            _join(base, t.replace("*", match) if match is not None else t)
+            for t in targets
+            if isinstance(t, str)
+        )
+
+    def _paths_of(self, directory: str) -> tuple[str, dict] | None:
+        """(folder the targets are relative to, `paths`) of the nearest tsconfig.json."""
+        if directory not in self._nearest:
+            config = _join(directory, "tsconfig.json")
+            if config in self._configs:
+                self._nearest[directory] = self._compiler_paths(config, 0)
+            elif directory in ("", "."):
+                self._nearest[directory] = None
+            else:
+                self._nearest[directory] = self._paths_of(posixpath.dirname(directory))
+        return self._nearest[directory]
+
+    @cached_property
+    def _configs(self) -> set[str]:
+        return set(self.project.named("tsconfig.json"))
+
+    def _compiler_paths(self, config: str, depth: int) -> tuple[str, dict] | None:
+        """The `paths` a tsconfig sets, itself or through the configs it `extends` (a later
+        one wins), relative to its `baseUrl` or else to the config that sets them."""
+        import json
+
+        from .drizzle import strip_comments
+
+        try:
+            text = strip_comments(self.repo.text(config))
+            data = json.loads(re.sub(r",(\s*[}\]])", r"\1", text))
+        except (FileProblem, ValueError, RecursionError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        options = data.get("compilerOptions")
+        if isinstance(options, dict) and isinstance(options.get("paths"), dict):
+            base_url = options.get("baseUrl")
+            base = _join(posixpath.dirname(config), base_url if isinstance(base_url, str) else ".")
+            return base, options["paths"]
+        extends = data.get("extends")
+        parents = extends if isinstance(extends, list) else [extends]
+        for parent in reversed(parents):
+            # Only a relative `extends` is in the repository; a package's config sets no alias
+            # to the workspace's own packages.
+            if depth < 8 and isinstance(parent, str) and parent.startswith("."):
+                path = _join(posixpath.dirname(config), parent)
+                path = path if path.endswith(".json") else path + ".json"
+                found = self._compiler_paths(path, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    @cached_property
+    def resolver(self) -> Resolver:
+        """The resolver over the repository as it is."""
+        return Resolver(self, Files(self.repo))
+
+
+def files_naming(repo: RepoView, names: list[str]) -> list[str]:
+    """The JS/TS files whose text holds one of `names` right after a quote, sorted: `git grep -F`
+    (tracked and untracked files of a work tree, or a commit's), else the files read one by one."""
+    from ..repo import GitTreeView, run_git
+
+    needles = [argument for name in names for q in "\"'" for argument in ("-e", q + name)]
+    specs = ["--", *(f"*{suffix}" for suffix in _SOURCES)]
+    if isinstance(repo, GitTreeView):
+        output = run_git(repo.root, ["grep", "-l", "-z", "-F", *needles, repo.commit, *specs])
+        listed = (output or b"").decode("utf-8", "surrogateescape").split("\0")
+        return sorted(p.partition(":")[2] for p in listed if p)
+    output = run_git(repo.root, ["grep", "-l", "-z", "-F", "--untracked", *needles, *specs])
+    if output is not None:
+        found = output.decode("utf-8", "surrogateescape").split("\0")
+        return sorted(p for p in found if p)  # git grep reads the work tree: they exist
+    if run_git(repo.root, ["rev-parse", "--is-inside-work-tree"]) is not None:
+        return []  # git grep exits 1 when nothing matches
+    pattern = re.compile("[\"'](?:" + "|".join(map(re.escape, names)) + ")")
+    found = []
+    for path in repo.glob("**", files_only=True):
+        if not path.endswith(_SOURCES) or _NOT_IMPORTERS.intersection(path.split("/")):
+            continue
+        try:
+            if pattern.search(repo.text(path)):
+                found.append(path)
+        except FileProblem:
+            found.append(path)  # reported when it is parsed
+    return found
+
+
+class Resolver:
+    """Resolves imports of workspace packages against one state of the files (see `Files`)."""
+
+    def __init__(self, graph: ImportGraph, files: Files):
+        self.graph = graph
+        self.files = files
+        self._entries: dict[tuple[str, str], Entry] = {}
+        self._surfaces: dict[str, Surface | FileProblem | None] = {}
+        self._lookups: dict[tuple[str, str], Lookup] = {}
+        # Modules and manifests that could not be read, by path: what they export is unknown.
+        self.unreadable: dict[str, FileProblem] = {}
+
+    def verdict(self, imported: WorkspaceImport) -> Verdict:
+        manifest = _join(imported.package, "package.json")
+        try:
+            entry = self.aliased(imported.aliases) or self.entry(imported.package, imported.subpath)
+        except FileProblem as problem:
+            self.unreadable.setdefault(problem.path, problem)
+            return Verdict(f"whose {problem.path} cannot be read", None, (), (), {})
+        base = (manifest, *([entry.file] if entry.file else []))
+        if entry.problem is not None or entry.file is None:
+            unknown = () if entry.problem else imported.names
+            return Verdict(entry.problem, None, (), unknown, {None: base})
+        missing, unknown, chains = [], [], {None: base}
+        for name in imported.names:
+            found = self.lookup(entry.file, name)
+            chains[name] = found.chain
+            if found.status == MISSING:
+                missing.append(name)
+            elif found.status == UNKNOWN:
+                unknown.append(name)
+        return Verdict(None, entry.file, tuple(missing), tuple(unknown), chains)
+
+    # Packages --------------------------------------------------------------------------------
+
+    def aliased(self, aliases: tuple[str, ...]) -> Entry | None:
+        """The file a tsconfig `paths` alias leads to; None when none of its targets exists
+        (TypeScript then resolves the package the usual way)."""
+        for base in aliases:
+            for candidate in file_candidates(base):
+                if self.files.is_file(candidate):
+                    return Entry(candidate, None, [base])
+        return None
+
+    def manifest(self, package: str) -> dict[str, Any]:
+        path = _join(package, "package.json")
+        data = self.files.json(path)
+        if not isinstance(data, dict):
+            raise FileProblem(path, "is not a package.json object", 1)
+        return data
+
+    def entry(self, package: str, subpath: str) -> Entry:
+        key = (package, subpath)
+        if key not in self._entries:
+            self._entries[key] = self._entry(package, subpath)
+        return self._entries[key]
+
+    def _entry(self, package: str, subpath: str) -> Entry:
+        self.graph.repo.prefetch([package])
+        manifest = self.manifest(package)
+        shown = _join(package, "package.json")
+        if "exports" not in manifest:
+            if subpath != ".":
+                bases = [_join(package, subpath[2:])]
+                return self._first(file_candidates(bases[0]), bases, shown)
+            fields = [manifest.get(f) for f in ("types", "typings", "module", "main")]
+            declared = [_join(package, f) for f in fields if isinstance(f, str) and f]
+            bases = list(dict.fromkeys(declared))
+            index = _join(package, "index")
+            # The package folder's index is the last resort; it is named only without fields.
+            candidates = [c for base in [*bases, index] for c in file_candidates(base)]
+            return self._first(candidates, bases or [index], shown)
+        published = exports_target(manifest["exports"], subpath)
+        if published is None:
+            return Entry(None, f"which {shown} `exports` does not publish", [])
+        target, match = published
+        targets, excluded = target_paths(target, match)
+        if not targets:
+            why = "maps to null" if excluded else "gives no target TypeScript can use"
+            return Entry(None, f"which {shown} `exports` {why}", [])
+        bases = [_join(package, t) for t in targets]
+        if any(b == ".." or b.startswith("../") for b in bases):
+            return Entry(None, f"whose {shown} `exports` target leaves the package", [])
+        candidates = [c for base in bases for c in target_candidates(base)]
+        return self._first(candidates, bases, shown)
+
+    def _first(self, candidates: list[str], bases: list[str], shown: str) -> Entry:
+        for candidate in candidates:
+            if self.files.is_file(candidate):
+                return Entry(candidate, None, bases)
+        absent = [b for b in bases if not self.files.ignored(b)]
+        if not absent:
+            return Entry(None, None, bases)  # build output only: nothing to read
+        listed = " or ".join(dict.fromkeys(absent))
+        return Entry(None, f"which resolves to {listed}: no such file", bases)
+
+    # Modules ---------------------------------------------------------------------------------
+
+    def module(self, path: str, specifier: str) -> tuple[str, str | None]:
+        """What a specifier in the module at `path` names: ("file", path), ("missing", base),
+        ("generated", base) for a path git ignores, or ("external", None)."""
+        if specifier.startswith("."):
+            base = posixpath.normpath(posixpath.join(posixpath.dirname(path), specifier))
+            if base == ".." or base.startswith("../"):
+                return "external", None
+            for candidate in file_candidates(base):
+                if self.files.is_file(candidate):
+                    return "file", candidate
+            return ("generated" if self.files.ignored(base) else "missing"), base
+        package = self.graph.package_of_specifier(specifier)
+        if package is None:
+            return "external", None
+        entry = self.entry(package[1], package[2])
+        if entry.file is not None:
+            return "file", entry.file
+        return ("missing" if entry.problem else "generated"), None
+
+    def surface(self, path: str) -> Surface | None:
+        """What a module exports; None for a file that is no JS/TS module (JSON, CSS)."""
+        if path not in self._surfaces:
+            from ..typescript import SOURCE_SUFFIXES, module_exports
+
+            if not path.endswith(SOURCE_SUFFIXES):
+                self._surfaces[path] = None
+            else:
+                try:
+                    self._surfaces[path] = module_exports(self.files.tree(path), path)
+                except FileProblem as problem:
+                    self._surfaces[path] = problem
+        found = self._surfaces[path]
+        if isinstance(found, FileProblem):
+            raise found
+        return found
+
+    def lookup(self, path: str, name: str, seen: frozenset = frozenset()) -> Lookup:
+        """Whether the module at `path` exports `name`, followed through re-exports."""
+        key = (path, name)
+        if key in seen:
+            return Lookup(MISSING, (path,))  # a cycle adds nothing
+        if key not in self._lookups:
+            self._lookups[key] = self._lookup(path, name, seen | {key})
+        return self._lookups[key]
+
+    def _lookup(self, path: str, name: str, seen: frozenset) -> Lookup:
+        try:
+            surface = self.surface(path)
+        except FileProblem as problem:
+            self.unreadable.setdefault(problem.path, problem)
+            return Lookup(UNKNOWN, (path,))
+        if surface is None or surface.opaque:
+            return Lookup(UNKNOWN, (path,))
+        exported = surface.names.get(name)
+        if exported is not None:
+            if exported.source is None:
+                return Lookup(FOUND, (path,), exported.type_only)
+            kind, target = self.module(path, exported.source)
+            if kind == "missing":
+                return Lookup(MISSING, (path,))
+            if kind != "file" or exported.imported == "*":
+                # Another npm package's export, or a namespace: the module names it itself.
+                status = UNKNOWN if kind == "generated" else FOUND
+                return Lookup(status, (path,), exported.type_only)
+            found = self.lookup(target, exported.imported, seen)
+            type_only = exported.type_only or found.type_only
+            return Lookup(found.status, (path, *found.chain), type_only)
+        if name == "default":
+            return Lookup(MISSING, (path,))  # `export *` never passes on a default export
+        chain, unknown = [path], False
+        for specifier, _ in surface.stars:
+            kind, target = self.module(path, specifier)
+            if kind == "file":
+                found = self.lookup(target, name, seen)
+                if found.status == FOUND:
+                    return Lookup(FOUND, (path, *found.chain), found.type_only)
+                unknown = unknown or found.status == UNKNOWN
+                chain.extend(found.chain)
+            elif kind in ("external", "generated"):
+                unknown = True
+        return Lookup(UNKNOWN if unknown else MISSING, tuple(dict.fromkeys(chain)))
+
+
+# Package entry points ----------------------------------------------------------------------------
+
+
+def exports_target(exports: Any, subpath: str) -> tuple[Any, str | None] | None:
+    """The target `exports` gives a subpath (`.`, `./schema`) and what `*` matched; None when the
+    subpath is not published."""
+    if isinstance(exports, str | list) or (
+        isinstance(exports, dict) and not any(key.startswith(".") for key in exports)
+    ):
+        return (exports, None) if subpath == "." else None  # sugar for {".": …}
+    if not isinstance(exports, dict) or not all(key.startswith(".") for key in exports):
+        return None  # Node: ERR_INVALID_PACKAGE_CONFIG; TypeScript: not found
+    if subpath in exports and "*" not in subpath:
+        return exports[subpath], None
+    patterns = sorted((k for k in exports if k.count("*") == 1), key=cmp_to_key(_pattern_order))
+    for key in patterns:
+        base, _, trailer = key.partition("*")
+        if (
+            subpath.startswith(base)
+            and subpath != base
+            and (not trailer or (subpath.endswith(trailer) and len(subpath) >= len(key)))
+        ):
+            return exports[key], subpath[len(base) : len(subpath) - len(trailer)]
+    return None
+
+
+def _pattern_order(a: str, b: str) -> int:
+    """Node's PATTERN_KEY_COMPARE: the longer prefix before `*` first, then the longer key."""
+    base_a, base_b = a.find("*") + 1, b.find("*") + 1
+    if base_a != base_b:
+        return -1 if base_a > base_b else 1
+    return -1 if len(a) > len(b) else 1 if len(b) > len(a) else 0
+
+
+def target_paths(target: Any, match: str | None) -> tuple[list[str], bool]:
+    """The paths (relative to the package) a target gives under the conditions, in the order
+    TypeScript tries them, and whether a `null` stopped the search."""
+    if isinstance(target, str):
+        if not target.startswith("./"):
+            return [], False  # Node: invalid target; `exports` never names another package
+        path = target.replace("*", match) if match is not None else target
+        parts = path[2:].split("/")
+        if {"..", ".", "node_modules"} & set(parts):
+            return [], False
+        return [path[2:]], False
+    if isinstance(target, list):
+        found: list[str] = []
+        for item in target:
+            paths, excluded = target_paths(item, match)
+            found += paths
+            if excluded:
+                return found, True
+        return found, False
+    if isinstance(target, dict):
+        found = []
+        for condition, value in target.items():
+            if condition not in CONDITIONS:
+                continue
+            if value is None:
+                return found, True
+            paths, excluded = target_paths(value, match)
+            found += paths
+            if excluded:
+                return found, True
+        return found, False
+    return [], target is None
+
+
+def target_candidates(base: str) -> list[str]:
+    """The files an `exports` target may be: itself, or for a `.js` one its TypeScript source
+    first (TypeScript does not add extensions to `exports` targets)."""
+    for extension, replacements in _TS_FOR_JS.items():
+        if base.endswith(extension):
+            stem = base[: -len(extension)]
+            return [*(stem + r for r in replacements), base]
+    return [base]
+
+
+def file_candidates(base: str) -> list[str]:
+    """The files a relative specifier (or a `main` field, or a subpath of a package without
+    `exports`) may be: itself with its TypeScript source first, with an extension, or a folder's
+    index."""
+    candidates = target_candidates(base)
+    if not base.endswith(_TS_EXTENSIONS) and not any(base.endswith(e) for e in _TS_FOR_JS):
+        candidates += [base + extension for extension in _PROBED]
+        candidates += [f"{base}/index{extension}" for extension in _PROBED]
+    return candidates
+
+
+# Dependency specs that take a package from a registry or elsewhere, never from the workspace (a
+# workspace package may share its name with an npm one: `storybook`).
+_NOT_WORKSPACE_SPECS = ("catalog:", "npm:", "jsr:", "github:", "git+", "git:", "http:", "https:")
+
+
+def _from_registry(manifest: dict[str, Any], name: str) -> bool:
+    """Whether a package's manifest takes `name` from outside the workspace."""
+    for section in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
+        declared = manifest.get(section)
+        spec = declared.get(name) if isinstance(declared, dict) else None
+        if isinstance(spec, str):
+            return spec.startswith(_NOT_WORKSPACE_SPECS)
+    return False
+
+
+def _join(package: str, path: str) -> str:
+    return posixpath.normpath(posixpath.join(package, path))
