@@ -131,7 +131,7 @@ def guard_importers(work: Workspace, *, force: bool) -> None:
         for path, why in fresh.items():
             said = _say(why)
             if force:
-                work.annotate(path, f"breaks: {said} (written: --force)")
+                work.annotate(path, f"--force: written although {said}")
             else:
                 work.hold(path, f"{said}; --force writes it anyway")
             held.add(path)
