@@ -9,6 +9,7 @@ repository or through a symlink, writes atomically, and stages removals of track
 from __future__ import annotations
 
 import os
+from collections import namedtuple
 from pathlib import Path
 
 from .model import FileProblem, NothingToCheck, Rule, UsageError, instances
@@ -117,7 +118,7 @@ def guard_importers(work: Workspace, *, force: bool) -> None:
             at_risk.append((imported, verdict))
     after = Resolver(graph, PlannedFiles(work))
     for path, broken in _breaks(at_risk, after, owners).items():
-        if work.read(path) is not None and not force:
+        if work.read(path) is not None:  # rewritten, not removed
             _keep_surface(work, graph, path, broken, after)
     held: set[str] = set()
     while True:
@@ -150,9 +151,9 @@ def _changed_files(work: Workspace) -> dict[str, str]:
     return owners
 
 
-# Why a change is held back: (importer, specifier, names taken). The importer is "" for a module
-# the plan writes whose own import breaks.
-Break = tuple
+Break = namedtuple("Break", "importer specifier names")
+Break.__doc__ = """An import a change would break: the importing file ("" for the module the plan
+writes itself), the specifier, and the names it takes."""
 
 # The package.json fields that decide what a package publishes.
 _ENTRY_FIELDS = ("exports", "types", "typings", "module", "main")
@@ -175,7 +176,7 @@ def _breaks(
             ]
             names = imported.names if name is None else (name,)
             for path in dict.fromkeys(owners[f] for f in blamed):
-                found.setdefault(path, []).append((imported.path, imported.specifier, names))
+                found.setdefault(path, []).append(Break(imported.path, imported.specifier, names))
     return found
 
 
@@ -213,8 +214,9 @@ def _keep_surface(
     importers = sorted({importer for importer, _, _ in broken})
     lines = [
         "",
-        f"// Kept by `conformance fix`: {_listed(importers)} still import these from this module.",
-        "// Deprecated: not part of the new surface; move the importers, then remove them.",
+        "// Kept by `conformance fix`: other packages still import these from here. Deprecated:",
+        "// not part of the new surface; move these importers, then remove the re-exports.",
+        *(f"//   {importer}" for importer in importers),
     ]
     for (specifier, type_only), names in kept.items():
         shown = ", ".join(
@@ -290,7 +292,7 @@ def _own_imports_breaking(
     from .project.imports import file_candidates
     from .typescript import SOURCE_SUFFIXES, module_imports
 
-    touched = set(owners) | {f for f, p in owners.items() if p in held} | held
+    touched = set(owners) | held
     found: dict[str, list[Break]] = {}
     for change in work.changes():
         if change.status not in (CREATE, EDIT) or not change.path.endswith(SOURCE_SUFFIXES):
@@ -313,7 +315,7 @@ def _own_imports_breaking(
             else:
                 lost = None
             if lost is not None and (lost or kind == "missing"):
-                found.setdefault(change.path, []).append(("", statement.specifier, lost))
+                found.setdefault(change.path, []).append(Break("", statement.specifier, lost))
     return found
 
 
