@@ -197,26 +197,27 @@ def _matters(path: str, after: Resolver) -> bool:
 def _keep_surface(
     work: Workspace, graph: ImportGraph, path: str, broken: list[Break], after: Resolver
 ) -> None:
-    """Append to a rewritten module the re-exports other packages still take from it, when
-    every one of them can be kept: each was passed on from another module (`export … from`,
-    `export *`, an imported binding exported again) that the plan leaves exporting it."""
+    """Append to a rewritten module the re-exports other packages still take from it that can
+    be kept: those passed on from another module (`export … from`, `export *`, an imported
+    binding exported again) that the plan leaves exporting them. What it declares itself cannot
+    be kept without its code: those imports stay broken (a conflict)."""
     before = graph.resolver
     kept: dict[tuple[str, bool], dict[str, str]] = {}
-    for _, _, names in broken:
-        if not names:
-            return  # the module itself is imported whole: nothing to keep by name
+    importers = set()
+    for importer, _, names in broken:
         for name in names:
             source = _passed_on(before, path, name)
-            if source is None or not _survives(after, graph, path, *source):
-                return
-            type_only = before.lookup(path, name).type_only
-            kept.setdefault((source[0], type_only), {})[name] = source[1]
-    importers = sorted({importer for importer, _, _ in broken})
+            if source is not None and _survives(after, graph, path, *source):
+                type_only = before.lookup(path, name).type_only
+                kept.setdefault((source[0], type_only), {})[name] = source[1]
+                importers.add(importer)
+    if not kept:
+        return
     lines = [
         "",
         "// Kept by `conformance fix`: other packages still import these from here. Deprecated:",
         "// not part of the new surface; move these importers, then remove the re-exports.",
-        *(f"//   {importer}" for importer in importers),
+        *(f"//   {importer}" for importer in sorted(importers)),
     ]
     for (specifier, type_only), names in kept.items():
         shown = ", ".join(
@@ -232,7 +233,7 @@ def _keep_surface(
     work.amend(
         path,
         text + addition,
-        f"keeps {', '.join(f'`{n}`' for n in names)} re-exported for {_listed(importers)}",
+        f"keeps {', '.join(f'`{n}`' for n in names)} re-exported for {_listed(sorted(importers))}",
     )
 
 

@@ -338,6 +338,8 @@ class Resolver:
         if entry.problem is not None or entry.file is None:
             unknown = () if entry.problem else imported.names
             return Verdict(entry.problem, None, (), unknown, {None: base})
+        if "?" in imported.specifier:  # a bundler transforms it (`?raw`, `?inline`): names unread
+            return Verdict(None, entry.file, (), imported.names, {None: base})
         missing, unknown, chains = [], [], {None: base}
         for name in imported.names:
             found = self.lookup(entry.file, name)
@@ -379,14 +381,18 @@ class Resolver:
         if "exports" not in manifest:
             if subpath != ".":
                 bases = [_join(package, subpath[2:])]
-                return self._first(file_candidates(bases[0]), bases, shown)
+                return self._first(file_candidates(bases[0]), bases)
             fields = [manifest.get(f) for f in ("types", "typings", "module", "main")]
             declared = [_join(package, f) for f in fields if isinstance(f, str) and f]
             bases = list(dict.fromkeys(declared))
+            # The package folder's index is the last resort.
             index = _join(package, "index")
-            # The package folder's index is the last resort; it is named only without fields.
             candidates = [c for base in [*bases, index] for c in file_candidates(base)]
-            return self._first(candidates, bases or [index], shown)
+            entry = self._first(candidates, bases)
+            if not bases and entry.file is None:
+                why = "has no `exports`, `types`, `module` or `main`, and no index file"
+                return Entry(None, f"whose {shown} {why}", [])
+            return entry
         published = exports_target(manifest["exports"], subpath)
         if published is None:
             return Entry(None, f"which {shown} `exports` does not publish", [])
@@ -399,9 +405,9 @@ class Resolver:
         if any(b == ".." or b.startswith("../") for b in bases):
             return Entry(None, f"whose {shown} `exports` target leaves the package", [])
         candidates = [c for base in bases for c in target_candidates(base)]
-        return self._first(candidates, bases, shown)
+        return self._first(candidates, bases)
 
-    def _first(self, candidates: list[str], bases: list[str], shown: str) -> Entry:
+    def _first(self, candidates: list[str], bases: list[str]) -> Entry:
         for candidate in candidates:
             if self.files.is_file(candidate):
                 return Entry(candidate, None, bases)
