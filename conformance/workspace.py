@@ -120,8 +120,9 @@ class Workspace:
         self._notes[path] = note
 
     def annotate(self, path: str, note: str) -> None:
-        """Say something about a planned change (shown next to its status)."""
-        self._notes[path] = note
+        """Add to what is said about a planned change (shown next to its status)."""
+        previous = self._notes.get(path)
+        self._notes[path] = f"{previous}; {note}" if previous else note
 
     def hold(self, path: str, note: str) -> None:
         """Leave a planned change out of the plan: it becomes a conflict, with the reason."""
