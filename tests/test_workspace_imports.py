@@ -197,8 +197,16 @@ def test_subpaths_the_exports_map_does_not_publish(harbor, check_json):
     shown = "packages/db/package.json `exports`"
     assert findings(check_json, root)[0] == [
         ("packages/api/src/pool.ts", 1, f"imports @harbor/db/pool, which {shown} does not publish"),
-        ("packages/api/src/pool.ts", 2, f"imports @harbor/db/internal/sql, which {shown} maps to null"),
-        ("packages/api/src/pool.ts", 3, f"imports @harbor/db/src/client.ts, which {shown} does not publish"),
+        (
+            "packages/api/src/pool.ts",
+            2,
+            f"imports @harbor/db/internal/sql, which {shown} maps to null",
+        ),
+        (
+            "packages/api/src/pool.ts",
+            3,
+            f"imports @harbor/db/src/client.ts, which {shown} does not publish",
+        ),
     ]
 
 
@@ -259,8 +267,10 @@ def test_a_target_that_does_not_exist(harbor, check_json):
     root = harbor({"packages/db/src/schema.ts": None})
     found, _ = findings(check_json, root)
     # In git, dist/ is ignored build output; outside git nothing says so.
-    target = "packages/db/src/schema.ts" if harbor.git else (
-        "packages/db/dist/schema.d.ts or packages/db/src/schema.ts"
+    target = (
+        "packages/db/src/schema.ts"
+        if harbor.git
+        else ("packages/db/dist/schema.d.ts or packages/db/src/schema.ts")
     )
     assert found == [
         (WEB, 1, f"imports @harbor/db/schema, which resolves to {target}: no such file"),
@@ -335,3 +345,178 @@ def test_nothing_to_check_and_unreadable_modules(harbor, check_json, fixture_cop
     assert findings(check_json, root)[0] == [
         ("packages/db/src/codes.ts", None, "cannot check: is a binary file, expected text")
     ]
+
+
+# What `fix` does with changes other packages would feel ---------------------------------------
+
+
+@pytest.fixture
+def harbor_git(fixture_copy):
+    """A committed copy of the fixture (with `edits`), checked with its own conformance.yaml."""
+
+    def make(edits: dict[str, str] | None = None) -> Path:
+        root = fixture_copy(FIXTURE)
+        write_tree(root, edits or {})
+        init_git(root)
+        return root
+
+    return make
+
+
+DB = "packages/db"
+CLIENT_CONFLICT = (
+    f"conflict  {DB}/src/client.ts  [client-without-postgres]  ({API} imports `Database`, `db` "
+    "from @harbor/db/client; --force writes it anyway)"
+)
+SCHEMA_CONFLICT = (
+    f"conflict  {DB}/src/schema.ts  [no-postgres-imports]  ({WEB} imports `NewBooking` from "
+    f"@harbor/db/schema; {API} imports `Berth`, `Booking` from @harbor/db/schema; --force "
+    "writes it anyway)"
+)
+
+
+def test_fix_refuses_to_break_the_importers(harbor_git, cli):
+    root = harbor_git()
+    modules = {
+        name: (root / DB / "src" / name).read_bytes()
+        for name in ("client.ts", "index.ts", "schema.ts")
+    }
+    code, out, err = cli("fix", str(root))
+    assert (code, err) == (1, "")
+    lines = out.splitlines()
+    assert CLIENT_CONFLICT in lines
+    # `berthCode` could stay (re-exported from ./codes, which stays); `eq` and `desc` came from
+    # drizzle-orm, which the plan removes from the package: those hold the rewrite back.
+    assert (
+        f"conflict  {DB}/src/index.ts  [client-without-postgres]  ({API} imports `desc`, `eq` "
+        "from @harbor/db; --force writes it anyway)"
+    ) in lines
+    assert SCHEMA_CONFLICT in lines
+    assert f"remove    {DB}/drizzle.config.ts  [drizzle-scaffold-removed]" in lines
+    assert "7 paths changed; checking again:" in lines
+    # Nothing held back was written; the rest of the plan was.
+    assert {name: (root / DB / "src" / name).read_bytes() for name in modules} == modules
+    assert not (root / DB / "drizzle.config.ts").exists()
+    assert '"convex": "^1.48.0"' in (root / DB / "package.json").read_text()
+    # The check after it: what is left is said, and no import is broken.
+    assert not [line for line in lines if ": db-importers-intact " in line]
+    assert "note: db-importers-intact: 6 imports of @harbor/db in 2 files; 2 imported" in out
+    assert lines[-1] == "6 findings in 3 files: 2 of 18 rules failed, 2 unchecked (convex-adoption)"
+    assert f"{DB}/src/client.ts:8: client-without-postgres" in out
+
+
+def test_fix_force_writes_and_the_check_names_every_broken_import(harbor_git, cli):
+    root = harbor_git()
+    code, out, _ = cli("fix", "--force", str(root))
+    assert code == 1
+    lines = out.splitlines()
+    assert (
+        f"edit      {DB}/src/index.ts  [client-without-postgres]  (keeps `berthCode` re-exported "
+        f"for {WEB}, {API}; --force: written although {API} imports `desc`, `eq` from @harbor/db)"
+    ) in lines
+    assert (
+        f"remove    {DB}/src/schema.ts  [no-postgres-imports]  (--force: written although {WEB} "
+        f"imports `NewBooking` from @harbor/db/schema; {API} imports `Berth`, `Booking` from "
+        "@harbor/db/schema)"
+    ) in lines
+    broken = [line for line in lines if ": db-importers-intact " in line]
+    assert broken == [
+        f"{WEB}:1: db-importers-intact imports @harbor/db/schema, which resolves to "
+        f"{DB}/src/schema.ts: no such file",
+        f"{API}:4: db-importers-intact imports `desc`, `eq` from @harbor/db, which does not "
+        f"export them ({DB}/src/index.ts)",
+        f"{API}:5: db-importers-intact imports `Database` from @harbor/db/client, which does not "
+        f"export it ({DB}/src/client.ts)",
+        f"{API}:6: db-importers-intact imports `db` from @harbor/db/client, which does not export "
+        f"it ({DB}/src/client.ts)",
+        f"{API}:7: db-importers-intact imports @harbor/db/schema, which resolves to "
+        f"{DB}/src/schema.ts: no such file",
+    ]
+    assert lines[-1] == "5 findings in 2 files: 1 of 18 rules failed, 2 unchecked (convex-adoption)"
+
+
+KEPT_INDEX = """\
+// Public surface of the data-layer package. Importing it has no side effects: nothing connects
+// until getConvexClient() is called. Convex functions are referenced through
+// convex/_generated/api, which `convex codegen` writes.
+export { getConvexClient, getConvexUrl, resetConvexClient } from "./client";
+export type { ConvexHttpClient } from "convex/browser";
+
+// Kept by `conformance fix`: other packages still import these from here. Deprecated:
+// not part of the new surface; move these importers, then remove the re-exports.
+//   apps/web/src/app/bookings/page.tsx
+//   packages/api/src/router/booking.ts
+export { berthCode } from "./codes";
+export type { BerthCode } from "./codes";
+"""
+
+
+def test_fix_keeps_the_reexports_importers_still_take(harbor_git, cli):
+    # The importers have moved off the client and the tables; they still take the berth-code
+    # helper and its type from the package's index.
+    root = harbor_git(
+        {
+            API: 'import { berthCode, type BerthCode } from "@harbor/db";\n\n'
+            "export const code = (pier: string): BerthCode => berthCode(pier, 1);\n",
+            WEB: 'import { berthCode } from "@harbor/db";\n\n'
+            'export default function Page() {\n  return berthCode("C", 7);\n}\n',
+        }
+    )
+    code, out, _ = cli("fix", str(root))
+    assert code == 0, out
+    assert (
+        f"edit      {DB}/src/index.ts  [client-without-postgres]  (keeps `BerthCode`, `berthCode` "
+        f"re-exported for {WEB}, {API})"
+    ) in out.splitlines()
+    assert (root / DB / "src/index.ts").read_text() == KEPT_INDEX
+    assert not (root / DB / "src/schema.ts").exists()
+    assert out.endswith(
+        "No findings, but 2 of 18 rules had nothing to check; 16 pass; the run passes (convex-adoption)\n"
+    )
+    # A second fix changes nothing.
+    assert cli("fix", str(root))[0] == 0
+    assert (root / DB / "src/index.ts").read_text() == KEPT_INDEX
+
+
+def test_a_rewrite_importing_a_change_held_back_is_held_back(harbor_git, cli):
+    # The index could keep `berthCode`, but its new text re-exports the Convex client helpers
+    # from ./client, whose rewrite is held back: written alone, it would export nothing.
+    root = harbor_git(
+        {API: 'import { db } from "@harbor/db/client";\nimport { berthCode } from "@harbor/db";\n'}
+    )
+    code, out, _ = cli("fix", "--dry-run", str(root))
+    assert code == 1
+    assert (
+        f"conflict  {DB}/src/index.ts  [client-without-postgres]  (it imports `getConvexClient`, "
+        "`getConvexUrl`, `resetConvexClient` from ./client, which the plan no longer provides; "
+        "--force writes it anyway)"
+    ) in out.splitlines()
+
+
+def test_the_check_after_fix_covers_every_package_it_changed(harbor_git, cli):
+    # A repository's own rule deletes a module; its config has no workspace-imports rule.
+    root = harbor_git(
+        {
+            "conformance.yaml": "rules:\n  - id: no-codes-module\n    kind: path-absent\n"
+            '    paths: packages/db/src/codes.ts\n    message: "move it: {item}"\n'
+            "    why: The API owns berth codes now.\n    fix: {}\n"
+        }
+    )
+    code, out, _ = cli("fix", str(root))
+    assert code == 1
+    assert out.splitlines()[0] == (
+        f"conflict  {DB}/src/codes.ts  [no-codes-module]  ({WEB} imports `berthCode` from "
+        f"@harbor/db; {API} imports `berthCode` from @harbor/db; --force writes it anyway)"
+    )
+    assert (root / DB / "src/codes.ts").exists()
+    code, out, _ = cli("fix", "--force", str(root))
+    assert code == 1
+    assert [line for line in out.splitlines() if "importers-after-fix" in line][:2] == [
+        f"{WEB}:2: importers-after-fix imports `berthCode` from @harbor/db, which does not "
+        f"export it ({DB}/src/index.ts)",
+        f"{API}:4: importers-after-fix imports `berthCode` from @harbor/db, which does not "
+        f"export it ({DB}/src/index.ts)",
+    ]
+    assert out.splitlines()[-1] == (
+        "2 findings in 2 files: 1 of 2 rules failed (conformance.yaml, conformance fix)"
+    )
