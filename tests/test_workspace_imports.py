@@ -11,10 +11,11 @@ module (`berthCode`).
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
-from conftest import init_git, write_tree
+from conftest import FIXTURES, init_git, write_tree
 
 from conformance import typescript as ts
 from conformance.project.imports import exports_target, target_paths
@@ -32,12 +33,13 @@ rules:
 
 
 @pytest.fixture(params=["git", "walk"])
-def harbor(request, fixture_copy):
+def harbor(request, tmp_path):
     """The fixture, checked with only a workspace-imports rule: in a git work tree (importers
     found by `git grep`) and outside git (the files read)."""
+    copies = iter(range(100))
 
     def make(edits: dict[str, str | None] | None = None, rule: str = RULE) -> Path:
-        root = fixture_copy(FIXTURE)
+        root = Path(shutil.copytree(FIXTURES / FIXTURE, tmp_path / f"harbor-{next(copies)}"))
         (root / "conformance.yaml").write_text(rule)
         for path, text in (edits or {}).items():
             if text is None:
@@ -182,7 +184,7 @@ def test_the_fixture_holds(harbor, check_json):
     # `eq` and `desc` come from drizzle-orm through `export *`: they cannot be read, and say so.
     assert status["note"] == (
         "7 imports of @harbor/api, @harbor/db in 2 files; 2 imported names not checked (passed "
-        "on from another npm package, CommonJS, or build output git ignores)"
+        "on from another npm package, CommonJS, or build output)"
     )
 
 
@@ -320,6 +322,31 @@ def test_main_fallback_tsconfig_paths_and_registry_namesakes(harbor, check_json)
             "not publish",
         ),
     ]
+
+
+def test_pnpm_importers_are_the_packages_that_can_resolve_the_name(harbor, check_json):
+    # pnpm links a workspace package only into the packages declaring it: a file of a package
+    # that does not is no importer (it could not resolve the name).
+    tools = {
+        "tooling/seed/package.json": '{"name": "@harbor/seed"}',
+        "tooling/seed/seed.ts": 'import { Dock } from "@harbor/db/schema";\n',
+    }
+    assert findings(check_json, harbor(tools))[0] == []
+    # Hoisted to the root node_modules (as npm, yarn and bun always do), it is one.
+    hoisted = {**tools, ".npmrc": "shamefully-hoist = true\n"}
+    assert findings(check_json, harbor(hoisted))[0] == [
+        (
+            "tooling/seed/seed.ts",
+            1,
+            "imports `Dock` from @harbor/db/schema, which does not export it "
+            "(packages/db/src/schema.ts)",
+        )
+    ]
+    pattern = {
+        **tools,
+        "pnpm-workspace.yaml": 'packages: ["*/*"]\npublicHoistPattern: ["@harbor/*"]\n',
+    }
+    assert len(findings(check_json, harbor(pattern))[0]) == 1
 
 
 def test_build_output_git_ignores_is_not_read(fixture_copy, check_json):

@@ -19,8 +19,9 @@ workspace), read in TypeScript 5.9's resolver and Node's documentation:
   folder's index), then `index.*`; a subpath is a file path, probed the same way. With `exports`,
   nothing else is published.
 
-A target missing from the repository because git ignores it (build output such as `dist/`) is not
-a broken import: what it exports cannot be read, so its names are not checked. A module whose
+A target missing from the repository because it is built — git ignores it (`dist/`), or it is in
+a `_generated` folder (`convex codegen`) — is not a broken import: what it exports cannot be
+read, so its names are not checked. A module whose
 exports cannot be listed (`export =`, CommonJS) or that passes on another npm package's exports
 (`export * from "drizzle-orm/sql"`) may export any name; those names are counted as unchecked.
 
@@ -78,7 +79,7 @@ is only a type."""
 
 Entry = namedtuple("Entry", "file problem targets")
 Entry.__doc__ = """The file a package subpath resolves to (None when it does not, or only to build
-output git ignores), why it does not (`problem`, None when it does or cannot be told), and the
+output), why it does not (`problem`, None when it does or cannot be told), and the
 targets tried."""
 
 Verdict = namedtuple("Verdict", "problem file missing unknown chains")
@@ -93,7 +94,7 @@ class Files:
 
     def __init__(self, repo: RepoView):
         self.repo = repo
-        self._ignored: dict[str, bool] = {}
+        self._generated: dict[str, bool] = {}
 
     def is_file(self, path: str) -> bool:
         # One listing of the folder (usually of the whole package, listed already) answers
@@ -107,15 +108,16 @@ class Files:
     def json(self, path: str) -> Any:
         return self.repo.json(path).data
 
-    def ignored(self, path: str) -> bool:
-        """Whether git ignores a path (build output); False outside git."""
-        if path not in self._ignored:
+    def generated(self, path: str) -> bool:
+        """Whether a path is written by a build, not kept in the repository: git ignores it, or
+        it is in a `_generated` folder (what `convex codegen` writes)."""
+        if path not in self._generated:
             from ..repo import run_git
 
             # Exit status 1 (not ignored) and 128 (no git) both read as None: not ignored.
-            found = run_git(self.repo.root, ["check-ignore", "-q", "--", path])
-            self._ignored[path] = found is not None
-        return self._ignored[path]
+            ignored = run_git(self.repo.root, ["check-ignore", "-q", "--", path]) is not None
+            self._generated[path] = ignored or "_generated" in path.split("/")
+        return self._generated[path]
 
 
 class ImportGraph:
@@ -166,10 +168,11 @@ class ImportGraph:
         from ..typescript import module_imports
 
         names = sorted(name for name, path in self.packages.items() if path in directories)
-        if not names:
+        folders = self.importer_folders(names) if names else []
+        if folders == []:
             return [], []
         found, problems = [], []
-        for path in files_naming(self.repo, names):
+        for path in files_naming(self.repo, names, folders):
             if _NOT_IMPORTERS.intersection(path.split("/")):
                 continue
             try:
@@ -199,6 +202,68 @@ class ImportGraph:
                     )
                 )
         return found, problems
+
+    def importer_folders(self, names: list[str]) -> list[str] | None:
+        """The folders whose files can import these packages (None: any file). npm, yarn and bun
+        link every workspace package into the root node_modules, where any file finds it. pnpm
+        gives a package only what it declares (workspace packages are hoisted to the hidden
+        node_modules/.pnpm/node_modules) unless its settings hoist them to the root: then the
+        importers are the packages declaring one, the folders whose tsconfig `paths` name one,
+        and everything when the root package declares one."""
+        if not self.project.has_file("pnpm-workspace.yaml") or self._pnpm_hoists(names):
+            return None
+        workspace = self.project.workspace
+        folders = set()
+        for package in workspace.packages:
+            if set(names) & workspace.dependencies(package.path).keys():
+                folders.add(package.path)
+        for config in self._configs:
+            found = self._compiler_paths(config, 0)
+            if found and any(_names_package(key, name) for key in found[1] for name in names):
+                folders.add(posixpath.dirname(config) or ".")
+        return None if "." in folders else sorted(folders)
+
+    def _pnpm_hoists(self, names: list[str]) -> bool:
+        """Whether pnpm's settings (.npmrc, pnpm-workspace.yaml) put any of these packages in the
+        root node_modules: `shamefully-hoist`, `node-linker=hoisted`, a `public-hoist-pattern`
+        matching one."""
+        from fnmatch import fnmatchcase
+
+        settings: dict[str, list] = {}
+        if self.repo.file_exists(".npmrc"):
+            try:
+                text = self.repo.text(".npmrc")
+            except FileProblem:
+                text = ""
+            for line in text.splitlines():
+                key, _, value = line.partition("=")
+                key = key.strip().removesuffix("[]")
+                settings.setdefault(key, []).append(value.strip().strip("\"'"))
+        try:
+            data = self.repo.yaml("pnpm-workspace.yaml").data
+        except FileProblem:
+            data = None
+        if isinstance(data, dict):
+            for key, setting in (
+                ("shamefullyHoist", "shamefully-hoist"),
+                ("nodeLinker", "node-linker"),
+                ("publicHoistPattern", "public-hoist-pattern"),
+            ):
+                value = data.get(key)
+                if value is not None:
+                    values = value if isinstance(value, list) else [value]
+                    settings.setdefault(setting, []).extend(str(v).lower() for v in values)
+        if "true" in settings.get("shamefully-hoist", ()):
+            return True
+        if "hoisted" in settings.get("node-linker", ()):
+            return True
+        patterns = settings.get("public-hoist-pattern", ())
+        return any(
+            fnmatchcase(name, pattern)
+            for pattern in patterns
+            if pattern and not pattern.startswith("!")
+            for name in names
+        )
 
     def aliases(self, path: str, specifier: str) -> tuple[str, ...]:
         """Where the `paths` of the tsconfig.json nearest the importer send a specifier (its
@@ -285,13 +350,16 @@ class ImportGraph:
         return Resolver(self, Files(self.repo))
 
 
-def files_naming(repo: RepoView, names: list[str]) -> list[str]:
-    """The JS/TS files whose text holds one of `names` right after a quote, sorted: `git grep -F`
-    (tracked and untracked files of a work tree, or a commit's), else the files read one by one."""
+def files_naming(repo: RepoView, names: list[str], folders: list[str] | None) -> list[str]:
+    """The JS/TS files (in `folders`, or anywhere) whose text holds one of `names` right after a
+    quote, sorted: `git grep -F` (tracked and untracked files of a work tree, or a commit's),
+    else the files read one by one."""
     from ..repo import GitTreeView, run_git
 
     needles = [argument for name in names for q in "\"'" for argument in ("-e", q + name)]
-    specs = ["--", *(f"*{suffix}" for suffix in _SOURCES)]
+    # A pathspec's `*` matches `/` too: `packages/api/*.ts` is every .ts file below it.
+    bases = [f"{folder}/" for folder in folders] if folders is not None else [""]
+    specs = ["--", *(f"{base}*{suffix}" for base in bases for suffix in _SOURCES)]
     if isinstance(repo, GitTreeView):
         output = run_git(repo.root, ["grep", "-l", "-z", "-F", *needles, repo.commit, *specs])
         listed = (output or b"").decode("utf-8", "surrogateescape").split("\0")
@@ -304,7 +372,8 @@ def files_naming(repo: RepoView, names: list[str]) -> list[str]:
         return []  # git grep exits 1 when nothing matches
     pattern = re.compile("[\"'](?:" + "|".join(map(re.escape, names)) + ")")
     found = []
-    for path in repo.glob("**", files_only=True):
+    listed = [p for base in bases for p in repo.glob(f"{base}**", files_only=True)]
+    for path in sorted(set(listed)):
         if not path.endswith(_SOURCES) or _NOT_IMPORTERS.intersection(path.split("/")):
             continue
         try:
@@ -411,7 +480,7 @@ class Resolver:
         for candidate in candidates:
             if self.files.is_file(candidate):
                 return Entry(candidate, None, bases)
-        absent = [b for b in bases if not self.files.ignored(b)]
+        absent = [b for b in bases if not self.files.generated(b)]
         if not absent:
             return Entry(None, None, bases)  # build output only: nothing to read
         listed = " or ".join(dict.fromkeys(absent))
@@ -421,7 +490,7 @@ class Resolver:
 
     def module(self, path: str, specifier: str) -> tuple[str, str | None]:
         """What a specifier in the module at `path` names: ("file", path), ("missing", base),
-        ("generated", base) for a path git ignores, or ("external", None)."""
+        ("generated", base) for a built one (see `Files.generated`), or ("external", None)."""
         if specifier.startswith("."):
             base = posixpath.normpath(posixpath.join(posixpath.dirname(path), specifier))
             if base == ".." or base.startswith("../"):
@@ -429,7 +498,7 @@ class Resolver:
             for candidate in file_candidates(base):
                 if self.files.is_file(candidate):
                     return "file", candidate
-            return ("generated" if self.files.ignored(base) else "missing"), base
+            return ("generated" if self.files.generated(base) else "missing"), base
         package = self.graph.package_of_specifier(specifier)
         if package is None:
             return "external", None
@@ -589,6 +658,13 @@ def file_candidates(base: str) -> list[str]:
         candidates += [base + extension for extension in _PROBED]
         candidates += [f"{base}/index{extension}" for extension in _PROBED]
     return candidates
+
+
+def _names_package(key: str, name: str) -> bool:
+    """Whether a tsconfig `paths` key (`@acme/db`, `@acme/db/*`, `@acme/*`) can match an import
+    of the package `name`."""
+    prefix = key.partition("*")[0]
+    return key == name or name.startswith(prefix) or prefix.startswith(name + "/")
 
 
 # Dependency specs that take a package from a registry or elsewhere, never from the workspace (a

@@ -28,7 +28,8 @@ class WorkspaceImports(RuleKind):
       path); a tsconfig `paths` alias of the importer that reaches a file comes first, as
       TypeScript reads it;
     * resolve to a file that exists (a `.js` target may be its `.ts` source); a target git
-      ignores is build output, whose names are not read;
+      ignores, or in a `_generated` folder (`convex codegen`), is build output, whose names are
+      not read;
     * take only names the module exports, followed through `export … from`, `export *` and
       barrels, types included. A module passing on another npm package's exports
       (`export * from "drizzle-orm/sql"`) or CommonJS may export anything: such names are
@@ -36,9 +37,17 @@ class WorkspaceImports(RuleKind):
 
     `packages` limits the check to imports of these packages (their folders, globs allowed; a
     folder inside a package means that package); without it, every workspace package. With no
-    importer at all the rule is unchecked. `conformance fix` always runs this check again after
-    writing, on every package it changed, and refuses (a `conflict`) to remove or rewrite a
-    module, or drop a name from it, that another package still imports, unless `--force`.
+    importer at all the rule is unchecked.
+
+    How `conformance fix` keeps them: before writing anything it checks its plan against these
+    imports. A module it rewrites keeps the re-exports importers still take when their source
+    survives the plan (a helper passed on from a module the plan leaves alone), appended with a
+    comment marking them deprecated and naming the importers. A name the module declares itself
+    (the old client), one passed on from a package the plan removes (drizzle-orm's `eq`), a
+    module it deletes, or a package.json no longer publishing a subpath cannot be kept: that
+    change becomes a `conflict` naming its importers, written only with `--force`, and so does a
+    module the plan writes that imports a change held back. The check after `fix` always runs
+    this rule on every package the fix changed.
     """
 
     name = "workspace-imports"
@@ -84,7 +93,7 @@ class WorkspaceImports(RuleKind):
             if unchecked:
                 said += (
                     f"; {unchecked} imported names not checked (passed on from another npm "
-                    "package, CommonJS, or build output git ignores)"
+                    "package, CommonJS, or build output)"
                 )
             repo.inspection.note = said
 
