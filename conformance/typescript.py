@@ -170,26 +170,47 @@ def module_imports(tree: Tree) -> list[ModuleImport]:
         specifier = string_value(source) if source is not None else None
         if specifier is None:
             continue
-        names = []
-        for node in walk(statement):
-            if node.type in ("import_specifier", "export_specifier"):
-                names.append(_name(node.child_by_field_name("name")))
-            elif node.type == "identifier" and node.parent.type == "import_clause":
-                names.append("default")
+        names = [
+            "default" if node.type == "identifier" else _name(node.child_by_field_name("name"))
+            for node in _bindings(statement)
+            if node.type != "namespace_import"
+        ]
         found.append(ModuleImport(line(statement), specifier, tuple(names)))
-    # Dynamic imports can sit anywhere; most files have none, and are not walked.
-    if b"import(" in tree.root_node.text or b"import (" in tree.root_node.text:
-        for node in walk(tree.root_node):
-            if node.type != "call_expression":
-                continue
-            callee = node.child_by_field_name("function")
-            arguments = node.child_by_field_name("arguments")
-            if callee is None or callee.type != "import" or arguments is None:
-                continue
-            first = arguments.named_children[:1]
-            specifier = string_value(first[0]) if first else None
+    # Dynamic imports can sit anywhere: a query finds them (in C, not by walking every node).
+    if b"import" in tree.root_node.text:
+        from tree_sitter import QueryCursor
+
+        for _, match in QueryCursor(_dynamic_imports(tree.language)).matches(tree.root_node):
+            [call], [argument] = match["call"], match["specifier"]
+            specifier = string_value(argument)
             if specifier is not None:
-                found.append(ModuleImport(line(node), specifier, _destructured(node)))
+                found.append(ModuleImport(line(call), specifier, _destructured(call)))
+    return sorted(found, key=lambda found_import: found_import.line)
+
+
+@cache
+def _dynamic_imports(language):
+    from tree_sitter import Query
+
+    return Query(
+        language,
+        "(call_expression function: (import) arguments: (arguments . (string) @specifier)) @call",
+    )
+
+
+def _bindings(statement: Node) -> list[Node]:
+    """The binding nodes of an import or `export … from` statement: its default import (an
+    identifier), `namespace_import`, and each `import_specifier` / `export_specifier`."""
+    found = []
+    for child in statement.named_children:
+        if child.type == "import_clause":
+            for part in child.named_children:
+                if part.type in ("identifier", "namespace_import"):
+                    found.append(part)
+                elif part.type == "named_imports":
+                    found += [n for n in part.named_children if n.type == "import_specifier"]
+        elif child.type == "export_clause":
+            found += [n for n in child.named_children if n.type == "export_specifier"]
     return found
 
 
@@ -306,7 +327,7 @@ def _import_bindings(tree: Tree) -> dict[str, tuple[str, str, bool]]:
         if module is None:
             continue
         statement_type_only = any(child.type == "type" for child in statement.children)
-        for node in walk(statement):
+        for node in _bindings(statement):
             if node.type == "import_specifier":
                 imported = _name(node.child_by_field_name("name"))
                 alias = node.child_by_field_name("alias")
@@ -316,7 +337,7 @@ def _import_bindings(tree: Tree) -> dict[str, tuple[str, str, bool]]:
             elif node.type == "namespace_import":
                 for child in node.named_children:
                     bound[text(child)] = (module, "*", statement_type_only)
-            elif node.type == "identifier" and node.parent.type == "import_clause":
+            else:
                 bound[text(node)] = (module, "default", statement_type_only)
     return bound
 
