@@ -1,6 +1,6 @@
 """The workspace import graph: which file of one package imports which workspace package, down to
 the names it takes, and whether each import holds — the imported package publishes the subpath
-(package.json `exports`, else `types`/`typings`/`module`/`main`), the subpath resolves to a file of
+(package.json `exports`, else `typings`/`types`/`module`/`main`), the subpath resolves to a file of
 the repository, and that module exports every name taken (followed through `export … from`,
 `export *` and barrels; types count).
 
@@ -13,21 +13,25 @@ workspace), read in TypeScript 5.9's resolver and Node's documentation:
 * Conditions are read in the object's key order; `types`, `import` and `default` match. Like
   TypeScript, a condition whose file does not exist falls through to the next (`types` pointing
   at an unbuilt `dist/*.d.ts`, then `default` at the source); `null` publishes nothing (Node,
-  and TypeScript since 6.0).
+  and TypeScript after its PR #62483).
 * A `.js` target may be its `.ts`/`.tsx`/`.d.ts` source (`.mjs` → `.mts`, `.cjs` → `.cts`).
-* Without `exports`, `types`, `typings`, `module` and `main` (each probed with extensions and as a
-  folder's index), then `index.*`; a subpath is a file path, probed the same way. With `exports`,
-  nothing else is published.
+* Without `exports`, the first of `typings`, `types`, `module`, `main` whose file exists (each
+  probed with extensions and as a folder's index; TypeScript reads the type fields then `main`,
+  bundlers `module` first), then `index.*`; a subpath is a file path, probed the same way. With
+  `exports`, nothing else is published.
+* A tsconfig `paths` alias of the importer that reaches a file comes first, as in TypeScript.
 
 A target missing from the repository because it is built — git ignores it (`dist/`), or it is in
 a `_generated` folder (`convex codegen`) — is not a broken import: what it exports cannot be
-read, so its names are not checked. A module whose
-exports cannot be listed (`export =`, CommonJS) or that passes on another npm package's exports
-(`export * from "drizzle-orm/sql"`) may export any name; those names are counted as unchecked.
+read, so its names are not checked. A module whose exports cannot be listed (`export =`, CommonJS)
+or that passes on another npm package's exports (`export * from "drizzle-orm/sql"`) may export
+any name; those names are counted as unchecked.
 
 Importers are found by a text search first (`git grep -F` for the quoted package names, or the
 repository's files read when git cannot answer), so only files naming a workspace package are
-parsed; the graph and each module's exports are computed once per run, on first use.
+parsed, and only up to the last line naming one. In a pnpm workspace only the packages that can
+resolve the name are searched (see `importer_folders`). The graph, each entry point and each
+module's exports are computed once per run, on first use.
 """
 
 from __future__ import annotations
@@ -460,7 +464,7 @@ class Resolver:
             if subpath != ".":
                 bases = [_join(package, subpath[2:])]
                 return self._first(file_candidates(bases[0]), bases)
-            fields = [manifest.get(f) for f in ("types", "typings", "module", "main")]
+            fields = [manifest.get(f) for f in ("typings", "types", "module", "main")]
             declared = [_join(package, f) for f in fields if isinstance(f, str) and f]
             bases = list(dict.fromkeys(declared))
             # The package folder's index is the last resort.
