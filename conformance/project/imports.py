@@ -81,10 +81,9 @@ Lookup.__doc__ = """Whether a module exports a name (FOUND, MISSING, or UNKNOWN 
 a module that cannot be read), the files that answer depended on, and whether what is exported
 is only a type."""
 
-Entry = namedtuple("Entry", "file problem targets")
+Entry = namedtuple("Entry", "file problem")
 Entry.__doc__ = """The file a package subpath resolves to (None when it does not, or only to build
-output), why it does not (`problem`, None when it does or cannot be told), and the
-targets tried."""
+output), and why it does not (`problem`, None when it does or cannot be told)."""
 
 Verdict = namedtuple("Verdict", "problem file missing unknown chains")
 Verdict.__doc__ = """What holds of one import: `problem` when it does not resolve (said as the end
@@ -251,7 +250,7 @@ class ImportGraph:
             for line in text.splitlines():
                 key, _, value = line.partition("=")
                 key = key.strip().removesuffix("[]")
-                settings.setdefault(key, []).append(value.strip().strip("\"'"))
+                settings.setdefault(key, []).append(value.strip().strip("\"'").lower())
         try:
             data = self.repo.yaml("pnpm-workspace.yaml").data
         except FileProblem:
@@ -440,7 +439,7 @@ class Resolver:
         for base in aliases:
             for candidate in file_candidates(base):
                 if self.files.is_file(candidate):
-                    return Entry(candidate, None, [base])
+                    return Entry(candidate, None)
         return None
 
     def manifest(self, package: str) -> dict[str, Any]:
@@ -473,31 +472,31 @@ class Resolver:
             entry = self._first(candidates, bases)
             if not bases and entry.file is None:
                 why = "has no `exports`, `types`, `module` or `main`, and no index file"
-                return Entry(None, f"whose {shown} {why}", [])
+                return Entry(None, f"whose {shown} {why}")
             return entry
         published = exports_target(manifest["exports"], subpath)
         if published is None:
-            return Entry(None, f"which {shown} `exports` does not publish", [])
+            return Entry(None, f"which {shown} `exports` does not publish")
         target, match = published
         targets, excluded = target_paths(target, match)
         if not targets:
             why = "maps to null" if excluded else "gives no target TypeScript can use"
-            return Entry(None, f"which {shown} `exports` {why}", [])
+            return Entry(None, f"which {shown} `exports` {why}")
         bases = [_join(package, t) for t in targets]
         if any(b == ".." or b.startswith("../") for b in bases):
-            return Entry(None, f"whose {shown} `exports` target leaves the package", [])
+            return Entry(None, f"whose {shown} `exports` target leaves the package")
         candidates = [c for base in bases for c in target_candidates(base)]
         return self._first(candidates, bases)
 
     def _first(self, candidates: list[str], bases: list[str]) -> Entry:
         for candidate in candidates:
             if self.files.is_file(candidate):
-                return Entry(candidate, None, bases)
+                return Entry(candidate, None)
         absent = [b for b in bases if not self.files.generated(b)]
         if not absent:
-            return Entry(None, None, bases)  # build output only: nothing to read
+            return Entry(None, None)  # build output only: nothing to read
         listed = " or ".join(dict.fromkeys(absent))
-        return Entry(None, f"which resolves to {listed}: no such file", bases)
+        return Entry(None, f"which resolves to {listed}: no such file")
 
     # Modules ---------------------------------------------------------------------------------
 
