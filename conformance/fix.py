@@ -105,9 +105,8 @@ def guard_importers(work: Workspace, *, force: bool) -> None:
     if not owners:
         return
     graph = project_of(work.repo).imports
-    published = set(graph.packages.values())
     workspace = graph.project.workspace
-    packages = sorted({p for f in owners if (p := workspace.package_of(f)) in published})
+    packages = sorted(graph.named(list({workspace.package_of(f) or "." for f in owners})).values())
     before = graph.resolver
     at_risk = []
     for imported in graph.imports_of(packages)[0] if packages else []:
@@ -356,7 +355,7 @@ def recheck(selected: list[Rule], repo: RepoView, changed: list[str]) -> list[Ru
 
     graph = project_of(repo).imports
     workspace = graph.project.workspace
-    touched = {workspace.package_of(path.rstrip("/")) for path in changed}
+    touched = {workspace.package_of(path.rstrip("/")) or "." for path in changed}
     covered = {
         package
         for rule in selected
@@ -364,7 +363,7 @@ def recheck(selected: list[Rule], repo: RepoView, changed: list[str]) -> list[Ru
         for instance in instances(rule)
         for package in checked_packages(graph, as_list(instance.options.get("packages")))
     }
-    packages = sorted((touched & set(graph.packages.values())) - covered)
+    packages = sorted(set(graph.named(sorted(touched)).values()) - covered)
     if not packages or any(rule.id == RECHECK_RULE for rule in selected):
         return []
     return [

@@ -131,22 +131,31 @@ class ImportGraph:
         self.repo = project.repo
         self._imports: dict[frozenset, tuple[list, list]] = {}
         self._nearest: dict[str, tuple[str, dict] | None] = {}  # folder → its tsconfig `paths`
+        self._paths: dict[str, tuple[str, dict] | None] = {}  # tsconfig → its `paths`
 
     @cached_property
     def packages(self) -> dict[str, str]:
         """npm name → directory of every workspace package (members first: a copy outside the
         workspace globs does not shadow the package it copies)."""
+        return self.named([package.path for package in self.project.workspace.packages])
+
+    def named(self, directories: list[str]) -> dict[str, str]:
+        """npm name → directory of the packages in `directories` that have a name (only their
+        manifests are read)."""
         workspace = self.project.workspace
+        members = {package.path: package.member for package in workspace.packages}
         named: dict[str, str] = {}
-        for package in sorted(workspace.packages, key=lambda p: not p.member):
-            name = workspace.manifest(package.path).get("name")
-            if isinstance(name, str) and name and package.path != ".":
-                named.setdefault(name, package.path)
+        for directory in sorted(directories, key=lambda d: not members.get(d)):
+            name = workspace.manifest(directory).get("name")
+            if isinstance(name, str) and name and directory != ".":
+                named.setdefault(name, directory)
         return named
 
-    def package_of_specifier(self, specifier: str) -> tuple[str, str, str] | None:
-        """(npm name, directory, subpath) of the workspace package a bare specifier names (a
-        bundler's `?query` suffix left out)."""
+    def package_of_specifier(
+        self, specifier: str, packages: dict[str, str] | None = None
+    ) -> tuple[str, str, str] | None:
+        """(npm name, directory, subpath) of the workspace package (among `packages`, else all)
+        a bare specifier names (a bundler's `?query` suffix left out)."""
         specifier = specifier.partition("?")[0]
         if specifier.startswith("@"):
             scope, _, rest = specifier.partition("/")
@@ -154,7 +163,7 @@ class ImportGraph:
             name = f"{scope}/{package}"
         else:
             name, _, tail = specifier.partition("/")
-        directory = self.packages.get(name)
+        directory = (self.packages if packages is None else packages).get(name)
         if directory is None:
             return None
         return name, directory, "./" + tail if tail else "."
@@ -170,7 +179,8 @@ class ImportGraph:
     def _find(self, directories: frozenset) -> tuple[list[WorkspaceImport], list[FileProblem]]:
         from ..typescript import module_imports, parse
 
-        names = sorted(name for name, path in self.packages.items() if path in directories)
+        checked = self.named(sorted(directories))
+        names = sorted(checked)
         folders = self.importer_folders(names) if names else []
         if folders == []:
             return [], []
@@ -194,8 +204,8 @@ class ImportGraph:
             tree = parse(text if cut < 0 else text[:cut], path)
             own = self.project.workspace.package_of(path)
             for statement in module_imports(tree):
-                target = self.package_of_specifier(statement.specifier)
-                if target is None or target[1] not in directories or target[1] == own:
+                target = self.package_of_specifier(statement.specifier, checked)
+                if target is None or target[1] == own:
                     continue
                 name, directory, subpath = target
                 if _from_registry(self.project.workspace.manifest(own or "."), name):
@@ -225,12 +235,20 @@ class ImportGraph:
         if not self.project.has_file("pnpm-workspace.yaml") or self._pnpm_hoists(names):
             return None
         workspace = self.project.workspace
+        quoted = [f'"{name}"' for name in names]
         folders = set()
         for package in workspace.packages:
-            if set(names) & workspace.dependencies(package.path).keys():
+            try:  # most manifests do not name the packages: they are not parsed
+                text = self.repo.text(_join(package.path, "package.json"))
+            except FileProblem:
+                continue
+            if (
+                any(q in text for q in quoted)
+                and set(names) & workspace.dependencies(package.path).keys()
+            ):
                 folders.add(package.path)
         for config in self._configs:
-            found = self._compiler_paths(config, 0)
+            found = self._compiler_paths(config)
             if found and any(_names_package(key, name) for key in found[1] for name in names):
                 folders.add(posixpath.dirname(config) or ".")
         return None if "." in folders else sorted(folders)
@@ -313,7 +331,7 @@ class ImportGraph:
         if directory not in self._nearest:
             config = _join(directory, "tsconfig.json")
             if config in self._configs:
-                self._nearest[directory] = self._compiler_paths(config, 0)
+                self._nearest[directory] = self._compiler_paths(config)
             elif directory in ("", "."):
                 self._nearest[directory] = None
             else:
@@ -324,16 +342,25 @@ class ImportGraph:
     def _configs(self) -> set[str]:
         return set(self.project.named("tsconfig.json"))
 
-    def _compiler_paths(self, config: str, depth: int) -> tuple[str, dict] | None:
+    def _compiler_paths(self, config: str, depth: int = 0) -> tuple[str, dict] | None:
         """The `paths` a tsconfig sets, itself or through the configs it `extends` (a later
         one wins), relative to its `baseUrl` or else to the config that sets them."""
+        if config not in self._paths:
+            self._paths[config] = self._read_paths(config, depth)
+        return self._paths[config]
+
+    def _read_paths(self, config: str, depth: int) -> tuple[str, dict] | None:
         import json
 
         from .drizzle import strip_comments
 
         try:
-            text = strip_comments(self.repo.text(config))
-            data = json.loads(re.sub(r",(\s*[}\]])", r"\1", text))
+            text = self.repo.text(config)
+            if '"paths"' in text:
+                data = json.loads(re.sub(r",(\s*[}\]])", r"\1", strip_comments(text)))
+            else:  # only what it `extends` matters: not worth a parse
+                found = _EXTENDS.search(text)
+                data = {"extends": re.findall(r'"([^"]*)"', found.group(1)) if found else []}
         except (FileProblem, ValueError, RecursionError):
             return None
         if not isinstance(data, dict):
@@ -670,6 +697,10 @@ def file_candidates(base: str) -> list[str]:
         candidates += [base + extension for extension in _PROBED]
         candidates += [f"{base}/index{extension}" for extension in _PROBED]
     return candidates
+
+
+# What a tsconfig `extends`: `"extends": "./base.json"`, or a list of them.
+_EXTENDS = re.compile(r'"extends"\s*:\s*(\[[^\]]*\]|"[^"]*")')
 
 
 def _names_package(key: str, name: str) -> bool:

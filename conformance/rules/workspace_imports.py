@@ -72,7 +72,7 @@ class WorkspaceImports(RuleKind):
         for problem in unreadable:
             yield self.problem(rule, problem)
         if not imports:
-            named = sorted(name for name, path in graph.packages.items() if path in packages)
+            named = sorted(graph.named(packages))
             said = (
                 ", ".join(named) if len(named) <= 3 else f"any of {len(named)} workspace packages"
             )
@@ -99,20 +99,15 @@ class WorkspaceImports(RuleKind):
 
 
 def checked_packages(graph: ImportGraph, patterns: list[str]) -> list[str]:
-    """The folders of the workspace packages a rule's `packages` name (all without any)."""
-    directories = sorted(set(graph.packages.values()))
-    if not patterns:
-        return directories
+    """The folders of the named workspace packages a rule's `packages` name (all without any)."""
     workspace = graph.project.workspace
-    chosen = set()
-    for directory in directories:
-        if matches_any(patterns, directory):
-            chosen.add(directory)
+    directories = {package.path for package in workspace.packages} - {"."}
+    chosen = {d for d in directories if not patterns or matches_any(patterns, d)}
     for pattern in patterns:  # a folder inside a package names that package
         holder = workspace.package_of(pattern.rstrip("/") + "/x")
         if holder in directories:
             chosen.add(holder)
-    return sorted(chosen)
+    return sorted(graph.named(sorted(chosen)).values())
 
 
 def describe(imported: WorkspaceImport, verdict: Verdict) -> list[str]:
