@@ -221,6 +221,11 @@ def test_names_the_module_does_not_export(harbor, check_json):
             'import type { NewBooking, OldBooking } from "@harbor/db/schema";\n'
             'export { berthCode, harbourCode } from "@harbor/db";\n'
             'const { bookingRouter, roomRouter } = await import("@harbor/api");\n'
+            # The last mention, an import spread over lines: parsed to its closing `)`.
+            "const { Harbor } = await import(\n"
+            '  "@harbor/db/schema"\n'
+            ");\n"
+            "export const more = () => Harbor;\n"
         }
     )
     assert findings(check_json, root)[0] == [
@@ -242,6 +247,12 @@ def test_names_the_module_does_not_export(harbor, check_json):
             4,
             "imports `roomRouter` from @harbor/api, which does not export it "
             "(packages/api/src/index.ts)",
+        ),
+        (
+            "apps/web/src/dock.ts",
+            5,
+            "imports `Harbor` from @harbor/db/schema, which does not export it "
+            "(packages/db/src/schema.ts)",
         ),
     ]
 
