@@ -249,11 +249,24 @@ class ImportGraph:
                 and set(names) & workspace.dependencies(package.path).keys()
             ):
                 folders.add(package.path)
-        for config in self._configs:
-            found = self._compiler_paths(config)
-            if found and any(_names_package(key, name) for key in found[1] for name in names):
-                folders.add(posixpath.dirname(config) or ".")
+        # A tsconfig whose `paths` (its own or inherited) name a package makes its folder an
+        # importer; most repositories have no such `paths`, and then nothing is parsed.
+        if any(self._aliasing(config, names) for config in self._configs):
+            for config in self._configs:
+                found = self._compiler_paths(config)
+                if found and any(_names_package(k, name) for k in found[1] for name in names):
+                    folders.add(posixpath.dirname(config) or ".")
         return None if "." in folders else sorted(folders)
+
+    def _aliasing(self, config: str, names: list[str]) -> bool:
+        """Whether a tsconfig itself sets `paths` that name one of the packages."""
+        try:
+            if '"paths"' not in self.repo.text(config):
+                return False
+        except FileProblem:
+            return False
+        found = self._compiler_paths(config)
+        return bool(found) and any(_names_package(k, name) for k in found[1] for name in names)
 
     def _pnpm_hoists(self, names: list[str]) -> bool:
         """Whether pnpm's settings (.npmrc, pnpm-workspace.yaml) put any of these packages in the
