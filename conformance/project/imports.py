@@ -237,21 +237,26 @@ class ImportGraph:
         if not self.project.has_file("pnpm-workspace.yaml") or self._pnpm_hoists(names):
             return None
         workspace = self.project.workspace
-        quoted = [f'"{name}"' for name in names]
+        # Most manifests do not name the packages and most tsconfigs set no `paths`: a search of
+        # their text comes first, and only those that do are parsed.
+        manifests = [_join(package.path, "package.json") for package in workspace.packages]
+        configs = sorted(self._configs)
+        needles = [*(f'"{name}"' for name in names), '"paths"']
+        # Discovery listed them from git's index: no walk for untracked files is needed.
+        found = grep(self.repo, needles, ["*package.json", "*tsconfig.json"], untracked=False)
+        if found is None:
+            found = [p for p in [*manifests, *configs] if _holds(self.repo, p, needles)]
+        mentioned = set(found)
         folders = set()
         for package in workspace.packages:
-            try:  # most manifests do not name the packages: they are not parsed
-                text = self.repo.text(_join(package.path, "package.json"))
-            except FileProblem:
-                continue
             if (
-                any(q in text for q in quoted)
+                _join(package.path, "package.json") in mentioned
                 and set(names) & workspace.dependencies(package.path).keys()
             ):
                 folders.add(package.path)
         # A tsconfig whose `paths` (its own or inherited) name a package makes its folder an
         # importer; most repositories have no such `paths`, and then nothing is parsed.
-        if any(self._aliasing(config, names) for config in self._configs):
+        if any(self._aliasing(config, names) for config in mentioned.intersection(configs)):
             for config in self._configs:
                 found = self._compiler_paths(config)
                 if found and any(_names_package(k, name) for k in found[1] for name in names):
@@ -259,12 +264,7 @@ class ImportGraph:
         return None if "." in folders else sorted(folders)
 
     def _aliasing(self, config: str, names: list[str]) -> bool:
-        """Whether a tsconfig itself sets `paths` that name one of the packages."""
-        try:
-            if '"paths"' not in self.repo.text(config):
-                return False
-        except FileProblem:
-            return False
+        """Whether a tsconfig's `paths` (its own or inherited) name one of the packages."""
         found = self._compiler_paths(config)
         return bool(found) and any(_names_package(k, name) for k in found[1] for name in names)
 
@@ -406,36 +406,52 @@ class ImportGraph:
 
 def files_naming(repo: RepoView, names: list[str], folders: list[str] | None) -> list[str]:
     """The JS/TS files (in `folders`, or anywhere) whose text holds one of `names` right after a
-    quote, sorted: `git grep -F` (tracked and untracked files of a work tree, or a commit's),
-    else the files read one by one."""
-    from ..repo import GitTreeView, run_git
-
-    needles = [argument for name in names for q in "\"'" for argument in ("-e", q + name)]
+    quote, sorted."""
     # A pathspec's `*` matches `/` too: `packages/api/*.ts` is every .ts file below it.
     bases = [f"{folder}/" for folder in folders] if folders is not None else [""]
-    specs = ["--", *(f"{base}*{suffix}" for base in bases for suffix in _SOURCES)]
+    needles = [quote + name for name in names for quote in "\"'"]
+    found = grep(repo, needles, [f"{base}*{suffix}" for base in bases for suffix in _SOURCES])
+    if found is not None:
+        return found
+    listed = {p for base in bases for p in repo.glob(f"{base}**", files_only=True)}
+    return [
+        path
+        for path in sorted(listed)
+        if path.endswith(_SOURCES)
+        and not _NOT_IMPORTERS.intersection(path.split("/"))
+        and _holds(repo, path, needles)
+    ]
+
+
+def grep(
+    repo: RepoView, needles: list[str], pathspecs: list[str], untracked: bool = True
+) -> list[str] | None:
+    """The files of `pathspecs` holding one of `needles`, sorted, by `git grep -F` (a work
+    tree's tracked files, and its untracked ones unless told not to, or a commit's); None when
+    git cannot answer."""
+    from ..repo import GitTreeView, run_git
+
+    arguments = ["grep", "-l", "-z", "-F", *(a for n in needles for a in ("-e", n))]
     if isinstance(repo, GitTreeView):
-        output = run_git(repo.root, ["grep", "-l", "-z", "-F", *needles, repo.commit, *specs])
+        output = run_git(repo.root, [*arguments, repo.commit, "--", *pathspecs])
         listed = (output or b"").decode("utf-8", "surrogateescape").split("\0")
         return sorted(p.partition(":")[2] for p in listed if p)
-    output = run_git(repo.root, ["grep", "-l", "-z", "-F", "--untracked", *needles, *specs])
+    output = run_git(repo.root, [*arguments, *["--untracked"][:untracked], "--", *pathspecs])
     if output is not None:
-        found = output.decode("utf-8", "surrogateescape").split("\0")
-        return sorted(p for p in found if p)  # git grep reads the work tree: they exist
+        # git grep reads the work tree: what it lists exists.
+        return sorted(p for p in output.decode("utf-8", "surrogateescape").split("\0") if p)
     if run_git(repo.root, ["rev-parse", "--is-inside-work-tree"]) is not None:
         return []  # git grep exits 1 when nothing matches
-    pattern = re.compile("[\"'](?:" + "|".join(map(re.escape, names)) + ")")
-    found = []
-    listed = [p for base in bases for p in repo.glob(f"{base}**", files_only=True)]
-    for path in sorted(set(listed)):
-        if not path.endswith(_SOURCES) or _NOT_IMPORTERS.intersection(path.split("/")):
-            continue
-        try:
-            if pattern.search(repo.text(path)):
-                found.append(path)
-        except FileProblem:
-            found.append(path)  # reported when it is parsed
-    return found
+    return None
+
+
+def _holds(repo: RepoView, path: str, needles: list[str]) -> bool:
+    """Whether a file's text holds a needle (an unreadable one is kept: its reader reports it)."""
+    try:
+        text = repo.text(path)
+    except FileProblem:
+        return True
+    return any(needle in text for needle in needles)
 
 
 class Resolver:
