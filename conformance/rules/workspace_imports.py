@@ -37,7 +37,8 @@ class WorkspaceImports(RuleKind):
 
     `packages` limits the check to imports of these packages (their folders, globs allowed; a
     folder inside a package means that package); without it, every workspace package. With no
-    importer at all the rule is unchecked.
+    importer at all the rule is unchecked. Under `--changed-since` it runs when those packages
+    change (an importer changing alone is seen by the next full check).
 
     How `conformance fix` keeps them: before writing anything it checks its plan against these
     imports. A module it rewrites keeps the re-exports importers still take when their source
