@@ -9,6 +9,7 @@ that do not read TypeScript.
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 from functools import cache
 
@@ -176,8 +177,9 @@ def module_imports(tree: Tree) -> list[ModuleImport]:
             if node.type != "namespace_import"
         ]
         found.append(ModuleImport(line(statement), specifier, tuple(names)))
-    # Dynamic imports can sit anywhere: a query finds them (in C, not by walking every node).
-    if b"import" in tree.root_node.text:
+    # Dynamic imports can sit anywhere: a query finds them (in C, not by walking every node),
+    # compiled (~6 ms) only once a file has one.
+    if _DYNAMIC_IMPORT.search(tree.root_node.text):
         from tree_sitter import QueryCursor
 
         for _, match in QueryCursor(_dynamic_imports(tree.language)).matches(tree.root_node):
@@ -186,6 +188,9 @@ def module_imports(tree: Tree) -> list[ModuleImport]:
             if specifier is not None:
                 found.append(ModuleImport(line(call), specifier, _destructured(call)))
     return sorted(found, key=lambda found_import: found_import.line)
+
+
+_DYNAMIC_IMPORT = re.compile(rb"\bimport\s*\(")
 
 
 @cache
