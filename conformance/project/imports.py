@@ -407,12 +407,19 @@ class ImportGraph:
 def files_naming(repo: RepoView, names: list[str], folders: list[str] | None) -> list[str]:
     """The JS/TS files (in `folders`, or anywhere) whose text holds one of `names` right after a
     quote, sorted."""
-    # A pathspec's `*` matches `/` too: `packages/api/*.ts` is every .ts file below it.
+    # A pathspec's `*` matches `/` too: `packages/api/*.ts` is every .ts file below it. git
+    # matches every file against every pathspec: past a few folders, one search of the whole
+    # repository, filtered here, is faster.
     bases = [f"{folder}/" for folder in folders] if folders is not None else [""]
+    # Hundreds of needles slow git's fixed-string search down tenfold: many names are searched
+    # by their scopes (`"@acme/`), and the parse keeps the imports of the names.
+    if len(names) > _FEW_FOLDERS:
+        names = sorted({name.partition("/")[0] + "/" if "/" in name else name for name in names})
     needles = [quote + name for name in names for quote in "\"'"]
-    found = grep(repo, needles, [f"{base}*{suffix}" for base in bases for suffix in _SOURCES])
+    searched = bases if len(bases) <= _FEW_FOLDERS else [""]
+    found = grep(repo, needles, [f"{base}*{suffix}" for base in searched for suffix in _SOURCES])
     if found is not None:
-        return found
+        return [path for path in found if path.startswith(tuple(bases))]
     listed = {p for base in bases for p in repo.glob(f"{base}**", files_only=True)}
     return [
         path
@@ -731,6 +738,7 @@ def file_candidates(base: str) -> list[str]:
 
 
 _CLOSING = re.compile(r"[);]")
+_FEW_FOLDERS = 16
 
 # What a tsconfig `extends`: `"extends": "./base.json"`, or a list of them.
 _EXTENDS = re.compile(r'"extends"\s*:\s*(\[[^\]]*\]|"[^"]*")')
