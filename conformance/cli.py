@@ -137,8 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FINDINGS
 
 
-def _checked(args: argparse.Namespace, repo=None):
-    """Load and select the rules, run them on the repository and apply its waivers."""
+def _checked(args: argparse.Namespace, repo=None, also=None):
+    """Load and select the rules, run them on the repository and apply its waivers; `also`
+    gives rules to add to the selected ones (from the loaded ones)."""
     import datetime
 
     from .contract import CONFIG_NAME, load, load_waivers
@@ -163,11 +164,13 @@ def _checked(args: argparse.Namespace, repo=None):
         prefixes = [literal_prefix(p) for r in selected for p in rule_patterns(r)]
         changed = changed_paths(repo.root, since, [*prefixes, *definitions])
         selected, unchanged = affected(selected, changed, definitions)
+    if also is not None:
+        selected = [*selected, *also(selected, repo)]
     report = run(selected, repo)
     if not rules:
         report.empty = f"{CONFIG_NAME} names no contract and no rule: nothing is checked"
     report.unchanged = [rule.id for rule in unchanged]
-    report.contracts = list(dict.fromkeys(rule.contract for rule in rules))
+    report.contracts = list(dict.fromkeys(rule.contract for rule in [*rules, *selected]))
     report.discovered = [
         (contract.name, resolution)
         for contract in contracts
@@ -227,7 +230,7 @@ def _emit(output: str, path: str | None) -> None:
 
 
 def _fix(args: argparse.Namespace) -> int:
-    from .fix import WRITES, apply, plan, render_diff, render_statuses
+    from .fix import WRITES, apply, plan, recheck, render_diff, render_statuses
     from .formats import text
     from .repo import RepoView
 
@@ -245,7 +248,11 @@ def _fix(args: argparse.Namespace) -> int:
     print(render_statuses(changes), end="")
     written = sum(c.status in WRITES for c in changes)
     print(f"{written} paths changed; checking again:\n")
-    _, after = _checked(args, RepoView(repo.root))
+    changed = [c.path for c in changes if c.status in WRITES]
+    # The check after a fix holds every package it changed to its importers.
+    _, after = _checked(
+        args, RepoView(repo.root), lambda selected, view: recheck(selected, view, changed)
+    )
     print(text(after), end="")
     return EXIT_FINDINGS if after.failing else EXIT_CLEAN
 

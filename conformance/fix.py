@@ -9,15 +9,20 @@ repository or through a symlink, writes atomically, and stages removals of track
 from __future__ import annotations
 
 import os
+from collections import namedtuple
 from pathlib import Path
 
-from .model import FileProblem, NothingToCheck, UsageError, instances
+from .model import FileProblem, NothingToCheck, Rule, UsageError, instances
+from .project.imports import MISSING, Files, Resolver
 from .repo import RepoView
 from .workspace import CREATE, EDIT, REMOVE, WRITES, Change, Workspace
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .engine import Report
+    from .project.imports import ImportGraph, Verdict, WorkspaceImport
 
 
 def plan(report: Report, repo: RepoView, *, force: bool = False) -> Workspace:
@@ -41,7 +46,340 @@ def plan(report: Report, repo: RepoView, *, force: bool = False) -> Workspace:
                 work.skip(problem.path, rule, f"cannot fix: {problem.message}")
             except NothingToCheck:
                 continue  # this subject had nothing to check, so nothing to repair
+    guard_importers(work, force=force)
     return work
+
+
+# Importers ------------------------------------------------------------------------------------
+
+
+class PlannedFiles(Files):
+    """The files as the plan leaves them, for the import resolver."""
+
+    def __init__(self, work: Workspace):
+        super().__init__(work.repo)
+        self.work = work
+        self._trees: dict[str, Any] = {}
+
+    def is_file(self, path: str) -> bool:
+        if self.work.planned(path):
+            return self.work.read(path) is not None
+        return super().is_file(path)
+
+    def _planned_text(self, path: str) -> str:
+        text = self.work.read(path)
+        if text is None:
+            raise FileProblem(path, "does not exist", missing=True)
+        return text
+
+    def tree(self, path: str):
+        if not self.work.planned(path):
+            return super().tree(path)
+        if path not in self._trees:
+            from .typescript import parse
+
+            self._trees[path] = parse(self._planned_text(path), path)
+        return self._trees[path]
+
+    def json(self, path: str) -> Any:
+        if not self.work.planned(path):
+            return super().json(path)
+        import json
+
+        try:
+            return json.loads(self._planned_text(path))
+        except json.JSONDecodeError as error:
+            raise FileProblem(path, f"invalid JSON: {error.msg}", error.lineno) from None
+
+
+def guard_importers(work: Workspace, *, force: bool) -> None:
+    """Before anything is written, the plan's removals and rewrites are held against the other
+    packages importing them. A rewritten module keeps the re-exports those importers still take
+    when their source survives the plan (appended, marked deprecated); any other change that
+    would leave an import unresolved or a name no longer exported becomes a conflict naming its
+    importers (written anyway with --force, and the note says so). A module the plan writes that
+    imports a change held back, or a file the plan removes, is held back too."""
+    from .project import project_of
+
+    owners = _changed_files(work)
+    if not owners:
+        return
+    graph = project_of(work.repo).imports
+    workspace = graph.project.workspace
+    packages = sorted(graph.named(list({workspace.package_of(f) or "." for f in owners})).values())
+    before = graph.resolver
+    at_risk = []
+    for imported in graph.imports_of(packages)[0] if packages else []:
+        verdict = before.verdict(imported)
+        reads = {f for chain in verdict.chains.values() for f in chain}
+        # An import broken already is not the plan's doing; one reading no change cannot break.
+        if verdict.problem is None and not verdict.missing and reads & owners.keys():
+            at_risk.append((imported, verdict))
+    after = Resolver(graph, PlannedFiles(work))
+    for path, broken in _breaks(at_risk, after, owners).items():
+        if work.read(path) is not None:  # rewritten, not removed
+            _keep_surface(work, graph, path, broken, after)
+    held: set[str] = set()
+    while True:
+        after = Resolver(graph, PlannedFiles(work))
+        breaks = _breaks(at_risk, after, {f: p for f, p in owners.items() if p not in held})
+        if not force:
+            breaks.update(_own_imports_breaking(work, before, after, owners, held))
+        fresh = {path: why for path, why in breaks.items() if path not in held}
+        if not fresh:
+            return
+        for path, why in fresh.items():
+            said = _say(why)
+            if force:
+                work.annotate(path, f"--force: written although {said}")
+            else:
+                work.hold(path, f"{said}; --force writes it anyway")
+            held.add(path)
+        if force:
+            return  # nothing was held back, so nothing else changes
+
+
+def _changed_files(work: Workspace) -> dict[str, str]:
+    """Every existing file the plan rewrites or removes → the path of its change (a removed
+    directory's files map to the directory)."""
+    owners = {}
+    for change in work.changes():
+        if change.status in (EDIT, REMOVE):
+            for file in change.files or [change.path]:
+                owners[file] = change.path
+    return owners
+
+
+Break = namedtuple("Break", "importer specifier names")
+Break.__doc__ = """An import a change would break: the importing file ("" for the module the plan
+writes itself), the specifier, and the names it takes."""
+
+# The package.json fields that decide what a package publishes.
+_ENTRY_FIELDS = ("exports", "types", "typings", "module", "main")
+
+
+def _breaks(
+    at_risk: list[tuple[WorkspaceImport, Verdict]], after: Resolver, owners: dict[str, str]
+) -> dict[str, list[Break]]:
+    """Change path → the imports (that hold now) the planned files break, each blamed on the
+    changed files its resolution read."""
+    found: dict[str, list[Break]] = {}
+    for imported, verdict in at_risk:
+        post = after.verdict(imported)
+        lost = [(name, verdict.chains.get(name, ())) for name in post.missing]
+        if post.problem is not None:
+            lost = [(None, verdict.chains[None])]
+        for name, chain in lost:
+            blamed = [f for f in chain if f in owners and _matters(f, after)] or [
+                f for c in verdict.chains.values() for f in c if f in owners and _matters(f, after)
+            ]
+            names = imported.names if name is None else (name,)
+            for path in dict.fromkeys(owners[f] for f in blamed):
+                found.setdefault(path, []).append(Break(imported.path, imported.specifier, names))
+    return found
+
+
+def _matters(path: str, after: Resolver) -> bool:
+    """A changed package.json breaks an import only when what it publishes changed (the fix
+    edits dependencies and scripts all the time)."""
+    if not path.endswith("package.json"):
+        return True
+    package = path.rpartition("/")[0] or "."
+    try:
+        old = after.graph.resolver.manifest(package)
+        new = after.manifest(package)
+    except FileProblem:
+        return True
+    return any(old.get(field) != new.get(field) for field in _ENTRY_FIELDS)
+
+
+def _keep_surface(
+    work: Workspace, graph: ImportGraph, path: str, broken: list[Break], after: Resolver
+) -> None:
+    """Append to a rewritten module the re-exports other packages still take from it that can
+    be kept: those passed on from another module (`export … from`, `export *`, an imported
+    binding exported again) that the plan leaves exporting them. What it declares itself cannot
+    be kept without its code: those imports stay broken (a conflict)."""
+    before = graph.resolver
+    kept: dict[tuple[str, bool], dict[str, str]] = {}
+    importers = set()
+    for importer, _, names in broken:
+        for name in names:
+            source = _passed_on(before, path, name)
+            if source is not None and _survives(after, graph, path, *source):
+                type_only = before.lookup(path, name).type_only
+                kept.setdefault((source[0], type_only), {})[name] = source[1]
+                importers.add(importer)
+    if not kept:
+        return
+    lines = [
+        "",
+        "// Kept by `conformance fix`: other packages still import these from here. Deprecated:",
+        "// not part of the new surface; move these importers, then remove the re-exports.",
+        *(f"//   {importer}" for importer in sorted(importers)),
+    ]
+    for (specifier, type_only), names in kept.items():
+        shown = ", ".join(
+            name if imported == name else f"{imported} as {name}"
+            for name, imported in sorted(names.items())
+        )
+        lines.append(f'export {"type " if type_only else ""}{{ {shown} }} from "{specifier}";')
+    text = work.read(path)
+    addition = "\n".join(lines) + "\n"
+    if "\r\n" in text:
+        addition = addition.replace("\n", "\r\n")
+    names = sorted(name for group in kept.values() for name in group)
+    work.amend(
+        path,
+        text + addition,
+        f"keeps {', '.join(f'`{n}`' for n in names)} re-exported for {_listed(sorted(importers))}",
+    )
+
+
+def _passed_on(before: Resolver, path: str, name: str) -> tuple[str, str] | None:
+    """(specifier, name there) of the module the original `path` passes `name` on from; None
+    when it declares the name itself or it cannot be told which module gives it."""
+    try:
+        surface = before.surface(path)
+    except FileProblem:
+        return None
+    if surface is None or surface.opaque:
+        return None
+    exported = surface.names.get(name)
+    if exported is not None:
+        if exported.source is None or exported.imported == "*":
+            return None
+        return exported.source, exported.imported
+    files, packages = [], []
+    for specifier, _ in surface.stars:
+        kind, target = before.module(path, specifier)
+        if kind == "file" and before.lookup(target, name).status != MISSING:
+            files.append(specifier)
+        elif kind == "external":
+            packages.append(specifier)
+    # Another npm package's `export *` may give the name only when no other star could.
+    candidates = files or packages
+    return (candidates[0], name) if len(candidates) == 1 else None
+
+
+def _survives(after: Resolver, graph: ImportGraph, path: str, specifier: str, name: str) -> bool:
+    """Whether `export { name } from specifier` in `path` still holds once the plan is written:
+    the module exists and exports it, or it is an npm package the package still declares."""
+    kind, target = after.module(path, specifier)
+    if kind == "file":
+        return after.lookup(target, name).status != MISSING
+    if kind != "external" or specifier.startswith("."):
+        return False
+    if specifier.startswith("node:"):
+        return True
+    package = graph.project.workspace.package_of(path) or "."
+    parts = specifier.split("/")
+    npm_name = "/".join(parts[:2] if specifier.startswith("@") else parts[:1])
+    try:
+        manifest = after.manifest(package)
+    except FileProblem:
+        return False
+    sections = ("dependencies", "peerDependencies", "optionalDependencies", "devDependencies")
+    return any(isinstance(manifest.get(s), dict) and npm_name in manifest[s] for s in sections)
+
+
+def _own_imports_breaking(
+    work: Workspace, before: Resolver, after: Resolver, owners: dict[str, str], held: set[str]
+) -> dict[str, list[Break]]:
+    """The modules the plan writes whose relative imports would break: they take a name the
+    file they import no longer exports (it is held back, or rewritten), or import a file the
+    plan removes."""
+    from .project.imports import file_candidates
+    from .typescript import SOURCE_SUFFIXES, module_imports
+
+    touched = set(owners) | held
+    found: dict[str, list[Break]] = {}
+    for change in work.changes():
+        if change.status not in (CREATE, EDIT) or not change.path.endswith(SOURCE_SUFFIXES):
+            continue
+        try:
+            tree = after.files.tree(change.path)
+        except FileProblem:
+            continue
+        for statement in module_imports(tree):
+            if not statement.specifier.startswith("."):
+                continue
+            kind, target = after.module(change.path, statement.specifier)
+            if kind == "missing":
+                existed = any(before.files.is_file(c) for c in file_candidates(target))
+                lost = statement.names if existed else None
+            elif kind == "file" and target in touched:
+                lost = tuple(
+                    n for n in statement.names if after.lookup(target, n).status == MISSING
+                )
+            else:
+                lost = None
+            if lost is not None and (lost or kind == "missing"):
+                found.setdefault(change.path, []).append(Break("", statement.specifier, lost))
+    return found
+
+
+def _say(breaks: list[Break]) -> str:
+    """`a.ts imports `x`, `y` from @acme/db; b.ts imports @acme/db/schema` (the first few)."""
+    merged: dict[tuple[str, str], dict[str, None]] = {}
+    for importer, specifier, names in breaks:
+        merged.setdefault((importer, specifier), {}).update(dict.fromkeys(names))
+    said = []
+    for (importer, specifier), names in sorted(merged.items()):
+        taken = f"{', '.join(f'`{n}`' for n in names)} from {specifier}" if names else specifier
+        if importer:
+            said.append(f"{importer} imports {taken}")
+        else:
+            said.append(f"it imports {taken}, which the plan no longer provides")
+    shown = "; ".join(said[:5])
+    return shown + (f" (and {len(said) - 5} more)" if len(said) > 5 else "")
+
+
+def _listed(paths: list[str]) -> str:
+    shown = ", ".join(paths[:3])
+    return shown + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+
+
+RECHECK_WHY = (
+    "A fix that removes or rewrites a module another package imports must not end green: the "
+    "check after `fix` always holds every package it changed to its importers."
+)
+
+
+def recheck(selected: list[Rule], repo: RepoView, changed: list[str]) -> list[Rule]:
+    """The rule the check after `fix` adds: `workspace-imports` on every package the fix
+    changed that no selected rule of that kind covers already."""
+    from .project import project_of
+    from .rules.base import as_list
+    from .rules.workspace_imports import checked_packages
+
+    graph = project_of(repo).imports
+    workspace = graph.project.workspace
+    touched = {workspace.package_of(path.rstrip("/")) or "." for path in changed}
+    covered = {
+        package
+        for rule in selected
+        if rule.kind == "workspace-imports"
+        for instance in instances(rule)
+        for package in checked_packages(graph, as_list(instance.options.get("packages")))
+    }
+    packages = sorted(set(graph.named(sorted(touched)).values()) - covered)
+    if not packages or any(rule.id == RECHECK_RULE for rule in selected):
+        return []
+    return [
+        Rule(
+            RECHECK_RULE,
+            "workspace-imports",
+            "{item}",
+            RECHECK_WHY,
+            "conformance fix",
+            {"packages": packages},
+            optional=True,
+        )
+    ]
+
+
+RECHECK_RULE = "importers-after-fix"
 
 
 def render_diff(changes: list[Change]) -> str:

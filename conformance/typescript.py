@@ -9,6 +9,8 @@ that do not read TypeScript.
 
 from __future__ import annotations
 
+import re
+from collections import namedtuple
 from functools import cache
 
 TYPE_CHECKING = False
@@ -156,3 +158,245 @@ def enclosing_function(node: Node) -> str | None:
                 return name
         current = current.parent
     return None
+
+
+# Modules as the workspace import graph reads them ------------------------------------------
+
+ModuleImport = namedtuple("ModuleImport", "line specifier names")
+ModuleImport.__doc__ = """One import of a module: its line, the specifier, and the names it takes
+(`default` for a default import, types included); `names` is empty when it takes the module whole
+(`import * as ns`, `import "m"`, `export * from`, an `import()` not destructured)."""
+
+Exported = namedtuple("Exported", "name line source imported type_only")
+Exported.__doc__ = """A name a module exports: where (`line`), and — when it is passed on from
+another module (`export { a } from "m"`, or an imported binding exported again) — the `source`
+specifier and the name `imported` there (`*` for `export * as ns`); `type_only` when only a type
+is exported (`interface`, `type`, `export type { … }`)."""
+
+Surface = namedtuple("Surface", "names stars opaque")
+Surface.__doc__ = """What a module exports: `names` (name → Exported), the `stars` it re-exports
+whole ((specifier, line) of each `export * from`), and `opaque` when its exports cannot be listed
+from the syntax (`export =`, or CommonJS)."""
+
+
+def module_imports(tree: Tree) -> list[ModuleImport]:
+    """Every import of a module: static imports (`import type` too), `export … from`, and
+    `import("m")` with a literal specifier (with the names a destructuring takes from it)."""
+    found = []
+    for statement in tree.root_node.children:
+        if statement.type not in ("import_statement", "export_statement"):
+            continue
+        source = statement.child_by_field_name("source")
+        specifier = string_value(source) if source is not None else None
+        if specifier is None:
+            continue
+        names = [
+            "default" if node.type == "identifier" else _name(node.child_by_field_name("name"))
+            for node in _bindings(statement)
+            if node.type != "namespace_import"
+        ]
+        found.append(ModuleImport(line(statement), specifier, tuple(names)))
+    # Dynamic imports can sit anywhere: a query finds them (in C, not by walking every node),
+    # compiled (~6 ms) only once a file has one.
+    if _DYNAMIC_IMPORT.search(tree.root_node.text):
+        from tree_sitter import QueryCursor
+
+        for _, match in QueryCursor(_dynamic_imports(tree.language)).matches(tree.root_node):
+            [call], [argument] = match["call"], match["specifier"]
+            specifier = string_value(argument)
+            if specifier is not None:
+                found.append(ModuleImport(line(call), specifier, _destructured(call)))
+    return sorted(found, key=lambda found_import: found_import.line)
+
+
+_DYNAMIC_IMPORT = re.compile(rb"\bimport\s*\(")
+
+
+@cache
+def _dynamic_imports(language):
+    from tree_sitter import Query
+
+    return Query(
+        language,
+        "(call_expression function: (import) arguments: (arguments . (string) @specifier)) @call",
+    )
+
+
+def _bindings(statement: Node) -> list[Node]:
+    """The binding nodes of an import or `export … from` statement: its default import (an
+    identifier), `namespace_import`, and each `import_specifier` / `export_specifier`."""
+    found = []
+    for child in statement.named_children:
+        if child.type == "import_clause":
+            for part in child.named_children:
+                if part.type in ("identifier", "namespace_import"):
+                    found.append(part)
+                elif part.type == "named_imports":
+                    found += [n for n in part.named_children if n.type == "import_specifier"]
+        elif child.type == "export_clause":
+            found += [n for n in child.named_children if n.type == "export_specifier"]
+    return found
+
+
+def _name(node: Node) -> str:
+    """An identifier, or a string used as a name (`export { x as "a-b" }`)."""
+    value = string_value(node)
+    return text(node) if value is None else value
+
+
+def _destructured(call: Node) -> tuple[str, ...]:
+    """The names `const { a, b: c } = await import("m")` takes."""
+    parent = call.parent
+    if parent is not None and parent.type == "await_expression":
+        parent = parent.parent
+    if parent is None or parent.type != "variable_declarator":
+        return ()
+    pattern = parent.child_by_field_name("name")
+    if pattern is None or pattern.type != "object_pattern":
+        return ()
+    names = []
+    for child in pattern.named_children:
+        if child.type == "shorthand_property_identifier_pattern":
+            names.append(text(child))
+        elif child.type == "object_assignment_pattern":
+            names.append(text(child.child_by_field_name("left")))
+        elif child.type == "pair_pattern":
+            names.append(_name(child.child_by_field_name("key")))
+    return tuple(names)
+
+
+# Declarations whose name is a value (and, for classes and enums, a type too).
+_NAMED_DECLARATIONS = {
+    "function_declaration": False,
+    "generator_function_declaration": False,
+    "function_signature": False,
+    "class_declaration": False,
+    "abstract_class_declaration": False,
+    "enum_declaration": False,
+    "internal_module": False,
+    "module": False,
+    "interface_declaration": True,
+    "type_alias_declaration": True,
+}
+
+
+def module_exports(tree: Tree, path: str = "") -> Surface:
+    """The names a module exports, read from its top-level statements."""
+    names: dict[str, Exported] = {}
+    stars: list[tuple[str, int]] = []
+    opaque = False
+    bound = _import_bindings(tree)
+    has_module_syntax = False
+    for statement in tree.root_node.children:
+        if statement.type == "import_statement":
+            has_module_syntax = True
+        if statement.type != "export_statement":
+            continue
+        has_module_syntax = True
+        at = line(statement)
+        kinds = [child.type for child in statement.children]
+        source = statement.child_by_field_name("source")
+        specifier = string_value(source) if source is not None else None
+        statement_type_only = "type" in kinds
+        if "=" in kinds:  # `export = value`
+            opaque = True
+            continue
+        if "default" in kinds:
+            names["default"] = Exported("default", at, None, None, False)
+            continue
+        declaration = statement.child_by_field_name("declaration")
+        if declaration is not None:
+            for name, type_only in _declared(declaration):
+                names[name] = Exported(name, at, None, None, type_only)
+            continue
+        if "*" in kinds and specifier is not None:
+            stars.append((specifier, at))
+            continue
+        for child in statement.named_children:
+            if child.type == "namespace_export" and specifier is not None:
+                for alias in child.named_children:
+                    shown = _name(alias)
+                    names[shown] = Exported(shown, at, specifier, "*", statement_type_only)
+            elif child.type == "export_clause":
+                for specifier_node in child.named_children:
+                    if specifier_node.type != "export_specifier":
+                        continue
+                    local = _name(specifier_node.child_by_field_name("name"))
+                    alias = specifier_node.child_by_field_name("alias")
+                    shown = _name(alias) if alias is not None else local
+                    type_only = statement_type_only or any(
+                        c.type == "type" for c in specifier_node.children
+                    )
+                    if specifier is not None:
+                        names[shown] = Exported(shown, at, specifier, local, type_only)
+                    elif local in bound:
+                        module, imported, imported_type = bound[local]
+                        type_only = type_only or imported_type
+                        names[shown] = Exported(shown, at, module, imported, type_only)
+                    else:
+                        names[shown] = Exported(shown, at, None, None, type_only)
+    if not has_module_syntax and not path.endswith((".ts", ".tsx", ".mts", ".cts")):
+        opaque = True  # a script or CommonJS module: `module.exports` is not read
+    return Surface(names, stars, opaque)
+
+
+def _import_bindings(tree: Tree) -> dict[str, tuple[str, str, bool]]:
+    """Local name → (module, name imported there, type only) of every import binding."""
+    bound = {}
+    for statement in tree.root_node.children:
+        if statement.type != "import_statement":
+            continue
+        source = statement.child_by_field_name("source")
+        module = string_value(source) if source is not None else None
+        if module is None:
+            continue
+        statement_type_only = any(child.type == "type" for child in statement.children)
+        for node in _bindings(statement):
+            if node.type == "import_specifier":
+                imported = _name(node.child_by_field_name("name"))
+                alias = node.child_by_field_name("alias")
+                local = text(alias) if alias is not None else imported
+                type_only = statement_type_only or any(c.type == "type" for c in node.children)
+                bound[local] = (module, imported, type_only)
+            elif node.type == "namespace_import":
+                for child in node.named_children:
+                    bound[text(child)] = (module, "*", statement_type_only)
+            else:
+                bound[text(node)] = (module, "default", statement_type_only)
+    return bound
+
+
+def _declared(declaration: Node) -> list[tuple[str, bool]]:
+    """(name, type only) of what an exported declaration binds."""
+    if declaration.type == "ambient_declaration":  # `export declare const x`
+        inner = declaration.named_children
+        return _declared(inner[0]) if inner else []
+    if declaration.type in ("lexical_declaration", "variable_declaration"):
+        return [
+            (name, False)
+            for declarator in declaration.named_children
+            if declarator.type == "variable_declarator"
+            for name in pattern_names(declarator.child_by_field_name("name"))
+        ]
+    if declaration.type == "import_alias":  # `export import A = N.B`
+        return [(text(declaration.named_children[0]), False)]
+    if declaration.type in _NAMED_DECLARATIONS:
+        name = declaration.child_by_field_name("name")
+        if name is not None:
+            return [(_name(name), _NAMED_DECLARATIONS[declaration.type])]
+    return []
+
+
+def pattern_names(pattern: Node | None) -> list[str]:
+    """The names a binding pattern binds (`a`, `{ a, b: c, ...d }`, `[e, , f = 1]`)."""
+    if pattern is None:
+        return []
+    if pattern.type in ("identifier", "shorthand_property_identifier_pattern"):
+        return [text(pattern)]
+    if pattern.type == "pair_pattern":
+        return pattern_names(pattern.child_by_field_name("value"))
+    if pattern.type in ("object_assignment_pattern", "assignment_pattern"):
+        return pattern_names(pattern.child_by_field_name("left"))
+    if pattern.type in ("object_pattern", "array_pattern", "rest_pattern"):
+        return [name for child in pattern.named_children for name in pattern_names(child)]
+    return []

@@ -109,6 +109,29 @@ class Workspace:
     def skip(self, path: str, rule: Rule, note: str) -> None:
         self._touch(path, rule, note)
 
+    def planned(self, path: str) -> bool:
+        """Whether the plan writes or removes this file (or directory, ending in `/`)."""
+        return path in self._planned
+
+    def amend(self, path: str, text: str, note: str) -> None:
+        """Change what the plan writes at a path it already writes (say, to keep re-exports
+        other packages still import), saying why."""
+        self._planned[path] = text
+        self._notes[path] = note
+
+    def annotate(self, path: str, note: str) -> None:
+        """Add to what is said about a planned change (shown next to its status)."""
+        previous = self._notes.get(path)
+        self._notes[path] = f"{previous}; {note}" if previous else note
+
+    def hold(self, path: str, note: str) -> None:
+        """Leave a planned change out of the plan: it becomes a conflict, with the reason."""
+        for file in self._dir_files.get(path, []):
+            self._planned.pop(file, None)
+        self._planned.pop(path, None)
+        self._conflicts.add(path)
+        self._notes[path] = note
+
     def changes(self) -> list[Change]:
         """One Change per touched path; files inside a removed directory are folded into it (a
         place inside one, `path:line`, a translator reports something it left out of, stays)."""

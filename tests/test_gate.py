@@ -34,7 +34,7 @@ def test_github_annotations(cli):
         'the Postgres compose service must be removed: service "database" (image postgis/postgis:16-3.4)'
     ) in lines
     assert "::error file=packages/db/convex/http.ts,title=convex-project-files::" in out
-    assert lines[-1] == "conformance: 16 findings, 0 waived, 12 of 17 rules failed, 0 unchecked"
+    assert lines[-1] == "conformance: 16 findings, 0 waived, 12 of 18 rules failed, 1 unchecked"
 
 
 def test_github_escaping():
@@ -116,7 +116,7 @@ def test_junit_structure(cli, tmp_path):
     assert (code, out) == (1, "")
     suites = ElementTree.parse(report).getroot()
     [suite] = suites.findall("testsuite")
-    assert (suite.get("tests"), suite.get("failures")) == ("17", "12")
+    assert (suite.get("tests"), suite.get("failures")) == ("18", "12")
     cases = {case.get("name"): case for case in suite.findall("testcase")}
     failure = cases["convex-cli-no-config-flag"].find("failure")
     assert failure.get("message") == "2 findings"

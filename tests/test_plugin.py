@@ -50,7 +50,7 @@ def test_items_per_rule_with_clean_node_ids(tmp_path):
     result = pytest_run(tmp_path, f"--conformance={FIXTURES / 'kata-half'}", "--collect-only")
     ids = [line for line in result.stdout.splitlines() if "::" in line]
     assert ids[0] == "kata-half/conformance.yaml::convex-dependency"
-    assert len(ids) == 17
+    assert len(ids) == 18
 
 
 def test_node_ids_inside_the_target(tmp_path):
@@ -123,7 +123,7 @@ def test_repo_fixture_serves_custom_checks(tmp_path):
     )
     result = pytest_run(tmp_path, f"--conformance={target}", "test_custom.py", "-k", "custom")
     assert result.returncode == 0, result.stdout
-    assert "1 passed, 17 deselected" in result.stdout
+    assert "1 passed, 18 deselected" in result.stdout
 
 
 def test_ini_option_and_bad_contract(tmp_path):

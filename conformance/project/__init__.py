@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .convex import Convex
     from .docs import Docs
     from .drizzle import Drizzle
+    from .imports import ImportGraph
     from .next import Next
     from .prisma import Prisma
     from .workspace import Workspace
@@ -97,6 +98,12 @@ class Project:
         from .workspace import Workspace
 
         return Workspace(self)
+
+    @cached_property
+    def imports(self) -> ImportGraph:
+        from .imports import ImportGraph
+
+        return ImportGraph(self)
 
     @cached_property
     def convex(self) -> Convex:

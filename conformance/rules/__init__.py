@@ -37,6 +37,7 @@ _LOCATIONS = {
     "client-usage-absent": ("client_usage", "ClientUsageAbsent"),
     "rls-policies": ("rls", "RlsPolicies"),
     "next-route-present": ("next_routes", "NextRoutePresent"),
+    "workspace-imports": ("workspace_imports", "WorkspaceImports"),
 }
 
 
