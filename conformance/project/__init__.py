@@ -157,9 +157,9 @@ def project_of(repo: RepoView) -> Project:
 
 
 def import_targets(project: Project, importer: str, specifier: str) -> list[str]:
-    """The repository paths (without extension) an import in `importer` may name — relative, a
-    workspace package, a tsconfig `paths` alias — whether or not a file is there; empty for
-    npm packages."""
+    """The repository paths an import in `importer` may name — relative, a tsconfig `paths`
+    alias, a workspace package's entry as its manifest publishes it — whether or not a file is
+    there; empty for npm packages."""
     from .convex_functions import analysis_of
 
     return analysis_of(project).module_paths(importer, specifier)
@@ -173,28 +173,12 @@ def imports_module(project: Project, importer: str, specifier: str, module: str)
         return True
     stem = _without_extension(module)
     for target in import_targets(project, importer, specifier):
-        entries = package_entries(project, target) if target in project.workspace.paths else []
         target = _without_extension(target)
         if target in (stem, module) or target + "/index" == stem:
             return True
-        if target.startswith(module + "/") or module in entries:
+        if target.startswith(module + "/"):
             return True
     return False
-
-
-def package_entries(project: Project, package: str) -> list[str]:
-    """The files an import of a workspace package by its bare name may load, as its
-    package.json declares them (`types`, `main`, `exports["."]`), then `src/index.ts`."""
-    manifest = project.workspace.manifest(package)
-    exports = manifest.get("exports")
-    if isinstance(exports, dict):
-        exports = exports.get(".", exports)
-    if isinstance(exports, dict):
-        exports = [v for k, v in exports.items() if k in ("types", "import", "default")]
-    listed = exports if isinstance(exports, list) else [exports]
-    named = [manifest.get("types"), manifest.get("main"), *listed]
-    entries = [relative(entry, package) for entry in named if isinstance(entry, str)]
-    return entries + [relative(f"src/index{ext}", package) for ext in (".ts", ".tsx")]
 
 
 def imports_export(project: Project, importer: str, specifier: str, module: str, name: str) -> bool:

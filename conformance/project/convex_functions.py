@@ -18,11 +18,9 @@ its own.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from collections import namedtuple
-from functools import cached_property
 
 from ..globs import has_magic
 from ..model import FileProblem
@@ -216,27 +214,37 @@ class ConvexAnalysis:
         return self._modules[key]
 
     def _module(self, path: str, specifier: str) -> str | None:
-        bases = self._bases(path, specifier)
-        for base in bases[1:]:  # an alias may point at one of several folders
+        for base in self._bases(path, specifier):  # an alias may list several folders
             resolved = self._file(base)
             if resolved is not None:
                 return resolved
-        return self._file(bases[0]) if bases else None
+        return None
 
     def module_paths(self, path: str, specifier: str) -> list[str]:
-        """The module paths, without extension, an import may name, whether or not a file is
-        there (a generated client is git-ignored): a relative one, a workspace package's, a
-        tsconfig alias's (several when it lists several folders); none for other packages."""
+        """The module paths an import may name, whether or not a file is there (a generated
+        client is git-ignored): a relative one, a tsconfig alias's (several when it lists
+        several folders), a workspace package's entry; none for other packages."""
         return self._bases(path, specifier)
 
     def _bases(self, path: str, specifier: str) -> list[str]:
-        """The module paths, without extension, an import may name: a relative one, a
-        workspace package's, a tsconfig alias's (several when it lists several folders)."""
+        """The module paths an import may name, in the order TypeScript tries them: a relative
+        one; else the importer's tsconfig `paths` targets, then the workspace package's entry
+        its manifest publishes (`exports`, `types`, `main`), or the path below the package when
+        that names no file (a built or generated one)."""
         if specifier.startswith("."):
             base = posixpath.normpath(posixpath.join(posixpath.dirname(path), specifier))
             return [] if base == ".." or base.startswith("../") else [base]
-        bases = [self._workspace_path(specifier), *self._aliased(path, specifier)]
-        return [b for b in bases if b is not None]
+        graph = self.project.imports
+        bases = list(graph.aliases(path, specifier))
+        package = graph.package_of_specifier(specifier)
+        if package is not None:
+            _, directory, subpath = package
+            try:
+                entry = graph.resolver.entry(directory, subpath).file
+            except FileProblem:
+                entry = None
+            bases.append(entry or posixpath.normpath(posixpath.join(directory, subpath)))
+        return bases
 
     def _file(self, base: str) -> str | None:
         """The file a module path without its extension means."""
@@ -252,71 +260,6 @@ class ConvexAnalysis:
             # A literal `[id]` directory would read as a glob character class.
             if not has_magic(candidate) and self.repo.is_file(candidate):
                 return candidate
-        return None
-
-    def _aliased(self, path: str, specifier: str) -> list[str]:
-        """Where tsconfig `paths` aliases send a specifier (`@cvx/auth` → `convex/auth`), for
-        the tsconfig files of the importing file's folders."""
-        found = []
-        for scope, base, pattern, targets in self._aliases:
-            if scope and not path.startswith(scope + "/"):
-                continue
-            prefix, star, suffix = pattern.partition("*")
-            if star and specifier.startswith(prefix) and specifier.endswith(suffix):
-                middle = specifier[len(prefix) : len(specifier) - len(suffix) or None]
-            elif not star and specifier == pattern:
-                middle = ""
-            else:
-                continue
-            for target in targets:
-                joined = posixpath.normpath(posixpath.join(base, target.replace("*", middle)))
-                if not joined.startswith(".."):
-                    found.append(joined)
-        return found
-
-    @cached_property
-    def _aliases(self) -> list[tuple[str, str, str, list[str]]]:
-        """(folder the tsconfig covers, folder its targets are relative to — `baseUrl` —,
-        pattern, targets) of every tsconfig `paths` entry, the most specific folder first."""
-        from ..project.drizzle import strip_comments
-
-        aliases = []
-        for config in self.project.named_like(re.compile(r"tsconfig[^/]*\.json$")):
-            try:
-                text = strip_comments(self.repo.text(config))
-                data = json.loads(re.sub(r",(\s*[}\]])", r"\1", text))
-            except (FileProblem, ValueError, RecursionError):
-                continue
-            options = data.get("compilerOptions") if isinstance(data, dict) else None
-            paths = options.get("paths") if isinstance(options, dict) else None
-            if not isinstance(paths, dict):
-                continue
-            folder = posixpath.dirname(config)
-            base_url = options.get("baseUrl") if isinstance(options.get("baseUrl"), str) else "."
-            root = posixpath.normpath(posixpath.join(folder or ".", base_url))
-            for pattern, targets in paths.items():
-                if isinstance(targets, list):
-                    kept = [t for t in targets if isinstance(t, str)]
-                    aliases.append((folder, root, pattern, kept))
-        return sorted(aliases, key=lambda entry: -len(entry[0]))
-
-    @cached_property
-    def _package_dirs(self) -> list[tuple[str, str]]:
-        """(npm name, directory) of every workspace package, longest name first."""
-        workspace = self.project.workspace
-        named = []
-        for package in workspace.packages:
-            name = workspace.manifest(package.path).get("name")
-            if isinstance(name, str) and name:
-                named.append((name, package.path))
-        return sorted(named, key=lambda item: -len(item[0]))
-
-    def _workspace_path(self, specifier: str) -> str | None:
-        for name, directory in self._package_dirs:
-            if specifier == name or specifier.startswith(name + "/"):
-                rest = specifier[len(name) :].lstrip("/")
-                joined = posixpath.join(directory, rest) if rest else directory
-                return posixpath.normpath(joined)
         return None
 
     def value(self, path: str, name: str, seen: set | None = None) -> tuple[str, Node] | None:

@@ -171,61 +171,12 @@ class Drizzle:
     @cached_property
     def modules(self) -> Modules:
         """The repository's TypeScript modules, with imports resolved the way the Convex
-        analysis resolves them (relative paths, workspace packages, tsconfig `paths`)."""
+        analysis resolves them (relative paths, tsconfig `paths`, workspace packages through
+        their manifests)."""
         from ..translate.modules import Modules
         from .convex_functions import analysis_of
 
-        resolver = analysis_of(self.project)
-
-        def resolve(path: str, specifier: str) -> str | None:
-            found = resolver.module(path, specifier)
-            return found if found is not None else self._package_entry(specifier)
-
-        return Modules(self.project.repo.typescript, resolve)
-
-    @cached_property
-    def _package_names(self) -> list[tuple[str, str]]:
-        """(npm name, directory) of every workspace package, longest name first."""
-        workspace = self.project.workspace
-        named = []
-        for package in workspace.packages:
-            name = workspace.manifest(package.path).get("name")
-            if isinstance(name, str) and name:
-                named.append((name, package.path))
-        return sorted(named, key=lambda item: -len(item[0]))
-
-    def _package_entry(self, specifier: str) -> str | None:
-        """The file a workspace package's manifest points a specifier at: its `exports` entry
-        for the subpath, else, for the package itself, `types` / `module` / `main`."""
-        found = next(
-            (
-                (name, folder)
-                for name, folder in self._package_names
-                if specifier == name or specifier.startswith(name + "/")
-            ),
-            None,
-        )
-        if found is None:
-            return None
-        name, directory = found
-        subpath = "." + specifier[len(name) :]
-        manifest = self.project.workspace.manifest(directory)
-        exports = manifest.get("exports")
-        if isinstance(exports, dict) and any(key.startswith(".") for key in exports):
-            target = exports.get(subpath)  # { ".": …, "./schema": … }
-        elif exports is not None:
-            target = exports if subpath == "." else None  # a path, or conditions for "."
-        elif subpath == ".":
-            fields = (manifest.get(key) for key in ("types", "module", "main"))
-            target = next((value for value in fields if isinstance(value, str)), None)
-        else:
-            target = None
-        while isinstance(target, dict):  # conditions: { types, import, default, … }
-            target = next((v for v in target.values() if isinstance(v, str | dict)), None)
-        if not isinstance(target, str):
-            return None
-        path = relative(target, directory)
-        return path if self.project.repo.is_file(path) else None
+        return Modules(self.project.repo.typescript, analysis_of(self.project).module)
 
     def schema_files(self, config: DrizzleConfig) -> list[str]:
         """The files `config`'s schema is made of: the entries drizzle-kit loads, the barrels

@@ -276,16 +276,14 @@ class Prisma:
         return list(found.items())
 
     def _modules(self, importer: str, specifier: str) -> list[str]:
-        """The repository files an import may be: the module itself, or a workspace package's
-        entry point (package.json `main`, `types`, `exports["."]`, else an index)."""
-        from . import import_targets, package_entries
+        """The repository files an import may be: the module itself (with an extension, or a
+        folder's index), or a workspace package's entry point its manifest publishes."""
+        from . import import_targets
 
         found = []
         for target in import_targets(self.project, importer, specifier):
-            candidates = [target + ext for ext in SOURCE_SUFFIXES]
+            candidates = [target, *(target + ext for ext in SOURCE_SUFFIXES)]
             candidates += [f"{target}/index{ext}" for ext in SOURCE_SUFFIXES]
-            if target in self.project.workspace.paths:
-                candidates[:0] = package_entries(self.project, target)
             found += [c for c in candidates if self.repo.file_exists(c)][:1]
         return found
 
