@@ -531,3 +531,51 @@ def test_in_git_discovery_reads_what_git_tracks(tree):
     (fresh / "drizzle.config.ts").write_text("")
     git(fresh, "init", "-q")
     assert discover(fresh, "drizzle-packages").values == ["."]
+
+
+# module resolution ------------------------------------------------------------------------------
+
+
+def test_an_import_of_a_packages_build_output_leads_to_its_source(tree):
+    """A package built by a bundler publishes only dist/ (git-ignored): an import of it reaches
+    the module its source probably is, below the build folder."""
+    from conformance.project import import_targets, imports_module
+
+    root = tree(
+        {
+            "package.json": manifest(workspaces=["packages/*", "apps/*"]),
+            ".gitignore": "dist/\n",
+            "packages/database/package.json": json.dumps(
+                {
+                    "name": "@acme/database",
+                    "exports": {
+                        ".": {"types": "./dist/index.d.ts", "import": "./dist/index.js"},
+                        "./prisma": {
+                            "types": "./dist/src/prisma.d.ts",
+                            "import": "./dist/src/prisma.js",
+                        },
+                    },
+                }
+            ),
+            "packages/database/src/index.ts": "export const ready = true;\n",
+            "packages/database/src/prisma.ts": "export * from '@prisma/client';\n",
+            "apps/web/package.json": manifest(dependencies={"@acme/database": "*"}),
+            "apps/web/src/users.ts": "import { Prisma } from '@acme/database/prisma';\n",
+        }
+    )
+    init_git(root)
+    project = project_of(RepoView(root))
+    importer = "apps/web/src/users.ts"
+    assert import_targets(project, importer, "@acme/database/prisma") == [
+        "packages/database/src/prisma"
+    ]
+    assert import_targets(project, importer, "@acme/database") == [
+        "packages/database/index",
+        "packages/database/src/index",
+    ]
+    assert imports_module(
+        project, importer, "@acme/database/prisma", "packages/database/src/prisma.ts"
+    )
+    assert not imports_module(
+        project, importer, "@acme/database", "packages/database/src/prisma.ts"
+    )

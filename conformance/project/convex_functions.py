@@ -229,8 +229,8 @@ class ConvexAnalysis:
     def _bases(self, path: str, specifier: str) -> list[str]:
         """The module paths an import may name, in the order TypeScript tries them: a relative
         one; else the importer's tsconfig `paths` targets, then the workspace package's entry
-        its manifest publishes (`exports`, `types`, `main`), or the path below the package when
-        that names no file (a built or generated one)."""
+        its manifest publishes (`exports`, `types`, `main`) — where its source probably is
+        when that is build output —, or the path below the package."""
         if specifier.startswith("."):
             base = posixpath.normpath(posixpath.join(posixpath.dirname(path), specifier))
             return [] if base == ".." or base.startswith("../") else [base]
@@ -238,13 +238,19 @@ class ConvexAnalysis:
         bases = list(graph.aliases(path, specifier))
         package = graph.package_of_specifier(specifier)
         if package is not None:
+            from .imports import Entry, built_sources
+
             _, directory, subpath = package
             try:
-                entry = graph.resolver.entry(directory, subpath).file
+                entry = graph.resolver.entry(directory, subpath)
             except FileProblem:
-                entry = None
-            bases.append(entry or posixpath.normpath(posixpath.join(directory, subpath)))
-        return bases
+                entry = Entry(None, None)
+            if entry.file is not None:
+                bases.append(entry.file)
+            else:  # only built, or not published: where its source probably is
+                sources = [s for built in entry.built for s in built_sources(directory, built)]
+                bases += sources or [posixpath.normpath(posixpath.join(directory, subpath))]
+        return list(dict.fromkeys(bases))
 
     def _file(self, base: str) -> str | None:
         """The file a module path without its extension means."""

@@ -81,9 +81,10 @@ Lookup.__doc__ = """Whether a module exports a name (FOUND, MISSING, or UNKNOWN 
 a module that cannot be read), the files that answer depended on, and whether what is exported
 is only a type."""
 
-Entry = namedtuple("Entry", "file problem")
+Entry = namedtuple("Entry", "file problem built", defaults=((),))
 Entry.__doc__ = """The file a package subpath resolves to (None when it does not, or only to build
-output), and why it does not (`problem`, None when it does or cannot be told)."""
+output), why it does not (`problem`, None when it does or cannot be told), and the build output
+it names when that is all it names (`built`)."""
 
 Verdict = namedtuple("Verdict", "problem file missing unknown chains")
 Verdict.__doc__ = """What holds of one import: `problem` when it does not resolve (said as the end
@@ -559,7 +560,7 @@ class Resolver:
                 return Entry(candidate, None)
         absent = [b for b in bases if not self.files.generated(b)]
         if not absent:
-            return Entry(None, None)  # build output only: nothing to read
+            return Entry(None, None, tuple(bases))  # build output only: nothing to read
         listed = " or ".join(dict.fromkeys(absent))
         return Entry(None, f"which resolves to {listed}: no such file")
 
@@ -714,6 +715,20 @@ def target_paths(target: Any, match: str | None) -> tuple[list[str], bool]:
                 return found, True
         return found, False
     return [], target is None
+
+
+def built_sources(package: str, built: str) -> list[str]:
+    """Where the source of a package's build output probably is (a guess, not a resolution:
+    bundlers such as Vite or tsup keep no outDir → rootDir map): the path below the build
+    folder, at the package's root or in its `src/` (`dist/src/prisma.js` → `src/prisma`,
+    `dist/index.js` → `index`, `src/index`), without the built extension."""
+    rest = posixpath.relpath(built, package).split("/", 1)
+    if len(rest) < 2 or rest[0] in ("", ".."):
+        return []
+    stem = re.sub(r"(\.d)?\.[cm]?[jt]sx?$", "", rest[1])
+    if stem.startswith("src/"):
+        return [_join(package, stem)]
+    return [_join(package, stem), _join(package, "src/" + stem)]
 
 
 def target_candidates(base: str) -> list[str]:
