@@ -8,7 +8,10 @@ proposes, or every built-in one with `--all`):
 2. `conformance check --format json` with that file (findings, unchecked rules, exit code, wall
    time and peak RSS of the process),
 3. `conformance fix --dry-run` on the same committed copy (exit code, planned changes, wall
-   time and peak RSS).
+   time and peak RSS),
+4. with `--apply`, `conformance fix` on a fresh copy: the paths it changed, the conflicts it
+   refused (each with the importers it names), and the check it runs after applying (its
+   findings and exit code), so a fix that breaks the repository shows.
 
 It prints a markdown table, one row per repo and contract, and with `--details` every finding
 and unchecked
@@ -19,6 +22,7 @@ not need them.
     python bench/field.py /tmp/field/*          # clones to try
     python bench/field.py --all --details /tmp/field/kanbn__kan
     python bench/field.py --contract prisma-to-convex --param phase=complete /tmp/field/umami*
+    python bench/field.py --apply --contract convex-adoption /tmp/field/t3-oss__create-t3-turbo
 """
 
 from __future__ import annotations
@@ -121,6 +125,31 @@ def trial(conformance: list[str], copy: Path, contract: str, params: list[str]) 
     return row
 
 
+def applied(conformance: list[str], repo: Path, workdir: Path, contract: str, params: list) -> dict:
+    """`conformance fix` applied on a fresh committed copy: what it changed and refused, and
+    the check it runs after applying."""
+    copy = committed_copy(repo, workdir / "applied")
+    try:
+        init = run([*conformance, "init", str(copy), "--contract", contract], copy)
+        extra = [arg for param in params for arg in ("--param", param)]
+        fix = run([*conformance, "fix", str(copy), "--allow-dirty", *extra], copy)
+        lines = fix["out"].splitlines()
+        statuses = [line.split(" ", 1)[0] for line in lines]
+        marker = next((n for n, x in enumerate(lines) if x.endswith("checking again:")), None)
+        after = lines[marker:] if marker is not None else []
+        return {
+            "code": fix["code"],
+            "changed": sum(s in ("create", "edit", "remove") for s in statuses),
+            "conflicts": [line for line in lines if line.startswith("conflict")],
+            "summary": next((x for x in reversed(after) if x.strip()), "no check after fix"),
+            "ms": fix["ms"],
+            "rss_mb": fix["rss_mb"],
+            "traceback": "Traceback" in init["err"] + fix["err"],
+        }
+    finally:
+        shutil.rmtree(copy.parent)
+
+
 def render(results: list[tuple[str, dict]], details: bool) -> str:
     lines = [
         "| repo | contract | findings | failed rules | unchecked (required/optional) | check exit "
@@ -138,6 +167,21 @@ def render(results: list[tuple[str, dict]], details: bool) -> str:
             f"| {row['fix_ms']:.0f} | {row['fix_rss_mb']:.0f} "
             f"| {', '.join(row['traceback']) or '-'} |"
         )
+    fixed = [(repo, row) for repo, row in results if row.get("applied")]
+    if fixed:
+        lines += [
+            "",
+            "| repo | contract | fix exit | paths changed | conflicts refused | check after fix "
+            "| fix ms | fix peak RSS MB |",
+            "| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |",
+        ]
+        for repo, row in fixed:
+            done = row["applied"]
+            lines.append(
+                f"| {repo} | {row['contract']} | {done['code']} | {done['changed']} "
+                f"| {len(done['conflicts'])} | {done['summary']} | {done['ms']:.0f} "
+                f"| {done['rss_mb']:.0f} |"
+            )
     if details:
         for repo, row in results:
             lines += ["", f"### {repo} — {row['contract']}", ""]
@@ -156,6 +200,8 @@ def render(results: list[tuple[str, dict]], details: bool) -> str:
                 lines.append(f"- {where}: {finding['rule']} {finding['message']}")
             if row.get("error"):
                 lines.append(f"- error: {row['error']}")
+            for conflict in row.get("applied", {}).get("conflicts", []):
+                lines.append(f"- fix refused: {conflict}")
     return "\n".join(lines) + "\n"
 
 
@@ -181,6 +227,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME=VALUE",
         help="passed to check and fix (`--param phase=complete`)",
     )
+    parser.add_argument(
+        "--apply",
+        action="store_true",
+        help="also apply the fix on a fresh copy and report the check it runs after",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
     conformance = conformance_command(args.conformance_cmd)
@@ -197,6 +248,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"field: {repo.name}: no contract applies", file=sys.stderr)
             for contract in contracts:
                 row = trial(conformance, copy, contract, args.param)
+                if args.apply:
+                    row["applied"] = applied(
+                        conformance, repo.resolve(), Path(workdir), contract, args.param
+                    )
+                    if row["applied"]["traceback"]:
+                        row["traceback"].append("fix (applied)")
                 if row["traceback"] or row["check_code"] not in (0, 1) or row["init"] != 0:
                     problems += 1
                 results.append((repo.name, row))
