@@ -87,23 +87,7 @@ def string_value(node: Node) -> str | None:
 def imports(tree: Tree) -> dict[str, str]:
     """Local name → module for every import binding in a module (`import x`, `{ a as b }`,
     `* as ns`)."""
-    bound: dict[str, str] = {}
-    for statement in tree.root_node.children:
-        if statement.type != "import_statement":
-            continue
-        source = statement.child_by_field_name("source")
-        module = string_value(source) if source else None
-        if module is None:
-            continue
-        for node in walk(statement):
-            if node.type == "import_specifier":
-                alias = node.child_by_field_name("alias") or node.child_by_field_name("name")
-                bound[text(alias)] = module
-            elif node.type in ("namespace_import", "import_clause"):
-                for child in node.children:
-                    if child.type == "identifier":
-                        bound[text(child)] = module
-    return bound
+    return {local: module for local, (module, _, _) in import_bindings(tree).items()}
 
 
 def directives(tree: Tree) -> list[str]:
@@ -285,7 +269,7 @@ def module_exports(tree: Tree, path: str = "") -> Surface:
     names: dict[str, Exported] = {}
     stars: list[tuple[str, int]] = []
     opaque = False
-    bound = _import_bindings(tree)
+    bound = import_bindings(tree)
     has_module_syntax = False
     for statement in tree.root_node.children:
         if statement.type == "import_statement":
@@ -340,7 +324,7 @@ def module_exports(tree: Tree, path: str = "") -> Surface:
     return Surface(names, stars, opaque)
 
 
-def _import_bindings(tree: Tree) -> dict[str, tuple[str, str, bool]]:
+def import_bindings(tree: Tree) -> dict[str, tuple[str, str, bool]]:
     """Local name → (module, name imported there, type only) of every import binding."""
     bound = {}
     for statement in tree.root_node.children:

@@ -153,29 +153,12 @@ class ConvexAnalysis:
 
     def bindings(self, path: str) -> dict[str, tuple[str, str]]:
         """Local name → (module specifier, exported name; `default`, or `*` for a namespace)."""
-        from ..typescript import string_value
+        from ..typescript import import_bindings
 
         if path not in self._imports:
-            bound: dict[str, tuple[str, str]] = {}
             tree = self.tree(path)
-            for statement in tree.root_node.children if tree else ():
-                source = statement.child_by_field_name("source")
-                if statement.type != "import_statement" or source is None:
-                    continue
-                module = string_value(source) or ""
-                for clause in statement.children:
-                    for node in clause.children if clause.type == "import_clause" else ():
-                        if node.type == "identifier":
-                            bound[_text(node)] = (module, "default")
-                        elif node.type == "namespace_import":
-                            for name in node.named_children:
-                                bound[_text(name)] = (module, "*")
-                        elif node.type == "named_imports":
-                            for spec in node.named_children:
-                                original = _text(spec.child_by_field_name("name"))
-                                alias = spec.child_by_field_name("alias")
-                                bound[_text(alias) if alias else original] = (module, original)
-            self._imports[path] = bound
+            bound = import_bindings(tree) if tree is not None else {}
+            self._imports[path] = {local: (m, name) for local, (m, name, _) in bound.items()}
         return self._imports[path]
 
     def top_level(self, path: str) -> dict[str, Node]:

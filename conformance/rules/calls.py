@@ -109,7 +109,7 @@ def _imported_clients(
     """Local name → callee root, for the bindings `clients` names (`src/lib/db.ts#db`): in
     that module its own binding, elsewhere what is imported from it (or from its package)."""
     from ..project import imports_export, project_of
-    from ..typescript import string_value, text
+    from ..typescript import import_bindings
 
     found: dict[str, str] = {}
     wanted = [(root, *export.rpartition("#")[::2]) for root, listed in clients for export in listed]
@@ -117,27 +117,12 @@ def _imported_clients(
         if module == path and name not in ("default", "*") and name != root:
             found[name] = root
     project = project_of(repo)
-    for statement in tree.root_node.children:
-        source = statement.child_by_field_name("source")
-        specifier = string_value(source) if source is not None else None
-        if statement.type != "import_statement" or specifier is None:
-            continue
-        for clause in statement.children:
-            for node in clause.children if clause.type == "import_clause" else ():
-                bound = []  # (local name, exported name)
-                if node.type == "identifier":
-                    bound.append((text(node), "default"))
-                elif node.type == "named_imports":
-                    for spec in node.named_children:
-                        original = text(spec.child_by_field_name("name"))
-                        alias = spec.child_by_field_name("alias")
-                        bound.append((text(alias) if alias else original, original))
-                for local, exported in bound:
-                    for root, module, name in wanted:
-                        if local == root or name != exported:
-                            continue
-                        if imports_export(project, path, specifier, module, name):
-                            found[local] = root
+    for local, (specifier, exported, _) in import_bindings(tree).items():
+        for root, module, name in wanted:
+            if local == root or name != exported:
+                continue
+            if imports_export(project, path, specifier, module, name):
+                found[local] = root
     return found
 
 
@@ -147,23 +132,14 @@ def _imported_classes(
     """Local name → class, for the classes `constructs` names imported from their modules
     (`import { PrismaClient as Client } from "@/generated/prisma/client"`)."""
     from ..project import imports_module, project_of
-    from ..typescript import string_value, text
+    from ..typescript import import_bindings
 
     wanted = dict(constructs)
     found: dict[str, str] = {}
-    for statement in tree.root_node.children:
-        source = statement.child_by_field_name("source")
-        specifier = string_value(source) if source is not None else None
-        if statement.type != "import_statement" or specifier is None:
-            continue
-        for clause in statement.children:
-            for node in clause.children if clause.type == "import_clause" else ():
-                for spec in node.named_children if node.type == "named_imports" else ():
-                    original = text(spec.child_by_field_name("name"))
-                    alias = spec.child_by_field_name("alias")
-                    modules = wanted.get(original, ())
-                    if any(imports_module(project_of(repo), path, specifier, m) for m in modules):
-                        found[text(alias) if alias else original] = original
+    for local, (specifier, original, _) in import_bindings(tree).items():
+        modules = wanted.get(original, ())
+        if any(imports_module(project_of(repo), path, specifier, m) for m in modules):
+            found[local] = original
     return found
 
 
