@@ -1419,3 +1419,158 @@ def test_every_package_a_created_file_imports_is_declared(node_modules, fixed, n
     database = SCAFFOLDS[name][2]
     package = [] if database is None else [str(Path(database[1]).parent / "tsconfig.json")]
     assert created_tsconfigs == package
+
+
+# Where the database code goes ---------------------------------------------------------------
+
+NEXT_APP = {"dependencies": {"next": "15", "convex": "1"}}
+SCHEMA = (
+    'import { defineSchema, defineTable } from "convex/server";\n'
+    'import { v } from "convex/values";\n'
+    "export default defineSchema({\n"
+    "  notes: defineTable({ userId: v.string(), body: v.string() }),\n"
+    "});\n"
+)
+
+
+def _layout(root: Path) -> tuple:
+    """The database package, layout and source folder the contract resolves, or why not."""
+    from conformance.contract import BUILTIN_DIR, load_contract
+    from conformance.project import project_of
+
+    contract = load_contract(CONTRACT, BUILTIN_DIR, project=project_of(RepoView(root)))
+    found = {r.name: r for r in contract.resolutions}
+    package = found["database_package"]
+    if package.origin == "undiscovered":
+        return (None, package.reason)
+    values = contract.parameters
+    return (values["database_package"], values["database_layout"], values["database_source"])
+
+
+def _repo(root_manifest: dict, **files: str) -> dict[str, str]:
+    return {"package.json": json.dumps(root_manifest), **files}
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # A pnpm workspace listing packages/*: today's packages/database.
+        (
+            {
+                "package.json": '{"name": "mono"}',
+                "pnpm-workspace.yaml": "packages:\n  - apps/*\n  - packages/*\n",
+                "apps/web/package.json": json.dumps(NEXT_APP),
+                "apps/web/src/app/page.tsx": "",
+                "packages/backend/package.json": '{"dependencies": {"convex": "1"}}',
+                "packages/backend/convex/schema.ts": SCHEMA,
+            },
+            ("packages/database", "package", "src"),
+        ),
+        # Globs reaching apps/* only: the new package goes where they reach.
+        (
+            {
+                "package.json": '{"name": "shelf", "workspaces": ["apps/*"]}',
+                "apps/site/package.json": json.dumps(NEXT_APP),
+                "apps/site/src/pages/index.tsx": "",
+                "convex/schema.ts": SCHEMA,
+            },
+            ("apps/database", "package", "src"),
+        ),
+        # packages/database excluded by a negated glob: the next folder a glob names.
+        (
+            {
+                "package.json": '{"workspaces": ["packages/*", "!packages/database", "apps/*"]}',
+                "apps/web/package.json": json.dumps(NEXT_APP),
+                "apps/web/app/page.tsx": "",
+                "packages/backend/package.json": '{"dependencies": {"convex": "1"}}',
+                "packages/backend/convex/schema.ts": SCHEMA,
+            },
+            ("apps/database", "package", "src"),
+        ),
+        # Only literal globs: no new package would be a member; nothing is proposed.
+        (
+            {
+                "package.json": '{"workspaces": ["web", "backend"]}',
+                "web/package.json": json.dumps(NEXT_APP),
+                "web/app/page.tsx": "",
+                "backend/package.json": '{"dependencies": {"convex": "1"}}',
+                "backend/convex/schema.ts": SCHEMA,
+            },
+            (
+                None,
+                "the workspace globs (web, backend) name no folder a new package could go in "
+                "(such as packages/*): add one, or give database_package",
+            ),
+        ),
+        # pnpm-workspace.yaml holding settings only (no `packages`), a Vite app: not a workspace;
+        # the code goes in src/db (cannvas's shape).
+        (
+            {
+                "package.json": '{"name": "board", "dependencies": {"convex": "1", "react": "19"}}',
+                "pnpm-workspace.yaml": "onlyBuiltDependencies:\n  - esbuild\n",
+                "tsconfig.json": '{"files": [], "references": [{"path": "./tsconfig.app.json"}]}',
+                "src/main.tsx": "",
+                "convex/schema.ts": SCHEMA,
+            },
+            (".", "app", "src/db"),
+        ),
+        # A root Next.js app whose alias points elsewhere than src: db/ where the alias points.
+        (
+            {
+                "package.json": json.dumps({"name": "site", **NEXT_APP}),
+                "tsconfig.json": '{"compilerOptions": {"paths": {"~/*": ["./lib/*"]}}}',
+                "app/page.tsx": "",
+                "lib/format.ts": "",
+                "convex/schema.ts": SCHEMA,
+            },
+            (".", "app", "lib/db"),
+        ),
+    ],
+)
+def test_the_database_code_goes_where_an_install_reaches_it(tree, files, expected):
+    assert _layout(tree(files)) == expected
+
+
+def test_without_an_alias_the_app_imports_its_database_code_relatively(tree, cli):
+    root = tree(
+        {
+            "package.json": json.dumps({"name": "jot", **NEXT_APP}),
+            "src/app/page.tsx": "export default function Page() { return null; }\n",
+            "convex/schema.ts": SCHEMA,
+        }
+    )
+    init_git(root)
+    _, out, _ = cli("fix", str(root), "--contract", CONTRACT)
+    assert "create    src/db/client.ts  [c2p-database-package]" in out.splitlines()
+    assert 'from "../../db/client";' in (root / "src/server/trpc/trpc.ts").read_text()
+    router = (root / "src/server/trpc/routers/notes.ts").read_text()
+    assert 'import { NotesRepository } from "../../../db/repositories/notes";' in router
+    live = (root / "src/app/api/live/[table]/[id]/route.ts").read_text()
+    assert 'from "../../../../../db/client";' in live
+    assert not (root / "packages").exists()
+
+
+def test_fix_on_a_single_package_app_adds_no_package_and_a_second_fix_writes_nothing(
+    committed, cli
+):
+    root = committed("convex-to-postgres-single")
+    code, out, _ = cli("fix", str(root))
+    assert code == 1  # the Convex hooks remain, for a person
+    lines = out.splitlines()
+    assert (
+        "edit      package.json  [c2p-no-convex-dependency, c2p-database-dependencies, "
+        "c2p-database-tools, c2p-web-trpc-server, c2p-web-zod, c2p-web-auth]" in lines
+    )
+    assert "create    drizzle.config.ts  [c2p-database-package]" in lines
+    assert not (root / "packages").exists()
+    manifest = json.loads((root / "package.json").read_text())
+    assert not [name for name in manifest["dependencies"] if name.endswith("/database")]
+    assert "workspaces" not in manifest
+    git(root, "add", "-A")
+    before = snapshot(root)
+    _, out, _ = cli("fix", str(root))
+    assert [
+        line for line in out.splitlines() if line.startswith(("create", "edit", "remove"))
+    ] == []
+    assert snapshot(root) == before
+    assert "discovered: database_package = . (holds drizzle.config.ts)" in out
