@@ -1499,7 +1499,8 @@ def _repo(root_manifest: dict, **files: str) -> dict[str, str]:
             (
                 None,
                 "the workspace globs (web, backend) name no folder a new package could go in "
-                "(such as packages/*): add one, or give database_package",
+                "(such as packages/*): add one, or give database_package (`.` makes it the root "
+                "package's own code)",
             ),
         ),
         # pnpm-workspace.yaml holding settings only (no `packages`), a Vite app: not a workspace;

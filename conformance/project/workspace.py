@@ -253,7 +253,8 @@ def database_package(project: Project, binding: dict[str, Any]) -> Discovery:
         [],
         [],
         f"the workspace globs ({', '.join(workspace.globs)}) name no folder a new package could "
-        "go in (such as packages/*): add one, or give database_package",
+        "go in (such as packages/*): add one, or give database_package (`.` makes it the root "
+        "package's own code)",
     )
 
 
