@@ -117,8 +117,12 @@ BEFORE_WORKERS = [
 ]
 
 
-def _missing(path: str, rule: str = "c2p-database-package") -> tuple:
-    return (path, None, rule, f"{path} is missing" if rule == "c2p-database-package" else path)
+def _missing(path: str, rule: str = "") -> tuple:
+    """A file the fix creates, by the rule that wants it: the database package's package.json
+    by c2p-database-manifest, its other files by c2p-database-package."""
+    if not rule:
+        rule = "c2p-database-manifest" if path.endswith("package.json") else "c2p-database-package"
+    return (path, None, rule, path if rule == "c2p-trpc-router" else f"{path} is missing")
 
 
 BEFORE = sorted(
@@ -138,6 +142,8 @@ BEFORE = sorted(
         ),
         *BEFORE_CALL_SITES,
         (f"{WEB}/package.json", 13, "c2p-database-dependency", '"@kianax/database" (not in'),
+        # Kianax declares better-auth, not the drizzle-orm its Drizzle adapter loads.
+        (f"{WEB}/package.json", 13, "c2p-web-auth", '"drizzle-orm" (not in dependencies)'),
         (f"{WEB}/package.json", 13, "c2p-web-trpc-server", '"@trpc/server" (not in dependencies)'),
         (f"{WEB}/package.json", 13, "c2p-web-zod", '"zod" (not in dependencies)'),
         (
@@ -208,8 +214,8 @@ SEED_SQL = [
 ]
 
 
-def _database(*files: str) -> list[tuple]:
-    return [_missing(f"{DB}/{path}") for path in files]
+def _database(*files: str, package: str = DB) -> list[tuple]:
+    return [_missing(f"{package}/{path}") for path in files]
 
 
 # One Convex table, `notes`; a Next.js app routing from src/app, signing in with Clerk.
@@ -255,47 +261,109 @@ NOTES = [
 ]
 
 # Tables spread in and imported from other modules (and from @convex-dev/auth); a Pages Router
-# app that already serves /api/trpc.
+# app that already serves /api/trpc. The workspace globs are `apps/*` only: the database package
+# goes where they reach, apps/database.
 SITE = "apps/site"
-SPREAD = [
-    (f"{SITE}/package.json", 8, "c2p-database-dependency", '"@shelf/database" (not in'),
-    (f"{SITE}/package.json", 10, "c2p-no-convex-dependency", '"convex" in dependencies'),
-    (
-        f"{SITE}/src/app/api/live/[table]/[id]/route.ts",
-        None,
-        "c2p-sse-route",
-        "/api/live/[table]/[id] has no route handler",
-    ),
-    (f"{SITE}/src/pages/index.tsx", 1, "c2p-no-convex-react", "`convex/react`"),
-    _missing(f"{SITE}/src/server/trpc/router.ts", "c2p-trpc-router"),
-    *[
-        _missing(f"{SITE}/src/server/trpc/routers/{module}.ts", "c2p-trpc-router")
-        for module in ("invoices", "loans", "shelves", "subscriptions")
-    ],
-    _missing(f"{SITE}/src/server/trpc/trpc.ts", "c2p-trpc-router"),
-    ("convex/", None, "c2p-convex-functions-removed", "convex/"),
-    *_database("drizzle.config.ts"),
-    *[
-        (MIGRATIONS, None, "c2p-rls-policies", f"table {table}: no ENABLE ROW LEVEL SECURITY")
-        for table in ("invoices", "loans", "shelves", "subscriptions")
-    ],
-    *_database("package.json", "src/client.ts", "src/migrate.ts"),
-    *_database(
+SPREAD_DB = "apps/database"
+SPREAD = sorted(
+    [
+        (f"{SITE}/package.json", 8, "c2p-database-dependency", '"@shelf/database" (not in'),
+        (f"{SITE}/package.json", 8, "c2p-web-auth", '"better-auth" (not in dependencies)'),
+        (f"{SITE}/package.json", 8, "c2p-web-auth", '"drizzle-orm" (not in dependencies)'),
+        (f"{SITE}/package.json", 10, "c2p-no-convex-dependency", '"convex" in dependencies'),
+        (
+            f"{SITE}/src/app/api/live/[table]/[id]/route.ts",
+            None,
+            "c2p-sse-route",
+            "/api/live/[table]/[id] has no route handler",
+        ),
+        (f"{SITE}/src/pages/index.tsx", 1, "c2p-no-convex-react", "`convex/react`"),
+        _missing(f"{SITE}/src/server/trpc/router.ts", "c2p-trpc-router"),
         *[
-            f"src/repositories/{module}.ts"
-            for module in (
-                "books",
-                "editions",
-                "invoices",
-                "loans",
-                "shelves",
-                "subscriptions",
-                "users",
+            _missing(f"{SITE}/src/server/trpc/routers/{module}.ts", "c2p-trpc-router")
+            for module in ("invoices", "loans", "shelves", "subscriptions")
+        ],
+        _missing(f"{SITE}/src/server/trpc/trpc.ts", "c2p-trpc-router"),
+        ("convex/", None, "c2p-convex-functions-removed", "convex/"),
+        *[
+            (
+                f"{SPREAD_DB}/drizzle/migrations/",
+                None,
+                "c2p-rls-policies",
+                f"table {table}: no ENABLE ROW LEVEL SECURITY",
             )
-        ]
-    ),
-    *_database("src/schema.ts"),
-]
+            for table in ("invoices", "loans", "shelves", "subscriptions")
+        ],
+        *_database(
+            "drizzle.config.ts",
+            "package.json",
+            "src/client.ts",
+            "src/migrate.ts",
+            *[
+                f"src/repositories/{module}.ts"
+                for module in (
+                    "books",
+                    "editions",
+                    "invoices",
+                    "loans",
+                    "shelves",
+                    "subscriptions",
+                    "users",
+                )
+            ],
+            "src/schema.ts",
+            package=SPREAD_DB,
+        ),
+    ],
+    key=lambda f: (f[0], f[1] or 0, f[2], f[3]),
+)
+
+# One package.json at the root, no workspaces: the database code is the app's (src/db, beside
+# drizzle.config.ts), its dependencies the root package.json's; Convex Auth, so Better Auth.
+SINGLE = sorted(
+    [
+        ("convex/", None, "c2p-convex-functions-removed", "convex/"),
+        _missing("drizzle.config.ts"),
+        *[
+            ("drizzle/migrations/", None, "c2p-rls-policies", f"table {table}: no ENABLE ROW")
+            for table in ("checkins", "habits")
+        ],
+        ("package.json", 12, "c2p-database-dependencies", '"drizzle-orm" (not in dependencies)'),
+        ("package.json", 12, "c2p-database-dependencies", '"pg" (not in dependencies)'),
+        ("package.json", 12, "c2p-database-tools", '"@types/pg" (not in dependencies or devDep'),
+        ("package.json", 12, "c2p-database-tools", '"drizzle-kit" (not in dependencies or devD'),
+        ("package.json", 12, "c2p-web-auth", '"better-auth" (not in dependencies)'),
+        ("package.json", 12, "c2p-web-auth", '"drizzle-orm" (not in dependencies)'),
+        ("package.json", 12, "c2p-web-trpc-server", '"@trpc/server" (not in dependencies)'),
+        ("package.json", 12, "c2p-web-zod", '"zod" (not in dependencies)'),
+        ("package.json", 16, "c2p-no-convex-dependency", '"convex" in dependencies'),
+        (
+            "src/app/api/live/[table]/[id]/route.ts",
+            None,
+            "c2p-sse-route",
+            "/api/live/[table]/[id] has no route handler",
+        ),
+        ("src/app/api/trpc/[trpc]/route.ts", None, "c2p-trpc-route", "/api/trpc/[trpc] has no"),
+        ("src/app/habits/page.tsx", 3, "c2p-no-convex-react", "`convex/react`"),
+        (
+            "src/components/convex-client-provider.tsx",
+            3,
+            "c2p-no-convex-react",
+            "`@convex-dev/auth`",
+        ),
+        ("src/components/convex-client-provider.tsx", 4, "c2p-no-convex-react", "`convex/react`"),
+        *[_missing(f"src/db/{path}.ts") for path in ("client", "migrate", "schema")],
+        *[
+            _missing(f"src/db/repositories/{table}.ts")
+            for table in ("checkins", "habits", "quotes")
+        ],
+        _missing("src/server/trpc/router.ts", "c2p-trpc-router"),
+        _missing("src/server/trpc/routers/checkins.ts", "c2p-trpc-router"),
+        _missing("src/server/trpc/routers/habits.ts", "c2p-trpc-router"),
+        _missing("src/server/trpc/trpc.ts", "c2p-trpc-router"),
+    ],
+    key=lambda f: (f[0], f[1] or 0, f[2], f[3]),
+)
 
 EXPECTED = {
     "convex-to-postgres-before": BEFORE,
@@ -303,9 +371,14 @@ EXPECTED = {
     "convex-to-postgres-seed-sql": SEED_SQL,
     "convex-to-postgres-notes": NOTES,
     "convex-to-postgres-spread": SPREAD,
+    "convex-to-postgres-single": SINGLE,
 }
 SNAPSHOTS = ROOT / "tests" / "snapshots"
-SNAPSHOT_FIXTURES = ["convex-to-postgres-notes", "convex-to-postgres-spread"]
+SNAPSHOT_FIXTURES = [
+    "convex-to-postgres-notes",
+    "convex-to-postgres-spread",
+    "convex-to-postgres-single",
+]
 
 
 def findings_of(root: Path, **parameters) -> list[tuple]:
@@ -803,7 +876,7 @@ def test_fix_scaffolds_the_database_layer_and_leaves_the_call_sites(committed, c
     assert f"create    {WEB}/lib/auth.ts  [c2p-trpc-router]" in lines
     assert (
         f"edit      {WEB}/package.json  [c2p-no-convex-dependency, c2p-database-dependency, "
-        "c2p-web-trpc-server, c2p-web-zod]" in lines
+        "c2p-web-trpc-server, c2p-web-zod, c2p-web-auth]" in lines
     )
     skipped = [line for line in lines if line.startswith("skip ")]
     assert len(skipped) == 9 and all("no automatic fix" in line for line in skipped)
@@ -825,8 +898,14 @@ def test_second_fix_is_a_no_op(committed, cli):
     code, out, _ = cli("fix", str(root), "--ignore", ",".join(UNFIXABLE))
     assert (code, out) == (
         0,
-        "discovered: web_source = apps/web (apps/web/app/ routes) [convex-to-postgres]\n\n"
-        "All 13 rules pass (convex-to-postgres)\n",
+        "discovered: web_source = apps/web (apps/web/app/ routes) [convex-to-postgres]\n"
+        "discovered: database_layout = package (packages/database is a workspace package of its "
+        "own) [convex-to-postgres]\n"
+        "discovered: database_source = src (the package's src/, which its exports map) "
+        "[convex-to-postgres]\n"
+        "discovered: web_auth_packages = better-auth (lib/auth.ts (Better Auth) imports it), "
+        "drizzle-orm (the peer Better Auth's Drizzle adapter loads) [convex-to-postgres]\n\n"
+        "All 15 rules pass (convex-to-postgres)\n",
     )
     assert snapshot(root) == first
 
@@ -1012,7 +1091,7 @@ def test_fix_lists_the_tables_it_cannot_read_and_leaves_the_pages_router_alone(c
     root = committed("convex-to-postgres-spread")
     _, out, _ = cli("fix", str(root))
     assert (
-        "create    packages/database/src/schema.ts  [c2p-database-package]  (`...authTables` "
+        "create    apps/database/src/schema.ts  [c2p-database-package]  (`...authTables` "
         "(convex/schema.ts) not generated: it comes from @convex-dev/auth/server, outside the "
         "repository: its tables are not read)" in out.splitlines()
     )
@@ -1043,13 +1122,17 @@ RULE_IDS = [
     "c2p-no-convex-react",
     "c2p-workers-no-convex-client",
     "c2p-database-package",
+    "c2p-database-manifest",
     "c2p-database-dependency",
+    "c2p-database-dependencies",
+    "c2p-database-tools",
     "c2p-drizzle-config-dialect",
     "c2p-drizzle-kit-commands",
     "c2p-rls-policies",
     "c2p-trpc-router",
     "c2p-web-trpc-server",
     "c2p-web-zod",
+    "c2p-web-auth",
     "c2p-trpc-route",
     "c2p-sse-route",
     "c2p-no-sql-interpolation",
@@ -1083,32 +1166,54 @@ def test_explain_names_the_seed_and_the_real_world(cli):
     assert "drizzle-kit 0.20" in cli("explain", "c2p-drizzle-config-dialect")[1]
 
 
-# The scaffold compiles ------------------------------------------------------------------------
+# The scaffold compiles, against what its package.json declares -----------------------------
 
+
+def _contract_default(name: str) -> str:
+    import yaml
+
+    contract = yaml.safe_load((ROOT / "conformance/contracts" / f"{CONTRACT}.yaml").read_text())
+    return contract["parameters"][name]["default"]
+
+
+# The ranges the contract declares (what a fresh install of the fixed repository gets), and what
+# the fixtures declare themselves (@clerk/nextjs, next, typescript).
+DECLARED = {
+    "drizzle-orm": _contract_default("drizzle_orm_version"),
+    "drizzle-kit": _contract_default("drizzle_kit_version"),
+    "pg": _contract_default("pg_version"),
+    "@types/pg": _contract_default("pg_version"),
+    "@trpc/server": _contract_default("trpc_version"),
+    "zod": _contract_default("zod_version"),
+    "better-auth": _contract_default("better_auth_version"),
+    "@types/node": _contract_default("node_types_version"),
+}
 PACKAGES = [
-    "drizzle-orm@~0.45.0",
-    "drizzle-kit@~0.31.0",
-    "pg@^8.16.0",
-    "@types/pg@^8.16.0",
-    "@trpc/server@^11.0.0",
-    "zod@^4.0.0",
-    "better-auth@^1",
+    *(f"{name}@{version}" for name, version in DECLARED.items()),
     "@clerk/nextjs@^6",
     "next@^15",
     "typescript@5",
-    "@types/node@22",
 ]
 KIANAX_MODULES = ("routines", "executions", "credentials", "settings")
-# What `fix` writes in TypeScript into each fixture, the web app's import alias (→ its folder)
-# and the database package's npm name.
+SPREAD_MODULES = ("books", "editions", "invoices", "loans", "shelves", "subscriptions", "users")
+
+
+def _database_files(folder: str, config: str, modules) -> list[str]:
+    return [
+        config,
+        f"{folder}/client.ts",
+        f"{folder}/migrate.ts",
+        *[f"{folder}/repositories/{module}.ts" for module in sorted(modules)],
+        f"{folder}/schema.ts",
+    ]
+
+
+# What `fix` writes in TypeScript into each fixture; the web app's import alias (→ its folder);
+# the database package's npm name and the folder its exports map (None: the app's own code).
 SCAFFOLDS = {
     "convex-to-postgres-before": (
         [
-            f"{DB}/drizzle.config.ts",
-            f"{DB}/src/client.ts",
-            f"{DB}/src/migrate.ts",
-            *[f"{DB}/src/repositories/{module}.ts" for module in sorted(KIANAX_MODULES)],
-            f"{DB}/src/schema.ts",
+            *_database_files(f"{DB}/src", f"{DB}/drizzle.config.ts", KIANAX_MODULES),
             f"{WEB}/app/api/executions/[workflowId]/stream/route.ts",
             f"{WEB}/app/api/trpc/[trpc]/route.ts",
             f"{WEB}/lib/auth.ts",
@@ -1117,7 +1222,7 @@ SCAFFOLDS = {
             f"{WEB}/server/trpc/trpc.ts",
         ],
         ("@/", WEB),
-        "@kianax/database",
+        ("@kianax/database", f"{DB}/src"),
     ),
     "convex-to-postgres-notes": (
         [
@@ -1126,17 +1231,14 @@ SCAFFOLDS = {
             "apps/web/src/server/trpc/router.ts",
             "apps/web/src/server/trpc/routers/notes.ts",
             "apps/web/src/server/trpc/trpc.ts",
-            f"{DB}/drizzle.config.ts",
-            f"{DB}/src/client.ts",
-            f"{DB}/src/migrate.ts",
-            f"{DB}/src/repositories/notes.ts",
-            f"{DB}/src/schema.ts",
+            *_database_files(f"{DB}/src", f"{DB}/drizzle.config.ts", ["notes"]),
         ],
         ("@/", "apps/web/src"),
-        "@notes/database",
+        ("@notes/database", f"{DB}/src"),
     ),
     "convex-to-postgres-spread": (
         [
+            *_database_files(f"{SPREAD_DB}/src", f"{SPREAD_DB}/drizzle.config.ts", SPREAD_MODULES),
             "apps/site/src/app/api/live/[table]/[id]/route.ts",
             "apps/site/src/lib/auth.ts",
             "apps/site/src/server/trpc/router.ts",
@@ -1145,25 +1247,24 @@ SCAFFOLDS = {
                 for module in ("invoices", "loans", "shelves", "subscriptions")
             ],
             "apps/site/src/server/trpc/trpc.ts",
-            f"{DB}/drizzle.config.ts",
-            f"{DB}/src/client.ts",
-            f"{DB}/src/migrate.ts",
-            *[
-                f"{DB}/src/repositories/{module}.ts"
-                for module in (
-                    "books",
-                    "editions",
-                    "invoices",
-                    "loans",
-                    "shelves",
-                    "subscriptions",
-                    "users",
-                )
-            ],
-            f"{DB}/src/schema.ts",
         ],
         ("~/", "apps/site/src"),
-        "@shelf/database",
+        ("@shelf/database", f"{SPREAD_DB}/src"),
+    ),
+    # No workspaces: the database code is the app's, imported through its `@/` alias.
+    "convex-to-postgres-single": (
+        [
+            *_database_files("src/db", "drizzle.config.ts", ["checkins", "habits", "quotes"]),
+            "src/app/api/live/[table]/[id]/route.ts",
+            "src/app/api/trpc/[trpc]/route.ts",
+            "src/lib/auth.ts",
+            "src/server/trpc/router.ts",
+            "src/server/trpc/routers/checkins.ts",
+            "src/server/trpc/routers/habits.ts",
+            "src/server/trpc/trpc.ts",
+        ],
+        ("@/", "src"),
+        None,
     ),
 }
 
@@ -1173,18 +1274,35 @@ def node_modules() -> Path:
     return npm_install("npm-convex-to-postgres", PACKAGES, "the convex-to-postgres scaffold")
 
 
+@pytest.fixture
+def fixed(committed, cli):
+    """A fixture after `conformance fix`, and the TypeScript files the fix created in it."""
+
+    def make(name: str) -> tuple[Path, list[str]]:
+        root = committed(name)
+        before = set(snapshot(root))
+        cli("fix", str(root))
+        created = sorted(p for p in set(snapshot(root)) - before if p.endswith(".ts"))
+        assert created == sorted(SCAFFOLDS[name][0])
+        return root, created
+
+    return make
+
+
 @pytest.mark.parametrize("name", sorted(SCAFFOLDS))
-def test_fixed_repository_typechecks(node_modules, committed, cli, name):
+def test_fixed_repository_typechecks(node_modules, fixed, name):
     """What `conformance fix` writes into each Convex fixture — every TypeScript file it creates
     — compiles, with `strict`, against drizzle-orm, pg, drizzle-kit, @trpc/server 11, zod 4,
-    better-auth and @clerk/nextjs as published."""
-    files, (alias, folder), package = SCAFFOLDS[name]
-    root = committed(name)
-    before = set(snapshot(root))
-    cli("fix", str(root))
-    created = sorted(p for p in set(snapshot(root)) - before if p.endswith(".ts"))
-    assert created == sorted(files)
+    better-auth and @clerk/nextjs as published, in the ranges the fix declares."""
+    _, (alias, folder), database = SCAFFOLDS[name]
+    root, files = fixed(name)
     (root / "node_modules").symlink_to(node_modules)
+    # The web app's own alias, and the database package's `exports` (it has none in the app).
+    paths = {f"{alias}*": [f"{folder}/*"]}
+    if database is not None:
+        package, source = database
+        paths[f"{package}/repositories/*"] = [f"{source}/repositories/*"]
+        paths[f"{package}/*"] = [f"{source}/*"]
     tsconfig = {
         "compilerOptions": {
             "target": "ES2022",
@@ -1196,18 +1314,13 @@ def test_fixed_repository_typechecks(node_modules, committed, cli, name):
             "isolatedModules": True,
             "types": ["node"],
             "baseUrl": ".",
-            # The web app's own alias and the database package's `exports`.
-            "paths": {
-                f"{alias}*": [f"{folder}/*"],
-                f"{package}/repositories/*": [f"{DB}/src/repositories/*"],
-                f"{package}/*": [f"{DB}/src/*"],
-            },
+            "paths": paths,
         },
         "files": files,
     }
-    (root / "tsconfig.json").write_text(json.dumps(tsconfig, indent=2))
+    (root / "tsconfig.fixed.json").write_text(json.dumps(tsconfig, indent=2))
     result = subprocess.run(
-        [str(node_modules / ".bin" / "tsc"), "-p", "tsconfig.json", "--listFiles"],
+        [str(node_modules / ".bin" / "tsc"), "-p", "tsconfig.fixed.json", "--listFiles"],
         cwd=root,
         capture_output=True,
         text=True,
@@ -1218,3 +1331,247 @@ def test_fixed_repository_typechecks(node_modules, committed, cli, name):
     assert result.returncode == 0, "\n".join(errors or [result.stdout[-2000:], result.stderr])
     listed = {Path(line).resolve() for line in result.stdout.splitlines()}
     assert {(root / path).resolve() for path in files} <= listed
+
+
+def _ships_types(package: Path) -> bool:
+    manifest = json.loads((package / "package.json").read_text())
+    return bool(
+        manifest.get("types")
+        or manifest.get("typings")
+        or '"types"' in json.dumps(manifest.get("exports") or {})
+        or (package / "index.d.ts").is_file()
+    )
+
+
+def _needed_packages(path: str, text: str, aliases: list[str], node_modules: Path) -> set[str]:
+    """The npm packages a module needs declared: each bare import's package (not relative, not
+    through the app's aliases), @types/<name> for one shipping no types, @types/node for node:
+    modules and `process`."""
+    import re
+
+    from conformance.typescript import module_imports, parse
+
+    needed = {"@types/node"} if re.search(r"\bprocess\.", text) else set()
+    for found in module_imports(parse(text, path)):
+        specifier = found.specifier
+        if specifier.startswith(".") or any(specifier.startswith(a) for a in aliases):
+            continue
+        if specifier.startswith("node:"):
+            needed.add("@types/node")
+            continue
+        parts = specifier.split("/")
+        name = "/".join(parts[:2] if specifier.startswith("@") else parts[:1])
+        needed.add(name)
+        installed = node_modules / name
+        if installed.is_dir() and not _ships_types(installed):
+            needed.add("@types/" + name.lstrip("@").replace("/", "__"))
+    return needed
+
+
+@pytest.mark.parametrize("name", sorted(SCAFFOLDS))
+def test_every_package_a_created_file_imports_is_declared(node_modules, fixed, name):
+    """Each file `fix` creates compiles after a fresh install only if the package holding it
+    (the nearest package.json) declares what it imports: every bare import's package, the
+    @types a package without types needs (pg), @types/node for node: modules and process.env,
+    and each `types` entry of a tsconfig.json the fix writes. Better Auth's module in an app
+    that did not declare better-auth is one case; the database code in the app is another."""
+    from conformance.project import project_of
+
+    root, files = fixed(name)
+    project = project_of(RepoView(root))
+    created_tsconfigs = [
+        p
+        for p in set(snapshot(root)) - set(snapshot(FIXTURES / name))
+        if p.endswith("tsconfig.json")
+    ]
+
+    def holder(path: str) -> str:
+        folder = Path(path).parent
+        while not (root / folder / "package.json").is_file():
+            folder = folder.parent
+        return folder.as_posix()
+
+    def declared(package: str) -> set[str]:
+        manifest = json.loads((root / package / "package.json").read_text())
+        sections = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+        return {dependency for section in sections for dependency in manifest.get(section) or {}}
+
+    # `next build` refuses a TypeScript app without typescript, @types/react and @types/node
+    # (next/dist/lib/verify-typescript-setup.js) and installs them: a Next.js app has them.
+    next_apps = {app.path for app in project.next.apps}
+    undeclared = []
+    for path in files:
+        package = holder(path)
+        aliases = [prefix for prefix, _ in project.next.aliases(package)]
+        text = (root / path).read_text()
+        needed = _needed_packages(path, text, aliases, node_modules)
+        if package in next_apps:
+            needed.discard("@types/node")
+        undeclared += [(path, name) for name in sorted(needed - declared(package))]
+    for path in created_tsconfigs:
+        types = json.loads((root / path).read_text())["compilerOptions"].get("types", [])
+        undeclared += [
+            (path, f"@types/{entry}")
+            for entry in types
+            if f"@types/{entry}" not in declared(holder(path))
+        ]
+    assert undeclared == []
+    database = SCAFFOLDS[name][2]
+    package = [] if database is None else [str(Path(database[1]).parent / "tsconfig.json")]
+    assert created_tsconfigs == package
+
+
+# Where the database code goes ---------------------------------------------------------------
+
+NEXT_APP = {"dependencies": {"next": "15", "convex": "1"}}
+SCHEMA = (
+    'import { defineSchema, defineTable } from "convex/server";\n'
+    'import { v } from "convex/values";\n'
+    "export default defineSchema({\n"
+    "  notes: defineTable({ userId: v.string(), body: v.string() }),\n"
+    "});\n"
+)
+
+
+def _layout(root: Path) -> tuple:
+    """The database package, layout and source folder the contract resolves, or why not."""
+    from conformance.contract import BUILTIN_DIR, load_contract
+    from conformance.project import project_of
+
+    contract = load_contract(CONTRACT, BUILTIN_DIR, project=project_of(RepoView(root)))
+    found = {r.name: r for r in contract.resolutions}
+    package = found["database_package"]
+    if package.origin == "undiscovered":
+        return (None, package.reason)
+    values = contract.parameters
+    return (values["database_package"], values["database_layout"], values["database_source"])
+
+
+def _repo(root_manifest: dict, **files: str) -> dict[str, str]:
+    return {"package.json": json.dumps(root_manifest), **files}
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # A pnpm workspace listing packages/*: today's packages/database.
+        (
+            {
+                "package.json": '{"name": "mono"}',
+                "pnpm-workspace.yaml": "packages:\n  - apps/*\n  - packages/*\n",
+                "apps/web/package.json": json.dumps(NEXT_APP),
+                "apps/web/src/app/page.tsx": "",
+                "packages/backend/package.json": '{"dependencies": {"convex": "1"}}',
+                "packages/backend/convex/schema.ts": SCHEMA,
+            },
+            ("packages/database", "package", "src"),
+        ),
+        # Globs reaching apps/* only: the new package goes where they reach.
+        (
+            {
+                "package.json": '{"name": "shelf", "workspaces": ["apps/*"]}',
+                "apps/site/package.json": json.dumps(NEXT_APP),
+                "apps/site/src/pages/index.tsx": "",
+                "convex/schema.ts": SCHEMA,
+            },
+            ("apps/database", "package", "src"),
+        ),
+        # packages/database excluded by a negated glob: the next folder a glob names.
+        (
+            {
+                "package.json": '{"workspaces": ["packages/*", "!packages/database", "apps/*"]}',
+                "apps/web/package.json": json.dumps(NEXT_APP),
+                "apps/web/app/page.tsx": "",
+                "packages/backend/package.json": '{"dependencies": {"convex": "1"}}',
+                "packages/backend/convex/schema.ts": SCHEMA,
+            },
+            ("apps/database", "package", "src"),
+        ),
+        # Only literal globs: no new package would be a member; nothing is proposed.
+        (
+            {
+                "package.json": '{"workspaces": ["web", "backend"]}',
+                "web/package.json": json.dumps(NEXT_APP),
+                "web/app/page.tsx": "",
+                "backend/package.json": '{"dependencies": {"convex": "1"}}',
+                "backend/convex/schema.ts": SCHEMA,
+            },
+            (
+                None,
+                "the workspace globs (web, backend) name no folder a new package could go in "
+                "(such as packages/*): add one, or give database_package (`.` makes it the root "
+                "package's own code)",
+            ),
+        ),
+        # pnpm-workspace.yaml holding settings only (no `packages`), a Vite app: not a workspace;
+        # the code goes in src/db (cannvas's shape).
+        (
+            {
+                "package.json": '{"name": "board", "dependencies": {"convex": "1", "react": "19"}}',
+                "pnpm-workspace.yaml": "onlyBuiltDependencies:\n  - esbuild\n",
+                "tsconfig.json": '{"files": [], "references": [{"path": "./tsconfig.app.json"}]}',
+                "src/main.tsx": "",
+                "convex/schema.ts": SCHEMA,
+            },
+            (".", "app", "src/db"),
+        ),
+        # A root Next.js app whose alias points elsewhere than src: db/ where the alias points.
+        (
+            {
+                "package.json": json.dumps({"name": "site", **NEXT_APP}),
+                "tsconfig.json": '{"compilerOptions": {"paths": {"~/*": ["./lib/*"]}}}',
+                "app/page.tsx": "",
+                "lib/format.ts": "",
+                "convex/schema.ts": SCHEMA,
+            },
+            (".", "app", "lib/db"),
+        ),
+    ],
+)
+def test_the_database_code_goes_where_an_install_reaches_it(tree, files, expected):
+    assert _layout(tree(files)) == expected
+
+
+def test_without_an_alias_the_app_imports_its_database_code_relatively(tree, cli):
+    root = tree(
+        {
+            "package.json": json.dumps({"name": "jot", **NEXT_APP}),
+            "src/app/page.tsx": "export default function Page() { return null; }\n",
+            "convex/schema.ts": SCHEMA,
+        }
+    )
+    init_git(root)
+    _, out, _ = cli("fix", str(root), "--contract", CONTRACT)
+    assert "create    src/db/client.ts  [c2p-database-package]" in out.splitlines()
+    assert 'from "../../db/client";' in (root / "src/server/trpc/trpc.ts").read_text()
+    router = (root / "src/server/trpc/routers/notes.ts").read_text()
+    assert 'import { NotesRepository } from "../../../db/repositories/notes";' in router
+    live = (root / "src/app/api/live/[table]/[id]/route.ts").read_text()
+    assert 'from "../../../../../db/client";' in live
+    assert not (root / "packages").exists()
+
+
+def test_fix_on_a_single_package_app_adds_no_package_and_a_second_fix_writes_nothing(
+    committed, cli
+):
+    root = committed("convex-to-postgres-single")
+    code, out, _ = cli("fix", str(root))
+    assert code == 1  # the Convex hooks remain, for a person
+    lines = out.splitlines()
+    assert (
+        "edit      package.json  [c2p-no-convex-dependency, c2p-database-dependencies, "
+        "c2p-database-tools, c2p-web-trpc-server, c2p-web-zod, c2p-web-auth]" in lines
+    )
+    assert "create    drizzle.config.ts  [c2p-database-package]" in lines
+    assert not (root / "packages").exists()
+    manifest = json.loads((root / "package.json").read_text())
+    assert not [name for name in manifest["dependencies"] if name.endswith("/database")]
+    assert "workspaces" not in manifest
+    git(root, "add", "-A")
+    before = snapshot(root)
+    _, out, _ = cli("fix", str(root))
+    assert [
+        line for line in out.splitlines() if line.startswith(("create", "edit", "remove"))
+    ] == []
+    assert snapshot(root) == before
+    assert "discovered: database_package = . (holds drizzle.config.ts)" in out

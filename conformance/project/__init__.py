@@ -357,6 +357,27 @@ FACTS: dict[str, tuple[str, str, bool, str]] = {
         "the tables with a user id: from the Convex schema, else the database package's Drizzle "
         "schema",
     ),
+    "database-package": (
+        "workspace",
+        "database_package",
+        True,
+        "where the database code goes: the package holding a drizzle.config.*, else a new "
+        "package the workspace globs reach (packages/database), else (no workspaces) the app",
+    ),
+    "database-layout": (
+        "workspace",
+        "database_layout",
+        True,
+        "`package` for a workspace package of its own, `app` for the app's own code (no "
+        "workspaces, or the package is the root or a Next.js app)",
+    ),
+    "database-source": (
+        "workspace",
+        "database_source",
+        True,
+        "the folder of the database modules in the package: src/ for a package of its own, "
+        "else db/ where the app keeps its code (src/db)",
+    ),
     "database-package-name": (
         "workspace",
         "database_package_name",
@@ -375,6 +396,13 @@ FACTS: dict[str, tuple[str, str, bool, str]] = {
         "router_modules",
         False,
         "one tRPC router per user-scoped table (a userId field), from the same schema",
+    ),
+    "web-auth-packages": (
+        "convex_scaffold",
+        "web_auth_packages",
+        False,
+        "what the web app's Better Auth module imports (better-auth, and drizzle-orm for its "
+        "Drizzle adapter); nothing for an app signing in with Clerk",
     ),
     "prisma-sources": (
         "prisma",

@@ -305,7 +305,10 @@ def web_app_context(spec: dict[str, Any], work: Workspace, target: str) -> dict[
 
     app = spec["app"]
     aliases = project_of(work.repo).next.aliases(app)
-    imports = {name: _specifier(target, path, aliases) for name, path in spec["modules"].items()}
+    imports = {
+        name: _specifier(target, posixpath.normpath(path), aliases)
+        for name, path in spec["modules"].items()
+    }
     return {"imports": imports, "auth": _auth_provider(work, app)}
 
 
@@ -323,13 +326,41 @@ def _auth_provider(work: Workspace, app: str) -> str:
         data = json.loads(manifest) if manifest else {}
     except json.JSONDecodeError:
         data = {}
+    return _provider(data)
+
+
+def _provider(manifest: dict[str, Any]) -> str:
+    """`clerk` for a package.json declaring @clerk/nextjs (dependencies or devDependencies),
+    else `better-auth`, the plan's."""
     declared = {
         name
         for section in ("dependencies", "devDependencies")
-        if isinstance(data.get(section), dict)
-        for name in data[section]
+        if isinstance(manifest.get(section), dict)
+        for name in manifest[section]
     }
     return "clerk" if "@clerk/nextjs" in declared else "better-auth"
+
+
+# What the Better Auth module (lib/auth.ts) needs its app to declare: what it imports, and the
+# optional peer its Drizzle adapter loads (`@better-auth/drizzle-adapter` imports drizzle-orm,
+# which a strict installer such as pnpm leaves out unless the app declares it).
+BETTER_AUTH_PACKAGES = ("better-auth", "drizzle-orm")
+
+
+def web_auth_packages(project: Project, binding: dict[str, Any]) -> Discovery:
+    """What the web app must declare for the sign-in module the fix gives it: Better Auth's
+    packages, or nothing for an app signing in with Clerk (it declares @clerk/nextjs)."""
+    from . import Discovery
+
+    app = binding.get("web_app")
+    if not isinstance(app, str):
+        return Discovery([], [], "no Next.js app")
+    if _provider(project.workspace.manifest(app)) == "clerk":
+        return Discovery([], [], f"{app} signs users in with Clerk (@clerk/nextjs)")
+    where = "lib/auth.ts (Better Auth) imports it"
+    return Discovery(
+        list(BETTER_AUTH_PACKAGES), [where, "the peer Better Auth's Drizzle adapter loads"]
+    )
 
 
 def _specifier(source: str, target: str, aliases: list[tuple[str, str]]) -> str:

@@ -63,28 +63,27 @@ class Workspace:
 
     @cached_property
     def packages(self) -> list[Package]:
-        manifests = self.project.named("package.json")
+        found = []
+        for manifest in self.project.named("package.json"):
+            directory = posixpath.dirname(manifest) or "."
+            if NOT_PACKAGES.intersection(directory.split("/")):
+                continue
+            found.append(
+                Package(directory, directory == "." or not self.globs or self.reaches(directory))
+            )
+        return found
+
+    def reaches(self, directory: str) -> bool:
+        """Whether the workspace globs name this directory (a package there is a member)."""
         included = [
             compile_glob(g.strip().rstrip("/")) for g in self.globs if not g.startswith("!")
         ]
         excluded = [
             compile_glob(g[1:].strip().rstrip("/")) for g in self.globs if g.startswith("!")
         ]
-        found = []
-        for manifest in manifests:
-            directory = posixpath.dirname(manifest) or "."
-            if NOT_PACKAGES.intersection(directory.split("/")):
-                continue
-            member = (
-                directory == "."
-                or not self.globs
-                or (
-                    any(r.match(directory) for r in included)
-                    and not any(r.match(directory) for r in excluded)
-                )
-            )
-            found.append(Package(directory, member))
-        return found
+        return any(r.match(directory) for r in included) and not any(
+            r.match(directory) for r in excluded
+        )
 
     @cached_property
     def paths(self) -> set[str]:
@@ -166,12 +165,18 @@ def _manifest(package: str) -> str:
 
 def database_package_name(project: Project, binding: dict[str, Any]) -> Discovery:
     """The npm name of the database package: its package.json's, else `@scope/database` in the
-    scope the workspace's packages share."""
+    scope the workspace's packages share. Code inside the app has none (its app's name is
+    shown)."""
     from collections import Counter
 
     from . import Discovery
 
     package = binding.get("database_package")
+    if isinstance(package, str) and binding.get("database_layout") == "app":
+        # The app's own code, imported by path: no npm name imports it.
+        name = project.workspace.manifest(package).get("name")
+        shown = name if isinstance(name, str) else ""
+        return Discovery([shown], [f"{_manifest(package)}: the app's own code, imported by path"])
     if isinstance(package, str):
         name = project.workspace.manifest(package).get("name")
         if isinstance(name, str):
@@ -197,3 +202,88 @@ def database_package_name(project: Project, binding: dict[str, Any]) -> Discover
     return Discovery(
         [], [], "no package.json of the database package, no shared npm scope, no project name"
     )
+
+
+# Where a fix puts the database code (the `convex-to-postgres` contract).
+
+# A workspace glob naming every folder of one parent (`packages/*`, `apps/**`): a new package
+# there is a member.
+_FOLDER_GLOB = re.compile(r"([^*?\[\]{}!]+)/\*\*?")
+
+
+def database_package(project: Project, binding: dict[str, Any]) -> Discovery:
+    """The package the database code goes in: the one holding a drizzle.config.* once there is
+    one. Else, in a workspace, a new package the workspace globs reach — `packages/database`
+    when `packages/*` is a glob, else `database` in the first folder a glob names every child of
+    — since an app's `"*"` dependency on a package outside them does not install. In a
+    repository without workspaces, the app itself (the web app, else the package holding the
+    Convex project): nothing would install a package of its own there."""
+    from . import Discovery
+
+    configs = project.drizzle.configs
+    if configs:
+        packages = list(dict.fromkeys(config.package for config in configs))
+        return Discovery(
+            packages,
+            ["holds " + ", ".join(c.path for c in configs if c.package == p) for p in packages],
+        )
+    workspace = project.workspace
+    if not workspace.globs:
+        app = binding.get("web_app")
+        convex_dir = binding.get("convex_dir")
+        if isinstance(app, str):
+            return Discovery([app], ["no workspaces: the database code is the web app's own"])
+        holder = (
+            workspace.package_of(f"{convex_dir}/schema.ts") if isinstance(convex_dir, str) else None
+        )
+        holder = holder or "."
+        return Discovery(
+            [holder], [f"no workspaces: the database code is {_manifest(holder)}'s own"]
+        )
+    folders = [
+        match.group(1).strip("/")
+        for glob in workspace.globs
+        if (match := _FOLDER_GLOB.fullmatch(glob.strip().rstrip("/")))
+    ]
+    for folder in sorted(folders, key=lambda folder: folder != "packages"):
+        candidate = f"{folder}/database"
+        if workspace.reaches(candidate):
+            return Discovery([candidate], [f"a new package the workspace glob {folder}/* reaches"])
+    return Discovery(
+        [],
+        [],
+        f"the workspace globs ({', '.join(workspace.globs)}) name no folder a new package could "
+        "go in (such as packages/*): add one, or give database_package (`.` makes it the root "
+        "package's own code)",
+    )
+
+
+def database_layout(project: Project, binding: dict[str, Any]) -> Discovery:
+    """`package` when the database code is a workspace package of its own, `app` when it is the
+    app's own code (no workspaces, or the package is the root or a Next.js app)."""
+    from . import Discovery
+
+    package = binding.get("database_package")
+    if not isinstance(package, str):
+        return Discovery([], [], "no database package")
+    if not project.workspace.globs:
+        return Discovery(["app"], ["no workspaces: one package.json installs everything"])
+    if package == "." or package in {app.path for app in project.next.apps}:
+        return Discovery(["app"], [f"{_manifest(package)} is an app's"])
+    return Discovery(["package"], [f"{package} is a workspace package of its own"])
+
+
+def database_source(project: Project, binding: dict[str, Any]) -> Discovery:
+    """The folder of the database modules, relative to the database package: `src` for a
+    package of its own; for the app's own code, `db/` in the folder the app keeps its code in
+    (where its tsconfig alias points, else `src/`, else its root)."""
+    from . import Discovery
+
+    package, layout = binding.get("database_package"), binding.get("database_layout")
+    if not isinstance(package, str):
+        return Discovery([], [], "no database package")
+    if layout != "app":
+        return Discovery(["src"], ["the package's src/, which its exports map"])
+    folder = project.next.source_root(package)
+    source = posixpath.join(posixpath.relpath(folder, package), "db").removeprefix("./")
+    return Discovery([source], [f"db/ in {folder}, where {_manifest(package)}'s code is"])

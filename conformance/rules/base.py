@@ -129,7 +129,8 @@ class RuleKind:
             # replaced; the diff shows it and applying refuses files with uncommitted changes.
             write = work.create if action == "create" else work.rewrite
             for item in spec.get(action, ()):
-                for path in as_list(item["path"]):
+                # `${package}/x` with the package at the root names `./x`: written as `x`.
+                for path in map(normalize, as_list(item["path"])):
                     text = render_file({**item, "path": path}, work, rule)
                     if text is not None:
                         write(path, text, rule)

@@ -31,7 +31,10 @@ class DependencyPresent(RuleKind):
     properties = {"files": STRINGS, "names": STRINGS, "sections": SECTION_LIST}
     required = ("files", "names")
     hint = "Add the package with your package manager (e.g. `pnpm add convex`)."
-    fix_properties = {"version": STRING, "section": {"enum": list(SECTIONS)}}
+    fix_properties = {
+        "version": {"anyOf": [STRING, {"type": "object", "additionalProperties": STRING}]},
+        "section": {"enum": list(SECTIONS)},
+    }
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         sections = _sections(rule)
@@ -47,18 +50,23 @@ class DependencyPresent(RuleKind):
         return self.each_file(rule, repo, check_file, required=True)
 
     def fix(self, rule: Rule, work: Workspace) -> None:
-        """Declare each missing package with `fix.version` in `fix.section`."""
+        """Declare each missing package with `fix.version` (one range, or a range per name) in
+        `fix.section`; a name the mapping has no range for is left to a person."""
         from ..edit.jsontext import set_member
 
         spec = rule.options["fix"]
         if "version" not in spec:
             return
+        versions = spec["version"]
         for path in self.files(rule, work.repo):
             text, data = read_json(work, path)
             for name in as_list(rule.options["names"]):
-                if not any(name in (data.get(s) or {}) for s in _sections(rule)):
+                version = versions.get(name) if isinstance(versions, dict) else versions
+                if version is not None and not any(
+                    name in (data.get(s) or {}) for s in _sections(rule)
+                ):
                     section = spec.get("section", "dependencies")
-                    text = set_member(text, (section, name), spec["version"])
+                    text = set_member(text, (section, name), version)
             work.edit(path, text, rule)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..model import Finding, Rule
-from ..repo import RepoView
+from ..repo import RepoView, normalize
 from .base import STRINGS, RuleKind, as_list
 
 TYPE_CHECKING = False
@@ -35,7 +35,7 @@ class PathPresent(RuleKind):
             if wanted == "dir":
                 found = [path for path in found if repo.is_dir(path)]
             if not found:
-                yield self.finding(rule, pattern, None, pattern)
+                yield self.finding(rule, pattern, None, normalize(pattern))
 
 
 class PathAbsent(RuleKind):
