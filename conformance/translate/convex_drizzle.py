@@ -6,12 +6,12 @@ it: tables written inline or held in consts (`defineSchema({ users })`), validat
 spreads of field objects and of objects of tables, `.index`, `.searchIndex`, `.vectorIndex`. What
 the schema imports from other modules of the repository (`...billingTables`, a `member` table,
 `feedbackStatus`, `* as tables`) is read through a loader the caller gives and followed across
-files, re-exports included, by the linker `modules.py` (the one the Drizzle → Convex translation
-uses), at most 64 modules per schema; what comes from a package (`...authTables` of @convex-dev/auth) is not there to read and is listed
-as skipped, with the reason, like every field that becomes no column. Each table comes back
-as `{"name", "fields": [{"name", "validator"}], "indexes": [{"name", "fields"}], "search_indexes",
-"vector_indexes", "notes"}`, validators normalised (consts inlined), the shape `drizzle_tables`
-gives, so the two translations can be compared.
+files, re-exports included, by the linker of `modules.py` (the Drizzle → Convex translation's),
+64 modules at most; what comes from a package (`...authTables` of @convex-dev/auth) is not there
+to read and is listed as skipped, with the reason, like every field that becomes no column. Each
+table comes back as `{"name", "fields": [{"name", "validator"}], "indexes": [{"name", "fields"}],
+"search_indexes", "vector_indexes", "notes"}`, validators normalised (consts inlined), the shape
+`drizzle_tables` gives, so the two translations can be compared.
 
 `drizzle_schema_context` maps them the way the seed's target schema (the Kianax plan, §3) maps its
 Convex tables:
