@@ -1327,6 +1327,38 @@ def test_modules_importing_each_other_end():
     )
 
 
+def test_defaults_and_namespaces_passed_on_by_name_are_followed():
+    # `export { x as default }` and `export * as ns from`: exports the reader follows like
+    # every other, through the same linker as the Drizzle → Convex translation.
+    files = {
+        "convex/schema.ts": HEADER
+        + 'import users from "./users";\nimport { tables } from "./barrel";\n'
+        "export default defineSchema({ users, posts: tables.posts });\n",
+        "convex/users.ts": HEADER + "const usersTable = defineTable({ name: v.string() });\n"
+        "export { usersTable as default };\n",
+        "convex/barrel.ts": 'export * as tables from "./posts";\n',
+        "convex/posts.ts": HEADER + "export const posts = defineTable({ title: v.string() });\n",
+    }
+
+    def load(importer: str, specifier: str) -> tuple[str, str] | None:
+        path = "convex/" + specifier.removeprefix("./") + ".ts"
+        return (path, files[path]) if path in files else None
+
+    context = drizzle_schema_context(files["convex/schema.ts"], "convex/schema.ts", load)
+    assert context["skipped"] == []
+    assert {name: list(columns(table)) for name, table in tables_of(context).items()} == {
+        "users": ["name"],
+        "posts": ["title"],
+    }
+
+
+def test_a_const_holding_its_own_member_ends():
+    context = context_of("  things: defineTable({ x: a, y: v.string() }),", "const a = a.k;\n")
+    things = tables_of(context)["things"]
+    assert columns(things) == {"x": 'jsonb("x").notNull()', "y": 'text("y").notNull()'}
+    assert things["notes"] == ["x: `a.k` is not a validator read here; plain jsonb"]
+
+
 def test_inputs_are_the_zod_schemas_of_the_columns():
     things = one_table(
         """    userId: v.string(),

@@ -10,11 +10,11 @@ import pytest
 
 from conformance.model import FileProblem
 from conformance.translate.drizzle_convex import schema_context, source_context
-from conformance.translate.modules import Binding, External, Modules
+from conformance.translate.modules import Binding, External, Modules, kids, text
 from conformance.typescript import parse
 
 
-def program(files: dict[str, str]) -> Modules:
+def program(files: dict[str, str], max_modules: int | None = None) -> Modules:
     """Modules over in-memory files; relative imports resolve the way a bundler would."""
 
     def load(path: str):
@@ -31,7 +31,7 @@ def program(files: dict[str, str]) -> Modules:
                 return candidate
         return None
 
-    return Modules(load, resolve)
+    return Modules(load, resolve, max_modules)
 
 
 def translate(files: dict[str, str], entries: list[str] | None = None) -> dict:
@@ -110,6 +110,46 @@ def test_a_missing_module_is_a_problem_not_a_crash():
     assert context["skipped"] == [
         {"name": "every Convex table", "where": "gone.ts", "reason": "gone.ts does not exist"}
     ]
+
+
+def test_follow_names_the_value_and_reads_keys_of_object_literals_when_asked():
+    modules = program(
+        {
+            "a.ts": 'import { plan as chosen } from "./b";\nimport status from "./c";\n'
+            'import * as b from "./b";\nexport const x = [chosen, status, b.PLANS.FREE];\n',
+            "b.ts": 'export const PLANS = { FREE: "free" } as const;\nexport const plan = 1;\n',
+            "c.ts": "const statusValidator = 2;\nexport default statusValidator;\n",
+        }
+    )
+    a = modules.get("a.ts")
+    chosen, status, member = kids(a.values["x"])
+
+    def follow(node, keys=False):
+        held, value, name = modules.follow(a, node, keys=keys)
+        return held.path, text(value), name
+
+    # An import by the name it has here; a default import by the name of the value.
+    assert follow(chosen) == ("b.ts", "1", "chosen")
+    assert follow(status) == ("c.ts", "2", "statusValidator")
+    # `b.PLANS.FREE`: the namespace member is followed; its key only with `keys`.
+    assert follow(member) == ("a.ts", "b.PLANS.FREE", None)
+    assert follow(member, keys=True) == ("b.ts", '"free"', "FREE")
+
+
+def test_a_bound_on_modules_read_makes_the_rest_unreadable():
+    bounded = program(
+        {
+            "a.ts": 'import { b } from "./b";\nimport { c } from "./c";\nexport { b, c };\n',
+            "b.ts": "export const b = 1;\n",
+            "c.ts": "export const c = 2;\n",
+        },
+        max_modules=2,
+    )
+    a = bounded.get("a.ts")
+    assert bounded.exported(a, "b").module.path == "b.ts"
+    assert bounded.exported(a, "c") == External("./c", "c")
+    assert bounded.problems == {"c.ts": "more than 2 modules would be read"}
+    assert bounded.unbound(a, "c", "it is not read") == "./c, which defines it, cannot be read"
 
 
 # Tables across modules -----------------------------------------------------------------------

@@ -5,12 +5,13 @@ template: the mirror of `drizzle_convex`.
 it: tables written inline or held in consts (`defineSchema({ users })`), validators held in consts,
 spreads of field objects and of objects of tables, `.index`, `.searchIndex`, `.vectorIndex`. What
 the schema imports from other modules of the repository (`...billingTables`, a `member` table,
-`feedbackStatus`, `* as tables`) is read through a loader the caller gives, following re-exports;
-what comes from a package (`...authTables` of @convex-dev/auth) is not there to read and is listed
-as skipped, with the reason, like every field that becomes no column. Each table comes back
-as `{"name", "fields": [{"name", "validator"}], "indexes": [{"name", "fields"}], "search_indexes",
-"vector_indexes", "notes"}`, validators normalised (consts inlined), the shape `drizzle_tables`
-gives, so the two translations can be compared.
+`feedbackStatus`, `* as tables`) is read through a loader the caller gives and followed across
+files, re-exports included, by the linker of `modules.py` (the Drizzle → Convex translation's),
+64 modules at most; what comes from a package (`...authTables` of @convex-dev/auth) is not there
+to read and is listed as skipped, with the reason, like every field that becomes no column. Each
+table comes back as `{"name", "fields": [{"name", "validator"}], "indexes": [{"name", "fields"}],
+"search_indexes", "vector_indexes", "notes"}`, validators normalised (consts inlined), the shape
+`drizzle_tables` gives, so the two translations can be compared.
 
 `drizzle_schema_context` maps them the way the seed's target schema (the Kianax plan, §3) maps its
 Convex tables:
@@ -57,6 +58,19 @@ import re
 from collections import namedtuple
 from dataclasses import dataclass, field, replace
 
+from .modules import (
+    MAX_HOPS,
+    Module,
+    Modules,
+    kids,
+    line_of,
+    property_key,
+    property_value,
+    string_of,
+    text,
+    unwrap,
+)
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -92,12 +106,6 @@ _TS_TYPES = {
     "boolean": "boolean",
     "null": "null",
     "bytes": "ArrayBuffer",
-}
-_WRAPPERS = {
-    "parenthesized_expression",
-    "as_expression",
-    "satisfies_expression",
-    "non_null_expression",
 }
 _TABLE_METHODS = {"index", "searchIndex", "vectorIndex"}
 _IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
@@ -283,307 +291,168 @@ _Parsed = namedtuple("_Parsed", "tables notes skipped")
 
 
 def _parse(source: str, path: str, load: Loader | None) -> _Parsed:
-    module = _Reader(load).add(path, source)
+    reader = _Reader(source, path, load)
+    module = reader.schema
     notes: list[str] = []
     skipped: list[dict] = []
     if module.root.has_error:
         notes.append(f"{path} has syntax errors; tables near them may be incomplete")
-    schema = module.schema_call()
+    schema = _schema_call(module.root)
     if schema is None:
         notes.append(f"{path} has no defineSchema(...) call")
         return _Parsed([], notes, skipped)
-    args = _kids(schema.child_by_field_name("arguments"))
-    listed, _, owner = module.resolve(args[0]) if args else (None, None, module)
+    args = kids(schema.child_by_field_name("arguments"))
+    owner, listed, _ = reader.follow(module, args[0]) if args else (module, None, None)
     if listed is None or listed.type != "object":
         notes.append("the argument of defineSchema is not an object literal; no tables read")
         return _Parsed([], notes, skipped)
     tables: dict[str, _Table] = {}  # a later key replaces an earlier one, as in JavaScript
-    for key, value, entry, where in owner.entries(listed):
-        table = where.table(key, value) if key is not None else None
+    for key, value, entry, where in reader.entries(owner, listed):
+        table = reader.table(where, key, value) if key is not None else None
         if table is not None:
             tables[key] = table
             continue
         shown = f"`{_snippet(entry)}`"
         reason = (
-            where.unread(_kids(entry)[0])
+            reader.unread(where, kids(entry)[0])
             if entry.type == "spread_element"
             else "not a defineTable(...) read here"
         )
         skipped.append({"name": shown, "where": where.path, "reason": reason})
-        notes.append(f"{shown} ({where.path}:{entry.start_point[0] + 1}) is left out: {reason}")
+        notes.append(f"{shown} ({where.path}:{line_of(entry)}) is left out: {reason}")
     for table in tables.values():
         skipped += [
             {"name": f"{table.name}.{name}", "where": table.path, "reason": reason}
             for name, reason in table.unread
         ]
     if len(args) > 1:
-        notes += module.schema_options(args[1])
+        notes += reader.schema_options(module, args[1])
     return _Parsed(list(tables.values()), notes, skipped)
 
 
-# How far names are followed (consts, imports, re-exports) and how many modules are read.
-_MAX_HOPS = 16
+# How many modules are read for one schema.
 _MAX_MODULES = 64
 
 
+def _schema_call(root: Node) -> Node | None:
+    from ..typescript import walk
+
+    for node in walk(root):
+        if node.type == "call_expression":
+            callee = node.child_by_field_name("function")
+            if callee.type == "identifier" and text(callee) == "defineSchema":
+                return node
+    return None
+
+
 class _Reader:
-    """The modules read for one schema, each parsed once; `load` finds a module an import names."""
+    """The modules read for one schema, each parsed once and linked by `modules.Modules`, so
+    tables, validators and objects of tables held in consts are followed, in the schema or in
+    the modules it imports (`load` finds and reads them)."""
 
-    def __init__(self, load: Loader | None):
-        self.load = load
-        self.modules: dict[str, _Module] = {}
-        self._found: dict[tuple[str, str], _Module | None] = {}
+    def __init__(self, source: str, path: str, load: Loader | None):
+        from ..typescript import parse
 
-    def add(self, path: str, source: str) -> _Module:
-        self.modules[path] = module = _Module(source, path, self)
-        return module
+        sources = {path: source}
 
-    def module(self, importer: _Module, specifier: str) -> _Module | None:
-        key = (importer.path, specifier)
-        if key not in self._found:
-            found = self.load(importer.path, specifier) if self.load is not None else None
-            module = None
-            if found is not None:
-                path, source = found
-                module = self.modules.get(path)
-                if module is None and len(self.modules) < _MAX_MODULES:
-                    module = self.add(path, source)
-            self._found[key] = module
-        return self._found[key]
-
-
-class _Module:
-    """A parsed module: its top-level consts, imports and exports, so tables, validators and
-    objects of tables held in consts are followed, here or in the modules it imports."""
-
-    def __init__(self, source: str, path: str, reader: _Reader):
-        from .. import typescript
-
-        self.path, self.reader = path, reader
-        self.root = typescript.parse(source, path).root_node
-        self.values: dict[str, Node] = {}
-        self.imports: dict[str, tuple[str, str]] = {}  # local → (specifier, name or * or default)
-        self.exports: dict[str, str] = {}  # exported name → local name
-        self.reexports: dict[str, tuple[str, str]] = {}  # exported name → (specifier, name)
-        self.stars: list[str] = []  # `export * from "…"`
-        self.default: Node | None = None
-        for statement in _kids(self.root):
-            if statement.type == "import_statement":
-                self._read_import(statement)
-                continue
-            declaration = statement
-            if statement.type == "export_statement":
-                declaration = self._read_export(statement)
-            if declaration is None or declaration.type not in (
-                "lexical_declaration",
-                "variable_declaration",
-            ):
-                continue
-            for declarator in _kids(declaration):
-                name = declarator.child_by_field_name("name")
-                value = declarator.child_by_field_name("value")
-                if name is not None and name.type == "identifier" and value is not None:
-                    self.values[_text(name)] = value
-                    if statement.type == "export_statement":
-                        self.exports[_text(name)] = _text(name)
-
-    def _read_import(self, statement: Node) -> None:
-        specifier = _string(statement.child_by_field_name("source"))
-        clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
-        if specifier is None or clause is None:
-            return
-        for node in clause.named_children:
-            if node.type == "identifier":
-                self.imports[_text(node)] = (specifier, "default")
-            elif node.type == "namespace_import":
-                for name in node.named_children:
-                    self.imports[_text(name)] = (specifier, "*")
-            elif node.type == "named_imports":
-                for spec in node.named_children:
-                    original = _text(spec.child_by_field_name("name"))
-                    alias = spec.child_by_field_name("alias")
-                    self.imports[_text(alias) if alias else original] = (specifier, original)
-
-    def _read_export(self, statement: Node) -> Node | None:
-        """Records what an export statement exports; returns its declaration, if any."""
-        source = statement.child_by_field_name("source")
-        specifier = _string(source) if source is not None else None
-        if any(child.type == "default" for child in statement.children):
-            value = statement.child_by_field_name("value")
-            self.default = value or statement.child_by_field_name("declaration")
-            return None
-        clause = next((c for c in statement.named_children if c.type == "export_clause"), None)
-        if clause is not None:
-            for spec in clause.named_children:
-                local = _text(spec.child_by_field_name("name"))
-                alias = spec.child_by_field_name("alias")
-                exported = _text(alias) if alias else local
-                if specifier is None:
-                    self.exports[exported] = local
-                else:
-                    self.reexports[exported] = (specifier, local)
-        elif specifier is not None and not any(
-            c.type == "namespace_export" for c in statement.named_children
-        ):
-            self.stars.append(specifier)
-        return statement.child_by_field_name("declaration")
-
-    def lookup(self, name: str) -> tuple[Node, _Module] | None:
-        """What a name in this module is bound to: a local const, or an imported export."""
-        if name in self.values:
-            return self.values[name], self
-        specifier, original = self.imports.get(name, ("", "*"))
-        if original == "*":
-            return None
-        target = self.reader.module(self, specifier)
-        return target.exported(original, set()) if target is not None else None
-
-    def exported(self, name: str, seen: set[tuple[str, str]]) -> tuple[Node, _Module] | None:
-        """The value this module exports as `name`, through re-exports and `export *`."""
-        if (self.path, name) in seen or len(seen) > _MAX_HOPS:
-            return None
-        seen.add((self.path, name))
-        if name == "default":
-            return (self.default, self) if self.default is not None else None
-        if name in self.exports:
-            return self.lookup(self.exports[name])
-        specifiers = [self.reexports[name][0]] if name in self.reexports else self.stars
-        original = self.reexports[name][1] if name in self.reexports else name
-        for specifier in specifiers:
-            target = self.reader.module(self, specifier)
-            found = target.exported(original, seen) if target is not None else None
-            if found is not None:
-                return found
-        return None
-
-    def resolve(self, node: Node) -> tuple[Node, str | None, _Module]:
-        """An expression with consts followed (here, and into the modules they are imported
-        from), the name of the last const, and the module the expression is in. `X.key` of an
-        object literal `X` (`as const` enums of values) is followed too."""
-        module, const = self, None
-        for _ in range(_MAX_HOPS):
-            node = _unwrap(node)
-            found = None
-            if node.type in ("identifier", "shorthand_property_identifier"):
-                found = module.lookup(_text(node))
-                name = _text(node)
-            elif node.type == "member_expression":
-                key = _text(node.child_by_field_name("property"))
-                found, name = module.member(node.child_by_field_name("object"), key), key
+        def resolve(importer: str, specifier: str) -> str | None:
+            found = load(importer, specifier) if load is not None else None
             if found is None:
-                break
-            (node, module), const = found, name or const
-        return node, const, module
+                return None
+            sources.setdefault(*found)
+            return found[0]
 
-    def member(self, holder: Node, key: str) -> tuple[Node, _Module] | None:
-        """`holder.key`: an export of a namespace import (`* as tables`), or a property of an
-        object literal."""
-        holder = _unwrap(holder)
-        if holder.type == "identifier" and self.imports.get(_text(holder), ("", ""))[1] == "*":
-            target = self.reader.module(self, self.imports[_text(holder)][0])
-            return target.exported(key, set()) if target is not None else None
-        holder, _, owner = self.resolve(holder)
-        value = _option(holder, key) if holder.type == "object" else None
-        return (value, owner) if value is not None else None
+        self.modules = Modules(
+            lambda name: parse(sources[name], name), resolve, max_modules=_MAX_MODULES
+        )
+        self.schema = self.modules.get(path)
 
-    def unread(self, node: Node) -> str:
+    def follow(self, module: Module, node: Node) -> tuple[Module, Node, str | None]:
+        """An expression with consts followed (here, and into the modules they are imported
+        from), `X.key` of an object literal `X` (`as const` enums of values) too: the module
+        holding it, the expression and the name of the last const."""
+        return self.modules.follow(module, node, keys=True)
+
+    def value(self, module: Module, node: Node) -> Node:
+        return self.follow(module, node)[1]
+
+    def unread(self, module: Module, node: Node) -> str:
         """Why an expression spread into the schema was not read."""
-        node, _, owner = self.resolve(node)
+        owner, node, _ = self.follow(module, node)
         root = node
         while root.type == "member_expression":  # `tables.core` of `* as tables`
-            root = _unwrap(root.child_by_field_name("object"))
-        if root.type != "identifier" or (root is not node and _text(root) in owner.values):
+            root = unwrap(root.child_by_field_name("object"))
+        if root.type != "identifier" or (root is not node and text(root) in owner.values):
             return f"`{_snippet(node)}` is not an object of tables read here"
-        name = _text(root)
-        if name not in owner.imports:
-            return f"`{name}` is not defined in {owner.path}"
-        specifier, original = owner.imports[name]
-        target = self.reader.module(owner, specifier)
-        if target is not None:
-            return f"{target.path} exports no `{original}` read here"
-        if specifier.startswith("."):
-            return f"{specifier}, which defines it, cannot be read"
-        return f"it comes from {specifier}, outside the repository: its tables are not read"
-
-    def schema_call(self) -> Node | None:
-        from ..typescript import walk
-
-        for node in walk(self.root):
-            if node.type == "call_expression":
-                callee = node.child_by_field_name("function")
-                if callee.type == "identifier" and _text(callee) == "defineSchema":
-                    return node
-        return None
+        return self.modules.unbound(owner, text(root), "its tables are not read")
 
     def entries(
-        self, node: Node, hops: int = 0
-    ) -> Iterator[tuple[str | None, Node, Node, _Module]]:
+        self, module: Module, node: Node, hops: int = 0
+    ) -> Iterator[tuple[str | None, Node, Node, Module]]:
         """(key, value, entry, module holding it) of an object literal, with spreads of objects
         (here or imported) and of a `v.object(...)`'s `.fields` followed."""
-        for entry in _kids(node):
+        for entry in kids(node):
             if entry.type == "pair":
-                key = _key(entry.child_by_field_name("key"))
-                yield key, entry.child_by_field_name("value"), entry, self
+                key = property_key(entry.child_by_field_name("key"))
+                yield key, entry.child_by_field_name("value"), entry, module
             elif entry.type == "shorthand_property_identifier":
-                yield _text(entry), entry, entry, self
-            elif entry.type == "spread_element" and hops < _MAX_HOPS:
-                spread = self.spread_object(_kids(entry)[0])
+                yield text(entry), entry, entry, module
+            elif entry.type == "spread_element" and hops < MAX_HOPS:
+                spread = self.spread_object(module, kids(entry)[0])
                 if spread is None:
-                    yield None, entry, entry, self
+                    yield None, entry, entry, module
                 else:
-                    yield from spread[1].entries(spread[0], hops + 1)
+                    yield from self.entries(*spread, hops + 1)
             else:
-                yield None, entry, entry, self
+                yield None, entry, entry, module
 
-    def spread_object(self, node: Node) -> tuple[Node, _Module] | None:
-        node, _, owner = self.resolve(node)
+    def spread_object(self, module: Module, node: Node) -> tuple[Module, Node] | None:
+        owner, node, _ = self.follow(module, node)
         if node.type == "object":
-            return node, owner
-        if node.type == "member_expression" and _text(node.child_by_field_name("property")) == (
+            return owner, node
+        if node.type == "member_expression" and text(node.child_by_field_name("property")) == (
             "fields"
         ):
-            inner, _, inner_owner = owner.resolve(node.child_by_field_name("object"))
+            owner, inner, _ = self.follow(owner, node.child_by_field_name("object"))
             if _method(inner) == "object":
-                args = _kids(inner.child_by_field_name("arguments"))
+                args = kids(inner.child_by_field_name("arguments"))
                 if args:
-                    fields, _, fields_owner = inner_owner.resolve(args[0])
+                    owner, fields, _ = self.follow(owner, args[0])
                     if fields.type == "object":
-                        return fields, fields_owner
+                        return owner, fields
         return None
 
-    def validator(self, node: Node, depth: int = 0) -> _V:
-        node, const, owner = self.resolve(node)
-        if owner is not self:
-            return replace(owner.validator(node, depth), const=const)
+    def validator(self, module: Module, node: Node, depth: int = 0) -> _V:
+        module, node, const = self.follow(module, node)
         method = _method(node)
         parsed = None
         if method is not None and depth < 32:
-            args = _kids(node.child_by_field_name("arguments"))
-            parsed = self.call(_ALIASES.get(method, method), args, depth + 1)
+            args = kids(node.child_by_field_name("arguments"))
+            parsed = self.call(module, _ALIASES.get(method, method), args, depth + 1)
         if parsed is None:
             return _V("unknown", value=_snippet(node), const=const)
         return replace(parsed, const=const)
 
-    def call(self, method: str, args: list[Node], depth: int) -> _V | None:
+    def call(self, module: Module, method: str, args: list[Node], depth: int) -> _V | None:
         if method in _SCALAR_KINDS:
             return _V(method)
         if method == "id":
-            table = _string(self.resolve(args[0])[0]) if args else None
+            table = _string(self.value(module, args[0])) if args else None
             return _V("id", value=table) if table is not None else None
         if method == "literal":
-            value = _literal(self.resolve(args[0])[0]) if args else None
+            value = _literal(self.value(module, args[0])) if args else None
             return _V("literal", value=value) if value is not None else None
         if method == "object":
-            fields, _, owner = self.resolve(args[0]) if args else (None, None, self)
+            owner, fields, _ = self.follow(module, args[0]) if args else (module, None, None)
             if fields is None or fields.type != "object":
                 return None
             pairs = []
-            for key, value, _, where in owner.entries(fields):
+            for key, value, _, where in self.entries(owner, fields):
                 if key is None:
                     return None
-                pairs.append((key, where.validator(value, depth)))
+                pairs.append((key, self.validator(where, value, depth)))
             return _V("object", fields=tuple(pairs))
-        items = tuple(self.validator(arg, depth) for arg in args)
+        items = tuple(self.validator(module, arg, depth) for arg in args)
         if method == "nullable" and len(items) == 1:
             return _V("union", items=(items[0], _V("null")))
         if method in ("optional", "array") and len(items) == 1:
@@ -594,44 +463,40 @@ class _Module:
             return _V("union", items=items)
         return None
 
-    def table(self, name: str, node: Node) -> _Table | None:
-        node, _, owner = self.resolve(node)
-        if owner is not self:
-            return owner.table(name, node)
+    def table(self, module: Module, name: str, node: Node) -> _Table | None:
+        module, node, _ = self.follow(module, node)
         chain = []
-        module: _Module = self
         while _method(node) in _TABLE_METHODS:
             callee = node.child_by_field_name("function")
-            chain.append((_method(node), _kids(node.child_by_field_name("arguments")), module))
-            node, _, module = module.resolve(callee.child_by_field_name("object"))
+            chain.append((_method(node), kids(node.child_by_field_name("arguments")), module))
+            module, node, _ = self.follow(module, callee.child_by_field_name("object"))
         callee = node.child_by_field_name("function") if node.type == "call_expression" else None
-        if callee is None or callee.type != "identifier" or _text(callee) != "defineTable":
+        if callee is None or callee.type != "identifier" or text(callee) != "defineTable":
             return None
         table = _Table(name, path=module.path)
-        args = _kids(node.child_by_field_name("arguments"))
-        module.document(table, args[0] if args else None)
+        args = kids(node.child_by_field_name("arguments"))
+        self.document(module, table, args[0] if args else None)
         for method, method_args, where in reversed(chain):
-            where.table_index(table, method, method_args)
+            self.table_index(where, table, method, method_args)
         return table
 
-    def document(self, table: _Table, node: Node | None) -> None:
+    def document(self, module: Module, table: _Table, node: Node | None) -> None:
         """The fields of `defineTable({...})`, `defineTable(v.object(...))` or of a union of
         objects (documents of several shapes)."""
         if node is not None:
-            resolved, _, owner = self.resolve(node)
-            if owner is not self:
-                owner.document(table, resolved)
-                return
-            if resolved.type == "object":
-                for key, value, entry, where in self.entries(resolved):
+            module, node, _ = self.follow(module, node)
+            if node.type == "object":
+                for key, value, entry, where in self.entries(module, node):
                     if key is None:
                         reason = "not a field here"
                         table.notes.append(f"`{_snippet(entry)}` is {reason}; left out")
                         table.unread.append((f"`{_snippet(entry)}`", reason))
                     else:
-                        table.fields.append((key, where.validator(value)))
+                        table.fields.append((key, self.validator(where, value)))
                 return
-        validator = self.validator(node) if node is not None else _V("unknown", value="nothing")
+        validator = (
+            self.validator(module, node) if node is not None else _V("unknown", value="nothing")
+        )
         if validator.kind == "object":
             table.fields = list(validator.fields)
         elif validator.kind == "union" and all(m.kind == "object" for m in validator.items):
@@ -645,60 +510,62 @@ class _Module:
             table.notes.append(f"{reason}; no fields read")
             table.unread.append(("its fields", reason))
 
-    def table_index(self, table: _Table, method: str, args: list[Node]) -> None:
-        name = _string(self.resolve(args[0])[0]) if args else None
-        config, _, owner = self.resolve(args[1]) if len(args) > 1 else (None, None, self)
+    def table_index(self, module: Module, table: _Table, method: str, args: list[Node]) -> None:
+        name = _string(self.value(module, args[0])) if args else None
+        owner, config, _ = self.follow(module, args[1]) if len(args) > 1 else (module, None, None)
         if name is None or config is None:
             table.notes.append(f"a .{method}(...) without a literal name and config; left out")
             return
-        owner.add_index(table, method, name, config)
+        self.add_index(owner, table, method, name, config)
 
-    def add_index(self, table: _Table, method: str, name: str, config: Node) -> None:
+    def add_index(
+        self, module: Module, table: _Table, method: str, name: str, config: Node
+    ) -> None:
         if method == "index":
             staged = False
             if config.type == "object":  # .index("by_x", { fields: [...], staged: true })
-                flag = _option(config, "staged")
+                flag = property_value(config, "staged")
                 staged = flag is not None and flag.type == "true"
-                config = self.resolve(_option(config, "fields") or config)[0]
-            table.indexes.append((name, self.strings(config), staged))
+                config = self.value(module, property_value(config, "fields") or config)
+            table.indexes.append((name, self.strings(module, config), staged))
         elif method == "searchIndex":
             table.search_indexes.append(
                 {
                     "name": name,
-                    "field": _string(_option(config, "searchField")),
-                    "filter_fields": self.strings(_option(config, "filterFields")),
+                    "field": _string(property_value(config, "searchField")),
+                    "filter_fields": self.strings(module, property_value(config, "filterFields")),
                 }
             )
         else:
-            dimensions = _option(config, "dimensions")
+            dimensions = property_value(config, "dimensions")
             table.vector_indexes.append(
                 {
                     "name": name,
-                    "field": _string(_option(config, "vectorField")),
+                    "field": _string(property_value(config, "vectorField")),
                     "dimensions": (
-                        _literal(self.resolve(dimensions)[0]) if dimensions is not None else None
+                        _literal(self.value(module, dimensions)) if dimensions is not None else None
                     ),
-                    "filter_fields": self.strings(_option(config, "filterFields")),
+                    "filter_fields": self.strings(module, property_value(config, "filterFields")),
                 }
             )
 
-    def strings(self, node: Node | None) -> list[str]:
-        node = self.resolve(node)[0] if node is not None else None
+    def strings(self, module: Module, node: Node | None) -> list[str]:
+        node = self.value(module, node) if node is not None else None
         if node is None or node.type != "array":
             return []
-        return [text for text in (_string(item) for item in _kids(node)) if text is not None]
+        return [found for found in (_string(item) for item in kids(node)) if found is not None]
 
-    def schema_options(self, node: Node) -> list[str]:
-        options = self.resolve(node)[0]
+    def schema_options(self, module: Module, node: Node) -> list[str]:
+        options = self.value(module, node)
         notes = []
         if options.type != "object":
             return notes
-        if _is_false(_option(options, "schemaValidation")):
+        if _is_false(property_value(options, "schemaValidation")):
             notes.append(
                 "schemaValidation: false: Convex did not check documents against this schema, "
                 "so stored data may not fit these columns; check it before importing"
             )
-        if _is_false(_option(options, "strictTableNameTypes")):
+        if _is_false(property_value(options, "strictTableNameTypes")):
             notes.append(
                 "strictTableNameTypes: false: the deployment may hold tables this schema does "
                 "not list; they are not translated"
@@ -1284,25 +1151,10 @@ def _js_key(key: str) -> str:
 # Syntax tree helpers.
 
 
-def _kids(node: Node) -> list[Node]:
-    return [child for child in node.named_children if child.type != "comment"]
-
-
-def _text(node: Node) -> str:
-    return node.text.decode()
-
-
 def _snippet(node: Node) -> str:
     """A node's source on one line, shortened, for a note."""
-    text = " ".join(_text(node).split())
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _unwrap(node: Node) -> Node:
-    """`(x)`, `x as const`, `x satisfies T`, `x!` → x."""
-    while node.type in _WRAPPERS:
-        node = _kids(node)[0]
-    return node
+    shown = " ".join(text(node).split())
+    return shown if len(shown) <= 80 else shown[:77] + "..."
 
 
 def _method(node: Node) -> str | None:
@@ -1312,39 +1164,31 @@ def _method(node: Node) -> str | None:
     callee = node.child_by_field_name("function")
     if callee.type != "member_expression":
         return None
-    return _text(callee.child_by_field_name("property"))
+    return text(callee.child_by_field_name("property"))
 
 
 def _string(node: Node | None) -> str | None:
-    """The value of a string literal, escapes decoded."""
-    node = _unwrap(node) if node is not None else None
-    if node is None or node.type != "string":
-        return None
-    return "".join(
-        _text(part).encode().decode("unicode_escape")
-        if part.type == "escape_sequence"
-        else _text(part)
-        for part in node.named_children
-    )
+    """The value of a string literal (not of a template string), escapes decoded."""
+    return string_of(node) if node is not None and unwrap(node).type == "string" else None
 
 
 def _literal(node: Node) -> str | bool | int | float | None:
     """The value of a string, number or boolean literal."""
-    node = _unwrap(node)
+    node = unwrap(node)
     if node.type == "string":
         return _string(node)
     if node.type in ("true", "false"):
         return node.type == "true"
-    text = _text(node).replace("_", "")
-    if node.type == "unary_expression" and text.startswith("-"):
-        text, sign = text[1:].strip(), -1
+    written = text(node).replace("_", "")
+    if node.type == "unary_expression" and written.startswith("-"):
+        written, sign = written[1:].strip(), -1
     else:
         sign = 1
     try:
-        number = float(text)
+        number = float(written)
     except ValueError:
         return None
-    return sign * int(number) if number.is_integer() and "." not in text else sign * number
+    return sign * int(number) if number.is_integer() and "." not in written else sign * number
 
 
 def _is_false(node: Node | None) -> bool | None:
@@ -1352,18 +1196,3 @@ def _is_false(node: Node | None) -> bool | None:
     if node is None or node.type not in ("true", "false"):
         return None
     return node.type == "false"
-
-
-def _key(node: Node) -> str | None:
-    """An object key: `teamId`, `"teamId"` (not `[k]`)."""
-    if node.type == "property_identifier":
-        return _text(node)
-    return _string(node)
-
-
-def _option(node: Node | None, name: str) -> Node | None:
-    """The value of `name` in an object literal."""
-    for entry in _kids(node) if node is not None and node.type == "object" else []:
-        if entry.type == "pair" and _key(entry.child_by_field_name("key")) == name:
-            return _unwrap(entry.child_by_field_name("value"))
-    return None

@@ -8,7 +8,8 @@ node that defines it, wherever that is.
 
 Which file an import names is the caller's business (`resolve(path, specifier) -> path | None`:
 relative paths, workspace packages, tsconfig aliases, within the repository), and so is reading
-(`load(path) -> Tree`, raising FileProblem), so parse caches are shared.
+(`load(path) -> Tree`, raising FileProblem), so parse caches are shared. A caller may bound how
+many modules are read (`max_modules`); an import past that bound is one that cannot be read.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections import namedtuple
 
 from ..model import FileProblem
+from ..typescript import import_bindings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -77,6 +79,23 @@ def line_of(node: Node) -> int:
     return node.start_point[0] + 1
 
 
+def property_key(node: Node) -> str | None:
+    """An object key: `teamId`, `"teamId"` (not a computed `[key]`)."""
+    if node.type == "property_identifier":
+        return text(node)
+    return string_of(node)
+
+
+def property_value(node: Node | None, key: str) -> Node | None:
+    """The value of `key: …` in an object literal (the first pair with that key)."""
+    if node is None or node.type != "object":
+        return None
+    for entry in kids(node):
+        if entry.type == "pair" and property_key(entry.child_by_field_name("key")) == key:
+            return unwrap(entry.child_by_field_name("value"))
+    return None
+
+
 class Module:
     """One file's top-level bindings and exports."""
 
@@ -84,14 +103,18 @@ class Module:
         self.path = path
         self.root = tree.root_node
         self.values: dict[str, Node] = {}
-        self.imports: dict[str, tuple[str, str]] = {}
+        # local name → (specifier, imported name: `default`, `*` for a namespace); a type-only
+        # import binds no value.
+        self.imports: dict[str, tuple[str, str]] = {
+            local: (specifier, name)
+            for local, (specifier, name, type_only) in import_bindings(tree).items()
+            if not type_only
+        }
         # exported name → ("local", name) | ("value", node) | ("from", specifier, name)
         self.exports: dict[str, tuple] = {}
         self.stars: list[str] = []
         for statement in kids(self.root):
-            if statement.type == "import_statement":
-                self._import(statement)
-            elif statement.type == "export_statement":
+            if statement.type == "export_statement":
                 self._export(statement)
             else:
                 self._declare(statement)
@@ -118,28 +141,6 @@ class Module:
                 self.values[text(name)] = statement
                 return [text(name)]
         return []
-
-    def _import(self, statement: Node) -> None:
-        source = statement.child_by_field_name("source")
-        if source is None or _type_only(statement):
-            return
-        specifier = string_of(source) or ""
-        for clause in statement.named_children:
-            if clause.type != "import_clause":
-                continue
-            for node in clause.named_children:
-                if node.type == "identifier":
-                    self.imports[text(node)] = (specifier, "default")
-                elif node.type == "namespace_import":
-                    for name in node.named_children:
-                        self.imports[text(name)] = (specifier, "*")
-                elif node.type == "named_imports":
-                    for spec in node.named_children:
-                        if spec.type != "import_specifier" or _type_only(spec):
-                            continue
-                        original = text(spec.child_by_field_name("name"))
-                        alias = spec.child_by_field_name("alias")
-                        self.imports[text(alias) if alias else original] = (specifier, original)
 
     def _export(self, statement: Node) -> None:
         if _type_only(statement):
@@ -224,17 +225,26 @@ class Modules:
         self,
         load: Callable[[str], Tree],
         resolve: Callable[[str, str], str | None],
+        max_modules: int | None = None,
     ):
         self._load = load
         self._resolve = resolve
+        self._max_modules = max_modules
         self._modules: dict[str, Module | None] = {}
+        self._read = 0
         self.problems: dict[str, str] = {}  # path → why it could not be read
         self._names: dict[str, list[str]] = {}
+        self._targets: dict[tuple[str, str], str | None] = {}
 
     def get(self, path: str) -> Module | None:
         if path not in self._modules:
+            if self._max_modules is not None and self._read >= self._max_modules:
+                # Not remembered: the bound says nothing about the file.
+                self.problems[path] = f"more than {self._max_modules} modules would be read"
+                return None
             try:
                 self._modules[path] = Module(path, self._load(path))
+                self._read += 1
             except FileProblem as problem:
                 self._modules[path] = None
                 self.problems[path] = problem.message
@@ -242,7 +252,10 @@ class Modules:
 
     def target(self, module: Module, specifier: str) -> Module | None:
         """The repository module an import of `module` names, None for a package."""
-        path = self._resolve(module.path, specifier)
+        key = (module.path, specifier)
+        if key not in self._targets:
+            self._targets[key] = self._resolve(module.path, specifier)
+        path = self._targets[key]
         return self.get(path) if path is not None else None
 
     def export_names(self, module: Module, seen: set[str] | None = None) -> list[str]:
@@ -316,17 +329,51 @@ class Modules:
         """An expression with identifiers followed to the values they are bound to, across
         modules (`x` → `const x = …` here or where it is imported from); a member of a
         namespace import (`schema.users`) is followed into that module."""
+        module, node, _ = self.follow(module, node)
+        return module, node
+
+    def follow(
+        self, module: Module, node: Node, *, keys: bool = False
+    ) -> tuple[Module, Node, str | None]:
+        """`resolve`, and the name the value was last reached by: as written where it is used
+        (an import's local name, a member's key), but through a default import, which each
+        importer names as it likes, the name the value is declared under. With `keys`, a
+        member of an object literal is followed too (`PLANS.FREE` of `const PLANS = { FREE:
+        "free" } as const`)."""
+        return self._follow(module, node, keys, [MAX_HOPS * 4])
+
+    def _follow(
+        self, module: Module, node: Node, keys: bool, budget: list[int]
+    ) -> tuple[Module, Node, str | None]:
+        """`budget` bounds the holders of members followed, whose own values may be members
+        of themselves (`const a = a.k`)."""
+        name = None
         for _ in range(MAX_HOPS):
             node = unwrap(node)
-            found = None
+            found = reached = None
             if node.type in ("identifier", "shorthand_property_identifier"):
-                found = self.binding(module, text(node))
+                reached = text(node)
+                found = self.binding(module, reached)
+                default = module.imports.get(reached, ("", ""))[1] == "default"
+                if default and isinstance(found, Binding) and found.name is not None:
+                    reached = found.name
             elif node.type == "member_expression":
+                reached = text(node.child_by_field_name("property"))
                 found = self._namespace_member(module, node)
+                if found is None and keys and budget[0] > 0:
+                    budget[0] -= 1
+                    found = self._key(module, node, reached, budget)
             if not isinstance(found, Binding) or found.node.type == "program":
                 break
-            module, node = found.module, found.node
-        return module, node
+            module, node, name = found.module, found.node, reached
+        return module, node, name
+
+    def _key(self, module: Module, node: Node, key: str, budget: list[int]) -> Binding | None:
+        """`holder.key` of an object literal `holder`."""
+        holder = node.child_by_field_name("object")
+        module, holder, _ = self._follow(module, holder, True, budget)
+        value = property_value(holder, key)
+        return Binding(module, value, key) if value is not None else None
 
     def _namespace_member(self, module: Module, node: Node) -> Binding | External | None:
         holder = unwrap(node.child_by_field_name("object"))
@@ -350,3 +397,17 @@ class Modules:
                 if isinstance(found, External) and found.name == "*":
                     return External(found.specifier, text(node.child_by_field_name("property")))
         return None
+
+    def unbound(self, module: Module, name: str, outside: str) -> str:
+        """Why a top-level name of `module` leads to no value read here: it is not defined, the
+        module it is imported from does not export it, that module cannot be read, or it comes
+        from a package (`outside` says what that leaves unread)."""
+        if name not in module.imports:
+            return f"`{name}` is not defined in {module.path}"
+        specifier, original = module.imports[name]
+        target = self.target(module, specifier)
+        if target is not None:
+            return f"{target.path} exports no `{original}` read here"
+        if specifier.startswith("."):
+            return f"{specifier}, which defines it, cannot be read"
+        return f"it comes from {specifier}, outside the repository: {outside}"
