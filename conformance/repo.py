@@ -226,7 +226,7 @@ class RepoView:
         if key in self._grepped or not self._git_available():
             return False
         specs = ["--", *(f"*{suffix}" for suffix in suffixes)]
-        command = ["grep", "-l", "-z", "-I", "-E", "-e", pattern, *self._grep_tree(), *specs]
+        command = ["grep", "-l", "-z", "-I", "-E", "-e", pattern, *self.grep_tree(), *specs]
         spawned = spawn_git(self.root, command)
         if spawned is None:
             return False
@@ -241,14 +241,16 @@ class RepoView:
         _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: nothing matched
             return None
-        prefix = self._grep_prefix()
+        prefix = self.grep_prefix()
         listed = output.decode("utf-8", "surrogateescape").split("\0")
         return [path[len(prefix) :] for path in listed if path]
 
-    def _grep_tree(self) -> list[str]:
-        return []  # the work tree
+    def grep_tree(self) -> list[str]:
+        """What `git grep` searches for this view: nothing named is the work tree."""
+        return []
 
-    def _grep_prefix(self) -> str:
+    def grep_prefix(self) -> str:
+        """What `git grep` puts before each path it lists for this view."""
         return ""
 
     def _grep_disk(self, pattern: str, suffixes: tuple[str, ...]) -> list[str]:
@@ -645,6 +647,7 @@ class GitTreeView(RepoView):
         self._prefix = prefix.decode().strip()  # root's path inside the repository
         self._use_git = True
         self._batch = None
+        self._same_index: bool | None = None
 
     def _list(self, prefixes: list[str]) -> list[str]:
         specs = [p if p else "." for p in prefixes]
@@ -657,22 +660,28 @@ class GitTreeView(RepoView):
     def _on_disk(self, path: str) -> bool:
         return True  # the tree lists exactly what the commit holds
 
+    def _index_is_commit(self) -> bool:
+        """Whether the index holds exactly the commit's files (`--rev HEAD` in a clean
+        checkout): git then reads the index's listing and blobs, where walking every tree
+        object of the commit costs ~6x to list and ~4x to grep."""
+        if self._same_index is None:
+            same = run_git(self.root, ["diff-index", "--cached", "--quiet", self.commit, "--"])
+            self._same_index = same is not None
+        return self._same_index
+
     def _tracked_command(self) -> list[str]:
-        # Reading every tree object of a commit costs ~6x listing the index; when the index
-        # holds exactly the commit's files (`--rev HEAD` in a clean checkout), list the index.
-        same = run_git(self.root, ["diff-index", "--cached", "--quiet", self.commit, "--"])
-        if same is not None:
+        if self._index_is_commit():
             return ["ls-files", "-z", "--cached"]
         return ["ls-tree", "-r", "-z", "--name-only", self.commit]
 
     def _list_walk(self, prefixes: list[str]) -> list[str]:
         return []  # a commit is read from git objects, never from the disk
 
-    def _grep_tree(self) -> list[str]:
-        return [self.commit]
+    def grep_tree(self) -> list[str]:
+        return ["--cached"] if self._index_is_commit() else [self.commit]
 
-    def _grep_prefix(self) -> str:
-        return f"{self.commit}:"
+    def grep_prefix(self) -> str:
+        return "" if self._index_is_commit() else f"{self.commit}:"
 
     def file_exists(self, path: str) -> bool:
         return self.is_file(path)

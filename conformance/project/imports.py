@@ -441,9 +441,10 @@ def grep(
 
     arguments = ["grep", "-l", "-z", "-F", *(a for n in needles for a in ("-e", n))]
     if isinstance(repo, GitTreeView):
-        output = run_git(repo.root, [*arguments, repo.commit, "--", *pathspecs])
+        output = run_git(repo.root, [*arguments, *repo.grep_tree(), "--", *pathspecs])
         listed = (output or b"").decode("utf-8", "surrogateescape").split("\0")
-        return sorted(p.partition(":")[2] for p in listed if p)
+        prefix = repo.grep_prefix()
+        return sorted(p[len(prefix) :] for p in listed if p)
     output = run_git(repo.root, [*arguments, *["--untracked"][:untracked], "--", *pathspecs])
     if output is not None:
         # git grep reads the work tree: what it lists exists.
