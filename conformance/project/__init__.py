@@ -54,6 +54,11 @@ class Discovery(namedtuple("Discovery", "values sources reason proposed", defaul
 
     __slots__ = ()
 
+    @classmethod
+    def of(cls, found: list[tuple[Any, str]], reason: str) -> Discovery:
+        """From (value, source) pairs."""
+        return cls([value for value, _ in found], [source for _, source in found], reason)
+
 
 class Project:
     def __init__(self, repo: RepoView):

@@ -131,9 +131,8 @@ def compose_files(project: Project, binding: dict[str, Any]) -> Discovery:
     from . import Discovery
 
     files = project.compose.files
-    return Discovery(
-        [path for path, _ in files],
-        [source for _, source in files],
+    return Discovery.of(
+        files,
         "no compose file: none named compose*.y(a)ml, docker-compose*.y(a)ml or *-compose.y(a)ml, "
         "and no `docker compose -f` in the root package.json or a Makefile",
     )

@@ -720,9 +720,8 @@ def schemas(project: Project, binding: dict[str, Any]) -> Discovery:
     from . import Discovery
 
     found = project.prisma.schemas
-    return Discovery(
-        [path for path, _ in found],
-        [source for _, source in found],
+    return Discovery.of(
+        found,
         "no Prisma schema: no .prisma file, no prisma.config.*",
     )
 
@@ -731,9 +730,8 @@ def migrations(project: Project, binding: dict[str, Any]) -> Discovery:
     from . import Discovery
 
     found = project.prisma.migrations
-    return Discovery(
-        [path for path, _ in found],
-        [source for _, source in found],
+    return Discovery.of(
+        found,
         "no Prisma Migrate directory (no migration_lock.toml, no `migrations.path` in a "
         "prisma.config.*, no migrations/ beside a schema)",
     )
@@ -743,9 +741,8 @@ def generated_clients(project: Project, binding: dict[str, Any]) -> Discovery:
     from . import Discovery
 
     found = [(m, s) for m, s in project.prisma.generated if not m.startswith("@")]
-    return Discovery(
-        [module for module, _ in found],
-        [source for _, source in found],
+    return Discovery.of(
+        found,
         "no generated Prisma Client: no client generator with an `output` in the schemas",
     )
 
@@ -754,16 +751,15 @@ def client_modules(project: Project, binding: dict[str, Any]) -> Discovery:
     from . import Discovery
 
     found = project.prisma.client_modules
-    return Discovery([m for m, _ in found], [s for _, s in found], "")
+    return Discovery.of(found, "")
 
 
 def clients(project: Project, binding: dict[str, Any]) -> Discovery:
     from . import Discovery
 
     found = project.prisma.clients
-    return Discovery(
-        [module for module, _ in found],
-        [source for _, source in found],
+    return Discovery.of(
+        found,
         "no module constructs a PrismaClient (of @prisma/client or a generated client)",
     )
 
@@ -793,7 +789,7 @@ def critical_path(project: Project, binding: dict[str, Any]) -> Discovery:
     )
     if not project.prisma.servers:
         reason = "no Prisma server (a package using Prisma and a server framework) to start from"
-    return Discovery([path for path, _ in found], [source for _, source in found], reason)
+    return Discovery.of(found, reason)
 
 
 def prisma_sources(project: Project, binding: dict[str, Any]) -> Discovery:
