@@ -705,7 +705,7 @@ def parse_yaml(path: str, text: str) -> YamlDocument:
     loader = _yaml_loader()(text)
     try:
         node = loader.get_single_node()
-        if node is not None:
+        if node is not None and _MAYBE_ALIAS.search(text):
             _check_aliases(path, node)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
@@ -722,6 +722,8 @@ def parse_yaml(path: str, text: str) -> YamlDocument:
 
 
 _loader_class = None
+# Where an alias (`*name`) can start: a document without one needs no alias check.
+_MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*")
 
 
 def _yaml_loader():
