@@ -891,7 +891,16 @@ class GitTreeView(RepoView):
         header = self._batch.stdout.readline().split()
         if len(header) != 3:
             raise FileProblem(path, f"does not exist at {self.rev}", missing=True)
-        data = self._batch.stdout.read(int(header[2]) + 1)[:-1]
+        size = int(header[2])
+        if size > MAX_FILE_BYTES:
+            left = size + 1  # the blob and its newline still have to leave the pipe
+            while left:
+                chunk = self._batch.stdout.read(min(left, 2**20))
+                if not chunk:
+                    break
+                left -= len(chunk)
+            raise FileProblem(path, _too_large(size))
+        data = self._batch.stdout.read(size + 1)[:-1]
         if header[1] != b"blob":
             raise FileProblem(path, f"is a {header[1].decode()} at {self.rev}, expected a file")
         return data

@@ -292,3 +292,17 @@ def test_fifo_and_socket_are_findings_not_a_hang(tree, mode):
         "packages/db/package.json: convex-dependency cannot check: is not a regular file (a FIFO)",
         "packages/db/src/client.ts: client-without-postgres cannot check: is not a regular file (a socket)",
     ]
+
+
+def test_too_large_at_a_revision_and_the_next_read_still_works(tree):
+    from conformance.repo import GitTreeView
+
+    root = tree({"big.json": b"[" + b" " * MAX_FILE_BYTES + b"]", "small.json": b'{"a": 1}'})
+    init_git(root)
+    view = GitTreeView(root, "HEAD")
+    try:
+        with pytest.raises(FileProblem, match=r"too large to check \(10 MB; the limit is 10 MB\)"):
+            view.json("big.json")
+        assert view.json("small.json").data == {"a": 1}
+    finally:
+        view.close()
