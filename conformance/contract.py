@@ -6,7 +6,7 @@ from collections import namedtuple
 from pathlib import Path
 
 from .model import FileProblem, Rule, UsageError, did_you_mean
-from .repo import RepoView, YamlDocument, parse_yaml
+from .repo import RepoView, YamlDocument, parse_yaml, read_file
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -42,15 +42,17 @@ def read_yaml(path: Path, shown: str) -> YamlDocument:
         key = (path, stat.st_mtime_ns, stat.st_size)
         if key in _parsed:
             return _parsed[key]
-        text = path.read_text(encoding="utf-8")
+        text = read_file(str(path), shown).decode("utf-8")
+        document = _parsed[key] = parse_yaml(shown, text)
     except FileNotFoundError:
         raise UsageError("no such file", shown) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
+        raise UsageError(f"cannot be read: {error.strerror}", shown) from None
+    except UnicodeDecodeError as error:
         raise UsageError(f"cannot be read: {error}", shown) from None
-    try:
-        document = _parsed[key] = parse_yaml(shown, text)
     except FileProblem as problem:
-        raise UsageError(problem.message, shown, problem.line) from None
+        message = "no such file" if problem.missing else problem.message
+        raise UsageError(message, shown, problem.line) from None
     return document
 
 

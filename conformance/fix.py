@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .model import FileProblem, NothingToCheck, Rule, UsageError, instances
 from .project.imports import MISSING, Files, Resolver
-from .repo import RepoView
+from .repo import RepoView, parse_json
 from .workspace import CREATE, EDIT, REMOVE, WRITES, Change, Workspace
 
 TYPE_CHECKING = False
@@ -84,12 +84,7 @@ class PlannedFiles(Files):
     def json(self, path: str) -> Any:
         if not self.work.planned(path):
             return super().json(path)
-        import json
-
-        try:
-            return json.loads(self._planned_text(path))
-        except json.JSONDecodeError as error:
-            raise FileProblem(path, f"invalid JSON: {error.msg}", error.lineno) from None
+        return parse_json(path, self._planned_text(path)).data
 
 
 def guard_importers(work: Workspace, *, force: bool) -> None:

@@ -9,8 +9,11 @@ the rules need is kept (`typescript_facts`), not the syntax trees.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
+import sys
 from collections import namedtuple
 from pathlib import Path
 
@@ -369,19 +372,10 @@ class RepoView:
             raise FileProblem(path, f"is not valid UTF-8 (byte 0x{bad:02x})", line) from None
 
     def _read_bytes(self, path: str) -> bytes:
-        full = self.root / path
-        try:
-            if full.is_symlink() and not full.resolve().is_relative_to(self.root):
-                raise FileProblem(path, "is a symlink pointing outside the repository")
-            return full.read_bytes()
-        except FileNotFoundError:
-            raise FileProblem(path, "does not exist", missing=True) from None
-        except IsADirectoryError:
-            raise FileProblem(path, "is a directory, expected a file") from None
-        except PermissionError:
-            raise FileProblem(path, "cannot be read: permission denied") from None
-        except OSError as error:
-            raise FileProblem(path, f"cannot be read: {error.strerror}") from None
+        full = f"{self.root}/{path}"
+        if os.path.islink(full) and not _inside(os.path.realpath(full), self.root):
+            raise FileProblem(path, "is a symlink pointing outside the repository")
+        return read_file(full, path)
 
     def _document(self, path: str, fmt: str, parse) -> Any:
         key = (path, fmt)
@@ -397,7 +391,7 @@ class RepoView:
         return cached
 
     def json(self, path: str) -> JsonDocument:
-        return self._document(path, "json", _parse_json)
+        return self._document(path, "json", parse_json)
 
     def yaml(self, path: str) -> YamlDocument:
         return self._document(path, "yaml", parse_yaml)
@@ -583,22 +577,136 @@ def collect_git(spawned: tuple[int, int] | None) -> bytes | None:
     return output if os.waitstatus_to_exitcode(status) == 0 else None
 
 
-def _parse_json(path: str, text: str) -> JsonDocument:
+# The largest file read: more is not a source file or a manifest but data or an accident, and
+# reading and parsing it would cost seconds. README.md documents the limit.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+# How many YAML nodes aliases may repeat in one document: real compose files and contracts
+# repeat hundreds; a 443-byte anchor bomb repeats 10^9, and whatever walks the data explodes.
+YAML_ALIAS_BUDGET = 100_000
+
+_FILE_TYPES = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
+def read_file(full: str, shown: str) -> bytes:
+    """The bytes of the regular file at `full` (named `shown` in problems). Anything else is a
+    FileProblem, found by a stat before the file is opened: a FIFO would block the run forever,
+    a device never ends, and a file over MAX_FILE_BYTES is refused without being read."""
+    try:
+        _check_regular(os.stat(full), shown)
+        # Non-blocking: the file may have been swapped for a FIFO since the stat.
+        handle = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(handle, "rb") as stream:
+            _check_regular(os.fstat(handle), shown)
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        if os.path.lexists(full):
+            raise FileProblem(shown, "is a broken symlink") from None
+        raise FileProblem(shown, "does not exist", missing=True) from None
+    except PermissionError:
+        raise FileProblem(shown, "cannot be read: permission denied") from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise FileProblem(shown, "is a symlink loop") from None
+        raise FileProblem(shown, f"cannot be read: {error.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:  # it grew after the stat
+        raise FileProblem(shown, _too_large(len(data)))
+    return data
+
+
+def _check_regular(info: os.stat_result, shown: str) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise FileProblem(shown, "is a directory, expected a file")
+    if not stat.S_ISREG(info.st_mode):
+        kind = _FILE_TYPES.get(stat.S_IFMT(info.st_mode), "special")
+        raise FileProblem(shown, f"is not a regular file ({kind})")
+    if info.st_size > MAX_FILE_BYTES:
+        raise FileProblem(shown, _too_large(info.st_size))
+
+
+def _too_large(size: int) -> str:
+    limit = MAX_FILE_BYTES // 2**20
+    return f"is too large to check ({size / 2**20:.0f} MB; the limit is {limit} MB)"
+
+
+def _inside(path: str, root: Path) -> bool:
+    return path == str(root) or path.startswith(f"{root}/")
+
+
+def parse_json(path: str, text: str) -> JsonDocument:
+    """JSON text as a document; FileProblem for anything Python cannot hold faithfully: invalid
+    JSON, nesting deeper than its recursion limit, an integer longer than `int` converts, a
+    string with a lone surrogate (`"\\ud800"`: no output encoding can print it)."""
     import json
 
     try:
-        return JsonDocument(path, text, json.loads(text))
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise FileProblem(path, f"invalid JSON: {error.msg}", error.lineno) from None
+    except RecursionError:
+        depth, line = _deepest(text)
+        raise FileProblem(path, f"is nested too deeply to check ({depth} levels)", line) from None
+    except ValueError:  # only an integer over `sys.get_int_max_str_digits()` gets here
+        digits = sys.get_int_max_str_digits()
+        found = re.search(rf"\d{{{digits + 1},}}", text)
+        line = text.count("\n", 0, found.start()) + 1 if found else None
+        raise FileProblem(path, f"has a number of more than {digits} digits", line) from None
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(path, text)
+    return JsonDocument(path, text, data)
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]')
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _deepest(text: str) -> tuple[int, int]:
+    """The deepest nesting of a JSON text and the line where it is first reached."""
+    depth = deepest = 0
+    where = 0
+    for token in _JSON_TOKEN.finditer(text):
+        lexeme = token.group()
+        if lexeme in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, token.start()
+        elif lexeme in "]}":
+            depth -= 1
+    return deepest, text.count("\n", 0, where) + 1
+
+
+def _refuse_lone_surrogates(path: str, text: str) -> None:
+    import json
+
+    for token in _JSON_TOKEN.finditer(text):
+        if "\\u" not in token.group():
+            continue
+        value = json.loads(token.group())
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            code = ord(value[error.start])
+            line = text.count("\n", 0, token.start()) + 1
+            raise FileProblem(
+                path, f"has a lone surrogate (\\u{code:04x}) in a string", line
+            ) from None
 
 
 def parse_yaml(path: str, text: str) -> YamlDocument:
+    """YAML text as a document, for the repository's files and for contracts alike; FileProblem
+    when it is invalid, holds a value its tag cannot be (`2024-02-30`, `!!int x`), an alias of
+    its own anchor, or aliases repeating more than YAML_ALIAS_BUDGET nodes."""
     import yaml
 
-    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = loader_class(text)
+    loader = _yaml_loader()(text)
     try:
         node = loader.get_single_node()
+        if node is not None and _MAYBE_ALIAS.search(text):
+            _check_aliases(path, node)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -606,9 +714,88 @@ def parse_yaml(path: str, text: str) -> YamlDocument:
         raise FileProblem(path, f"invalid YAML: {error.problem or error.context}", line) from None
     except yaml.YAMLError as error:
         raise FileProblem(path, f"invalid YAML: {error}") from None
+    except RecursionError:  # the pure-Python composer, without libyaml's depth limit
+        raise FileProblem(path, "is nested too deeply to check") from None
     finally:
         loader.dispose()
     return YamlDocument(path, data, node)
+
+
+_loader_class = None
+# Where an alias (`*name`) can start: a document without one needs no alias check.
+_MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*")
+
+
+def _yaml_loader():
+    """The safe loader (libyaml's when installed) whose constructors' errors on a value
+    (`2024-02-30`, `!!int x`, a 5,000-digit integer) are YAML errors at that value's line."""
+    global _loader_class
+    if _loader_class is None:
+        import yaml
+
+        class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            def construct_object(self, node, deep=False):
+                try:
+                    return super().construct_object(node, deep)
+                except (ValueError, TypeError, OverflowError) as error:
+                    value = repr(node.value[:40]) if isinstance(node.value, str) else node.id
+                    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+                    reason = str(error).split(";")[0]
+                    problem = f"cannot read {value} as {tag}: {reason}"
+                    raise yaml.constructor.ConstructorError(
+                        None, None, problem, node.start_mark
+                    ) from None
+
+        _loader_class = Loader
+    return _loader_class
+
+
+def _check_aliases(path: str, root) -> None:
+    """Refuse a document whose aliases refer to their own anchor (the data would be cyclic) or
+    repeat more than YAML_ALIAS_BUDGET nodes. PyYAML shares an aliased node rather than copying
+    it, so parsing a bomb is cheap; what walks the data afterwards is not."""
+    from yaml import MappingNode, SequenceNode
+
+    sizes: dict[int, int] = {}  # node → its node count with aliases expanded
+    open_nodes: set[int] = set()
+    repeated = []
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            continue
+        if key in open_nodes:
+            line = node.start_mark.line + 1
+            raise FileProblem(path, "invalid YAML: an alias refers to its own anchor", line)
+        if key in sizes:
+            repeated.append(node)
+            continue
+        if isinstance(node, (MappingNode, SequenceNode)):
+            open_nodes.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(_children(node)))
+        else:
+            sizes[key] = 1
+    expanded = sizes[id(root)]
+    if expanded - len(sizes) > YAML_ALIAS_BUDGET:
+        biggest = max(repeated, key=lambda node: sizes[id(node)])
+        raise FileProblem(
+            path,
+            f"aliases repeat {expanded - len(sizes):,} nodes, more than the "
+            f"{YAML_ALIAS_BUDGET:,} allowed",
+            biggest.start_mark.line + 1,
+        )
+
+
+def _children(node) -> list:
+    from yaml import MappingNode
+
+    if isinstance(node, MappingNode):
+        return [item for pair in node.value for item in pair]
+    return node.value if isinstance(node.value, list) else []
 
 
 def _parse_typescript(path: str, text: str):
@@ -704,7 +891,16 @@ class GitTreeView(RepoView):
         header = self._batch.stdout.readline().split()
         if len(header) != 3:
             raise FileProblem(path, f"does not exist at {self.rev}", missing=True)
-        data = self._batch.stdout.read(int(header[2]) + 1)[:-1]
+        size = int(header[2])
+        if size > MAX_FILE_BYTES:
+            left = size + 1  # the blob and its newline still have to leave the pipe
+            while left:
+                chunk = self._batch.stdout.read(min(left, 2**20))
+                if not chunk:
+                    break
+                left -= len(chunk)
+            raise FileProblem(path, _too_large(size))
+        data = self._batch.stdout.read(size + 1)[:-1]
         if header[1] != b"blob":
             raise FileProblem(path, f"is a {header[1].decode()} at {self.rev}, expected a file")
         return data

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from ..globs import matches_any
 from ..model import FileProblem, Finding, Rule
 from ..project import CONTEXTS, STRING, STRINGS, template_context
-from ..repo import Needles, RepoView, normalize
+from ..repo import Needles, RepoView, normalize, parse_json
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -256,10 +256,5 @@ def render_file(item: dict[str, Any], work: Workspace, rule: Rule) -> str | None
 
 def read_json(work: Workspace, path: str) -> tuple[str, Any]:
     """The planned text of a JSON file and its data; FileProblem when it does not parse."""
-    import json
-
     text = work.read(path)
-    try:
-        return text, json.loads(text)
-    except json.JSONDecodeError as error:
-        raise FileProblem(path, f"invalid JSON: {error.msg}", error.lineno) from None
+    return text, parse_json(path, text).data
