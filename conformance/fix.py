@@ -451,17 +451,15 @@ def _with_bom_of(target: Path, text: str) -> str:
 
 
 def _check_inside(root: Path, path: str) -> None:
-    parts = Path(path.rstrip("/")).parts
-    if Path(path).is_absolute() or ".." in parts:
-        raise UsageError(f"refusing to write {path}: outside the repository")
-    target = root / path.rstrip("/")
-    if target.is_symlink():
+    from .containment import OUTSIDE, outside
+
+    target = path.rstrip("/")
+    # Stricter than a read: a write names no `..` at all, even one that stays inside.
+    reason = OUTSIDE if ".." in Path(target).parts else outside(root.resolve(), target)
+    if reason is not None:
+        raise UsageError(f"refusing to write {path}: {reason}")
+    if (root / target).is_symlink():
         raise UsageError(f"refusing to write {path}: it is a symlink")
-    ancestor = target.parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.resolve().is_relative_to(root.resolve()):
-        raise UsageError(f"refusing to write {path}: a symlink leads outside the repository")
 
 
 def atomic_write(target: Path, text: str) -> None:

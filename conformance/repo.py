@@ -10,15 +10,18 @@ the rules need is kept (`typescript_facts`), not the syntax trees.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections import namedtuple
 from pathlib import Path
 
+from .containment import OUTSIDE, outside, spelled_outside
 from .globs import compile_glob, has_magic, literal_prefix
 from .model import FileProblem, Inspection
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 SKIPPED_DIRS = frozenset({"node_modules", ".git"})
@@ -94,6 +97,14 @@ class RepoView:
         self._grepped: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._grepping: dict[tuple[str, tuple[str, ...]], tuple[int, int]] = {}
         self._expected: dict[str, list[tuple[Any, Any]]] = {}
+        # Folders the listing could not enter (unreadable, or a symlink leading out): a rule
+        # whose globs reach into one cannot check it, and says so.
+        self._unreadable: dict[str, FileProblem] = {}
+        # A symlinked folder inside the repository a rule names a path through → the folder
+        # it points to (`docs` → `documentation`).
+        self._aliases: dict[str, str] = {}
+        self._followed: set[str] = set()
+        self._link_targets: dict[str, str | None] = {}
         # What the rule being checked looks at (see `Inspection`); None outside a check.
         self.inspection: Inspection | None = None
 
@@ -109,6 +120,12 @@ class RepoView:
         )
 
     def _ensure_listed(self, prefixes: set[str]) -> None:
+        prefixes = {p for p in prefixes if not spelled_outside(p)}
+        self._list_prefixes(prefixes)
+        for prefix in prefixes:
+            self._follow_link_on(prefix)
+
+    def _list_prefixes(self, prefixes: set[str]) -> None:
         wanted = sorted(p for p in prefixes if not self._covered(p))
         # Listing a parent covers its children: keep only the outermost prefixes.
         outermost: list[str] = []
@@ -118,12 +135,74 @@ class RepoView:
         if not outermost:
             return
         for path in self._list(outermost):
-            self._files.add(path)
-            parent = path.rpartition("/")[0]
-            while parent and parent not in self._dirs:
-                self._dirs.add(parent)
-                parent = parent.rpartition("/")[0]
+            self._add(path)
         self._listed.extend(outermost)
+
+    def _add(self, path: str) -> None:
+        self._files.add(path)
+        parent = path.rpartition("/")[0]
+        while parent and parent not in self._dirs:
+            self._dirs.add(parent)
+            parent = parent.rpartition("/")[0]
+
+    def _follow_link_on(self, prefix: str) -> None:
+        """A path named through a symlinked folder (`docs/guide.md` with `docs` → `documentation`)
+        is listed as what the folder it points to holds, when that folder is inside the
+        repository: listings never enter symlinks, so it would otherwise be silently missing.
+        A symlink leading out, or back to a folder holding it, is recorded as a folder the rules
+        cannot check."""
+        if prefix in self._followed:
+            return
+        self._followed.add(prefix)
+        # A listed folder holds no symlink on its way: only the parts below the last one can.
+        unlisted = []
+        for ancestor in _self_and_ancestors(prefix):
+            if ancestor in self._dirs:
+                break
+            unlisted.append(ancestor)
+        link = next((a for a in reversed(unlisted) if self._link_target(a) is not None), None)
+        if link is None or link in self._unreadable or link in self._aliases:
+            return
+        target = self._link_target(link)
+        if target.startswith("/"):
+            inside = target.startswith(f"{self.root}/")
+            relative = target[len(f"{self.root}/") :] if inside else "/"
+        else:
+            relative = posixpath.join(posixpath.dirname(link), target)
+        real = normalize(posixpath.normpath(relative))
+        if spelled_outside(real) or real == "" or link.startswith(real + "/"):
+            why = "pointing outside the repository" if spelled_outside(real) else "loop"
+            self._unreadable[link] = FileProblem(link, f"is a symlink {why} ({target})")
+            return
+        self._aliases[link] = real
+        self._ensure_listed({real})
+        for path in [p for p in self._files if p == real or p.startswith(real + "/")]:
+            self._add(link + path[len(real) :])
+
+    def _link_target(self, path: str) -> str | None:
+        """Where a symlink points (as written in it); None for anything else."""
+        if path not in self._link_targets:
+            self._link_targets[path] = self._read_link(path)
+        return self._link_targets[path]
+
+    def _read_link(self, path: str) -> str | None:
+        try:
+            return os.readlink(f"{self.root}/{path}")
+        except (OSError, ValueError):
+            return None
+
+    def _problems_under(self, prefix: str) -> None:
+        """Tell the rule being checked about the folders it could not list below `prefix`."""
+        if self.inspection is None or not self._unreadable:
+            return
+        for folder, problem in self._unreadable.items():
+            if (
+                not prefix
+                or folder == prefix
+                or folder.startswith(prefix + "/")
+                or (prefix.startswith(folder + "/"))
+            ):
+                self.inspection.problems[folder] = problem
 
     def _list(self, prefixes: list[str]) -> list[str]:
         files = self._list_git(prefixes) if self._git_available() else None
@@ -138,6 +217,9 @@ class RepoView:
         # Literal excludes keep git out of untracked node_modules next to the listed paths; a
         # `**` glob exclude would cost a scan of the whole tree. Deleted files are weeded out at
         # query time (`--deleted` costs an lstat of every index entry, whatever the pathspec).
+        prefixes = [p for p in prefixes if not spelled_outside(p)]
+        if not prefixes:
+            return []
         specs = [f":(literal){p}" if p else "." for p in prefixes]
         excludes = [
             f":(exclude,literal){p}/{d}" if p else f":(exclude){d}"
@@ -153,19 +235,28 @@ class RepoView:
 
     def _list_walk(self, prefixes: list[str]) -> list[str]:
         found: list[str] = []
+
+        def unreadable(error: OSError) -> None:
+            folder = os.path.relpath(error.filename, self.root).replace(os.sep, "/")
+            reason = "permission denied" if isinstance(error, PermissionError) else error.strerror
+            problem = FileProblem(folder, f"is a folder that cannot be listed: {reason}")
+            self._unreadable[folder] = problem
+
         for prefix in prefixes:
             start = self.root / prefix if prefix else self.root
-            if set(prefix.split("/")) & SKIPPED_DIRS:
+            if set(prefix.split("/")) & SKIPPED_DIRS or outside(self.root, prefix):
                 continue
-            if not start.is_dir():
+            if os.path.islink(start) or not start.is_dir():
                 if os.path.lexists(start):
                     found.append(prefix)
                 continue
-            for dirpath, dirnames, filenames in os.walk(start):
-                dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
+            for dirpath, dirnames, filenames in os.walk(start, onerror=unreadable):
                 rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
                 base = "" if rel == "." else rel + "/"
-                found.extend(base + name for name in filenames)
+                # A symlinked folder is listed as the link, as git lists it, and not entered.
+                links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+                dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS and d not in links]
+                found.extend(base + name for name in (*filenames, *links))
         return found
 
     def find(self, pattern: str) -> list[str]:
@@ -291,7 +382,9 @@ class RepoView:
     def glob(self, pattern: str, *, files_only: bool = False) -> list[str]:
         """Repo-relative paths (files, and directories unless `files_only`) matching a glob."""
         pattern = normalize(pattern)
-        self._ensure_listed({literal_prefix(pattern)})
+        prefix = literal_prefix(pattern)
+        self._ensure_listed({prefix})
+        self._problems_under(prefix)
         # A path that exists as written is taken literally: Next.js routes such as
         # `app/api/trpc/[trpc]/route.ts` would otherwise read as a character class.
         if pattern in self._files or (not files_only and pattern in self._dirs):
@@ -314,7 +407,14 @@ class RepoView:
         present = self._disk.get(path)
         if present is None:
             # A string join: pathlib's `/` costs more than the lstat itself.
-            present = self._disk[path] = os.path.lexists(f"{self.root}/{path}")
+            try:
+                os.lstat(f"{self.root}/{path}")
+                present = True
+            except PermissionError:
+                present = True  # in a folder that cannot be read: reading it says so
+            except (OSError, ValueError):
+                present = False
+            self._disk[path] = present
         return present
 
     def exists(self, path: str) -> bool:
@@ -323,6 +423,7 @@ class RepoView:
     def is_dir(self, path: str) -> bool:
         path = normalize(path)
         self._ensure_listed({path})
+        self._problems_under(path)
         found = path in self._dirs and self._on_disk(path)
         if found and self.inspection is not None:
             self.inspection.seen.add(path)
@@ -334,11 +435,11 @@ class RepoView:
     def file_exists(self, path: str) -> bool:
         """Whether a file exists, by one stat and without listing anything (git-ignored files
         count): for discovery's probes of known names (package.json, pnpm-workspace.yaml)."""
-        return os.path.isfile(self.root / path)
+        return outside(self.root, path) is None and os.path.isfile(self.root / path)
 
     def dir_exists(self, path: str) -> bool:
         """Whether a directory exists, by one stat and without listing anything."""
-        return os.path.isdir(self.root / path)
+        return outside(self.root, path) is None and os.path.isdir(self.root / path)
 
     # Reading -----------------------------------------------------------------------------
 
@@ -370,9 +471,13 @@ class RepoView:
 
     def _read_bytes(self, path: str) -> bytes:
         full = self.root / path
+        reason = outside(self.root, path)
+        if reason == OUTSIDE:
+            raise FileProblem(path, "is outside the repository")
+        if reason is not None:
+            where = "is a symlink" if os.path.islink(full) else "is in a symlinked folder"
+            raise FileProblem(path, f"{where} pointing outside the repository")
         try:
-            if full.is_symlink() and not full.resolve().is_relative_to(self.root):
-                raise FileProblem(path, "is a symlink pointing outside the repository")
             return full.read_bytes()
         except FileNotFoundError:
             raise FileProblem(path, "does not exist", missing=True) from None
@@ -487,6 +592,12 @@ class RepoView:
         """(line, matched text) for every match of `regex` in a text file."""
         text = self.text(path)
         return [(text.count("\n", 0, m.start()) + 1, m.group()) for m in regex.finditer(text)]
+
+
+def _self_and_ancestors(path: str) -> Iterator[str]:
+    while path:
+        yield path
+        path = path.rpartition("/")[0]
 
 
 def normalize(path: str) -> str:
@@ -690,6 +801,27 @@ class GitTreeView(RepoView):
         return self.is_dir(path)
 
     def _read_bytes(self, path: str) -> bytes:
+        if spelled_outside(path):
+            raise FileProblem(path, "is outside the repository")
+        # A path through a symlinked folder is read where the link points (git stores the link).
+        real = next(
+            (
+                self._aliases[ancestor] + path[len(ancestor) :]
+                for ancestor in _self_and_ancestors(path)
+                if ancestor in self._aliases
+            ),
+            path,
+        )
+        found = self._cat(f"{self.commit}:{self._prefix}{real}")
+        if found is None:
+            raise FileProblem(path, f"does not exist at {self.rev}", missing=True)
+        kind, data = found
+        if kind != "blob":
+            raise FileProblem(path, f"is a {kind} at {self.rev}, expected a file")
+        return data
+
+    def _cat(self, name: str) -> tuple[str, bytes] | None:
+        """(type, content) of a git object, or None when there is none by that name."""
         import subprocess
 
         if self._batch is None:
@@ -699,15 +831,20 @@ class GitTreeView(RepoView):
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
             )
-        self._batch.stdin.write(f"{self.commit}:{self._prefix}{path}\n".encode())
+        self._batch.stdin.write(f"{name}\n".encode())
         self._batch.stdin.flush()
         header = self._batch.stdout.readline().split()
         if len(header) != 3:
-            raise FileProblem(path, f"does not exist at {self.rev}", missing=True)
-        data = self._batch.stdout.read(int(header[2]) + 1)[:-1]
-        if header[1] != b"blob":
-            raise FileProblem(path, f"is a {header[1].decode()} at {self.rev}, expected a file")
-        return data
+            return None
+        return header[1].decode(), self._batch.stdout.read(int(header[2]) + 1)[:-1]
+
+    def _read_link(self, path: str) -> str | None:
+        entry = run_git(self.root, ["ls-tree", "-z", self.commit, "--", path]) or b""
+        mode, _, rest = entry.partition(b" ")
+        if mode != b"120000":
+            return None
+        found = self._cat(rest.split(b"\t")[0].split(b" ")[-1].decode())
+        return found[1].decode("utf-8", "surrogateescape") if found else None
 
     def close(self) -> None:
         if self._batch is not None:
