@@ -13,6 +13,7 @@ import os
 PATH_FORMAT = "repository-path"
 OUTSIDE = "outside the repository"
 THROUGH_SYMLINK = "a symlink leads outside the repository"
+IN_GIT_DIR = "it is inside .git/"
 
 
 def spelled_outside(path: str) -> bool:
@@ -42,3 +43,9 @@ def outside(root: str | os.PathLike[str], path: str) -> str | None:
     if real != root and not real.startswith(root.rstrip("/") + "/"):
         return THROUGH_SYMLINK
     return None
+
+
+def in_git_dir(path: str) -> bool:
+    """Whether a repository path is in git's own folder (a hook written there runs on the next
+    commit); any `.git` component counts, in any case, as git itself refuses to track one."""
+    return any(part.lower() == ".git" for part in path.split("/"))

@@ -469,11 +469,13 @@ def _with_bom_of(target: Path, text: str) -> str:
 
 
 def _check_inside(root: Path, path: str) -> None:
-    from .containment import OUTSIDE, outside
+    from .containment import IN_GIT_DIR, OUTSIDE, in_git_dir, outside
 
     target = path.rstrip("/")
     # Stricter than a read: a write names no `..` at all, even one that stays inside.
     reason = OUTSIDE if ".." in Path(target).parts else outside(root.resolve(), target)
+    if reason is None and in_git_dir(target):
+        reason = IN_GIT_DIR
     if reason is not None:
         raise UsageError(f"refusing to write {path}: {reason}")
     if (root / target).is_symlink():

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 SKIPPED_DIRS = frozenset({"node_modules", ".git"})
-_LS_FILES = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"]
+# `-s`: a tracked entry comes as `mode object stage<TAB>path`, an untracked one as its path.
+_LS_FILES = ["ls-files", "-z", "-s", "--cached", "--others", "--exclude-standard", "--"]
+_SYMLINK_MODE = "120000 "
 
 
 class JsonDocument:
@@ -104,6 +106,8 @@ class RepoView:
         # it points to (`docs` → `documentation`).
         self._aliases: dict[str, str] = {}
         self._followed: set[str] = set()
+        # Symlinks the listing holds (as a file, as git lists them: never entered).
+        self._listed_links: set[str] = set()
         self._link_targets: dict[str, str | None] = {}
         # What the rule being checked looks at (see `Inspection`); None outside a check.
         self.inspection: Inspection | None = None
@@ -169,9 +173,10 @@ class RepoView:
             relative = target[len(f"{self.root}/") :] if inside else "/"
         else:
             relative = posixpath.join(posixpath.dirname(link), target)
-        real = normalize(posixpath.normpath(relative))
-        if spelled_outside(real) or real == "" or link.startswith(real + "/"):
-            why = "pointing outside the repository" if spelled_outside(real) else "loop"
+        resolved = posixpath.normpath(relative)
+        real = normalize(resolved)
+        if spelled_outside(resolved) or real == "" or link.startswith(real + "/"):
+            why = "pointing outside the repository" if spelled_outside(resolved) else "loop"
             self._unreadable[link] = FileProblem(link, f"is a symlink {why} ({target})")
             return
         self._aliases[link] = real
@@ -226,12 +231,34 @@ class RepoView:
             for p in prefixes
             for d in SKIPPED_DIRS
         ]
-        output = run_git(self.root, [*_LS_FILES, *specs, *excludes])
+        # git skips a folder it cannot open with a warning only: each is a folder a rule whose
+        # paths reach into it cannot check. Its stderr goes to a file, which never fills up.
+        with _scratch_file() as warnings:
+            output = collect_git(
+                spawn_git(self.root, [*_LS_FILES, *specs, *excludes], warnings.fileno())
+            )
+            warnings.seek(0)
+            said = warnings.read().decode("utf-8", "surrogateescape")
         if output is None:
             self._use_git = False
             return None
-        listed = output.decode("utf-8", "surrogateescape").split("\0")
-        return [path for path in listed if path and not SKIPPED_DIRS.intersection(path.split("/"))]
+        for folder, reason in _UNOPENED.findall(said):
+            self._unreadable[folder] = FileProblem(
+                folder, f"is a folder that cannot be listed: {reason.lower()}"
+            )
+        paths = []
+        for entry in output.decode("utf-8", "surrogateescape").split("\0"):
+            head, tab, path = entry.partition("\t")
+            if tab and len(head) in (49, 73) and head[6] == " ":  # sha1 or sha256 object names
+                if head.startswith(_SYMLINK_MODE):
+                    self._listed_links.add(path)
+            else:
+                path = entry
+                if path and os.path.islink(f"{self.root}/{path}"):
+                    self._listed_links.add(path)
+            if path and not SKIPPED_DIRS.intersection(path.split("/")):
+                paths.append(path)
+        return paths
 
     def _list_walk(self, prefixes: list[str]) -> list[str]:
         found: list[str] = []
@@ -257,6 +284,7 @@ class RepoView:
                 links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
                 dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS and d not in links]
                 found.extend(base + name for name in (*filenames, *links))
+                self._listed_links.update(base + name for name in links)
         return found
 
     def find(self, pattern: str) -> list[str]:
@@ -384,6 +412,11 @@ class RepoView:
         pattern = normalize(pattern)
         prefix = literal_prefix(pattern)
         self._ensure_listed({prefix})
+        # A symlinked folder the pattern reaches below its literal prefix is followed too.
+        if has_magic(pattern):
+            for link in sorted(self._listed_links):
+                if not prefix or link.startswith(prefix + "/"):
+                    self._follow_link_on(link)
         self._problems_under(prefix)
         # A path that exists as written is taken literally: Next.js routes such as
         # `app/api/trpc/[trpc]/route.ts` would otherwise read as a character class.
@@ -607,23 +640,38 @@ def normalize(path: str) -> str:
     return "/".join(parts)
 
 
+# git's warning for a folder it could not list (`LC_ALL=C`).
+_UNOPENED = re.compile(r"^warning: could not open directory '(.*)/': (.*)$", re.MULTILINE)
+
+
+def _scratch_file():
+    """An anonymous file for what a child process writes (memory-backed on Linux)."""
+    if hasattr(os, "memfd_create"):
+        return os.fdopen(os.memfd_create("conformance-git-stderr"), "w+b")
+    import tempfile
+
+    return tempfile.TemporaryFile()
+
+
 def run_git(cwd: Path, args: list[str]) -> bytes | None:
     """git's stdout, or None when git is missing or fails."""
     return collect_git(spawn_git(cwd, args))
 
 
-def spawn_git(cwd: Path, args: list[str]) -> tuple[int, int] | None:
-    """Start git in the background: (pid, stdout pipe), or None when git is missing. Spawned with
-    posix_spawn: importing `subprocess` alone costs ~4 ms of the check's start-up."""
+def spawn_git(cwd: Path, args: list[str], stderr: int | None = None) -> tuple[int, int] | None:
+    """Start git in the background: (pid, stdout pipe), or None when git is missing; its stderr
+    goes to the file descriptor `stderr` (in English), else nowhere. Spawned with posix_spawn:
+    importing `subprocess` alone costs ~4 ms of the check's start-up."""
     read_end, write_end = os.pipe()  # both close-on-exec; the child only keeps its dup as stdout
     actions = [
         (os.POSIX_SPAWN_DUP2, write_end, 1),
-        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)
+        if stderr is None
+        else (os.POSIX_SPAWN_DUP2, stderr, 2),
     ]
+    env = os.environ if stderr is None else {**os.environ, "LC_ALL": "C"}
     try:
-        pid = os.posix_spawnp(
-            "git", ["git", "-C", str(cwd), *args], os.environ, file_actions=actions
-        )
+        pid = os.posix_spawnp("git", ["git", "-C", str(cwd), *args], env, file_actions=actions)
     except OSError:
         os.close(read_end)
         return None
@@ -762,11 +810,15 @@ class GitTreeView(RepoView):
 
     def _list(self, prefixes: list[str]) -> list[str]:
         specs = [p if p else "." for p in prefixes]
-        output = run_git(
-            self.root, ["ls-tree", "-r", "-z", "--name-only", self.commit, "--", *specs]
-        )
-        listed = (output or b"").decode("utf-8", "surrogateescape").split("\0")
-        return [path for path in listed if path and not SKIPPED_DIRS.intersection(path.split("/"))]
+        output = run_git(self.root, ["ls-tree", "-r", "-z", self.commit, "--", *specs])
+        paths = []
+        for entry in (output or b"").decode("utf-8", "surrogateescape").split("\0"):
+            head, _, path = entry.partition("\t")  # `mode type object<TAB>path`
+            if head.startswith(_SYMLINK_MODE):
+                self._listed_links.add(path)
+            if path and not SKIPPED_DIRS.intersection(path.split("/")):
+                paths.append(path)
+        return paths
 
     def _on_disk(self, path: str) -> bool:
         return True  # the tree lists exactly what the commit holds
