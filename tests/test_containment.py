@@ -26,7 +26,9 @@ def repo_with_neighbour(fixture_copy, tmp_path):
     root = fixture_copy("kata-before")
     neighbour = tmp_path / "outside" / "pkg"
     neighbour.mkdir(parents=True)
-    (neighbour / "package.json").write_text(f'{{"name": "{SECRET}", "dependencies": {{"pg": "1"}}}}')
+    (neighbour / "package.json").write_text(
+        f'{{"name": "{SECRET}", "dependencies": {{"pg": "1"}}}}'
+    )
     return root
 
 
@@ -69,7 +71,9 @@ def test_rule_reading_etc_passwd_is_refused(tree, cli, tmp_path):
 
 
 def test_rule_listing_sibling_folders_is_refused(repo_with_neighbour, cli, tmp_path):
-    rule = "  - id: siblings\n    kind: path-absent\n    paths: '../*'\n    message: m\n    why: w\n"
+    rule = (
+        "  - id: siblings\n    kind: path-absent\n    paths: '../*'\n    message: m\n    why: w\n"
+    )
     path = contract(tmp_path, rule)
     code, out, err = cli("check", str(repo_with_neighbour), "--contract", path)
     assert (code, out) == (2, "")

@@ -25,7 +25,10 @@ LAYOUT = [
 
 def test_printable_escapes_what_a_terminal_would_act_on():
     assert printable(HOSTILE) == SHOWN
-    assert printable("a\nb\u2029c\x00\x7f\x85\ud800\tend") == "a\\nb\\u2029c\\x00\\x7f\\x85\\ud800\tend"
+    assert (
+        printable("a\nb\u2029c\x00\x7f\x85\ud800\tend")
+        == "a\\nb\\u2029c\\x00\\x7f\\x85\\ud800\tend"
+    )
     assert printable("plain — ünïcode\tstays") == "plain — ünïcode\tstays"
 
 
@@ -78,9 +81,7 @@ def test_junit_is_well_formed_with_control_characters_in_path_and_message(tree, 
     code, out, _ = cli("check", str(root), "--contract", str(contract), "--format", "junit")
     assert code == 1
     failure = ElementTree.fromstring(out).find("testsuite/testcase/failure")
-    assert failure.text == (
-        "docs/a\\x01b\\x1b.md:1: m: Postgres\\x0b\\x1b[2J\\x08 here\n\nwhy: w"
-    )
+    assert failure.text == ("docs/a\\x01b\\x1b.md:1: m: Postgres\\x0b\\x1b[2J\\x08 here\n\nwhy: w")
 
 
 def test_sarif_uri_is_a_percent_encoded_uri_reference(tree, cli, tmp_path):
@@ -122,7 +123,5 @@ def test_fix_diff_shows_escapes_not_terminal_sequences():
 
     change = Change("a.json", "edit", before='{"x": "\x1b]52;c;ZXZpbA==\x07"}\r\n', after="{}\r\n")
     assert render_diff([change]) == (
-        "--- a/a.json\n+++ b/a.json\n@@ -1 +1 @@\n"
-        '-{"x": "\\x1b]52;c;ZXZpbA==\\x07"}\r\n'
-        "+{}\r\n"
+        '--- a/a.json\n+++ b/a.json\n@@ -1 +1 @@\n-{"x": "\\x1b]52;c;ZXZpbA==\\x07"}\r\n+{}\r\n'
     )
