@@ -287,21 +287,25 @@ def _all_contracts(names: list[str] | None):
 
 
 def _list(args: argparse.Namespace) -> int:
+    from .formats import printable
     from .rules import KINDS
 
+    def say(line: str = "") -> None:
+        print(printable(line))  # a contract's text may come from the repository
+
     for contract in _all_contracts(args.contract):
-        print(f"{contract.name}: {_first_sentence(contract.description)}")
+        say(f"{contract.name}: {_first_sentence(contract.description)}")
         for resolution in contract.resolutions:
             name = resolution.name
             if resolution.origin == "discovered":
-                print(f"  param {name} = {resolution.sources[0]}")
+                say(f"  param {name} = {resolution.sources[0]}")
             else:
-                print(f"  param {name} = {resolution.values[0]!r}")
-            print(f"        {' '.join(contract.parameter_help[name].split())}")
+                say(f"  param {name} = {resolution.values[0]!r}")
+            say(f"        {' '.join(contract.parameter_help[name].split())}")
         for rule in contract.rules:
             when = f" [when {_conditions(rule.when)}]" if rule.when else ""
-            print(f"  {rule.id:<28} {rule.kind:<24} {_first_sentence(rule.why)}{when}")
-        print()
+            say(f"  {rule.id:<28} {rule.kind:<24} {_first_sentence(rule.why)}{when}")
+        say()
     print("rule kinds: " + ", ".join(KINDS))
     return EXIT_CLEAN
 
