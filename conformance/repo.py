@@ -249,15 +249,14 @@ class RepoView:
         paths = []
         for entry in output.decode("utf-8", "surrogateescape").split("\0"):
             head, tab, path = entry.partition("\t")
-            if tab and len(head) in (49, 73) and head[6] == " ":  # sha1 or sha256 object names
-                if head.startswith(_SYMLINK_MODE):
-                    self._listed_links.add(path)
-            else:
-                path = entry
-                if path and os.path.islink(f"{self.root}/{path}"):
-                    self._listed_links.add(path)
-            if path and not SKIPPED_DIRS.intersection(path.split("/")):
-                paths.append(path)
+            tracked = tab and len(head) in (49, 73) and head[6] == " "  # sha1 or sha256 names
+            if not tracked:
+                head, path = "", entry
+            if not path or SKIPPED_DIRS.intersection(path.split("/")):
+                continue
+            paths.append(path)
+            if head.startswith(_SYMLINK_MODE) if tracked else os.path.islink(f"{self.root}/{path}"):
+                self._listed_links.add(path)
         return paths
 
     def _list_walk(self, prefixes: list[str]) -> list[str]:
@@ -281,8 +280,9 @@ class RepoView:
                 rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
                 base = "" if rel == "." else rel + "/"
                 # A symlinked folder is listed as the link, as git lists it, and not entered.
+                dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
                 links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
-                dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS and d not in links]
+                dirnames[:] = [d for d in dirnames if d not in links]
                 found.extend(base + name for name in (*filenames, *links))
                 self._listed_links.update(base + name for name in links)
         return found
@@ -814,10 +814,10 @@ class GitTreeView(RepoView):
         paths = []
         for entry in (output or b"").decode("utf-8", "surrogateescape").split("\0"):
             head, _, path = entry.partition("\t")  # `mode type object<TAB>path`
-            if head.startswith(_SYMLINK_MODE):
-                self._listed_links.add(path)
             if path and not SKIPPED_DIRS.intersection(path.split("/")):
                 paths.append(path)
+                if head.startswith(_SYMLINK_MODE):
+                    self._listed_links.add(path)
         return paths
 
     def _on_disk(self, path: str) -> bool:

@@ -233,3 +233,15 @@ def test_revisions_that_compare_nothing_are_usage_errors(kata_after, cli, argv, 
     code, out, err = cli("check", str(kata_after), *argv)
     assert (code, out) == (2, "")
     assert err.startswith(f"conformance: error: {message}") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("in_git", [False, True], ids=["walk", "git"])
+def test_symlinked_node_modules_is_never_entered(kata_after, cli, tmp_path, in_git):
+    store = tmp_path / "store/pg"
+    store.mkdir(parents=True)
+    (store / "index.ts").write_text('import pg from "pg";\n')
+    (kata_after / "packages/db/node_modules").symlink_to(store.parent)
+    if in_git:
+        init_git(kata_after)
+    code, out, _ = cli("check", str(kata_after), "--select", "no-postgres-imports")
+    assert (code, finding_lines(out)) == (0, [])
