@@ -73,6 +73,7 @@ def check_rule(rule: Rule, repo: RepoView) -> Outcome:
                 nothing.append(str(reason))
     finally:
         repo.inspection = previous
+    findings.extend(kind.problem(rule, problem) for problem in inspection.problems.values())
     findings = sorted(set(findings), key=Finding.sort_key)
     findings, suppressed, remarks = _suppress(rule, findings, repo, inspection.seen)
     inspected = len(inspection.seen)

@@ -378,26 +378,44 @@ RECHECK_RULE = "importers-after-fix"
 
 
 def render_diff(changes: list[Change]) -> str:
+    """The plan as a unified diff, for a person to read: a line of a file is one line of the
+    diff (split at newlines only, not at the other separators Python knows), and what a
+    terminal would act on rather than show (ESC, CR inside a line, bidi controls…) is shown
+    escaped, as in every report; a CRLF line ending stays as it is."""
     import difflib
+
+    from .formats import printable
 
     out: list[str] = []
     for change in changes:
         if change.status in (CREATE, EDIT):
-            before = (change.before or "").splitlines(keepends=True)
-            after = (change.after or "").splitlines(keepends=True)
+            before = _lines(change.before or "")
+            after = _lines(change.after or "")
             old = f"a/{change.path}" if change.before is not None else "/dev/null"
             lines = difflib.unified_diff(before, after, old, f"b/{change.path}")
-            out.extend(line if line.endswith("\n") else line + "\n" for line in lines)
+            for line in lines:
+                crlf = line.endswith("\r\n")
+                body = line[:-2] if crlf else line.removesuffix("\n")
+                out.append(printable(body) + ("\r\n" if crlf else "\n"))
         elif change.status == REMOVE:
-            out.append(f"deleted: {change.path}\n")
+            out.append(printable(f"deleted: {change.path}") + "\n")
     return "".join(out)
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of a text with their newline, split at newlines only."""
+    lines = text.split("\n")
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
 def render_statuses(changes: list[Change]) -> str:
+    from .formats import printable
+
     lines = []
     for change in changes:
         note = f"  ({change.note})" if change.note else ""
-        lines.append(f"{change.status:<9} {change.path}  [{', '.join(change.rules)}]{note}")
+        line = f"{change.status:<9} {change.path}  [{', '.join(change.rules)}]{note}"
+        lines.append(printable(line))
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -446,17 +464,17 @@ def _with_bom_of(target: Path, text: str) -> str:
 
 
 def _check_inside(root: Path, path: str) -> None:
-    parts = Path(path.rstrip("/")).parts
-    if Path(path).is_absolute() or ".." in parts:
-        raise UsageError(f"refusing to write {path}: outside the repository")
-    target = root / path.rstrip("/")
-    if target.is_symlink():
+    from .containment import IN_GIT_DIR, OUTSIDE, in_git_dir, outside
+
+    target = path.rstrip("/")
+    # Stricter than a read: a write names no `..` at all, even one that stays inside.
+    reason = OUTSIDE if ".." in Path(target).parts else outside(root.resolve(), target)
+    if reason is None and in_git_dir(target):
+        reason = IN_GIT_DIR
+    if reason is not None:
+        raise UsageError(f"refusing to write {path}: {reason}")
+    if (root / target).is_symlink():
         raise UsageError(f"refusing to write {path}: it is a symlink")
-    ancestor = target.parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.resolve().is_relative_to(root.resolve()):
-        raise UsageError(f"refusing to write {path}: a symlink leads outside the repository")
 
 
 def atomic_write(target: Path, text: str) -> None:

@@ -11,21 +11,26 @@ from __future__ import annotations
 
 import errno
 import os
+import posixpath
 import re
 import stat
 import sys
 from collections import namedtuple
 from pathlib import Path
 
+from .containment import OUTSIDE, outside, spelled_outside
 from .globs import compile_glob, has_magic, literal_prefix
 from .model import FileProblem, Inspection
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 SKIPPED_DIRS = frozenset({"node_modules", ".git"})
-_LS_FILES = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"]
+# `-s`: a tracked entry comes as `mode object stage<TAB>path`, an untracked one as its path.
+_LS_FILES = ["ls-files", "-z", "-s", "--cached", "--others", "--exclude-standard", "--"]
+_SYMLINK_MODE = "120000 "
 
 
 class JsonDocument:
@@ -97,6 +102,16 @@ class RepoView:
         self._grepped: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._grepping: dict[tuple[str, tuple[str, ...]], tuple[int, int]] = {}
         self._expected: dict[str, list[tuple[Any, Any]]] = {}
+        # Folders the listing could not enter (unreadable, or a symlink leading out): a rule
+        # whose globs reach into one cannot check it, and says so.
+        self._unreadable: dict[str, FileProblem] = {}
+        # A symlinked folder inside the repository a rule names a path through → the folder
+        # it points to (`docs` → `documentation`).
+        self._aliases: dict[str, str] = {}
+        self._followed: set[str] = set()
+        # Symlinks the listing holds (as a file, as git lists them: never entered).
+        self._listed_links: set[str] = set()
+        self._link_targets: dict[str, str | None] = {}
         # What the rule being checked looks at (see `Inspection`); None outside a check.
         self.inspection: Inspection | None = None
 
@@ -112,6 +127,12 @@ class RepoView:
         )
 
     def _ensure_listed(self, prefixes: set[str]) -> None:
+        prefixes = {p for p in prefixes if not spelled_outside(p)}
+        self._list_prefixes(prefixes)
+        for prefix in prefixes:
+            self._follow_link_on(prefix)
+
+    def _list_prefixes(self, prefixes: set[str]) -> None:
         wanted = sorted(p for p in prefixes if not self._covered(p))
         # Listing a parent covers its children: keep only the outermost prefixes.
         outermost: list[str] = []
@@ -121,12 +142,75 @@ class RepoView:
         if not outermost:
             return
         for path in self._list(outermost):
-            self._files.add(path)
-            parent = path.rpartition("/")[0]
-            while parent and parent not in self._dirs:
-                self._dirs.add(parent)
-                parent = parent.rpartition("/")[0]
+            self._add(path)
         self._listed.extend(outermost)
+
+    def _add(self, path: str) -> None:
+        self._files.add(path)
+        parent = path.rpartition("/")[0]
+        while parent and parent not in self._dirs:
+            self._dirs.add(parent)
+            parent = parent.rpartition("/")[0]
+
+    def _follow_link_on(self, prefix: str) -> None:
+        """A path named through a symlinked folder (`docs/guide.md` with `docs` → `documentation`)
+        is listed as what the folder it points to holds, when that folder is inside the
+        repository: listings never enter symlinks, so it would otherwise be silently missing.
+        A symlink leading out, or back to a folder holding it, is recorded as a folder the rules
+        cannot check."""
+        if prefix in self._followed:
+            return
+        self._followed.add(prefix)
+        # A listed folder holds no symlink on its way: only the parts below the last one can.
+        unlisted = []
+        for ancestor in _self_and_ancestors(prefix):
+            if ancestor in self._dirs:
+                break
+            unlisted.append(ancestor)
+        link = next((a for a in reversed(unlisted) if self._link_target(a) is not None), None)
+        if link is None or link in self._unreadable or link in self._aliases:
+            return
+        target = self._link_target(link)
+        if target.startswith("/"):
+            inside = target.startswith(f"{self.root}/")
+            relative = target[len(f"{self.root}/") :] if inside else "/"
+        else:
+            relative = posixpath.join(posixpath.dirname(link), target)
+        resolved = posixpath.normpath(relative)
+        real = normalize(resolved)
+        if spelled_outside(resolved) or real == "" or link.startswith(real + "/"):
+            why = "pointing outside the repository" if spelled_outside(resolved) else "loop"
+            self._unreadable[link] = FileProblem(link, f"is a symlink {why} ({target})")
+            return
+        self._aliases[link] = real
+        self._ensure_listed({real})
+        for path in [p for p in self._files if p == real or p.startswith(real + "/")]:
+            self._add(link + path[len(real) :])
+
+    def _link_target(self, path: str) -> str | None:
+        """Where a symlink points (as written in it); None for anything else."""
+        if path not in self._link_targets:
+            self._link_targets[path] = self._read_link(path)
+        return self._link_targets[path]
+
+    def _read_link(self, path: str) -> str | None:
+        try:
+            return os.readlink(f"{self.root}/{path}")
+        except (OSError, ValueError):
+            return None
+
+    def _problems_under(self, prefix: str) -> None:
+        """Tell the rule being checked about the folders it could not list below `prefix`."""
+        if self.inspection is None or not self._unreadable:
+            return
+        for folder, problem in self._unreadable.items():
+            if (
+                not prefix
+                or folder == prefix
+                or folder.startswith(prefix + "/")
+                or (prefix.startswith(folder + "/"))
+            ):
+                self.inspection.problems[folder] = problem
 
     def _list(self, prefixes: list[str]) -> list[str]:
         files = self._list_git(prefixes) if self._git_available() else None
@@ -141,34 +225,69 @@ class RepoView:
         # Literal excludes keep git out of untracked node_modules next to the listed paths; a
         # `**` glob exclude would cost a scan of the whole tree. Deleted files are weeded out at
         # query time (`--deleted` costs an lstat of every index entry, whatever the pathspec).
+        prefixes = [p for p in prefixes if not spelled_outside(p)]
+        if not prefixes:
+            return []
         specs = [f":(literal){p}" if p else "." for p in prefixes]
         excludes = [
             f":(exclude,literal){p}/{d}" if p else f":(exclude){d}"
             for p in prefixes
             for d in SKIPPED_DIRS
         ]
-        output = run_git(self.root, [*_LS_FILES, *specs, *excludes])
+        # git skips a folder it cannot open with a warning only: each is a folder a rule whose
+        # paths reach into it cannot check. Its stderr goes to a file, which never fills up.
+        with _scratch_file() as warnings:
+            output = collect_git(
+                spawn_git(self.root, [*_LS_FILES, *specs, *excludes], warnings.fileno())
+            )
+            warnings.seek(0)
+            said = warnings.read().decode("utf-8", "surrogateescape")
         if output is None:
             self._use_git = False
             return None
-        listed = output.decode("utf-8", "surrogateescape").split("\0")
-        return [path for path in listed if path and not SKIPPED_DIRS.intersection(path.split("/"))]
+        for folder, reason in _UNOPENED.findall(said):
+            self._unreadable[folder] = FileProblem(
+                folder, f"is a folder that cannot be listed: {reason.lower()}"
+            )
+        paths = []
+        for entry in output.decode("utf-8", "surrogateescape").split("\0"):
+            head, tab, path = entry.partition("\t")
+            tracked = tab and len(head) in (49, 73) and head[6] == " "  # sha1 or sha256 names
+            if not tracked:
+                head, path = "", entry
+            if not path or SKIPPED_DIRS.intersection(path.split("/")):
+                continue
+            paths.append(path)
+            if head.startswith(_SYMLINK_MODE) if tracked else os.path.islink(f"{self.root}/{path}"):
+                self._listed_links.add(path)
+        return paths
 
     def _list_walk(self, prefixes: list[str]) -> list[str]:
         found: list[str] = []
+
+        def unreadable(error: OSError) -> None:
+            folder = os.path.relpath(error.filename, self.root).replace(os.sep, "/")
+            reason = "permission denied" if isinstance(error, PermissionError) else error.strerror
+            problem = FileProblem(folder, f"is a folder that cannot be listed: {reason}")
+            self._unreadable[folder] = problem
+
         for prefix in prefixes:
             start = self.root / prefix if prefix else self.root
-            if set(prefix.split("/")) & SKIPPED_DIRS:
+            if set(prefix.split("/")) & SKIPPED_DIRS or outside(self.root, prefix):
                 continue
-            if not start.is_dir():
+            if os.path.islink(start) or not start.is_dir():
                 if os.path.lexists(start):
                     found.append(prefix)
                 continue
-            for dirpath, dirnames, filenames in os.walk(start):
-                dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
+            for dirpath, dirnames, filenames in os.walk(start, onerror=unreadable):
                 rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
                 base = "" if rel == "." else rel + "/"
-                found.extend(base + name for name in filenames)
+                # A symlinked folder is listed as the link, as git lists it, and not entered.
+                dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
+                links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+                dirnames[:] = [d for d in dirnames if d not in links]
+                found.extend(base + name for name in (*filenames, *links))
+                self._listed_links.update(base + name for name in links)
         return found
 
     def find(self, pattern: str) -> list[str]:
@@ -294,7 +413,14 @@ class RepoView:
     def glob(self, pattern: str, *, files_only: bool = False) -> list[str]:
         """Repo-relative paths (files, and directories unless `files_only`) matching a glob."""
         pattern = normalize(pattern)
-        self._ensure_listed({literal_prefix(pattern)})
+        prefix = literal_prefix(pattern)
+        self._ensure_listed({prefix})
+        # A symlinked folder the pattern reaches below its literal prefix is followed too.
+        if has_magic(pattern):
+            for link in sorted(self._listed_links):
+                if not prefix or link.startswith(prefix + "/"):
+                    self._follow_link_on(link)
+        self._problems_under(prefix)
         # A path that exists as written is taken literally: Next.js routes such as
         # `app/api/trpc/[trpc]/route.ts` would otherwise read as a character class.
         if pattern in self._files or (not files_only and pattern in self._dirs):
@@ -317,7 +443,14 @@ class RepoView:
         present = self._disk.get(path)
         if present is None:
             # A string join: pathlib's `/` costs more than the lstat itself.
-            present = self._disk[path] = os.path.lexists(f"{self.root}/{path}")
+            try:
+                os.lstat(f"{self.root}/{path}")
+                present = True
+            except PermissionError:
+                present = True  # in a folder that cannot be read: reading it says so
+            except (OSError, ValueError):
+                present = False
+            self._disk[path] = present
         return present
 
     def exists(self, path: str) -> bool:
@@ -326,6 +459,7 @@ class RepoView:
     def is_dir(self, path: str) -> bool:
         path = normalize(path)
         self._ensure_listed({path})
+        self._problems_under(path)
         found = path in self._dirs and self._on_disk(path)
         if found and self.inspection is not None:
             self.inspection.seen.add(path)
@@ -337,11 +471,11 @@ class RepoView:
     def file_exists(self, path: str) -> bool:
         """Whether a file exists, by one stat and without listing anything (git-ignored files
         count): for discovery's probes of known names (package.json, pnpm-workspace.yaml)."""
-        return os.path.isfile(self.root / path)
+        return outside(self.root, path) is None and os.path.isfile(self.root / path)
 
     def dir_exists(self, path: str) -> bool:
         """Whether a directory exists, by one stat and without listing anything."""
-        return os.path.isdir(self.root / path)
+        return outside(self.root, path) is None and os.path.isdir(self.root / path)
 
     # Reading -----------------------------------------------------------------------------
 
@@ -372,10 +506,14 @@ class RepoView:
             raise FileProblem(path, f"is not valid UTF-8 (byte 0x{bad:02x})", line) from None
 
     def _read_bytes(self, path: str) -> bytes:
-        full = f"{self.root}/{path}"
-        if os.path.islink(full) and not _inside(os.path.realpath(full), self.root):
-            raise FileProblem(path, "is a symlink pointing outside the repository")
-        return read_file(full, path)
+        full = self.root / path
+        reason = outside(self.root, path)
+        if reason == OUTSIDE:
+            raise FileProblem(path, "is outside the repository")
+        if reason is not None:
+            where = "is a symlink" if os.path.islink(full) else "is in a symlinked folder"
+            raise FileProblem(path, f"{where} pointing outside the repository")
+        return read_file(str(full), path)
 
     def _document(self, path: str, fmt: str, parse) -> Any:
         key = (path, fmt)
@@ -483,6 +621,12 @@ class RepoView:
         return [(text.count("\n", 0, m.start()) + 1, m.group()) for m in regex.finditer(text)]
 
 
+def _self_and_ancestors(path: str) -> Iterator[str]:
+    while path:
+        yield path
+        path = path.rpartition("/")[0]
+
+
 def normalize(path: str) -> str:
     """`./a//b/` → `a/b`: contract paths built from parameters (`${package}/x` with package
     `.`) must name files the way listings do."""
@@ -490,23 +634,38 @@ def normalize(path: str) -> str:
     return "/".join(parts)
 
 
+# git's warning for a folder it could not list (`LC_ALL=C`).
+_UNOPENED = re.compile(r"^warning: could not open directory '(.*)/': (.*)$", re.MULTILINE)
+
+
+def _scratch_file():
+    """An anonymous file for what a child process writes (memory-backed on Linux)."""
+    if hasattr(os, "memfd_create"):
+        return os.fdopen(os.memfd_create("conformance-git-stderr"), "w+b")
+    import tempfile
+
+    return tempfile.TemporaryFile()
+
+
 def run_git(cwd: Path, args: list[str]) -> bytes | None:
     """git's stdout, or None when git is missing or fails."""
     return collect_git(spawn_git(cwd, args))
 
 
-def spawn_git(cwd: Path, args: list[str]) -> tuple[int, int] | None:
-    """Start git in the background: (pid, stdout pipe), or None when git is missing. Spawned with
-    posix_spawn: importing `subprocess` alone costs ~4 ms of the check's start-up."""
+def spawn_git(cwd: Path, args: list[str], stderr: int | None = None) -> tuple[int, int] | None:
+    """Start git in the background: (pid, stdout pipe), or None when git is missing; its stderr
+    goes to the file descriptor `stderr` (in English), else nowhere. Spawned with posix_spawn:
+    importing `subprocess` alone costs ~4 ms of the check's start-up."""
     read_end, write_end = os.pipe()  # both close-on-exec; the child only keeps its dup as stdout
     actions = [
         (os.POSIX_SPAWN_DUP2, write_end, 1),
-        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)
+        if stderr is None
+        else (os.POSIX_SPAWN_DUP2, stderr, 2),
     ]
+    env = os.environ if stderr is None else {**os.environ, "LC_ALL": "C"}
     try:
-        pid = os.posix_spawnp(
-            "git", ["git", "-C", str(cwd), *args], os.environ, file_actions=actions
-        )
+        pid = os.posix_spawnp("git", ["git", "-C", str(cwd), *args], env, file_actions=actions)
     except OSError:
         os.close(read_end)
         return None
@@ -631,10 +790,6 @@ def _check_regular(info: os.stat_result, shown: str) -> None:
 def _too_large(size: int) -> str:
     limit = MAX_FILE_BYTES // 2**20
     return f"is too large to check ({size / 2**20:.0f} MB; the limit is {limit} MB)"
-
-
-def _inside(path: str, root: Path) -> bool:
-    return path == str(root) or path.startswith(f"{root}/")
 
 
 def parse_json(path: str, text: str) -> JsonDocument:
@@ -838,11 +993,15 @@ class GitTreeView(RepoView):
 
     def _list(self, prefixes: list[str]) -> list[str]:
         specs = [p if p else "." for p in prefixes]
-        output = run_git(
-            self.root, ["ls-tree", "-r", "-z", "--name-only", self.commit, "--", *specs]
-        )
-        listed = (output or b"").decode("utf-8", "surrogateescape").split("\0")
-        return [path for path in listed if path and not SKIPPED_DIRS.intersection(path.split("/"))]
+        output = run_git(self.root, ["ls-tree", "-r", "-z", self.commit, "--", *specs])
+        paths = []
+        for entry in (output or b"").decode("utf-8", "surrogateescape").split("\0"):
+            head, _, path = entry.partition("\t")  # `mode type object<TAB>path`
+            if path and not SKIPPED_DIRS.intersection(path.split("/")):
+                paths.append(path)
+                if head.startswith(_SYMLINK_MODE):
+                    self._listed_links.add(path)
+        return paths
 
     def _on_disk(self, path: str) -> bool:
         return True  # the tree lists exactly what the commit holds
@@ -877,6 +1036,28 @@ class GitTreeView(RepoView):
         return self.is_dir(path)
 
     def _read_bytes(self, path: str) -> bytes:
+        if spelled_outside(path):
+            raise FileProblem(path, "is outside the repository")
+        # A path through a symlinked folder is read where the link points (git stores the link).
+        real = next(
+            (
+                self._aliases[ancestor] + path[len(ancestor) :]
+                for ancestor in _self_and_ancestors(path)
+                if ancestor in self._aliases
+            ),
+            path,
+        )
+        found = self._cat(f"{self.commit}:{self._prefix}{real}", path)
+        if found is None:
+            raise FileProblem(path, f"does not exist at {self.rev}", missing=True)
+        kind, data = found
+        if kind != "blob":
+            raise FileProblem(path, f"is a {kind} at {self.rev}, expected a file")
+        return data
+
+    def _cat(self, name: str, shown: str) -> tuple[str, bytes] | None:
+        """(type, content) of a git object, or None when there is none by that name; one over
+        MAX_FILE_BYTES is a FileProblem on `shown`."""
         import subprocess
 
         if self._batch is None:
@@ -886,11 +1067,11 @@ class GitTreeView(RepoView):
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
             )
-        self._batch.stdin.write(f"{self.commit}:{self._prefix}{path}\n".encode())
+        self._batch.stdin.write(f"{name}\n".encode())
         self._batch.stdin.flush()
         header = self._batch.stdout.readline().split()
         if len(header) != 3:
-            raise FileProblem(path, f"does not exist at {self.rev}", missing=True)
+            return None
         size = int(header[2])
         if size > MAX_FILE_BYTES:
             left = size + 1  # the blob and its newline still have to leave the pipe
@@ -899,11 +1080,16 @@ class GitTreeView(RepoView):
                 if not chunk:
                     break
                 left -= len(chunk)
-            raise FileProblem(path, _too_large(size))
-        data = self._batch.stdout.read(size + 1)[:-1]
-        if header[1] != b"blob":
-            raise FileProblem(path, f"is a {header[1].decode()} at {self.rev}, expected a file")
-        return data
+            raise FileProblem(shown, _too_large(size))
+        return header[1].decode(), self._batch.stdout.read(size + 1)[:-1]
+
+    def _read_link(self, path: str) -> str | None:
+        entry = run_git(self.root, ["ls-tree", "-z", self.commit, "--", path]) or b""
+        mode, _, rest = entry.partition(b" ")
+        if mode != b"120000":
+            return None
+        found = self._cat(rest.split(b"\t")[0].split(b" ")[-1].decode(), path)
+        return found[1].decode("utf-8", "surrogateescape") if found else None
 
     def close(self) -> None:
         if self._batch is not None:

@@ -15,6 +15,8 @@ from collections import namedtuple
 from functools import cached_property
 from importlib import import_module
 
+from ..containment import PATH_FORMAT
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -420,14 +422,17 @@ FACTS: dict[str, tuple[str, str, bool, str]] = {
 
 STRING = {"type": "string"}
 STRINGS = {"anyOf": [STRING, {"type": "array", "items": STRING}]}
+# A repository path or glob: the loader refuses one leading outside the root (containment.py).
+PATH = {"type": "string", "format": PATH_FORMAT}
+PATHS = {"anyOf": [PATH, {"type": "array", "items": PATH}]}
 
 # Template context sources, by the name a contract's `context:` gives them: the ecosystem module
 # that translates them, its function, and the JSON Schema of what the contract passes.
 CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
     # The Drizzle schema module a Convex schema is derived from.
-    "drizzle_schema": ("drizzle", "convex_schema_context", STRING),
+    "drizzle_schema": ("drizzle", "convex_schema_context", PATH),
     # The Convex schema (convex/schema.ts) a Drizzle schema is derived from.
-    "convex_schema": ("convex_scaffold", "drizzle_schema_context", STRING),
+    "convex_schema": ("convex_scaffold", "drizzle_schema_context", PATH),
     # One table of that schema, for a module named after it (a repository, a tRPC router), and
     # the Convex functions that read or write it; `user_scoped` only for a table with a userId.
     "convex_table": (
@@ -437,7 +442,7 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "type": "object",
             "required": ["schema"],
             "additionalProperties": False,
-            "properties": {"schema": STRING, "user_scoped": {"type": "boolean"}},
+            "properties": {"schema": PATH, "user_scoped": {"type": "boolean"}},
         },
     ),
     # The rows a Server-Sent Events route streams: of the user-scoped `modules` (a `[table]`
@@ -449,7 +454,7 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "type": "object",
             "required": ["schema"],
             "additionalProperties": False,
-            "properties": {"schema": STRINGS, "modules": STRINGS, "table": STRING},
+            "properties": {"schema": PATHS, "modules": STRINGS, "table": STRING},
         },
     ),
     # How a web app file imports `modules` (name → path without extension: its tsconfig alias,
@@ -462,8 +467,8 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "required": ["app", "modules"],
             "additionalProperties": False,
             "properties": {
-                "app": STRING,
-                "modules": {"type": "object", "additionalProperties": STRING},
+                "app": PATH,
+                "modules": {"type": "object", "additionalProperties": PATH},
             },
         },
     ),
@@ -475,7 +480,7 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "type": "object",
             "required": ["app"],
             "additionalProperties": False,
-            "properties": {"app": STRING},
+            "properties": {"app": PATH},
         },
     ),
     # Wrappers named `operations` over the Convex functions in `dir`, each calling the one
@@ -488,7 +493,7 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "required": ["dir", "operations", "functions", "client"],
             "additionalProperties": False,
             "properties": {
-                "dir": STRING,
+                "dir": PATH,
                 "operations": STRINGS,
                 "functions": {"type": "object", "additionalProperties": STRING},
                 "client": STRING,

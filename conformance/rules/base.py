@@ -6,7 +6,9 @@ from collections.abc import Callable, Iterable, Iterator
 
 from ..globs import matches_any
 from ..model import FileProblem, Finding, Rule
-from ..project import CONTEXTS, STRING, STRINGS, template_context
+
+# PATH and STRINGS are not used here: the kinds take their schema pieces from this module.
+from ..project import CONTEXTS, PATH, PATHS, STRING, STRINGS, template_context  # noqa: F401
 from ..repo import Needles, RepoView, normalize, parse_json
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
@@ -27,7 +29,7 @@ RENDERED_FILE = {
     "required": ["path", "template"],
     "additionalProperties": False,
     "properties": {
-        "path": STRINGS,
+        "path": PATHS,
         "template": STRING,
         "context": {
             "type": "object",
@@ -41,7 +43,7 @@ RENDERED_FILE = {
 GENERIC_FIX = {
     "create": {"type": "array", "items": RENDERED_FILE},
     "rewrite": {"type": "array", "items": RENDERED_FILE},
-    "delete": STRINGS,
+    "delete": PATHS,
 }
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..model import Finding, Rule
 from ..repo import RepoView
-from .base import STRING, RuleKind
+from .base import PATH, STRING, RuleKind
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class DrizzleOutputAbsent(RuleKind):
 
     absence = True
     name = "drizzle-output-absent"
-    properties = {"config": STRING, "package": STRING, "default": STRING}
+    properties = {"config": PATH, "package": PATH, "default": STRING}
     hint = "Delete the migrations directory (`git rm -r`)."
 
     def patterns(self, rule: Rule) -> list[str]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, NothingToCheck, Rule
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind, as_list
+from .base import PATH, STRING, STRINGS, RuleKind, as_list
 from .drizzle import drizzle_out
 
 TYPE_CHECKING = False
@@ -82,7 +82,7 @@ class RlsPolicies(RuleKind):
     """
 
     name = "rls-policies"
-    properties = {"config": STRING, "default": STRING, "tables": STRINGS}
+    properties = {"config": PATH, "default": STRING, "tables": STRINGS}
     required = ("config", "tables")
     hint = (
         "Add a migration with `ALTER TABLE <t> ENABLE ROW LEVEL SECURITY;` and "

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..globs import matches
+from ..globs import matches_name
 from ..model import Finding, Rule
 from ..repo import RepoView
-from .base import BOOLEAN, STRING, STRINGS, RuleKind, as_list, read_json
+from .base import BOOLEAN, PATHS, STRING, STRINGS, RuleKind, as_list, read_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class ScriptPresent(RuleKind):
     """
 
     name = "script-present"
-    properties = {"files": STRINGS, "script": STRING, "matches": STRING}
+    properties = {"files": PATHS, "script": STRING, "matches": STRING}
     required = ("files", "script")
     hint = "Add or change the script in package.json."
     fix_properties = {"command": STRING}
@@ -70,7 +70,7 @@ class ScriptForbidden(RuleKind):
     """
 
     name = "script-forbidden"
-    properties = {"files": STRINGS, "scripts": STRINGS, "pattern": STRING}
+    properties = {"files": PATHS, "scripts": STRINGS, "pattern": STRING}
     required = ("files", "pattern")
     hint = "Change the script's command."
     # `strip`: a regex cut out of the command; `remove_script`: drop the script altogether.
@@ -83,7 +83,7 @@ class ScriptForbidden(RuleKind):
         def check_file(path: str) -> Iterator[Finding]:
             document = repo.package_json(path)
             for script, command in _scripts(document).items():
-                if any(matches(name, script) for name in names) and regex.search(str(command)):
+                if any(matches_name(name, script) for name in names) and regex.search(str(command)):
                     line = document.line_of("scripts", script)
                     item = f'script "{script}" runs `{command}`'
                     yield self.finding(rule, path, line, item, script=script, command=command)
@@ -99,7 +99,7 @@ class ScriptForbidden(RuleKind):
         for path in self.files(rule, work.repo):
             text, data = read_json(work, path)
             for script, command in (data.get("scripts") or {}).items():
-                if not (any(matches(n, script) for n in names) and regex.search(str(command))):
+                if not (any(matches_name(n, script) for n in names) and regex.search(str(command))):
                     continue
                 if spec.get("remove_script"):
                     text = remove_member(text, ("scripts", script))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import BOOLEAN, STRING, STRINGS, RuleKind, as_list, included_files
+from .base import BOOLEAN, PATHS, STRING, STRINGS, RuleKind, as_list, included_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,8 +30,8 @@ def compile_patterns(rule: Rule) -> list[tuple[str, re.Pattern[str]]]:
 
 
 TEXT_PROPERTIES = {
-    "files": STRINGS,
-    "exclude": STRINGS,
+    "files": PATHS,
+    "exclude": PATHS,
     "phrases": STRINGS,
     "regex": STRINGS,
     "ignore_case": BOOLEAN,
