@@ -22,6 +22,13 @@ if TYPE_CHECKING:
     from typing import Any
 
 SKIPPED_DIRS = frozenset({"node_modules", ".git"})
+# What `fix` leaves in the work tree for a moment: its temporary files
+# (`.package.json.k3j9x_2a.conformance-tmp`, renamed over their targets; a `fix` killed before
+# the rename leaves one, which the next `fix` deletes) and its lock outside git. Never part of
+# the repository, whatever git says of them.
+FIX_OWN_FILE = re.compile(
+    r"(?:^|/)(?:\.conformance\.lock|\.[^/]+\.[a-z0-9_]{8}\.conformance-tmp)\Z"
+)
 _LS_FILES = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"]
 
 
@@ -149,7 +156,13 @@ class RepoView:
             self._use_git = False
             return None
         listed = output.decode("utf-8", "surrogateescape").split("\0")
-        return [path for path in listed if path and not SKIPPED_DIRS.intersection(path.split("/"))]
+        return [
+            path
+            for path in listed
+            if path
+            and not SKIPPED_DIRS.intersection(path.split("/"))
+            and not FIX_OWN_FILE.search(path)
+        ]
 
     def _list_walk(self, prefixes: list[str]) -> list[str]:
         found: list[str] = []
@@ -165,7 +178,7 @@ class RepoView:
                 dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
                 rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
                 base = "" if rel == "." else rel + "/"
-                found.extend(base + name for name in filenames)
+                found.extend(base + name for name in filenames if not FIX_OWN_FILE.search(name))
         return found
 
     def find(self, pattern: str) -> list[str]:
