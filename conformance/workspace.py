@@ -34,15 +34,15 @@ class Change:
         self.files: list[str] = []
 
 
-def _unremovable(path: str) -> str | None:
-    """Why a path may never be removed, whatever a contract's parameters say."""
-    parts = path.split("/")
-    if path in ("", "."):
+def _out_of_bounds(path: str) -> str | None:
+    """Why a path may never be written or removed, whatever a contract's parameters say."""
+    parts = path.rstrip("/").split("/")
+    if path.rstrip("/") in ("", "."):
         return "it is the repository itself"
     if path.startswith("/") or ".." in parts:
         return "it is outside the repository"
     if ".git" in parts:
-        return "it is git's own"
+        return "it is in git's own folder"
     return None
 
 
@@ -84,6 +84,10 @@ class Workspace:
 
     def edit(self, path: str, text: str, rule: Rule) -> None:
         """Set the content of a file the rule is entitled to change (or create)."""
+        refused = _out_of_bounds(path)
+        if refused:
+            self._conflict(path, rule, f"not written: {refused}")
+            return
         if os.path.islink(self.repo.root / path):
             # Applying refuses to write through a symlink: the plan says so first.
             self._conflict(path, rule, "is a symlink: `fix` does not write through one")
@@ -123,7 +127,7 @@ class Workspace:
         nothing outside it or in git's own folder, and no directory that cannot be listed
         whole: those stay, and the plan says why."""
         path = path.rstrip("/")
-        refused = _unremovable(path)
+        refused = _out_of_bounds(path)
         if refused:
             self.skip(path, rule, f"not removed: {refused}")
         elif self.repo.is_dir(path):

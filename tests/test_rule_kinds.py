@@ -305,7 +305,6 @@ def test_drizzle_output_read_from_config(tree):
         {
             "pkg/drizzle.config.ts": 'export default defineConfig({\n  out: "./migrations",\n});\n',
             "pkg/migrations/0000_init.sql": "",
-            "pkg/migrations/meta/_journal.json": "{}",
             "pkg/drizzle/unrelated.txt": "",
         }
     )
@@ -316,7 +315,7 @@ def test_drizzle_output_read_from_config(tree):
 
 
 def test_drizzle_output_default_without_config(tree):
-    root = tree({"pkg/drizzle/0000_init.sql": "", "pkg/drizzle/meta/_journal.json": "{}"})
+    root = tree({"pkg/drizzle/0000_init.sql": ""})
     found = check(root, "drizzle-output-absent", config="pkg/drizzle.config.ts")
     assert found == [("pkg/drizzle/", None, "pkg/drizzle/ (drizzle-kit's default)")]
 

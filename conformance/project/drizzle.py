@@ -39,6 +39,7 @@ SCHEMA_SUFFIXES = (".ts", ".js", ".cjs", ".mjs", ".mts", ".cts")
 # `relations.ts` there too: code, not migrations.
 OUTPUT_FILES = re.compile(r"[^/]+\.sql|meta/_journal\.json|meta/[^/]*snapshot\.json|migrations\.js")
 JOURNAL = "meta/_journal.json"
+_SQL = re.compile(r"[^/]+\.sql")
 _STRING = r"""(?:"([^"\n]*)"|'([^'\n]*)'|`([^`$\n]*)`)"""
 _CONFIG_OBJECT = re.compile(r"(?:defineConfig\s*\(\s*|export\s+default\s+|=\s*)\{")
 _KEY = re.compile(r"""["']?([A-Za-z_$][\w$]*)["']?\s*:""")
@@ -107,14 +108,15 @@ class Drizzle:
 
     def output_problem(self, out: str, package: str) -> str | None:
         """Why the folder `out` is not only migrations drizzle-kit wrote for `package` (None
-        when it is): it must lie inside the package, hold the journal, and hold nothing else
-        the repository tracks. `fix` deletes nothing else: `out: '../../apps'` names the apps."""
+        when it is): it must lie inside the package, hold the journal or `.sql` migrations, and
+        hold nothing else the repository tracks. `fix` deletes nothing else: `out: '../../apps'`
+        names the apps."""
         inside = package == "." or out.startswith(package + "/")
         if out in (package, ".") or not inside or out == ".." or out.startswith("../"):
             return f"it is not a folder inside {package}, the package drizzle-kit runs in"
         files = [f[len(out) + 1 :] for f in self.project.repo.glob(f"{out}/**", files_only=True)]
-        if JOURNAL not in files:
-            return f"it holds no {JOURNAL}, so drizzle-kit did not write it"
+        if JOURNAL not in files and not any(_SQL.fullmatch(f) for f in files):
+            return f"it holds neither {JOURNAL} nor .sql migrations: drizzle-kit did not write it"
         others = sorted(f for f in files if not OUTPUT_FILES.fullmatch(f))
         if others:
             return listed_problem("it holds files drizzle-kit does not write", others, "")

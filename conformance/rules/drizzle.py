@@ -95,7 +95,7 @@ class DrizzleOutputAbsent(RuleKind):
                 yield Finding(config or out, line, rule.id, said)
             elif repo.is_dir(out):
                 problem = project_of(repo).drizzle.output_problem(out, package)
-                kept = f"; `fix` leaves it: {problem}" if problem else ""
+                kept = f"; `fix` leaves it: {problem}; {KEPT_HINT}" if problem else ""
                 yield self.finding(rule, out + "/", None, f"{out}/ ({source}{kept})")
 
     def fix(self, rule: Rule, work: Workspace) -> None:
