@@ -141,6 +141,75 @@ def test_fix_keeps_an_output_folder_holding_other_files(kata, cli):
     assert (root / PKG / "drizzle/0000_initial.sql").exists()
 
 
+# A deletion built from a discovered parameter removes only the artifact its `removes:` names ---
+
+
+def committed_copy(tmp_path: Path, fixture: str, files: dict[str, str] | None = None) -> Path:
+    from conftest import FIXTURES, write_tree
+
+    root = Path(shutil.copytree(FIXTURES / fixture, tmp_path / fixture))
+    write_tree(root, files or {})
+    init_git(root)
+    return root
+
+
+def plan_lines(cli, root: Path, *argv: str) -> list[str]:
+    code, out, err = cli("fix", "--dry-run", str(root), *argv)
+    assert (code, err) == (1, "")
+    return [line for line in out.splitlines() if line[:10].rstrip() in ("remove", "skip")]
+
+
+def test_a_schema_folder_loses_only_its_drizzle_modules(kata, cli):
+    root = kata()
+    config = root / PKG / "drizzle.config.ts"
+    config.write_text(config.read_text().replace('"./src/schema.ts"', '"./src"'))
+    commit(root, "schema: ./src")
+    lines = [line for line in plan_lines(cli, root) if f"{PKG}/src" in line]
+    assert lines == [
+        f"skip      {PKG}/src/  [no-postgres-imports]  (not removed: the rest is no schema "
+        "drizzle-kit reads (__tests__/schema-contract.test.ts); `removes: drizzle-schema`)",
+        f"remove    {PKG}/src/migrate.ts  [no-postgres-imports, drizzle-scaffold-removed]",
+        f"remove    {PKG}/src/schema.ts  [no-postgres-imports]",
+    ]
+
+
+def test_a_package_named_as_the_convex_functions_is_not_removed(tmp_path, cli):
+    root = committed_copy(tmp_path, "convex-to-postgres-before")
+    argv = ("--param", "convex_dir=apps/server", "--force")
+    assert (
+        "skip      apps/server/  [c2p-convex-functions-removed]  (not removed: it holds a "
+        "package (apps/server/package.json); `removes: convex-functions`)"
+        in plan_lines(cli, root, *argv)
+    )
+    assert cli("fix", str(root), *argv)[0] == 1
+    assert (root / "apps/server/convex/schema.ts").exists()
+
+
+def test_a_folder_without_convex_code_is_not_removed_as_convex_functions(tmp_path, cli):
+    root = committed_copy(tmp_path, "convex-to-postgres-before")
+    assert (
+        "skip      apps/workers/src/lib/  [c2p-convex-functions-removed]  (not removed: nothing "
+        "in it is Convex's: no schema, no _generated/, no convex.config, no module importing "
+        "_generated/server; `removes: convex-functions`)"
+        in plan_lines(cli, root, "--param", "convex_dir=apps/workers/src/lib")
+    )
+
+
+def test_prisma_migrations_holding_other_code_stay(tmp_path, cli):
+    migrations = {
+        "prisma/schema.prisma": "model A {\n  id Int @id\n}\n",
+        "prisma/migrations/migration_lock.toml": 'provider = "postgresql"\n',
+        "prisma/migrations/0001_init/migration.sql": "CREATE TABLE a (id integer);\n",
+        "prisma/migrations/backfill.ts": "export const backfill = 1;\n",
+    }
+    root = committed_copy(tmp_path, "prisma-to-convex-complete", migrations)
+    assert plan_lines(cli, root) == [
+        "skip      prisma/migrations/  [p2c-prisma-migrations-removed]  (not removed: it holds "
+        "files Prisma Migrate does not write (backfill.ts); `removes: prisma-migrations`)",
+        "remove    prisma/schema.prisma  [p2c-prisma-schema-removed]",
+    ]
+
+
 # 4. Everything is checked before the first byte -----------------------------------------------
 
 UNREADABLE = {
