@@ -474,7 +474,7 @@ def apply(planned: list[Change], root: Path, *, allow_dirty: bool = False) -> No
     changes = [c for c in planned if c.status in WRITES]
     git = _git_repo(root)
     for change in changes:
-        _check_inside(root, change.path, git)
+        _check_inside(root, change, git)
     existing = [c.path for c in changes if c.status != CREATE]
     if existing and not allow_dirty:
         dirty = _dirty(git, root, existing) if git else existing
@@ -563,14 +563,16 @@ def _with_bom_of(target: Path, text: str) -> str:
     return text
 
 
-def _check_inside(root: Path, path: str, git) -> None:
+def _check_inside(root: Path, change: Change, git) -> None:
+    path = change.path
     parts = Path(path.rstrip("/")).parts
     if Path(path).is_absolute() or ".." in parts:
         raise UsageError(f"refusing to write {path}: outside the repository")
     if ".git" in parts:
         raise UsageError(f"refusing to write {path}: it is inside git's own folder")
     target = root / path.rstrip("/")
-    if target.is_symlink():
+    # Removing a symlink unlinks the link, never what it points to; writing would go through it.
+    if target.is_symlink() and (change.status != REMOVE or path.endswith("/")):
         raise UsageError(f"refusing to write {path}: it is a symlink")
     ancestor = target.parent
     while not ancestor.exists():

@@ -182,10 +182,10 @@ class Workspace:
             if inside and path in self._planned:
                 continue
             # Only a planned write needs the text it replaces: a path skipped because it cannot
-            # be read is not read again.
+            # be read is not read again, and a file to remove need not be readable.
             planned = path in self._planned and path not in self._conflicts
-            before = None if path.endswith("/") or not planned else self.original(path)
-            after = self._planned.get(path, before)
+            after = self._planned.get(path) if planned else None
+            before = self.original(path) if planned and after is not None else None
             if path in self._conflicts:
                 status = CONFLICT
             elif not planned:

@@ -250,6 +250,23 @@ def test_unreadable_target_is_a_skip_not_a_crash(kata, cli, tmp_path, variant, t
     }
 
 
+@pytest.mark.parametrize("variant", ["binary", "dangling"])
+def test_a_file_to_remove_need_not_be_readable(kata, cli, variant):
+    root = kata()
+    path = root / PKG / "src/migrate.ts"
+    path.unlink()
+    if variant == "dangling":
+        path.symlink_to("nowhere")
+    else:
+        path.write_bytes(bytes(range(256)))
+    commit(root, variant)
+    code, out, err = cli("fix", "--dry-run", str(root))
+    assert (code, err) == (1, "")
+    assert f"deleted: {PKG}/src/migrate.ts" in out.splitlines()
+    assert cli("fix", str(root))[0] == 0
+    assert not os.path.lexists(path)
+
+
 def deny(monkeypatch, denied: Path, mode: int) -> None:
     """Simulate a folder's permissions for `os.access` (the tests may run as root)."""
     real = os.access
