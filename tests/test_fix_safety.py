@@ -173,6 +173,37 @@ def test_a_schema_folder_loses_only_its_drizzle_modules(kata, cli):
     ]
 
 
+def test_drizzle_schema_barrels_are_followed_into_workspace_packages(tree):
+    from conformance.project import project_of, removal
+
+    root = tree(
+        {
+            "package.json": '{"name": "root", "workspaces": ["apps/*", "packages/*"]}\n',
+            "packages/server/package.json": (
+                '{"name": "@acme/server", "exports": {"./db/schema": "./src/schema.ts"}}\n'
+            ),
+            "packages/server/src/schema.ts": (
+                'import { pgTable, text } from "drizzle-orm/pg-core";\n'
+                'export const users = pgTable("users", { id: text("id") });\n'
+            ),
+            "apps/web/package.json": '{"name": "web"}\n',
+            "apps/web/tsconfig.json": (
+                '{"compilerOptions": {"paths": {"@srv/*": ["../../packages/server/src/*"]}}}\n'
+            ),
+            "apps/web/db/package.ts": 'export * from "@acme/server/db/schema";\n',
+            "apps/web/db/alias.ts": 'export { users } from "@srv/schema";\n',
+            "apps/web/db/helpers.ts": "export const limit = 10;\n",
+            "apps/web/db/util.ts": 'export * from "./helpers";\n',
+        }
+    )
+    project = project_of(RepoView(root))
+    kept = "it is not a Drizzle schema module"
+    for module, removed in [("package", True), ("alias", True), ("util", False)]:
+        found = removal(project, "drizzle-schema", f"apps/web/db/{module}.ts")
+        assert found.paths == ([f"apps/web/db/{module}.ts"] if removed else []), module
+        assert (found.problem is None) if removed else found.problem.startswith(kept)
+
+
 def test_a_package_named_as_the_convex_functions_is_not_removed(tmp_path, cli):
     root = committed_copy(tmp_path, "convex-to-postgres-before")
     argv = ("--param", "convex_dir=apps/server", "--force")

@@ -12,7 +12,6 @@ TypeScript, so only a fix asks for it."""
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections import namedtuple
 from functools import cached_property
@@ -407,7 +406,6 @@ def _schema_modules(project: Project, files: list[str]) -> list[str]:
 
 def _schema_module(project: Project, path: str, known: dict[str, bool], depth: int) -> bool:
     from ..typescript import module_imports
-    from .imports import file_candidates
 
     if path in known or depth > 8:
         return known.get(path, False)
@@ -425,13 +423,18 @@ def _schema_module(project: Project, path: str, known: dict[str, bool], depth: i
         s.type != "export_statement" or s.child_by_field_name("source") is None for s in statements
     ):
         return False
-    folder = posixpath.dirname(path)
+    graph = project.imports
     for found in module_imports(tree):
-        if not found.specifier.startswith("."):
+        # A relative module, a tsconfig `paths` alias or a workspace package's module (`export *
+        # from "@acme/server/db/schema"`), resolved as TypeScript does.
+        try:
+            aliased = graph.resolver.aliased(graph.aliases(path, found.specifier))
+            kind, target = (
+                ("file", aliased.file) if aliased else graph.resolver.module(path, found.specifier)
+            )
+        except FileProblem:
             return False
-        candidates = file_candidates(relative(found.specifier, folder))
-        target = next((c for c in candidates if project.repo.is_file(c)), None)
-        if target is None or not _schema_module(project, target, known, depth + 1):
+        if kind != "file" or not _schema_module(project, target, known, depth + 1):
             return False
     known[path] = True
     return True
