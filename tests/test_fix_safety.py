@@ -281,6 +281,38 @@ def test_unreadable_target_is_a_skip_not_a_crash(kata, cli, tmp_path, variant, t
     }
 
 
+def test_a_target_that_cannot_be_read_is_a_skip(kata, cli, monkeypatch):
+    """chmod 000, simulated: root reads any file (the test next to this one does it for real)."""
+    root = kata()
+    before = snapshot(root)
+    real = Path.read_bytes
+
+    def denied(self):
+        if self == root / PKG / "package.json":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    code, out, err = cli("fix", str(root))
+    assert (code, err) == (1, "")
+    [line] = [line for line in out.splitlines() if line.startswith(f"skip      {PKG}/package.json")]
+    assert line.endswith("(cannot fix: cannot be read: permission denied)")
+    monkeypatch.undo()
+    assert (root / PKG / "package.json").read_bytes() == before[f"{PKG}/package.json"]
+
+
+@pytest.mark.skipif(ROOT_USER, reason=AS_ROOT)
+def test_a_target_that_cannot_be_read_for_real(kata, cli):
+    root = kata()
+    (root / PKG / "package.json").chmod(0)
+    try:
+        code, out, err = cli("fix", str(root))
+    finally:
+        (root / PKG / "package.json").chmod(0o644)
+    assert (code, err) == (1, "")
+    assert "(cannot fix: cannot be read: permission denied)" in out
+
+
 @pytest.mark.parametrize("variant", ["binary", "dangling"])
 def test_a_file_to_remove_need_not_be_readable(kata, cli, variant):
     root = kata()
