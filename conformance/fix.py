@@ -12,7 +12,7 @@ import os
 import stat
 from collections import namedtuple
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .model import FileProblem, NothingToCheck, Rule, UsageError, instances
@@ -444,7 +444,11 @@ def locked(root: Path) -> Iterator[None]:
     try:
         yield
     finally:
-        os.unlink(path)
+        # Removed only while it is the file we hold: one deleted by hand meanwhile may have
+        # been replaced by another run's.
+        with suppress(FileNotFoundError):
+            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+                path.unlink()
         handle.close()
 
 
