@@ -70,6 +70,12 @@ class Workspace:
                 raise FileProblem(path, "is a symlink to a file that does not exist") from None
             raise
 
+    def _text_or_none(self, path: str) -> str | None:
+        try:
+            return self.original(path)
+        except FileProblem:
+            return None
+
     def read(self, path: str) -> str | None:
         """The file as the plan leaves it so far."""
         return self._planned[path] if path in self._planned else self.original(path)
@@ -181,11 +187,14 @@ class Workspace:
             inside = any(path.startswith(d) and path != d for d in self._dir_files)
             if inside and path in self._planned:
                 continue
-            # Only a planned write needs the text it replaces: a path skipped because it cannot
-            # be read is not read again, and a file to remove need not be readable.
+            # A file to remove need not be readable; one left as it is may not be (its `after`
+            # is its text when it can be read).
             planned = path in self._planned and path not in self._conflicts
-            after = self._planned.get(path) if planned else None
-            before = self.original(path) if planned and after is not None else None
+            if planned:
+                after = self._planned[path]
+                before = None if after is None else self.original(path)
+            else:
+                before = after = None if path.endswith("/") else self._text_or_none(path)
             if path in self._conflicts:
                 status = CONFLICT
             elif not planned:
