@@ -112,6 +112,8 @@ def test_check_says_why_fix_leaves_the_folder(kata, cli):
         ["0000_initial.sql", "meta/_journal.json", "meta/0000_snapshot.json"],
         ["meta/_journal.json"],
         ["0000_initial.sql", "0001_more.sql"],
+        # drizzle-kit 1.0's layout
+        ["20250301120000_init/migration.sql", "20250301120000_init/snapshot.json"],
     ],
 )
 def test_fix_removes_what_drizzle_kit_wrote(tree, cli, files):

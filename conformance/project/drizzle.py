@@ -32,13 +32,18 @@ CONFIG_NAME = re.compile(r"drizzle[^/]*\.config(\.[^/]*)?\.[cm]?[jt]s$")
 DEFAULT_OUT = "drizzle"
 # What drizzle-kit requires from a schema directory.
 SCHEMA_SUFFIXES = (".ts", ".js", ".cjs", ".mjs", ".mts", ".cts")
-# Every file drizzle-kit 0.31 writes into `out` when it makes migrations (`generate`, `generate
-# --custom`, `drop`, `up`): `<tag>.sql`, `meta/_journal.json`, `meta/<prefix>_snapshot.json`, and
-# `migrations.js` with `bundle` (read in its bin.cjs). `pull` writes `schema.ts` and
+# Every file drizzle-kit writes into `out` when it makes migrations (`generate`, `generate
+# --custom`, `drop`, `up`; read in the bin.cjs of 0.31.11 and 1.0.0-rc.5): 0.31 `<tag>.sql`,
+# `meta/_journal.json`, `meta/<prefix>_snapshot.json`; 1.0 `<tag>/migration.sql` and
+# `<tag>/snapshot.json`; both `migrations.js` with `bundle`. `pull` writes `schema.ts` and
 # `relations.ts` there too: code, not migrations.
-OUTPUT_FILES = re.compile(r"[^/]+\.sql|meta/_journal\.json|meta/[^/]*snapshot\.json|migrations\.js")
+OUTPUT_FILES = re.compile(
+    r"[^/]+\.sql|meta/_journal\.json|meta/[^/]*snapshot\.json|migrations\.js"
+    r"|[^/]+/migration\.sql|[^/]+/snapshot\.json"
+)
 JOURNAL = "meta/_journal.json"
-_SQL = re.compile(r"[^/]+\.sql")
+# A migration drizzle-kit wrote, 0.31's or 1.0's.
+_MIGRATION = re.compile(r"[^/]+\.sql|[^/]+/migration\.sql")
 _STRING = r"""(?:"([^"\n]*)"|'([^'\n]*)'|`([^`$\n]*)`)"""
 _CONFIG_OBJECT = re.compile(r"(?:defineConfig\s*\(\s*|export\s+default\s+|=\s*)\{")
 _KEY = re.compile(r"""["']?([A-Za-z_$][\w$]*)["']?\s*:""")
@@ -114,7 +119,7 @@ class Drizzle:
         if out in (package, ".") or not inside or out == ".." or out.startswith("../"):
             return f"it is not a folder inside {package}, the package drizzle-kit runs in"
         files = [f[len(out) + 1 :] for f in self.project.repo.glob(f"{out}/**", files_only=True)]
-        if JOURNAL not in files and not any(_SQL.fullmatch(f) for f in files):
+        if JOURNAL not in files and not any(_MIGRATION.fullmatch(f) for f in files):
             return f"it holds neither {JOURNAL} nor .sql migrations: drizzle-kit did not write it"
         others = sorted(f for f in files if not OUTPUT_FILES.fullmatch(f))
         if others:

@@ -73,9 +73,10 @@ class DrizzleOutputAbsent(RuleKind):
     names; drizzle-kit's default is `drizzle`), relative to the package drizzle-kit runs in, so
     a repo that keeps migrations in `./migrations` or `./src/migrations` is checked where they
     really are. `fix` deletes it only when it is what drizzle-kit writes there: a folder inside
-    the package holding `meta/_journal.json`, and nothing the repository tracks besides the
-    `.sql` migrations, their snapshots and `migrations.js`. Any other folder `out` names (`..`,
-    `./src`, another package) stays a finding, saying why.
+    the package holding migrations (`meta/_journal.json` or `.sql` files; drizzle-kit 1.0's
+    `<tag>/migration.sql` too), and nothing the repository tracks besides them, their
+    snapshots and `migrations.js`. Any other folder `out` names (`..`, `./src`, another
+    package) stays a finding, saying why.
     """
 
     absence = True
