@@ -243,7 +243,7 @@ def _fix(args: argparse.Namespace) -> int:
 
 
 def _fix_locked(args: argparse.Namespace) -> int:
-    from .fix import WRITES, apply, plan, recheck, render_diff, render_statuses
+    from .fix import WRITES, apply, plan, preflight, recheck, render_diff, render_statuses
     from .formats import text
     from .repo import RepoView
 
@@ -255,6 +255,10 @@ def _fix_locked(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(render_diff(changes), end="")
         print(render_statuses(changes), end="")
+        try:
+            preflight(changes, repo.root, allow_dirty=args.allow_dirty)
+        except UsageError as error:
+            print(f"without --dry-run, `fix` would stop: {error}")
         print("dry run: nothing was written")
         return EXIT_FINDINGS
     apply(changes, repo.root, allow_dirty=args.allow_dirty)

@@ -472,9 +472,15 @@ def remove_leftovers(root: Path) -> list[str]:
     return found
 
 
-def apply(planned: list[Change], root: Path, *, allow_dirty: bool = False) -> None:
-    """Write the plan. Everything is checked before the first byte is written: where each path
-    is, whether it has uncommitted changes, and whether it can be written at all."""
+Writing = namedtuple("Writing", "changes git tracked removals")
+Writing.__doc__ = """A plan checked for writing: the changes that write, the git repository
+(None outside git), the tracked files `git rm` stages, and every file removed."""
+
+
+def preflight(planned: list[Change], root: Path, *, allow_dirty: bool = False) -> Writing:
+    """Everything `apply` checks before the first byte, with nothing written: where each path
+    is, whether it has uncommitted changes, and whether it can be written at all. UsageError
+    says what stops it (`fix --dry-run` shows it too)."""
     changes = [c for c in planned if c.status in WRITES]
     git = _git_repo(root)
     for change in changes:
@@ -496,6 +502,12 @@ def apply(planned: list[Change], root: Path, *, allow_dirty: bool = False) -> No
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise UsageError(f"refusing to fix: {problems[0]}{more}; nothing was written")
+    return Writing(changes, git, tracked, removals)
+
+
+def apply(planned: list[Change], root: Path, *, allow_dirty: bool = False) -> None:
+    """Write the plan, once `preflight` found nothing in the way."""
+    changes, git, tracked, removals = preflight(planned, root, allow_dirty=allow_dirty)
     for change in changes:
         if change.status in (CREATE, EDIT):
             atomic_write(root / change.path, _with_bom_of(root / change.path, change.after or ""))

@@ -362,6 +362,26 @@ def test_read_only_folder_is_refused_before_any_write(kata, cli, monkeypatch):
     assert_untouched(root, before)
 
 
+def test_dry_run_says_what_would_stop_fix(kata, cli, monkeypatch):
+    root = kata()
+    deny(monkeypatch, root / PKG / "src", os.W_OK)
+    code, out, err = cli("fix", "--dry-run", str(root))
+    assert (code, err) == (1, "")
+    assert out.splitlines()[-2:] == [
+        "without --dry-run, `fix` would stop: refusing to fix: packages/db/src is not writable "
+        "(to edit packages/db/src/client.ts) (and 3 more); nothing was written",
+        "dry run: nothing was written",
+    ]
+    monkeypatch.undo()
+    (root / PKG / "package.json").write_text("{}\n")
+    _, out, _ = cli("fix", "--dry-run", str(root))
+    assert out.splitlines()[-2] == (
+        "without --dry-run, `fix` would stop: refusing to touch packages/db/package.json: it has "
+        "uncommitted changes; commit or stash first, or pass --allow-dirty"
+    )
+    assert "would stop" not in cli("fix", "--dry-run", "--allow-dirty", str(root))[1]
+
+
 @pytest.mark.skipif(ROOT_USER, reason=AS_ROOT)
 def test_read_only_folder_for_real(kata, cli):
     root = kata()
