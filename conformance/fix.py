@@ -508,11 +508,22 @@ def preflight(planned: list[Change], root: Path, *, allow_dirty: bool = False) -
 def apply(planned: list[Change], root: Path, *, allow_dirty: bool = False) -> None:
     """Write the plan, once `preflight` found nothing in the way."""
     changes, git, tracked, removals = preflight(planned, root, allow_dirty=allow_dirty)
+    # Writes first: what they are made from (a Drizzle schema a Convex schema is derived from)
+    # may be removed after them, so a `fix` stopped between the two completes when run again.
     for change in changes:
         if change.status in (CREATE, EDIT):
             atomic_write(root / change.path, _with_bom_of(root / change.path, change.after or ""))
     if tracked:
-        git.git.rm("-q", "-f", "--", *sorted(tracked))  # dirtiness was checked above
+        from git import GitCommandError
+
+        try:
+            git.git.rm("-q", "-f", "--", *sorted(tracked))  # dirtiness was checked above
+        except GitCommandError as error:  # a git command started after the checks
+            said = str(error.stderr).strip().removeprefix("stderr: ").strip("'\n ")
+            raise UsageError(
+                f"git rm failed: {said.splitlines()[0]}; the files were written, nothing was "
+                "removed: run `conformance fix` again once git is done"
+            ) from None
     for path in removals:
         if os.path.lexists(root / path):
             (root / path).unlink()
@@ -567,6 +578,11 @@ def unwritable(changes: list[Change], root: Path, git_dir: Path | None) -> list[
             problems.append(f"{said} (to {change.status} {change.path})")
     if git_dir is not None and not os.access(git_dir, os.W_OK | os.X_OK):
         problems.append(f"git's index cannot be written ({git_dir} is not writable)")
+    elif git_dir is not None and os.path.lexists(git_dir / "index.lock"):
+        problems.append(
+            f"git's index is locked ({git_dir / 'index.lock'} exists: another git command is "
+            "running, or one was killed; delete it once none is)"
+        )
     return list(dict.fromkeys(problems))
 
 

@@ -421,6 +421,49 @@ def test_unlistable_drizzle_folder_for_real(kata, cli):
     assert (root / PKG / "drizzle/0000_initial.sql").exists()
 
 
+def test_a_locked_git_index_is_refused_before_any_write(kata, cli, monkeypatch):
+    root = kata()
+    before = snapshot(root)
+    index_lock = root / ".git/index.lock"
+    index_lock.touch()  # what a git killed mid-command leaves
+    code, out, err = cli("fix", str(root))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"conformance: error: refusing to fix: git's index is locked ({index_lock} exists: "
+        "another git command is running, or one was killed; delete it once none is); nothing "
+        "was written\n"
+    )
+    assert snapshot(root) == before
+    index_lock.unlink()
+
+    # A git command starting between the checks and `git rm`: the writes are done, the
+    # removals not, and a second `fix` completes it.
+    import conformance.fix
+
+    checked = conformance.fix.preflight
+
+    def then_git_starts(*args, **kwargs):
+        found = checked(*args, **kwargs)
+        index_lock.touch()
+        return found
+
+    monkeypatch.setattr(conformance.fix, "preflight", then_git_starts)
+    code, out, err = cli("fix", str(root))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"conformance: error: git rm failed: fatal: Unable to create '{index_lock}': File "
+        "exists.; the files were written, nothing was removed: run `conformance fix` again once "
+        "git is done\n"
+    )
+    assert (root / PKG / "src/schema.ts").exists() and (root / PKG / "convex.json").exists()
+    monkeypatch.undo()
+    index_lock.unlink()
+    done = kata()
+    cli("fix", str(done))
+    assert cli("fix", str(root))[0] == 0
+    assert snapshot(root) == snapshot(done)
+
+
 # The lock, and what a killed run leaves -------------------------------------------------------
 
 
