@@ -239,7 +239,20 @@ def _emit(output: str, path: str | None) -> None:
 
 
 def _fix(args: argparse.Namespace) -> int:
-    from .fix import WRITES, apply, plan, recheck, render_diff, render_statuses
+    from .engine import open_repo
+    from .fix import locked, remove_leftovers
+
+    if args.dry_run:
+        return _fix_locked(args)
+    root = open_repo(args.path).root
+    with locked(root):
+        for leftover in remove_leftovers(root):
+            print(f"removed {leftover}: a temporary file an interrupted `conformance fix` left")
+        return _fix_locked(args)
+
+
+def _fix_locked(args: argparse.Namespace) -> int:
+    from .fix import WRITES, apply, plan, preflight, recheck, render_diff, render_statuses
     from .formats import text
     from .repo import RepoView
 
@@ -251,6 +264,10 @@ def _fix(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(render_diff(changes), end="")
         print(render_statuses(changes), end="")
+        try:
+            preflight(changes, repo.root, allow_dirty=args.allow_dirty)
+        except UsageError as error:
+            print(f"without --dry-run, `fix` would stop: {error}")
         print("dry run: nothing was written")
         return EXIT_FINDINGS
     apply(changes, repo.root, allow_dirty=args.allow_dirty)

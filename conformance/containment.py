@@ -13,7 +13,7 @@ import os
 PATH_FORMAT = "repository-path"
 OUTSIDE = "outside the repository"
 THROUGH_SYMLINK = "a symlink leads outside the repository"
-IN_GIT_DIR = "it is inside .git/"
+IN_GIT_DIR = "it is inside git's own folder"
 
 
 def spelled_outside(path: str) -> bool:

@@ -28,6 +28,13 @@ if TYPE_CHECKING:
     from typing import Any
 
 SKIPPED_DIRS = frozenset({"node_modules", ".git"})
+# What `fix` leaves in the work tree for a moment: its temporary files
+# (`.package.json.k3j9x_2a.conformance-tmp`, renamed over their targets; a `fix` killed before
+# the rename leaves one, which the next `fix` deletes) and its lock outside git. Never part of
+# the repository, whatever git says of them.
+FIX_OWN_FILE = re.compile(
+    r"(?:^|/)(?:\.conformance\.lock|\.[^/]+\.[a-z0-9_]{8}\.conformance-tmp)\Z"
+)
 # `-s`: a tracked entry comes as `mode object stage<TAB>path`, an untracked one as its path.
 _LS_FILES = ["ls-files", "-z", "-s", "--cached", "--others", "--exclude-standard", "--"]
 _SYMLINK_MODE = "120000 "
@@ -255,7 +262,7 @@ class RepoView:
             tracked = tab and len(head) in (49, 73) and head[6] == " "  # sha1 or sha256 names
             if not tracked:
                 head, path = "", entry
-            if not path or SKIPPED_DIRS.intersection(path.split("/")):
+            if not path or SKIPPED_DIRS.intersection(path.split("/")) or FIX_OWN_FILE.search(path):
                 continue
             paths.append(path)
             if head.startswith(_SYMLINK_MODE) if tracked else os.path.islink(f"{self.root}/{path}"):
@@ -286,7 +293,9 @@ class RepoView:
                 dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
                 links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
                 dirnames[:] = [d for d in dirnames if d not in links]
-                found.extend(base + name for name in (*filenames, *links))
+                found.extend(
+                    base + name for name in (*filenames, *links) if not FIX_OWN_FILE.search(name)
+                )
                 self._listed_links.update(base + name for name in links)
         return found
 

@@ -503,6 +503,63 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
 }
 
 
+# What a fix's deletion may remove, by the name its `removes:` gives: the ecosystem module that
+# knows what one looks like, its function (project, path) → Removal, and what it accepts. Paths
+# come from parameters a repository's own configs feed (`convex.json` "functions", Prisma's
+# `migrations.path`, drizzle-kit's `schema`); `functions: "."` must not delete a package.
+ARTIFACTS: dict[str, tuple[str, str, str]] = {
+    "drizzle-schema": (
+        "drizzle",
+        "schema_removal",
+        "Drizzle schema modules: a script file importing drizzle-orm or only passing such "
+        "modules on; of a folder, the ones directly inside (the folder when nothing else is)",
+    ),
+    "prisma-schema": (
+        "prisma",
+        "schema_removal",
+        "a .prisma file, a prisma.config.*, or a folder of .prisma files (and the Prisma "
+        "Migrate folders inside it)",
+    ),
+    "prisma-migrations": (
+        "prisma",
+        "migrations_removal",
+        "a Prisma Migrate folder: migration_lock.toml and <name>/migration.sql, nothing else",
+    ),
+    "convex-functions": (
+        "convex",
+        "functions_removal",
+        "a Convex functions folder: it holds the schema, _generated/ or a convex.config, or "
+        "modules importing Convex's server code, and no package.json or convex.json",
+    ),
+}
+
+Removal = namedtuple("Removal", "paths problem")
+Removal.__doc__ = """What a deletion may remove of a path (`paths`: itself, or a part of it), and
+why the rest stays (`problem`, None when nothing does)."""
+
+
+def removal(project: Project, artifact: str, path: str) -> Removal:
+    """What of `path` is the `artifact` (see ARTIFACTS) a fix means to delete. A folder holding
+    a package is never one."""
+    if project.repo.is_dir(path):
+        manifests = [
+            f
+            for f in project.repo.glob(f"{path}/**", files_only=True)
+            if f.rpartition("/")[2] == "package.json"
+        ]
+        if manifests:
+            return Removal([], f"it holds a package ({manifests[0]})")
+    module, function, _ = ARTIFACTS[artifact]
+    return getattr(import_module(f".{module}", __name__), function)(project, path)
+
+
+def listed_problem(said: str, paths: list[str], folder: str) -> str:
+    """`said (a.ts, b/c.md and 3 more)`, the paths shown relative to `folder`."""
+    shown = [p[len(folder) + 1 :] if p.startswith(folder + "/") else p for p in paths]
+    more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
+    return f"{said} ({', '.join(shown[:3])}{more})"
+
+
 def template_context(name: str, spec: Any, work: FixWorkspace, target: str) -> dict[str, Any]:
     """The context a template rendered at `target` gets from the source `name` (see CONTEXTS);
     sources read the repository as it is, before the fix."""

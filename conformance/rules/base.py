@@ -8,7 +8,7 @@ from ..globs import matches_any
 from ..model import FileProblem, Finding, Rule
 
 # PATH and STRINGS are not used here: the kinds take their schema pieces from this module.
-from ..project import CONTEXTS, PATH, PATHS, STRING, STRINGS, template_context  # noqa: F401
+from ..project import ARTIFACTS, CONTEXTS, PATH, PATHS, STRING, STRINGS, template_context  # noqa: F401
 from ..repo import Needles, RepoView, normalize, parse_json
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
@@ -39,12 +39,32 @@ RENDERED_FILE = {
         "vars": {"type": "object"},
     },
 }
-# Fix actions every kind understands, next to the kind's own `fix_properties`.
+# Fix actions every kind understands, next to the kind's own `fix_properties`. `removes` names
+# what a deleted path must be (`delete`, and `path-absent`'s own fix): a path built from a
+# discovered parameter may name something else, and only that artifact is deleted of it.
 GENERIC_FIX = {
     "create": {"type": "array", "items": RENDERED_FILE},
     "rewrite": {"type": "array", "items": RENDERED_FILE},
     "delete": PATHS,
+    "removes": {"enum": sorted(ARTIFACTS)},
 }
+
+
+def remove(work: Workspace, rule: Rule, path: str) -> None:
+    """Delete a path the rule's fix deletes; with `removes:` in the fix, only what of it is that
+    artifact (see `ARTIFACTS`), the rest stays and the plan says why."""
+    artifact = (rule.options.get("fix") or {}).get("removes")
+    if artifact is None:
+        work.remove(path, rule)
+        return
+    from ..project import project_of, removal
+
+    found = removal(project_of(work.repo), artifact, path)
+    for part in found.paths:
+        work.remove(part, rule)
+    if found.problem:
+        shown = path + "/" if work.repo.is_dir(path) else path
+        work.skip(shown, rule, f"not removed: {found.problem}; `removes: {artifact}`")
 
 
 def as_list(value: Any) -> list:
@@ -125,7 +145,7 @@ class RuleKind:
         spec = rule.options["fix"]
         for pattern in as_list(spec.get("delete")):
             for path in work.repo.glob(pattern):
-                work.remove(path, rule)
+                remove(work, rule, path)
         for action in ("create", "rewrite"):
             # A failing rule's rewritten files (say client.ts and the index re-exporting it) are
             # replaced; the diff shows it and applying refuses files with uncommitted changes.

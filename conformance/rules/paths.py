@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..model import Finding, Rule
 from ..repo import RepoView, normalize
-from .base import PATHS, RuleKind, as_list
+from .base import PATHS, RuleKind, as_list, remove
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -66,7 +66,8 @@ class PathAbsent(RuleKind):
                 yield self.finding(rule, shown, None, shown)
 
     def fix(self, rule: Rule, work: Workspace) -> None:
-        """Delete every match (staged with `git rm` when tracked)."""
+        """Delete every match (staged with `git rm` when tracked); with `removes:` in the fix,
+        only what of each match is that artifact."""
         for pattern in as_list(rule.options["paths"]):
             for path in work.repo.glob(pattern):
-                work.remove(path, rule)
+                remove(work, rule, path)
