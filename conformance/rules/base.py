@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from ..globs import matches_any
 from ..model import FileProblem, Finding, Rule
 from ..project import CONTEXTS, STRING, STRINGS, template_context
-from ..repo import Needles, RepoView, normalize
+from ..repo import JsonDocument, Needles, RepoView, normalize
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -118,6 +118,15 @@ class RuleKind:
     def fix(self, rule: Rule, work: Workspace) -> None:
         """The kind's own repair, driven by `rule.options["fix"]`; none by default."""
 
+    def fix_each(self, rule: Rule, work: Workspace, fix_file: Callable[[str], None]) -> None:
+        """Run `fix_file` on every file the rule names; one it cannot read or edit is left
+        alone, and the plan says why, while the others are still fixed."""
+        for path in self.files(rule, work.repo):
+            try:
+                fix_file(path)
+            except FileProblem as problem:
+                cannot_fix(work, rule, problem)
+
     def apply_fix(self, rule: Rule, work: Workspace) -> None:
         """Generic actions first (delete, create, rewrite), then the kind's own fix."""
         spec = rule.options["fix"]
@@ -199,6 +208,11 @@ class RuleKind:
                     yield cls.problem(rule, problem)
 
 
+def cannot_fix(work: Workspace, rule: Rule, problem: FileProblem) -> None:
+    where = f" (line {problem.line})" if problem.line else ""
+    work.skip(problem.path, rule, f"cannot fix: {problem.message}{where}")
+
+
 def included_files(rule: Rule, repo: RepoView) -> list[str]:
     """The files the rule's `files` globs name minus `exclude`, each once (a package's glob and
     the root's both name the package's files), in order."""
@@ -254,12 +268,18 @@ def render_file(item: dict[str, Any], work: Workspace, rule: Rule) -> str | None
     return render(item["template"], context)
 
 
-def read_json(work: Workspace, path: str) -> tuple[str, Any]:
-    """The planned text of a JSON file and its data; FileProblem when it does not parse."""
+def read_package_json(work: Workspace, path: str) -> JsonDocument:
+    """A package.json as the plan leaves it so far; FileProblem when it does not parse or is no
+    object (as `RepoView.package_json` says in a check)."""
     import json
 
     text = work.read(path)
+    if text is None:
+        raise FileProblem(path, "does not exist", missing=True)
     try:
-        return text, json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise FileProblem(path, f"invalid JSON: {error.msg}", error.lineno) from None
+    if not isinstance(data, dict):
+        raise FileProblem(path, "is not a package.json object", 1)
+    return JsonDocument(path, text, data)
