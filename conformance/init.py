@@ -194,7 +194,6 @@ def render_config(root: Path, contracts: list[str] | None) -> tuple[str, list[st
 def _unread(project: Project) -> list[str]:
     """`path:line: why` of every workspace file discovery could not use."""
     workspace = project.workspace
-    workspace.globs  # reads the workspace definition and the root manifest
     for package in workspace.packages:
         workspace.manifest(package.path)
     return list(dict.fromkeys([*workspace.definition_problems, *workspace.unreadable]))
