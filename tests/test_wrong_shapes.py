@@ -157,3 +157,16 @@ def test_fix_skips_a_section_it_cannot_edit_and_fixes_the_rest(tree, capsys):
     out = capsys.readouterr().out
     assert "cannot fix: `dependencies` is an array, expected an object (line 2)" in out
     assert '-    "pg": "1"' in out
+
+
+def test_fix_plans_around_a_web_manifest_that_is_no_object(tmp_path, capsys):
+    """The web app's package.json is read for its sign-in provider while the fix scaffolds: a
+    document that is no object declares none (it crashed `fix --dry-run`)."""
+    import shutil
+
+    root = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "convex-to-postgres-before", root)
+    write_tree(root, {"apps/web/package.json": "[]\n"})
+    assert main(["fix", "--dry-run", "--allow-dirty", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "apps/web/package.json" in out and "dry run: nothing was written" in out
