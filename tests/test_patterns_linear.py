@@ -423,3 +423,28 @@ def test_env_example_regex_on_a_long_line_of_spaces(tree):
     root = tree({".env.example": " " * 160_000 + "\n  # CONVEX_URL=\n"})
     found, took = _timed(check, root, "text-present", files=".env.example", regex=[regex])
     assert found == [] and took < 1.0
+
+
+def test_text_absent_on_one_long_historical_line(tree, capsys):
+    """A 960 KB line with 40,000 matches that `unless` marks historical at its end: the line was searched
+    again for every match, in check and in fix (minutes); now once."""
+    import yaml
+
+    from conformance.cli import main
+    from tests.test_rule_kinds import check
+
+    options = {"files": "doc.md", "regex": ["PostgreSQL with Drizzle"], "unless": "historical"}
+    line = "PostgreSQL with Drizzle " * 40_000 + "(historical)"
+    rule = {"id": "docs", "kind": "text-absent", "message": "{item}", "why": "w", **options}
+    rule["fix"] = {"pattern_replacement": "Convex"}
+    root = tree(
+        {
+            "doc.md": f"{line}\nPostgreSQL with Drizzle\n",
+            "conformance.yaml": yaml.safe_dump({"rules": [rule]}),
+        }
+    )
+    found, took = _timed(check, root, "text-absent", **options)
+    assert found == [("doc.md", 2, "PostgreSQL with Drizzle")] and took < 1.0
+    code, took = _timed(main, ["fix", "--dry-run", "--allow-dirty", str(root)])
+    assert code == 1 and took < 2.0
+    assert "+Convex\n" in capsys.readouterr().out
