@@ -8,6 +8,7 @@ from collections import namedtuple
 from pathlib import Path
 
 from .globs import matches_any
+from .lines import LineCounter
 from .model import FileProblem, Finding, Inspection, NothingToCheck, Rule, UsageError, instances
 from .repo import RepoView
 
@@ -104,10 +105,11 @@ def _suppress(
             continue
         if "conformance-ignore" not in text:
             continue
+        line_of = LineCounter(text)
         for match in _SUPPRESSION.finditer(text):
             names = [name.strip() for name in match.group("rules").split(",")]
             if any(matches_any([name], rule.id) for name in names):
-                line = text.count("\n", 0, match.start()) + 1
+                line = line_of(match.start())
                 comments[(path, line)] = (match.group("reason") or "").strip()
     if not comments:
         return findings, [], []

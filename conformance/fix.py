@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 def plan(report: Report, repo: RepoView, *, force: bool = False) -> Workspace:
     """Let every failing rule with a declared fix edit the workspace, in contract order."""
     from .rules import KINDS
+    from .rules.base import cannot_fix
 
     work = Workspace(repo, force=force)
     for rule in report.rules:
@@ -46,8 +47,7 @@ def plan(report: Report, repo: RepoView, *, force: bool = False) -> Workspace:
             try:
                 kind.apply_fix(instance, work)
             except FileProblem as problem:
-                at = f" at line {problem.line}" if problem.line else ""
-                work.skip(problem.path, rule, f"cannot fix: {problem.message}{at}")
+                cannot_fix(work, rule, problem)
             except NothingToCheck:
                 continue  # this subject had nothing to check, so nothing to repair
     guard_importers(work, force=force)

@@ -626,8 +626,11 @@ class RepoView:
 
     def lines_matching(self, path: str, regex: re.Pattern[str]) -> list[tuple[int, str]]:
         """(line, matched text) for every match of `regex` in a text file."""
+        from .lines import LineCounter
+
         text = self.text(path)
-        return [(text.count("\n", 0, m.start()) + 1, m.group()) for m in regex.finditer(text)]
+        line_of = LineCounter(text)
+        return [(line_of(m.start()), m.group()) for m in regex.finditer(text)]
 
 
 def _self_and_ancestors(path: str) -> Iterator[str]:

@@ -326,7 +326,8 @@ def _auth_provider(work: Workspace, app: str) -> str:
         data = json.loads(manifest) if manifest else {}
     except (ValueError, RecursionError):  # invalid, or more than Python reads: `check` says so
         data = {}
-    return _provider(data)
+    # A manifest that is no object declares nothing (the rules reading it report it).
+    return _provider(data if isinstance(data, dict) else {})
 
 
 def _provider(manifest: dict[str, Any]) -> str:

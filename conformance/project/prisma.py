@@ -47,9 +47,17 @@ CONFIG = re.compile(r"(?:^|/)(?:prisma7?\.config|\.config/prisma7?(?:\.config)?)
 # Generators that write a Prisma Client: the new one (`output` required) and the classic one
 # (into node_modules, imported as @prisma/client, unless `output` says otherwise).
 CLIENT_GENERATORS = ("prisma-client", "prisma-client-js")
-# A `prisma …` command line naming its schema.
-_SCHEMA_FLAG = re.compile(r"\bprisma\b[^&|;]*?--schema(?:=|\s+)([\"']?)([^\s\"'&|;]+)\1")
-_GENERATOR = re.compile(r"^[ \t]*generator\s+(\w+)\s*\{(.*?)^\s*\}", re.MULTILINE | re.DOTALL)
+# A `prisma …` command line naming its schema. Each `prisma` is scanned only up to the next one
+# and each block only up to the next `generator`: a scan to the end from every start is
+# quadratic (`prisma prisma …`, a schema of unclosed blocks).
+_SCHEMA_FLAG = re.compile(
+    r"\bprisma\b(?:[^&|;p-]++|(?!\bprisma\b|--schema)[^&|;])*+"
+    r"--schema(?:=|\s+)([\"']?)([^\s\"'&|;]+)\1"
+)
+_GENERATOR = re.compile(
+    r"^[ \t]*generator\s+(\w+)\s*\{((?:(?!^[ \t]*generator\b).)*?)^[ \t]*\}",
+    re.MULTILINE | re.DOTALL,
+)
 _SETTING = r'^\s*{}\s*=\s*"([^"]*)"'
 
 PrismaConfig = namedtuple("PrismaConfig", "path schema migrations problem")
@@ -70,6 +78,15 @@ _FRAMEWORK_IMPORT = (
     + "|".join(re.escape(f) for f in SERVER_FRAMEWORKS)
     + r""")["'/]"""
 )
+
+
+def reexport_regex(names: list[str]) -> re.Pattern[str]:
+    """`export * from "…/<name>"` or `export { … } from "…/<name>"` (its index, any extension)."""
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(
+        rf"""export\s*(\*|\{{[^}}]*\}})\s*from\s*["'][^"']*({alternatives})(/index)?"""
+        rf"""(\.[cm]?[jt]sx?)?["']"""
+    )
 
 
 class Prisma:
@@ -352,11 +369,7 @@ class Prisma:
         one are parsed."""
         from . import imports_module
 
-        names = "|".join(re.escape(n) for n in sorted({_module_name(m) for m in holders}))
-        reexport = re.compile(
-            rf"""export\s*(\*|\{{[^}}]*\}})\s*from\s*["'][^"']*({names})(/index)?"""
-            rf"""(\.[cm]?[jt]sx?)?["']"""
-        )
+        reexport = reexport_regex(sorted({_module_name(m) for m in holders}))
         packages = {self.project.workspace.package_of(m) or "." for m in holders}
         found: dict[str, dict[str, tuple]] = {}
         for path in exporting:

@@ -9,7 +9,7 @@ from ..model import FileProblem, Finding, Rule
 
 # PATH and STRINGS are not used here: the kinds take their schema pieces from this module.
 from ..project import ARTIFACTS, CONTEXTS, PATH, PATHS, STRING, STRINGS, template_context  # noqa: F401
-from ..repo import Needles, RepoView, normalize, parse_json
+from ..repo import JsonDocument, Needles, RepoView, normalize, parse_json
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -140,6 +140,15 @@ class RuleKind:
     def fix(self, rule: Rule, work: Workspace) -> None:
         """The kind's own repair, driven by `rule.options["fix"]`; none by default."""
 
+    def fix_each(self, rule: Rule, work: Workspace, fix_file: Callable[[str], None]) -> None:
+        """Run `fix_file` on every file the rule names; one it cannot read or edit is left
+        alone, and the plan says why, while the others are still fixed."""
+        for path in self.files(rule, work.repo):
+            try:
+                fix_file(path)
+            except FileProblem as problem:
+                cannot_fix(work, rule, problem)
+
     def apply_fix(self, rule: Rule, work: Workspace) -> None:
         """Generic actions first (delete, create, rewrite), then the kind's own fix."""
         spec = rule.options["fix"]
@@ -221,6 +230,12 @@ class RuleKind:
                     yield cls.problem(rule, problem)
 
 
+def cannot_fix(work: Workspace, rule: Rule, problem: FileProblem) -> None:
+    """Skip the file a fix cannot read or edit, saying why (and where)."""
+    at = f" at line {problem.line}" if problem.line else ""
+    work.skip(problem.path, rule, f"cannot fix: {problem.message}{at}")
+
+
 def included_files(rule: Rule, repo: RepoView) -> list[str]:
     """The files the rule's `files` globs name minus `exclude`, each once (a package's glob and
     the root's both name the package's files), in order."""
@@ -276,7 +291,13 @@ def render_file(item: dict[str, Any], work: Workspace, rule: Rule) -> str | None
     return render(item["template"], context)
 
 
-def read_json(work: Workspace, path: str) -> tuple[str, Any]:
-    """The planned text of a JSON file and its data; FileProblem when it does not parse."""
+def read_package_json(work: Workspace, path: str) -> JsonDocument:
+    """A package.json as the plan leaves it so far; FileProblem when it does not parse or is no
+    object (as `RepoView.package_json` says in a check)."""
     text = work.read(path)
-    return text, parse_json(path, text).data
+    if text is None:
+        raise FileProblem(path, "does not exist", missing=True)
+    document = parse_json(path, text)
+    if not isinstance(document.data, dict):
+        raise FileProblem(path, "is not a package.json object", 1)
+    return document

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..lines import LineCounter
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
 from .base import PATHS, STRINGS, RuleKind, included_files
@@ -76,6 +77,7 @@ def search_code(
             yield kind.problem(rule, problem)
             continue
         for item, regex in present:
+            line_of = LineCounter(code)
             for match in regex.finditer(code):
-                line = code.count("\n", 0, match.start()) + 1
+                line = line_of(match.start())
                 yield kind.finding(rule, path, line, f"`{item}`")
