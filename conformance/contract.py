@@ -32,26 +32,45 @@ def builtin_names() -> list[str]:
 
 
 _parsed: dict[tuple[Path, int, int], YamlDocument] = {}
+# A contract or config is a page of YAML; the largest built-in is 40 KB.
+MAX_BYTES = 4 * 1024 * 1024
 
 
 def read_yaml(path: Path, shown: str) -> YamlDocument:
     """Parse a contract or config file, once per run (conformance.yaml is read for its contracts
-    and again for its waivers)."""
+    and again for its waivers). Only a regular file of at most MAX_BYTES is read: a FIFO or
+    `/dev/zero` would never end."""
+    import stat as kinds
+
     try:
         stat = path.stat()
         key = (path, stat.st_mtime_ns, stat.st_size)
         if key in _parsed:
             return _parsed[key]
+        if not kinds.S_ISREG(stat.st_mode):
+            raise UsageError("is not a regular file", shown)
+        if stat.st_size > MAX_BYTES:
+            raise UsageError(
+                f"is {stat.st_size:,} bytes; a contract is at most {MAX_BYTES:,}", shown
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError("no such file", shown) from None
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"cannot be read: {error}", shown) from None
+    document = _parsed[key] = parse_config(shown, text)
+    return document
+
+
+def parse_config(shown: str, text: str) -> YamlDocument:
+    """Parse YAML written by the user (a contract, conformance.yaml, a --param list): what
+    does not parse is a usage error naming where."""
     try:
-        document = _parsed[key] = parse_yaml(shown, text)
+        return parse_yaml(shown, text)
     except FileProblem as problem:
         raise UsageError(problem.message, shown, problem.line) from None
-    return document
+    except (ValueError, RecursionError) as error:  # a constructor's (`!!int x`, `2027-02-30`)
+        raise UsageError(f"invalid YAML: {error}", shown) from None
 
 
 def contract_path(reference: str, base: Path) -> tuple[Path, str]:
@@ -129,10 +148,24 @@ def load_contract(
         resolutions=resolutions,
     )
     empty = {r.name: r.reason for r in resolutions if r.origin == "undiscovered"}
+    # Where each value was written, to name it when it does not fit an option it fills.
+    origins: dict[str, tuple[str | None, int | None] | None] = {}
+    for resolution in resolutions:
+        name = resolution.name
+        if resolution.origin in ("discovered", "undiscovered"):
+            origins[name] = None  # the repository's, not the user's
+        elif name in (command_line or {}):
+            origins[name] = (None, None)
+        elif name in given:
+            origins[name] = (config_label or shown, (override_lines or {}).get(name))
+        else:
+            origins[name] = (shown, document.line_of("parameters", name, "default"))
     for index, raw in enumerate(data["rules"]):
         if _applies(raw.get("when"), bindings[0], document, index) or every_rule:
             contract.rules.append(
-                make_rule(raw, contract.name, bindings, document, index, str(path.parent), empty)
+                make_rule(
+                    raw, contract.name, bindings, document, index, str(path.parent), empty, origins
+                )
             )
     return contract
 
@@ -161,35 +194,35 @@ def make_rule(
     index: int,
     base_dir: str,
     undiscovered: dict[str, str] | None = None,
+    origins: dict[str, tuple[str | None, int | None] | None] | None = None,
 ) -> Rule:
-    """A rule with its options filled in once per binding (identical ones kept once)."""
-    from .parameters import Left, referenced, substitute
+    """A rule with its options filled in once per binding (identical ones kept once). A value
+    that does not fit the option it fills is an error where it was written (`origins`: file
+    and line, (None, None) for --param); a discovered one leaves that binding unchecked."""
+    from .parameters import Left, Undiscovered, referenced
 
     variants: list[dict[str, Any]] = []
     left: dict[str, str] = {}
+    misfits: list[str] = []
     for binding in bindings:
-        options = {}
         try:
-            for key, value in raw.items():
-                if key in ("id", "kind", "message", "why", "when", "optional"):
-                    continue
-                try:
-                    options[key] = substitute(value, binding)
-                except KeyError as missing:
-                    raise UsageError(
-                        f"rules[{index}].{key}: unknown parameter `${{{missing.args[0]}}}`",
-                        document.path,
-                        document.line_of("rules", index, key),
-                    ) from None
+            options = _filled(raw, binding, document, index)
         except Left as gap:
             left[gap.missing.name] = gap.missing.reason
+            # What was given must fit even where discovery found nothing to check.
+            found = {k: "" if isinstance(v, Undiscovered) else v for k, v in binding.items()}
+            _misfit(raw, _filled(raw, found, document, index), document, index, origins or {})
             continue
-        if options not in variants:
+        misfit = _misfit(raw, options, document, index, origins or {})
+        if misfit is not None:
+            misfits.append(misfit)
+        elif options not in variants:
             variants.append(options)
     uses = referenced({k: v for k, v in raw.items() if k not in ("message", "why")})
     missing = [name for name in (undiscovered or {}) if name in uses]
     # The reasons are said once, with the parameters (`not found: …`); a rule names them.
     notes = [f"`{name}` not found" for name in dict.fromkeys([*missing, *left])]
+    notes += dict.fromkeys(misfits)
     notes += [
         f"`{name}` is empty" for name in sorted(uses - set(missing)) if bindings[0].get(name) == []
     ]
@@ -209,6 +242,65 @@ def make_rule(
         optional=bool(raw.get("optional", False)),
         notes=tuple(notes),
     )
+
+
+def _filled(
+    raw: dict[str, Any], binding: dict[str, Any], document: YamlDocument, index: int
+) -> dict[str, Any]:
+    """A rule's options with one binding's values filled in (raises `Left`, see substitute)."""
+    from .parameters import substitute
+
+    options = {}
+    for key, value in raw.items():
+        if key in ("id", "kind", "message", "why", "when", "optional"):
+            continue
+        try:
+            options[key] = substitute(value, binding)
+        except KeyError as missing:
+            raise UsageError(
+                f"rules[{index}].{key}: unknown parameter `${{{missing.args[0]}}}`",
+                document.path,
+                document.line_of("rules", index, key),
+            ) from None
+    return options
+
+
+def _misfit(
+    raw: dict[str, Any],
+    options: dict[str, Any],
+    document: YamlDocument,
+    index: int,
+    origins: dict[str, tuple[str | None, int | None] | None],
+) -> str | None:
+    """Check the options parameters filled in against the kind's schema: `${active_docs}` is a
+    list of globs where it stands, whatever shape the value given for it has. Raises a
+    UsageError where the value was written; for a discovered value that does not fit, says why
+    (that binding is left out)."""
+    from .parameters import referenced
+    from .schema import option_violation
+
+    filled = {key: options[key] for key in options if referenced(raw[key])}
+    violation = option_violation(raw["kind"], filled) if filled else None
+    if violation is None:
+        return None
+    where = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in violation.keys)[1:]
+    written: Any = raw
+    for key in violation.keys:  # the option as written, as deep as the filled value allows
+        if not isinstance(written, dict) or key not in written:
+            break
+        written = written[key]
+    names = sorted(referenced(written)) or sorted(referenced(raw[violation.keys[0]]))
+    fills = f"it fills `{where}` of rule `{raw['id']}`"
+    for name in names:
+        origin = origins.get(name, (document.path, document.line_of("rules", index)))
+        if origin is None:
+            continue
+        path, line = origin
+        if path is None:
+            raise UsageError(f"--param {name}{violation.message} ({fills})")
+        raise UsageError(f"parameter `{name}`{violation.message} ({fills})", path, line)
+    # Only discovered values: the repository's content, not a contract error.
+    return f"`{names[0]}` as discovered does not fit: {where}{violation.message}"
 
 
 def load_rules(

@@ -24,6 +24,11 @@ def did_you_mean(word: str, choices: list[str]) -> str:
     return f" (did you mean `{close[0]}`?)" if close else f" (known: {', '.join(choices)})"
 
 
+def error_summary(error: BaseException) -> str:
+    """`Type: message` on one line, at most 300 characters: how an internal error is named."""
+    return " ".join(f"{type(error).__name__}: {error}".split())[:300]
+
+
 class Finding(namedtuple("Finding", "path line rule message fixable", defaults=(False,))):
     """One violation: the exact file (`path`, `line`) and item a rule objects to."""
 

@@ -74,11 +74,30 @@ class ContractViolation(Exception):
         self.lines = lines
 
 
+class InternalError(Exception):
+    """conformance itself failed checking a rule: a bug to report, not a finding."""
+
+
+def _internal_error(excinfo: pytest.ExceptionInfo) -> str | None:
+    """The report of an internal error: said as one, with the traceback of its cause."""
+    if not isinstance(excinfo.value, InternalError):
+        return None
+    import traceback
+
+    cause = excinfo.value.__cause__
+    return "".join(
+        [
+            f"conformance: internal error, please report: {excinfo.value}\n\n",
+            *traceback.format_exception(type(cause), cause, cause.__traceback__),
+        ]
+    )
+
+
 class ContractFile(pytest.File):
     def collect(self) -> list[RuleItem]:
         from .contract import load_rules, load_waivers
         from .engine import open_repo
-        from .model import UsageError
+        from .model import UsageError, error_summary
         from .rules import rule_patterns
 
         root = self.path.parent
@@ -89,6 +108,8 @@ class ContractFile(pytest.File):
             waivers = load_waivers(root)
         except UsageError as error:
             raise pytest.UsageError(f"conformance: {error}") from None
+        except Exception as error:
+            raise InternalError(error_summary(error)) from error
         view = shared_view(self.config, root)
         view.prefetch([p for rule in rules for p in rule_patterns(rule)])
         known = {rule.id for rule in rules}
@@ -96,6 +117,9 @@ class ContractFile(pytest.File):
             RuleItem.from_parent(self, name=rule.id, rule=rule, waivers=waivers, known=known)
             for rule in rules
         ]
+
+    def repr_failure(self, excinfo, style=None) -> str:
+        return _internal_error(excinfo) or super().repr_failure(excinfo, style=style)
 
 
 class RuleItem(pytest.Item):
@@ -108,8 +132,14 @@ class RuleItem(pytest.Item):
 
         from .engine import Report, check_rule
         from .formats import expired_message
+        from .model import UsageError, error_summary
 
-        outcome = check_rule(self.rule, shared_view(self.config, self.path.parent))
+        try:
+            outcome = check_rule(self.rule, shared_view(self.config, self.path.parent))
+        except UsageError as error:  # e.g. a custom check module that does not import
+            raise ContractViolation([f"conformance: error: {error}"]) from None
+        except Exception as error:
+            raise InternalError(error_summary(error)) from error
         report = Report([self.rule], {self.rule.id: outcome})
         report.apply_waivers(self.waivers, datetime.date.today(), self.known)
         lines = [f"{f.location()}: {f.rule} {f.message}" for f in report.findings]
@@ -124,7 +154,7 @@ class RuleItem(pytest.Item):
     def repr_failure(self, excinfo, style=None) -> str:
         if isinstance(excinfo.value, ContractViolation):
             return "\n".join([*excinfo.value.lines, "", f"why: {self.rule.why}"])
-        return super().repr_failure(excinfo, style=style)
+        return _internal_error(excinfo) or super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
         return self.path, None, f"conformance: {self.rule.id}"

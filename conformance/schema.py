@@ -20,7 +20,8 @@ RULE_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]*$"}
 COMMON_PROPERTIES = {
     "id": RULE_ID,
     "kind": {"type": "string"},
-    "message": {"type": "string", "minLength": 1},
+    # `{item}`, `{path}` and the kind's facts are filled in (str.format); `{{ }}` are braces.
+    "message": {"type": "string", "minLength": 1, "format": "message"},
     "why": {"type": "string", "minLength": 1},
     # The rule applies only when each named parameter has the given value (e.g. a phase).
     "when": {"type": "object"},
@@ -99,9 +100,9 @@ WAIVER = {
     "additionalProperties": False,
     "properties": {
         "rule": RULE_ID,
-        "path": {"type": "string"},
+        "path": {"type": "string", "format": "glob"},
         "reason": {"type": "string", "minLength": 1},
-        "expires": {},
+        "expires": {"format": "date"},
     },
 }
 
@@ -128,9 +129,29 @@ def config_schema(with_rules: bool = True) -> dict[str, Any]:
             "rules": {"type": "array", "items": rule_schema() if with_rules else {}},
             "waivers": {"type": "array", "items": WAIVER},
             # Rule ids (globs allowed) that may stay unchecked without failing the run.
-            "optional": {"type": "array", "items": {"type": "string"}},
+            "optional": {"type": "array", "items": {"type": "string", "format": "glob"}},
         },
     }
+
+
+def option_violation(kind_name: str, options: dict[str, Any]) -> SchemaViolation | None:
+    """The first way a rule's options, parameters filled in, do not fit its kind's schema."""
+    from .rules import KINDS
+    from .rules.base import GENERIC_FIX
+
+    kind = KINDS[kind_name]
+    schema = {
+        "type": "object",
+        "properties": {
+            **kind.properties,
+            "fix": {"type": "object", "properties": {**GENERIC_FIX, **kind.fix_properties}},
+        },
+    }
+    try:
+        check(schema, options, [])
+    except SchemaViolation as violation:
+        return violation
+    return None
 
 
 class SchemaViolation(Exception):
@@ -174,6 +195,7 @@ def is_valid(schema: dict[str, Any], value: Any) -> bool:
 def check(schema: dict[str, Any], value: Any, keys: list[str | int]) -> None:
     if isinstance(value, str) and PARAMETER.fullmatch(value):
         return  # `${name}` stands for a parameter's value, whatever its shape
+    _check_plain(schema, value, keys)
     kind = schema.get("type")
     if kind and not isinstance(value, _TYPES[kind]):
         raise SchemaViolation(keys, f" must be {_shape(schema)}")
@@ -189,20 +211,60 @@ def check(schema: dict[str, Any], value: Any, keys: list[str | int]) -> None:
             raise SchemaViolation(keys, " must not be empty")
         if "pattern" in schema and not re.search(schema["pattern"], value):
             raise SchemaViolation(keys, f" must match pattern {schema['pattern']}")
+    if "format" in schema and (isinstance(value, str) or schema["format"] == "date"):
+        problem = _FORMATS[schema["format"]](value)
+        if problem:
+            raise SchemaViolation(keys, f": {problem}")
     if isinstance(value, list):
         if len(value) < schema.get("minItems", 0):
             raise SchemaViolation(keys, " must not be empty")
-        for index, item in enumerate(value if "items" in schema else ()):
-            check(schema["items"], item, [*keys, index])
+        for index, item in enumerate(value):
+            if "items" in schema:
+                check(schema["items"], item, [*keys, index])
+            else:
+                _check_plain({}, item, [*keys, index], deep=True)
     if isinstance(value, dict):
         _check_mapping(schema, value, keys)
     if "anyOf" in schema and not any(is_valid(option, value) for option in schema["anyOf"]):
+        # The option of the value's own type says what is wrong inside it (a bad regex in a
+        # list of regexes); a value of no option's type gets the shapes it may take.
+        for option in schema["anyOf"]:
+            if "type" in option and isinstance(value, _TYPES[option["type"]]):
+                check(option, value, keys)
         shapes = " or ".join(_shape(option) for option in schema["anyOf"])
         raise SchemaViolation(keys, f" must be {shapes}")
     for part in schema.get("allOf", ()):
         check(part, value, keys)
     if "if" in schema and "then" in schema and is_valid(schema["if"], value):
         check(schema["then"], value, keys)
+
+
+# What YAML reads that JSON has no word for: dates, times, binary, sets.
+_PLAIN = (str, bool, int, float, list, dict, type(None))
+
+
+def _check_plain(schema: dict[str, Any], value: Any, keys: list[str | int], deep=False) -> None:
+    """Contracts hold plain data: a YAML date is only a date where the schema asks for one
+    (`format: date`); mapping keys are strings. `deep` checks what no schema describes."""
+    import datetime
+
+    if isinstance(value, datetime.date):
+        if schema.get("format") != "date":
+            raise SchemaViolation(keys, f": `{value}` is read as a date; quote it for a string")
+        if isinstance(value, datetime.datetime):
+            raise SchemaViolation(keys, f": `{value}` must be a date (YYYY-MM-DD), without a time")
+        return
+    if not isinstance(value, _PLAIN):
+        raise SchemaViolation(keys, f": a YAML {type(value).__name__} is not plain data")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise SchemaViolation(keys, f": the key `{key}` must be a string (quote it)")
+            if deep:
+                _check_plain({}, item, [*keys, key], deep=True)
+    elif isinstance(value, list) and deep:
+        for index, item in enumerate(value):
+            _check_plain({}, item, [*keys, index], deep=True)
 
 
 def _check_mapping(schema: dict[str, Any], value: dict, keys: list[str | int]) -> None:
@@ -222,6 +284,69 @@ def _check_mapping(schema: dict[str, Any], value: dict, keys: list[str | int]) -
             check(properties[key], item, [*keys, key])
         elif isinstance(additional, dict):
             check(additional, item, [*keys, key])
+        else:
+            _check_plain({}, item, [*keys, key], deep=True)
+
+
+def _regex_problem(value: str) -> str | None:
+    try:
+        re.compile(value)
+    except (re.error, OverflowError, RecursionError) as error:
+        return f"`{value}` is not a regular expression: {error}"
+    return None
+
+
+def _glob_problem(value: str) -> str | None:
+    from .globs import glob_problem
+
+    return glob_problem(value)
+
+
+def _message_problem(value: str) -> str | None:
+    """A message is `str.format`-ted with named facts only: `{item}`, never `{0}`, `{item.x}`,
+    a conversion or a format spec (`{item:999999999}` asks for a gigabyte of padding)."""
+    import string
+
+    try:
+        fields = [field for _, *field in string.Formatter().parse(value) if field[0] is not None]
+    except ValueError as error:
+        return f"{str(error).lower()}: write `{{{{` and `}}}}` for braces"
+    for name, spec, conversion in fields:
+        shown = (
+            "{"
+            + name
+            + (f"!{conversion}" if conversion else "")
+            + (f":{spec}" if spec else "")
+            + "}"
+        )
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            return f"`{shown}` is not a fact: name one, `{{item}}` or `{{path}}`"
+        if spec or conversion:
+            return f"`{shown}`: a fact takes no conversion or format spec"
+    return None
+
+
+def _date_problem(value: Any) -> str | None:
+    """A waiver's expiry: a YAML date, or a string holding one."""
+    import datetime
+
+    if isinstance(value, datetime.date):
+        return None
+    if not isinstance(value, str):
+        return "must be a date (YYYY-MM-DD)"
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return f"`{value}` is not a date (YYYY-MM-DD)"
+    return None
+
+
+_FORMATS = {
+    "regex": _regex_problem,
+    "glob": _glob_problem,
+    "message": _message_problem,
+    "date": _date_problem,
+}
 
 
 def _shape(schema: dict[str, Any]) -> str:

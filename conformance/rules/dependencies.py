@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..model import Finding, Rule
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind, as_list, read_json
+from .base import GLOBS, STRING, STRINGS, RuleKind, as_list, read_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class DependencyPresent(RuleKind):
     """
 
     name = "dependency-present"
-    properties = {"files": STRINGS, "names": STRINGS, "sections": SECTION_LIST}
+    properties = {"files": GLOBS, "names": STRINGS, "sections": SECTION_LIST}
     required = ("files", "names")
     hint = "Add the package with your package manager (e.g. `pnpm add convex`)."
     fix_properties = {
@@ -79,7 +79,7 @@ class DependencyAbsent(RuleKind):
 
     absence = True
     name = "dependency-absent"
-    properties = {"files": STRINGS, "names": STRINGS, "sections": SECTION_LIST}
+    properties = {"files": GLOBS, "names": STRINGS, "sections": SECTION_LIST}
     required = ("files", "names")
     hint = "Remove the package with your package manager (e.g. `pnpm remove pg`)."
 

@@ -10,7 +10,7 @@ from itertools import chain
 from ..globs import has_magic, matches
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind, as_list, included_files, scanned
+from .base import GLOBS, STRING, STRINGS, RuleKind, as_list, included_files, scanned
 from .source import search_code
 
 TYPE_CHECKING = False
@@ -50,9 +50,9 @@ class ImportAbsent(RuleKind):
 
     name = "import-absent"
     properties = {
-        "files": STRINGS,
-        "exclude": STRINGS,
-        "modules": STRINGS,
+        "files": GLOBS,
+        "exclude": GLOBS,
+        "modules": GLOBS,
         "paths": STRINGS,
         "directive": STRING,
     }

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..model import Finding, Rule
 from ..repo import RepoView, normalize
-from .base import STRINGS, RuleKind, as_list
+from .base import GLOBS, RuleKind, as_list
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ class PathPresent(RuleKind):
     """
 
     name = "path-present"
-    properties = {"paths": STRINGS, "type": {"enum": ["file", "dir", "any"]}}
+    properties = {"paths": GLOBS, "type": {"enum": ["file", "dir", "any"]}}
     required = ("paths",)
     hint = "Create the missing file or directory."
 
@@ -48,7 +48,7 @@ class PathAbsent(RuleKind):
 
     absence = True
     name = "path-absent"
-    properties = {"paths": STRINGS}
+    properties = {"paths": GLOBS}
     required = ("paths",)
     hint = "Delete the path (`git rm -r` when it is tracked)."
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ..globs import matches
 from ..model import Finding, Rule
 from ..repo import RepoView
-from .base import BOOLEAN, STRING, STRINGS, RuleKind, as_list, read_json
+from .base import BOOLEAN, GLOBS, REGEX, STRING, RuleKind, as_list, read_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class ScriptPresent(RuleKind):
     """
 
     name = "script-present"
-    properties = {"files": STRINGS, "script": STRING, "matches": STRING}
+    properties = {"files": GLOBS, "script": STRING, "matches": REGEX}
     required = ("files", "script")
     hint = "Add or change the script in package.json."
     fix_properties = {"command": STRING}
@@ -70,11 +70,11 @@ class ScriptForbidden(RuleKind):
     """
 
     name = "script-forbidden"
-    properties = {"files": STRINGS, "scripts": STRINGS, "pattern": STRING}
+    properties = {"files": GLOBS, "scripts": GLOBS, "pattern": REGEX}
     required = ("files", "pattern")
     hint = "Change the script's command."
     # `strip`: a regex cut out of the command; `remove_script`: drop the script altogether.
-    fix_properties = {"strip": STRING, "remove_script": BOOLEAN}
+    fix_properties = {"strip": REGEX, "remove_script": BOOLEAN}
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         names = as_list(rule.options.get("scripts")) or ["*"]

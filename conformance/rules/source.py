@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import STRINGS, RuleKind, included_files
+from .base import GLOBS, REGEXES, STRINGS, RuleKind, included_files
 from .text import compile_patterns
 
 # Strings and template literals are matched so that comment markers inside them are kept;
@@ -37,7 +37,7 @@ class SourceAbsent(RuleKind):
     """
 
     name = "source-absent"
-    properties = {"files": STRINGS, "exclude": STRINGS, "phrases": STRINGS, "regex": STRINGS}
+    properties = {"files": GLOBS, "exclude": GLOBS, "phrases": STRINGS, "regex": REGEXES}
     required = ("files",)
     hint = "Rewrite the code so it no longer uses the old API."
 

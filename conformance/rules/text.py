@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import BOOLEAN, STRING, STRINGS, RuleKind, as_list, included_files
+from .base import BOOLEAN, GLOBS, REGEX, REGEXES, STRING, STRINGS, RuleKind, as_list, included_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,10 +30,10 @@ def compile_patterns(rule: Rule) -> list[tuple[str, re.Pattern[str]]]:
 
 
 TEXT_PROPERTIES = {
-    "files": STRINGS,
-    "exclude": STRINGS,
+    "files": GLOBS,
+    "exclude": GLOBS,
     "phrases": STRINGS,
-    "regex": STRINGS,
+    "regex": REGEXES,
     "ignore_case": BOOLEAN,
 }
 
@@ -49,7 +49,7 @@ class TextAbsent(RuleKind):
     """
 
     name = "text-absent"
-    properties = {**TEXT_PROPERTIES, "unless": STRING}
+    properties = {**TEXT_PROPERTIES, "unless": REGEX}
     required = ("files",)
     hint = "Reword the passage, or mark it as historical and move it under an excluded path."
     # Phrase → replacement, applied only to the rule's files (never to excluded ones);
