@@ -204,16 +204,16 @@ def make_rule(
     variants: list[dict[str, Any]] = []
     left: dict[str, str] = {}
     misfits: list[str] = []
+    origins = origins or {}
     for binding in bindings:
         try:
-            options = _filled(raw, binding, document, index)
+            options, misfit = _fitted(raw, binding, document, index, origins)
         except Left as gap:
             left[gap.missing.name] = gap.missing.reason
             # What was given must fit even where discovery found nothing to check.
             found = {k: "" if isinstance(v, Undiscovered) else v for k, v in binding.items()}
-            _misfit(raw, _filled(raw, found, document, index), document, index, origins or {})
+            _fitted(raw, found, document, index, origins)
             continue
-        misfit = _misfit(raw, options, document, index, origins or {})
         if misfit is not None:
             misfits.append(misfit)
         elif options not in variants:
@@ -242,6 +242,26 @@ def make_rule(
         optional=bool(raw.get("optional", False)),
         notes=tuple(notes),
     )
+
+
+def _fitted(
+    raw: dict[str, Any],
+    binding: dict[str, Any],
+    document: YamlDocument,
+    index: int,
+    origins: dict[str, tuple[str | None, int | None] | None],
+) -> tuple[dict[str, Any], str | None]:
+    """The options filled in from one binding, and why they do not fit when discovery gave
+    the misfit (the user's values raise a UsageError where they were given)."""
+    from .parameters import Unfit, referenced
+
+    try:
+        options = _filled(raw, binding, document, index)
+    except Unfit as unfit:
+        where = next(key for key in raw if unfit.name in referenced(raw[key]))
+        said = " must be a string, a number or a list of them"
+        return {}, _blame([unfit.name], where, said, raw, document, index, origins)
+    return options, _misfit(raw, options, document, index, origins)
 
 
 def _filled(
@@ -290,6 +310,20 @@ def _misfit(
             break
         written = written[key]
     names = sorted(referenced(written)) or sorted(referenced(raw[violation.keys[0]]))
+    return _blame(names, where, violation.message, raw, document, index, origins)
+
+
+def _blame(
+    names: list[str],
+    where: str,
+    said: str,
+    raw: dict[str, Any],
+    document: YamlDocument,
+    index: int,
+    origins: dict[str, tuple[str | None, int | None] | None],
+) -> str:
+    """Raise a UsageError where the first of the parameters `names` was given; when discovery
+    gave them all, the repository's content is at fault: say why, for the rule's notes."""
     fills = f"it fills `{where}` of rule `{raw['id']}`"
     for name in names:
         origin = origins.get(name, (document.path, document.line_of("rules", index)))
@@ -297,10 +331,9 @@ def _misfit(
             continue
         path, line = origin
         if path is None:
-            raise UsageError(f"--param {name}{violation.message} ({fills})")
-        raise UsageError(f"parameter `{name}`{violation.message} ({fills})", path, line)
-    # Only discovered values: the repository's content, not a contract error.
-    return f"`{names[0]}` as discovered does not fit: {where}{violation.message}"
+            raise UsageError(f"--param {name}{said} ({fills})")
+        raise UsageError(f"parameter `{name}`{said} ({fills})", path, line)
+    return f"`{names[0]}` as discovered does not fit: {where}{said}"
 
 
 def load_rules(
@@ -407,20 +440,7 @@ def load_waivers(root: Path) -> list[Waiver]:
     for index, raw in enumerate(document.data.get("waivers") or []):
         line = document.line_of("waivers", index)
         expires = raw.get("expires")
-        if isinstance(expires, str):
-            try:
-                expires = datetime.date.fromisoformat(expires)
-            except ValueError:
-                raise UsageError(
-                    f"waivers[{index}].expires: `{expires}` is not a date (YYYY-MM-DD)",
-                    CONFIG_NAME,
-                    document.line_of("waivers", index, "expires"),
-                ) from None
-        elif expires is not None and not isinstance(expires, datetime.date):
-            raise UsageError(
-                f"waivers[{index}].expires must be a date (YYYY-MM-DD)",
-                CONFIG_NAME,
-                document.line_of("waivers", index, "expires"),
-            )
+        if isinstance(expires, str):  # the schema checked it holds a date
+            expires = datetime.date.fromisoformat(expires)
         waivers.append(Waiver(raw["rule"], raw.get("path"), raw["reason"].strip(), expires, line))
     return waivers
