@@ -9,6 +9,8 @@ from ..model import Finding, Rule
 from ..repo import RepoView
 from .base import STRING, RuleKind
 
+NAMED = {"type": "string", "minLength": 1}
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -59,7 +61,8 @@ class DrizzleOutputAbsent(RuleKind):
 
     absence = True
     name = "drizzle-output-absent"
-    properties = {"config": STRING, "package": STRING, "default": STRING}
+    # An empty `package` would put the directory at the repository root.
+    properties = {"config": NAMED, "package": NAMED, "default": STRING}
     hint = "Delete the migrations directory (`git rm -r`)."
 
     def patterns(self, rule: Rule) -> list[str]:
