@@ -135,7 +135,9 @@ def load_contract(
             if name in (command_line or {}):
                 raise UsageError(f"--param {name} {said}")
             raise UsageError(
-                f"parameter `{name}` {said}", config_label or shown, (override_lines or {}).get(name)
+                f"parameter `{name}` {said}",
+                config_label or shown,
+                (override_lines or {}).get(name),
             )
     for name, spec in declared.items():
         choices = spec.get("choices")

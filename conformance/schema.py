@@ -341,8 +341,17 @@ def _date_problem(value: Any) -> str | None:
     return None
 
 
+def _sql_identifier_problem(value: str) -> str | None:
+    from .model import SQL_IDENTIFIER
+
+    if SQL_IDENTIFIER.fullmatch(value):
+        return None
+    return f"`{value}` is not an SQL identifier (lower-case letters, digits and `_`)"
+
+
 _FORMATS = {
     "regex": _regex_problem,
+    "sql_identifier": _sql_identifier_problem,
     "glob": _glob_problem,
     "message": _message_problem,
     "date": _date_problem,

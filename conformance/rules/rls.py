@@ -7,8 +7,11 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, NothingToCheck, Rule
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind, as_list
+from .base import STRING, RuleKind, as_list
 from .drizzle import drizzle_out
+
+SQL_IDENTIFIER = {"type": "string", "format": "sql_identifier"}
+SQL_IDENTIFIERS = {"anyOf": [SQL_IDENTIFIER, {"type": "array", "items": SQL_IDENTIFIER}]}
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -82,7 +85,8 @@ class RlsPolicies(RuleKind):
     """
 
     name = "rls-policies"
-    properties = {"config": STRING, "default": STRING, "tables": STRINGS}
+    # Table names are written into SQL unquoted.
+    properties = {"config": STRING, "default": STRING, "tables": SQL_IDENTIFIERS}
     required = ("config", "tables")
     hint = (
         "Add a migration with `ALTER TABLE <t> ENABLE ROW LEVEL SECURITY;` and "
