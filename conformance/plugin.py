@@ -75,29 +75,20 @@ class ContractViolation(Exception):
 
 
 class InternalError(Exception):
-    """conformance itself failed checking a rule: a bug to report, not a finding."""
+    """conformance itself failed checking a rule: a bug to report, not a finding. Raised in the
+    item's setup, so pytest counts an error (E), never a failed rule (F)."""
 
+    def __init__(self, error: Exception):
+        from .model import error_summary
 
-def _internal_error(excinfo: pytest.ExceptionInfo) -> str | None:
-    """The report of an internal error: said as one, with the traceback of its cause."""
-    if not isinstance(excinfo.value, InternalError):
-        return None
-    import traceback
-
-    cause = excinfo.value.__cause__
-    return "".join(
-        [
-            f"conformance: internal error, please report: {excinfo.value}\n\n",
-            *traceback.format_exception(type(cause), cause, cause.__traceback__),
-        ]
-    )
+        super().__init__(f"conformance: internal error, please report: {error_summary(error)}")
 
 
 class ContractFile(pytest.File):
     def collect(self) -> list[RuleItem]:
         from .contract import load_rules, load_waivers
         from .engine import open_repo
-        from .model import UsageError, error_summary
+        from .model import UsageError
         from .rules import rule_patterns
 
         root = self.path.parent
@@ -108,8 +99,11 @@ class ContractFile(pytest.File):
             waivers = load_waivers(root)
         except UsageError as error:
             raise pytest.UsageError(f"conformance: {error}") from None
-        except Exception as error:
-            raise InternalError(error_summary(error)) from error
+        except Exception as error:  # collected by a hook, where pytest has no item to blame
+            import traceback
+
+            traceback.print_exc()
+            pytest.exit(str(InternalError(error)), returncode=pytest.ExitCode.INTERNAL_ERROR)
         view = shared_view(self.config, root)
         view.prefetch([p for rule in rules for p in rule_patterns(rule)])
         known = {rule.id for rule in rules}
@@ -118,28 +112,33 @@ class ContractFile(pytest.File):
             for rule in rules
         ]
 
-    def repr_failure(self, excinfo, style=None) -> str:
-        return _internal_error(excinfo) or super().repr_failure(excinfo, style=style)
-
 
 class RuleItem(pytest.Item):
     def __init__(self, *, rule: Rule, waivers: list[Waiver], known: set[str], **kwargs):
         super().__init__(**kwargs)
         self.rule, self.waivers, self.known = rule, waivers, known
 
+    def setup(self) -> None:
+        from .engine import check_rule
+        from .model import UsageError
+
+        self.outcome = self.usage_error = None
+        try:
+            self.outcome = check_rule(self.rule, shared_view(self.config, self.path.parent))
+        except UsageError as error:  # e.g. a custom check module that does not import
+            self.usage_error = error
+        except Exception as error:
+            raise InternalError(error) from error
+
     def runtest(self) -> None:
         import datetime
 
-        from .engine import Report, check_rule
+        from .engine import Report
         from .formats import expired_message
-        from .model import UsageError, error_summary
 
-        try:
-            outcome = check_rule(self.rule, shared_view(self.config, self.path.parent))
-        except UsageError as error:  # e.g. a custom check module that does not import
-            raise ContractViolation([f"conformance: error: {error}"]) from None
-        except Exception as error:
-            raise InternalError(error_summary(error)) from error
+        if self.usage_error is not None:
+            raise ContractViolation([f"conformance: error: {self.usage_error}"])
+        outcome = self.outcome
         report = Report([self.rule], {self.rule.id: outcome})
         report.apply_waivers(self.waivers, datetime.date.today(), self.known)
         lines = [f"{f.location()}: {f.rule} {f.message}" for f in report.findings]
@@ -154,7 +153,7 @@ class RuleItem(pytest.Item):
     def repr_failure(self, excinfo, style=None) -> str:
         if isinstance(excinfo.value, ContractViolation):
             return "\n".join([*excinfo.value.lines, "", f"why: {self.rule.why}"])
-        return _internal_error(excinfo) or super().repr_failure(excinfo, style=style)
+        return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
         return self.path, None, f"conformance: {self.rule.id}"

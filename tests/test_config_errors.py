@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIXTURES, write_tree
+from conftest import FIXTURES, ROOT, write_tree
 
 from conformance.cli import EXIT_INTERNAL
 
@@ -363,15 +363,15 @@ def test_an_internal_error_exits_3_without_a_traceback(cli, root, monkeypatch):
     )
 
 
-def test_the_pytest_plugin_reports_an_internal_error_as_one(tmp_path):
-    """An item whose check crashed says so (and shows where), distinct from a finding."""
-    inject = tmp_path / "inject.py"
-    inject.write_text(
-        "from conformance.rules.paths import PathPresent\n\n"
-        "def broken(self, rule, repo):\n    raise ZeroDivisionError('division by zero')\n\n"
-        "PathPresent.check = broken\n"
+def _pytest_with(tmp_path, target: str, attribute: str) -> subprocess.CompletedProcess:
+    """pytest checking kata-after's convex-project-files, `target.attribute` (`target` as an
+    import names it) raising ZeroDivisionError."""
+    (tmp_path / "inject.py").write_text(
+        f"{target} as target\n\n"
+        "def broken(*args, **kwargs):\n    raise ZeroDivisionError('division by zero')\n\n"
+        f"target.{attribute} = broken\n"
     )
-    result = subprocess.run(
+    return subprocess.run(
         [
             *(sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-p", "inject"),
             *(f"--conformance={FIXTURES / 'kata-after'}", "-k", "convex-project-files"),
@@ -380,15 +380,27 @@ def test_the_pytest_plugin_reports_an_internal_error_as_one(tmp_path):
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])},
     )
+
+
+INTERNAL = "conformance: internal error, please report: ZeroDivisionError: division by zero"
+
+
+def test_the_pytest_plugin_reports_an_internal_error_as_an_error(tmp_path):
+    """A rule whose check crashed is an error of its item (E), not a failed rule (F)."""
+    result = _pytest_with(tmp_path, "from conformance.rules.paths import PathPresent", "check")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert (
-        "conformance: internal error, please report: ZeroDivisionError: division by zero"
-        in result.stdout
-    )
-    assert "raise ZeroDivisionError('division by zero')" in result.stdout
-    assert "1 failed" in result.stdout
+    assert f"E           conformance.plugin.InternalError: {INTERNAL}" in result.stdout
+    assert "raise ZeroDivisionError('division by zero')" in result.stdout  # where it broke
+    assert " deselected, 1 error in " in result.stdout.splitlines()[-1]
+
+
+def test_the_pytest_plugin_stops_on_an_internal_error_loading_contracts(tmp_path):
+    result = _pytest_with(tmp_path, "import conformance.contract", "load_rules")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert f"_pytest.outcomes.Exit: {INTERNAL} !" in result.stdout
+    assert "raise ZeroDivisionError('division by zero')" in result.stderr
 
 
 def test_a_checks_module_in_conformance_yaml_is_named_from_the_repository(cli, tmp_path):
