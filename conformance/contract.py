@@ -126,19 +126,6 @@ def load_contract(
             )
         given[name] = value
     given.update({k: v for k, v in (command_line or {}).items() if k in declared})
-    for name, value in given.items():
-        # `--param package=` would fill `${package}/package.json` as `/package.json`.
-        items = value if isinstance(value, list) else [value]
-        if any(item is None or not str(item).strip() for item in items):
-            said = "has an empty item" if isinstance(value, list) else "is empty"
-            said += ": give a value (`.` for the repository root), or leave it out"
-            if name in (command_line or {}):
-                raise UsageError(f"--param {name} {said}")
-            raise UsageError(
-                f"parameter `{name}` {said}",
-                config_label or shown,
-                (override_lines or {}).get(name),
-            )
     for name, spec in declared.items():
         choices = spec.get("choices")
         value = given.get(name, spec.get("default"))
@@ -272,8 +259,7 @@ def _fitted(
         options = _filled(raw, binding, document, index)
     except Unfit as unfit:
         where = next(key for key in raw if unfit.name in referenced(raw[key]))
-        said = " must be a string, a number or a list of them"
-        return {}, _blame([unfit.name], where, said, raw, document, index, origins)
+        return {}, _blame([unfit.name], where, unfit.said, raw, document, index, origins)
     return options, _misfit(raw, options, document, index, origins)
 
 

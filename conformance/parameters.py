@@ -41,11 +41,12 @@ class Undiscovered:
 
 
 class Unfit(Exception):
-    """A value that cannot be written into a string (`${package}/x` with a mapping)."""
+    """A value that cannot be written into a string (`${package}/x` with a mapping), or an
+    empty one beginning a path (`${package}/x` would be `/x`)."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, said: str = " must be a string, a number or a list of them"):
         super().__init__(name)
-        self.name = name
+        self.name, self.said = name, said
 
 
 class Left(Exception):
@@ -138,6 +139,10 @@ def substitute(value: Any, parameters: dict[str, Any]) -> Any:
     dropped. KeyError names an unknown parameter; `Unfit` one whose value is no string or
     number (nor a list of them) where it is written into a string."""
     if isinstance(value, str):
+        first = PARAMETER.match(value)
+        begins_path = first is not None and value[first.end() :].startswith("/")
+        if begins_path and "" in _as_list(parameters.get(first.group(1))):
+            raise Unfit(first.group(1), f" is empty, and `{value}` would be absolute")
         whole = PARAMETER.fullmatch(value)
         if whole:
             return _present(parameters[whole.group(1)])
