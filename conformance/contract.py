@@ -210,8 +210,9 @@ def make_rule(
             options, misfit = _fitted(raw, binding, document, index, origins)
         except Left as gap:
             left[gap.missing.name] = gap.missing.reason
-            # What was given must fit even where discovery found nothing to check.
-            found = {k: "" if isinstance(v, Undiscovered) else v for k, v in binding.items()}
+            # What was given must fit even where discovery found nothing to check: what it did
+            # not find stands in as a name that fits any option (a glob, a regex, a path).
+            found = {k: "x" if isinstance(v, Undiscovered) else v for k, v in binding.items()}
             _fitted(raw, found, document, index, origins)
             continue
         if misfit is not None:
