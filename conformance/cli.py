@@ -9,13 +9,14 @@ import sys
 from pathlib import Path
 
 from .formats import FORMATS
-from .model import Rule, UsageError
+from .model import Rule, UsageError, error_summary
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
     from typing import Any
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+# 3: conformance itself failed, never to be read as findings (1) by a CI gate.
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -38,16 +39,24 @@ def _csv(values: list[str] | None) -> list[str]:
 
 
 def _parameters(values: list[str] | None) -> dict[str, Any]:
-    import yaml
-
     parameters = {}
     for value in values or []:
         name, sep, raw = value.partition("=")
         if not sep or not name:
             raise UsageError(f"--param {value}: expected NAME=VALUE")
         # YAML syntax so lists can be given: --param 'kept_services=[redis, nats]'
-        parameters[name] = yaml.safe_load(raw) if raw.startswith("[") else raw
+        parameters[name] = _yaml_list(name, raw) if raw.startswith("[") else raw
     return parameters
+
+
+def _yaml_list(name: str, raw: str) -> list[Any]:
+    from .contract import parse_config
+
+    try:
+        return parse_config(f"--param {name}", raw).data
+    except UsageError as error:
+        # One line: the YAML parser's mark is a line of this value, not of a file.
+        raise UsageError(f"--param {name}: {error.message}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,8 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
         "against them, and fix what drifted.",
         formatter_class=_HelpFormatter,
     )
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", help="print the traceback of an internal error"
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    sub = {"formatter_class": _HelpFormatter}
+    sub = {"formatter_class": _HelpFormatter, "parents": [common]}
 
     check = commands.add_parser("check", **sub, help="check a repository against its contracts")
     check.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
@@ -121,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(argv)
         handlers = {"check": _check, "fix": _fix, "init": _init, "list": _list, "explain": _explain}
@@ -137,6 +151,16 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (`conformance list | head`): stop quietly, as coreutils do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FINDINGS
+    except Exception as error:  # a bug of conformance's own, whatever the input
+        # Read from argv: the error may come before (or from) parsing the arguments.
+        if "--debug" in argv:
+            import traceback
+
+            traceback.print_exc()
+        said = error_summary(error)
+        hint = "" if "--debug" in argv else " (--debug prints the traceback)"
+        print(f"conformance: internal error, please report: {said}{hint}", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 def _checked(args: argparse.Namespace, repo=None, also=None):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import namedtuple
 from pathlib import Path
 
-from .containment import spelled_outside
 from .model import FileProblem, Rule, UsageError, did_you_mean
 from .repo import RepoView, YamlDocument, parse_yaml, read_file
 
@@ -33,18 +32,28 @@ def builtin_names() -> list[str]:
 
 
 _parsed: dict[tuple[Path, int, int], YamlDocument] = {}
+# A contract or config is a page of YAML; the largest built-in is 40 KB.
+MAX_BYTES = 4 * 1024 * 1024
 
 
 def read_yaml(path: Path, shown: str) -> YamlDocument:
     """Parse a contract or config file, once per run (conformance.yaml is read for its contracts
-    and again for its waivers)."""
+    and again for its waivers). Only a regular file of at most MAX_BYTES is read: a FIFO or
+    `/dev/zero` would never end."""
+    import stat as kinds
+
     try:
         stat = path.stat()
         key = (path, stat.st_mtime_ns, stat.st_size)
         if key in _parsed:
             return _parsed[key]
+        if not kinds.S_ISREG(stat.st_mode):
+            raise UsageError("is not a regular file", shown)
+        if stat.st_size > MAX_BYTES:
+            raise UsageError(
+                f"is {stat.st_size:,} bytes; a contract is at most {MAX_BYTES:,}", shown
+            )
         text = read_file(str(path), shown).decode("utf-8")
-        document = _parsed[key] = parse_yaml(shown, text)
     except FileNotFoundError:
         raise UsageError("no such file", shown) from None
     except OSError as error:
@@ -54,7 +63,19 @@ def read_yaml(path: Path, shown: str) -> YamlDocument:
     except FileProblem as problem:
         message = "no such file" if problem.missing else problem.message
         raise UsageError(message, shown, problem.line) from None
+    document = _parsed[key] = parse_config(shown, text)
     return document
+
+
+def parse_config(shown: str, text: str) -> YamlDocument:
+    """Parse YAML written by the user (a contract, conformance.yaml, a --param list): what
+    does not parse is a usage error naming where."""
+    try:
+        return parse_yaml(shown, text)
+    except FileProblem as problem:
+        raise UsageError(problem.message, shown, problem.line) from None
+    except (ValueError, RecursionError) as error:  # a constructor's (`!!int x`, `2027-02-30`)
+        raise UsageError(f"invalid YAML: {error}", shown) from None
 
 
 def contract_path(reference: str, base: Path) -> tuple[Path, str]:
@@ -122,10 +143,6 @@ def load_contract(
                 where,
             )
     bindings, resolutions = resolve(declared, given, project)
-    origins = {
-        r.name: _origin(r, command_line or {}, override_lines or {}, config_label, document)
-        for r in resolutions
-    }
     contract = Contract(
         name=data["name"],
         description=data.get("description", "").strip(),
@@ -136,6 +153,18 @@ def load_contract(
         resolutions=resolutions,
     )
     empty = {r.name: r.reason for r in resolutions if r.origin == "undiscovered"}
+    # Where each value was written, to name it when it does not fit an option it fills.
+    origins: dict[str, tuple[str | None, int | None] | None] = {}
+    for resolution in resolutions:
+        name = resolution.name
+        if resolution.origin in ("discovered", "undiscovered"):
+            origins[name] = None  # the repository's, not the user's
+        elif name in (command_line or {}):
+            origins[name] = (None, None)
+        elif name in given:
+            origins[name] = (config_label or shown, (override_lines or {}).get(name))
+        else:
+            origins[name] = (shown, document.line_of("parameters", name, "default"))
     for index, raw in enumerate(data["rules"]):
         if _applies(raw.get("when"), bindings[0], document, index) or every_rule:
             contract.rules.append(
@@ -170,44 +199,36 @@ def make_rule(
     index: int,
     base_dir: str,
     undiscovered: dict[str, str] | None = None,
-    origins: dict[str, Origin] | None = None,
+    origins: dict[str, tuple[str | None, int | None] | None] | None = None,
 ) -> Rule:
-    """A rule with its options filled in once per binding (identical ones kept once). A path
-    leading outside the repository is a usage error naming where it came from (the contract,
-    conformance.yaml or `--param`); a discovered one leaves the rule with nothing to check."""
-    from .parameters import Left, referenced, substitute
+    """A rule with its options filled in once per binding (identical ones kept once). A value
+    that does not fit the option it fills is an error where it was written (`origins`: file
+    and line, (None, None) for --param); a discovered one leaves that binding unchecked."""
+    from .parameters import Left, Undiscovered, referenced
 
     variants: list[dict[str, Any]] = []
     left: dict[str, str] = {}
-    outside: dict[str, str] = {}  # discovered values leading out of the repository: why
+    misfits: list[str] = []
+    origins = origins or {}
     for binding in bindings:
-        options = {}
         try:
-            for key, value in raw.items():
-                if key in ("id", "kind", "message", "why", "when", "optional"):
-                    continue
-                try:
-                    options[key] = substitute(value, binding)
-                except KeyError as missing:
-                    raise UsageError(
-                        f"rules[{index}].{key}: unknown parameter `${{{missing.args[0]}}}`",
-                        document.path,
-                        document.line_of("rules", index, key),
-                    ) from None
+            options, misfit = _fitted(raw, binding, document, index, origins)
         except Left as gap:
             left[gap.missing.name] = gap.missing.reason
+            # What was given must fit even where discovery found nothing to check: what it did
+            # not find stands in as a name that fits any option (a glob, a regex, a path).
+            found = {k: "x" if isinstance(v, Undiscovered) else v for k, v in binding.items()}
+            _fitted(raw, found, document, index, origins)
             continue
-        escaping = _path_outside(raw, options, binding, document, index, origins or {})
-        if escaping is not None:
-            outside[escaping[0]] = escaping[1]
-            continue
-        if options not in variants:
+        if misfit is not None:
+            misfits.append(misfit)
+        elif options not in variants:
             variants.append(options)
     uses = referenced({k: v for k, v in raw.items() if k not in ("message", "why")})
     missing = [name for name in (undiscovered or {}) if name in uses]
     # The reasons are said once, with the parameters (`not found: …`); a rule names them.
     notes = [f"`{name}` not found" for name in dict.fromkeys([*missing, *left])]
-    notes += list(dict.fromkeys(outside.values()))
+    notes += dict.fromkeys(misfits)
     notes += [
         f"`{name}` is empty" for name in sorted(uses - set(missing)) if bindings[0].get(name) == []
     ]
@@ -229,66 +250,95 @@ def make_rule(
     )
 
 
-Origin = namedtuple("Origin", "file line given")
-Origin.__doc__ = """Where a parameter's value was set: `file` and `line` (None for discovery),
-`given` the `--param NAME=VALUE` that set it on the command line."""
-
-
-def _origin(resolution, command_line, override_lines, config_label, document) -> Origin:
-    name = resolution.name
-    if resolution.origin == "given" and name in command_line:
-        return Origin(None, None, f"--param {name}={command_line[name]}")
-    if resolution.origin == "given":
-        return Origin(config_label, override_lines.get(name), None)
-    if resolution.origin in ("contract", "default"):
-        return Origin(document.path, document.line_of("parameters", name, "default"), None)
-    return Origin(None, None, None)
-
-
-def _path_outside(
+def _fitted(
     raw: dict[str, Any],
-    options: dict[str, Any],
     binding: dict[str, Any],
     document: YamlDocument,
     index: int,
-    origins: dict[str, Origin],
-) -> tuple[str, str] | None:
-    """The first repository path of the options that leads outside the root: a UsageError
-    naming its origin, or (parameter, reason) when discovery found it in the repository."""
-    from .parameters import referenced
-    from .schema import options_schema, paths_outside
+    origins: dict[str, tuple[str | None, int | None] | None],
+) -> tuple[dict[str, Any], str | None]:
+    """The options filled in from one binding, and why they do not fit when discovery gave
+    the misfit (the user's values raise a UsageError where they were given)."""
+    from .parameters import Unfit, referenced
 
-    found = next(paths_outside(options_schema(raw["kind"]), options, []), None)
-    if found is None:
-        return None
-    keys, path = found
-    where = f"rules[{index}]" + "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys)
-    said = f"`{path}` ({raw['id']}: {where.partition('.')[2]}) is outside the repository"
-    # The parameter whose value leaves the root, else the contract's own spelling.
-    template: Any = raw
-    for key in keys:
-        try:
-            template = template[key]
-        except (KeyError, IndexError, TypeError):
-            break
-    for name in sorted(referenced(template)):
-        values = binding.get(name)
-        if not any(
-            isinstance(v, str) and spelled_outside(v)
-            for v in (values if isinstance(values, list) else [values])
-        ):
+    try:
+        options = _filled(raw, binding, document, index)
+    except Unfit as unfit:
+        where = next(key for key in raw if unfit.name in referenced(raw[key]))
+        return {}, _blame([unfit.name], where, unfit.said, raw, document, index, origins)
+    return options, _misfit(raw, options, document, index, origins)
+
+
+def _filled(
+    raw: dict[str, Any], binding: dict[str, Any], document: YamlDocument, index: int
+) -> dict[str, Any]:
+    """A rule's options with one binding's values filled in (raises `Left`, see substitute)."""
+    from .parameters import substitute
+
+    options = {}
+    for key, value in raw.items():
+        if key in ("id", "kind", "message", "why", "when", "optional"):
             continue
-        origin = origins.get(name, Origin(None, None, None))
-        if origin.given:
-            raise UsageError(f"{origin.given}: {said}")
-        if origin.file:
-            raise UsageError(f"parameter `{name}`: {said}", origin.file, origin.line)
-        return name, f"`{name}` leads outside the repository: {path}"
-    raise UsageError(
-        f"{where}: `{path}` is outside the repository",
-        document.path,
-        document.line_of("rules", index, keys[0]),
-    )
+        try:
+            options[key] = substitute(value, binding)
+        except KeyError as missing:
+            raise UsageError(
+                f"rules[{index}].{key}: unknown parameter `${{{missing.args[0]}}}`",
+                document.path,
+                document.line_of("rules", index, key),
+            ) from None
+    return options
+
+
+def _misfit(
+    raw: dict[str, Any],
+    options: dict[str, Any],
+    document: YamlDocument,
+    index: int,
+    origins: dict[str, tuple[str | None, int | None] | None],
+) -> str | None:
+    """Check the options parameters filled in against the kind's schema: `${active_docs}` is a
+    list of globs where it stands, whatever shape the value given for it has. Raises a
+    UsageError where the value was written; for a discovered value that does not fit, says why
+    (that binding is left out)."""
+    from .parameters import referenced
+    from .schema import option_violation
+
+    filled = {key: options[key] for key in options if referenced(raw[key])}
+    violation = option_violation(raw["kind"], filled) if filled else None
+    if violation is None:
+        return None
+    where = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in violation.keys)[1:]
+    written: Any = raw
+    for key in violation.keys:  # the option as written, as deep as the filled value allows
+        if not isinstance(written, dict) or key not in written:
+            break
+        written = written[key]
+    names = sorted(referenced(written)) or sorted(referenced(raw[violation.keys[0]]))
+    return _blame(names, where, violation.message, raw, document, index, origins)
+
+
+def _blame(
+    names: list[str],
+    where: str,
+    said: str,
+    raw: dict[str, Any],
+    document: YamlDocument,
+    index: int,
+    origins: dict[str, tuple[str | None, int | None] | None],
+) -> str:
+    """Raise a UsageError where the first of the parameters `names` was given; when discovery
+    gave them all, the repository's content is at fault: say why, for the rule's notes."""
+    fills = f"it fills `{where}` of rule `{raw['id']}`"
+    for name in names:
+        origin = origins.get(name, (document.path, document.line_of("rules", index)))
+        if origin is None:
+            continue
+        path, line = origin
+        if path is None:
+            raise UsageError(f"--param {name}{said} ({fills})")
+        raise UsageError(f"parameter `{name}`{said} ({fills})", path, line)
+    return f"`{names[0]}` as discovered does not fit: {where}{said}"
 
 
 def load_rules(
@@ -396,20 +446,7 @@ def load_waivers(root: Path) -> list[Waiver]:
     for index, raw in enumerate(document.data.get("waivers") or []):
         line = document.line_of("waivers", index)
         expires = raw.get("expires")
-        if isinstance(expires, str):
-            try:
-                expires = datetime.date.fromisoformat(expires)
-            except ValueError:
-                raise UsageError(
-                    f"waivers[{index}].expires: `{expires}` is not a date (YYYY-MM-DD)",
-                    CONFIG_NAME,
-                    document.line_of("waivers", index, "expires"),
-                ) from None
-        elif expires is not None and not isinstance(expires, datetime.date):
-            raise UsageError(
-                f"waivers[{index}].expires must be a date (YYYY-MM-DD)",
-                CONFIG_NAME,
-                document.line_of("waivers", index, "expires"),
-            )
+        if isinstance(expires, str):  # the schema checked it holds a date
+            expires = datetime.date.fromisoformat(expires)
         waivers.append(Waiver(raw["rule"], raw.get("path"), raw["reason"].strip(), expires, line))
     return waivers

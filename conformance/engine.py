@@ -7,7 +7,7 @@ import re
 from collections import namedtuple
 from pathlib import Path
 
-from .globs import matches_any
+from .globs import glob_problem, matches_any
 from .lines import LineCounter
 from .model import FileProblem, Finding, Inspection, NothingToCheck, Rule, UsageError, instances
 from .repo import RepoView
@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 def select_rules(rules: list[Rule], select: list[str], ignore: list[str]) -> list[Rule]:
     """Keep rules whose id matches a `select` glob (all when empty) and no `ignore` glob."""
     ids = [rule.id for rule in rules]
+    for option, patterns in (("--select", select), ("--ignore", ignore)):
+        for pattern in patterns:
+            problem = glob_problem(pattern)
+            if problem:
+                raise UsageError(f"{option} {pattern}: {problem}")
     for pattern in [*select, *ignore]:
         if not any(matches_any([pattern], rule_id) for rule_id in ids):
             raise UsageError(f"no rule matches `{pattern}` (rules: {', '.join(ids)})")

@@ -51,14 +51,12 @@ def compile_glob(pattern: str, names: bool = False) -> re.Pattern[str]:
             i += 1
         elif char == "[":
             end = pattern.find("]", i + 1)
-            if end == -1:
+            members = _class(pattern[i + 1 : end]) if end != -1 else None
+            if members is None:  # no class: a literal `[` (as fnmatch has it)
                 out.append(re.escape(char))
                 i += 1
             else:
-                body = pattern[i + 1 : end]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append(f"[{body}]")
+                out.append(members)
                 i = end + 1
         elif char == "{":
             end = pattern.find("}", i + 1)
@@ -73,6 +71,39 @@ def compile_glob(pattern: str, names: bool = False) -> re.Pattern[str]:
             out.append(re.escape(char))
             i += 1
     return re.compile("".join(out) + r"\Z", re.DOTALL)
+
+
+def _class(body: str) -> str | None:
+    """The regex of a `[...]` class body (`!` or `^` negates it, `a-z` are ranges, anything else
+    is itself), or None when it is no class: empty, or a range running backwards."""
+    negated = body[:1] in ("!", "^")
+    body = body[1:] if negated else body
+    members: list[str] = []
+    i = 0
+    while i < len(body):
+        if i + 2 < len(body) and body[i + 1] == "-":
+            if body[i] > body[i + 2]:
+                return None
+            members.append(f"{re.escape(body[i])}-{re.escape(body[i + 2])}")
+            i += 3
+        else:
+            members.append(re.escape(body[i]))
+            i += 1
+    if not members:
+        return None
+    return "[" + ("^/" if negated else "") + "".join(members) + "]"
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why a glob written in a contract or on the command line is not what its author meant, or
+    None: a `[...]` that is empty or holds a backwards range would be read as a literal `[`."""
+    # `[` stops a class too: a run of `[` without `]` is then read once, not once per `[`.
+    for match in re.finditer(r"\[([^\][]*)\]", pattern):
+        if _class(match.group(1)) is None:
+            return (
+                f"`{match.group()}` is not a character class (empty, or a range running backwards)"
+            )
+    return None
 
 
 def matches(pattern: str, path: str) -> bool:

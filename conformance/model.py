@@ -15,6 +15,11 @@ if TYPE_CHECKING:
 
 # `${name}` in a contract: a parameter reference.
 PARAMETER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# A Postgres identifier written unquoted that means itself: lower case (unquoted names are
+# folded to it), at most 63 bytes (longer ones are truncated).
+SQL_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+# A JavaScript/TypeScript identifier a template writes into code (ASCII: the ones it derives).
+TS_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 
 
 def did_you_mean(word: str, choices: list[str]) -> str:
@@ -22,6 +27,11 @@ def did_you_mean(word: str, choices: list[str]) -> str:
 
     close = difflib.get_close_matches(word, choices, n=1)
     return f" (did you mean `{close[0]}`?)" if close else f" (known: {', '.join(choices)})"
+
+
+def error_summary(error: BaseException) -> str:
+    """`Type: message` on one line, at most 300 characters: how an internal error is named."""
+    return " ".join(f"{type(error).__name__}: {error}".split())[:300]
 
 
 class Finding(namedtuple("Finding", "path line rule message fixable", defaults=(False,))):

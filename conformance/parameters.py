@@ -40,6 +40,15 @@ class Undiscovered:
         return f"<{self.name} not found>"
 
 
+class Unfit(Exception):
+    """A value that cannot be written into a string (`${package}/x` with a mapping), or an
+    empty one beginning a path (`${package}/x` would be `/x`)."""
+
+    def __init__(self, name: str, said: str = " must be a string, a number or a list of them"):
+        super().__init__(name)
+        self.name, self.said = name, said
+
+
 class Left(Exception):
     """A value could not be filled in: it needs an undiscovered parameter."""
 
@@ -127,8 +136,13 @@ def substitute(value: Any, parameters: dict[str, Any]) -> Any:
     """Fill `${name}` in strings. A list item that is exactly `${list_param}` is spliced in;
     a list item embedding a list parameter (`${package}/${files}`) becomes one item per value.
     Raises `Left` when a value needs an undiscovered parameter; list items that do are
-    dropped. KeyError names an unknown parameter."""
+    dropped. KeyError names an unknown parameter; `Unfit` one whose value is no string or
+    number (nor a list of them) where it is written into a string."""
     if isinstance(value, str):
+        first = PARAMETER.match(value)
+        begins_path = first is not None and value[first.end() :].startswith("/")
+        if begins_path and "" in _as_list(parameters.get(first.group(1))):
+            raise Unfit(first.group(1), f" is empty, and `{value}` would be absolute")
         whole = PARAMETER.fullmatch(value)
         if whole:
             return _present(parameters[whole.group(1)])
@@ -140,10 +154,10 @@ def substitute(value: Any, parameters: dict[str, Any]) -> Any:
                     filled
                     for item in parameters[name]
                     for filled in _as_list(
-                        substitute(value.replace(placeholder, str(item)), parameters)
+                        substitute(value.replace(placeholder, _text(name, item)), parameters)
                     )
                 ]
-        return PARAMETER.sub(lambda m: str(parameters[m.group(1)]), value)
+        return PARAMETER.sub(lambda m: _text(m.group(1), parameters[m.group(1)]), value)
     if isinstance(value, list):
         out: list[Any] = []
         for item in value:
@@ -163,6 +177,12 @@ def substitute(value: Any, parameters: dict[str, Any]) -> Any:
     if isinstance(value, dict):
         return {key: substitute(item, parameters) for key, item in value.items()}
     return value
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str | int | float):
+        raise Unfit(name)
+    return str(value)
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -74,6 +74,16 @@ class ContractViolation(Exception):
         self.lines = lines
 
 
+class InternalError(Exception):
+    """conformance itself failed checking a rule: a bug to report, not a finding. Raised in the
+    item's setup, so pytest counts an error (E), never a failed rule (F)."""
+
+    def __init__(self, error: Exception):
+        from .model import error_summary
+
+        super().__init__(f"conformance: internal error, please report: {error_summary(error)}")
+
+
 class ContractFile(pytest.File):
     def collect(self) -> list[RuleItem]:
         from .contract import load_rules, load_waivers
@@ -89,6 +99,11 @@ class ContractFile(pytest.File):
             waivers = load_waivers(root)
         except UsageError as error:
             raise pytest.UsageError(f"conformance: {error}") from None
+        except Exception as error:  # collected by a hook, where pytest has no item to blame
+            import traceback
+
+            traceback.print_exc()
+            pytest.exit(str(InternalError(error)), returncode=pytest.ExitCode.INTERNAL_ERROR)
         view = shared_view(self.config, root)
         view.prefetch([p for rule in rules for p in rule_patterns(rule)])
         known = {rule.id for rule in rules}
@@ -103,13 +118,27 @@ class RuleItem(pytest.Item):
         super().__init__(**kwargs)
         self.rule, self.waivers, self.known = rule, waivers, known
 
+    def setup(self) -> None:
+        from .engine import check_rule
+        from .model import UsageError
+
+        self.outcome = self.usage_error = None
+        try:
+            self.outcome = check_rule(self.rule, shared_view(self.config, self.path.parent))
+        except UsageError as error:  # e.g. a custom check module that does not import
+            self.usage_error = error
+        except Exception as error:
+            raise InternalError(error) from error
+
     def runtest(self) -> None:
         import datetime
 
-        from .engine import Report, check_rule
+        from .engine import Report
         from .formats import expired_message, printable
 
-        outcome = check_rule(self.rule, shared_view(self.config, self.path.parent))
+        if self.usage_error is not None:
+            raise ContractViolation([f"conformance: error: {self.usage_error}"])
+        outcome = self.outcome
         report = Report([self.rule], {self.rule.id: outcome})
         report.apply_waivers(self.waivers, datetime.date.today(), self.known)
         lines = [f"{f.location()}: {f.rule} {f.message}" for f in report.findings]

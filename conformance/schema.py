@@ -15,14 +15,14 @@ from .repo import YamlDocument
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from typing import Any
 
 RULE_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]*$"}
 COMMON_PROPERTIES = {
     "id": RULE_ID,
     "kind": {"type": "string"},
-    "message": {"type": "string", "minLength": 1},
+    # `{item}`, `{path}` and the kind's facts are filled in (str.format); `{{ }}` are braces.
+    "message": {"type": "string", "minLength": 1, "format": "message"},
     "why": {"type": "string", "minLength": 1},
     # The rule applies only when each named parameter has the given value (e.g. a phase).
     "when": {"type": "object"},
@@ -107,9 +107,9 @@ WAIVER = {
     "additionalProperties": False,
     "properties": {
         "rule": RULE_ID,
-        "path": {"type": "string"},
+        "path": {"type": "string", "format": "glob"},
         "reason": {"type": "string", "minLength": 1},
-        "expires": {},
+        "expires": {"format": "date"},
     },
 }
 
@@ -136,9 +136,18 @@ def config_schema(with_rules: bool = True) -> dict[str, Any]:
             "rules": {"type": "array", "items": rule_schema() if with_rules else {}},
             "waivers": {"type": "array", "items": WAIVER},
             # Rule ids (globs allowed) that may stay unchecked without failing the run.
-            "optional": {"type": "array", "items": {"type": "string"}},
+            "optional": {"type": "array", "items": {"type": "string", "format": "glob"}},
         },
     }
+
+
+def option_violation(kind_name: str, options: dict[str, Any]) -> SchemaViolation | None:
+    """The first way a rule's options, parameters filled in, do not fit its kind's schema."""
+    try:
+        check(options_schema(kind_name), options, [])
+    except SchemaViolation as violation:
+        return violation
+    return None
 
 
 class SchemaViolation(Exception):
@@ -157,10 +166,6 @@ def validate(document: YamlDocument, which: str) -> None:
         else:
             schema = config_schema(with_rules="rules" in document.data)
         check(schema, document.data, [])
-        for index, rule in enumerate(document.data.get("rules") or []):
-            for keys, path in paths_outside(options_schema(rule["kind"]), rule, []):
-                where = ["rules", index, *keys]
-                raise SchemaViolation(where, f": `{path}` is outside the repository")
     except SchemaViolation as violation:
         where = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in violation.keys)
         where = where.lstrip(".") or "top level"
@@ -186,6 +191,7 @@ def is_valid(schema: dict[str, Any], value: Any) -> bool:
 def check(schema: dict[str, Any], value: Any, keys: list[str | int]) -> None:
     if isinstance(value, str) and PARAMETER.fullmatch(value):
         return  # `${name}` stands for a parameter's value, whatever its shape
+    _check_plain(schema, value, keys)
     kind = schema.get("type")
     if kind and not isinstance(value, _TYPES[kind]):
         raise SchemaViolation(keys, f" must be {_shape(schema)}")
@@ -201,14 +207,26 @@ def check(schema: dict[str, Any], value: Any, keys: list[str | int]) -> None:
             raise SchemaViolation(keys, " must not be empty")
         if "pattern" in schema and not re.search(schema["pattern"], value):
             raise SchemaViolation(keys, f" must match pattern {schema['pattern']}")
+    if "format" in schema and (isinstance(value, str) or schema["format"] == "date"):
+        problem = _FORMATS[schema["format"]](value)
+        if problem:
+            raise SchemaViolation(keys, f": {problem}")
     if isinstance(value, list):
         if len(value) < schema.get("minItems", 0):
             raise SchemaViolation(keys, " must not be empty")
-        for index, item in enumerate(value if "items" in schema else ()):
-            check(schema["items"], item, [*keys, index])
+        for index, item in enumerate(value):
+            if "items" in schema:
+                check(schema["items"], item, [*keys, index])
+            else:
+                _check_plain({}, item, [*keys, index], deep=True)
     if isinstance(value, dict):
         _check_mapping(schema, value, keys)
     if "anyOf" in schema and not any(is_valid(option, value) for option in schema["anyOf"]):
+        # The option of the value's own type says what is wrong inside it (a bad regex in a
+        # list of regexes); a value of no option's type gets the shapes it may take.
+        for option in schema["anyOf"]:
+            if "type" in option and isinstance(value, _TYPES[option["type"]]):
+                check(option, value, keys)
         shapes = " or ".join(_shape(option) for option in schema["anyOf"])
         raise SchemaViolation(keys, f" must be {shapes}")
     for part in schema.get("allOf", ()):
@@ -217,26 +235,32 @@ def check(schema: dict[str, Any], value: Any, keys: list[str | int]) -> None:
         check(schema["then"], value, keys)
 
 
-def paths_outside(schema: dict[str, Any], value: Any, keys: list[str | int]) -> Iterator:
-    """(keys, path) for each repository path (`format: PATH_FORMAT`) in `value` whose spelling
-    leaves the root: the values parameters filled in, which validation did not see."""
-    if isinstance(value, str) and schema.get("format") == PATH_FORMAT:
-        if spelled_outside(value):
-            yield keys, value
+# What YAML reads that JSON has no word for: dates, times, binary, sets.
+_PLAIN = (str, bool, int, float, list, dict, type(None))
+
+
+def _check_plain(schema: dict[str, Any], value: Any, keys: list[str | int], deep=False) -> None:
+    """Contracts hold plain data: a YAML date is only a date where the schema asks for one
+    (`format: date`); mapping keys are strings. `deep` checks what no schema describes."""
+    import datetime
+
+    if isinstance(value, datetime.date):
+        if schema.get("format") != "date":
+            raise SchemaViolation(keys, f": `{value}` is read as a date; quote it for a string")
+        if isinstance(value, datetime.datetime):
+            raise SchemaViolation(keys, f": `{value}` must be a date (YYYY-MM-DD), without a time")
         return
-    if isinstance(value, list) and "items" in schema:
-        for index, item in enumerate(value):
-            yield from paths_outside(schema["items"], item, [*keys, index])
+    if not isinstance(value, _PLAIN):
+        raise SchemaViolation(keys, f": a YAML {type(value).__name__} is not plain data")
     if isinstance(value, dict):
-        properties, additional = schema.get("properties", {}), schema.get("additionalProperties")
         for key, item in value.items():
-            part = properties.get(key, additional)
-            if isinstance(part, dict):
-                yield from paths_outside(part, item, [*keys, key])
-    for part in [*schema.get("anyOf", ()), *schema.get("allOf", ())]:
-        yield from paths_outside(part, value, keys)
-    if "if" in schema and "then" in schema and is_valid(schema["if"], value):
-        yield from paths_outside(schema["then"], value, keys)
+            if not isinstance(key, str):
+                raise SchemaViolation(keys, f": the key `{key}` must be a string (quote it)")
+            if deep:
+                _check_plain({}, item, [*keys, key], deep=True)
+    elif isinstance(value, list) and deep:
+        for index, item in enumerate(value):
+            _check_plain({}, item, [*keys, index], deep=True)
 
 
 def _check_mapping(schema: dict[str, Any], value: dict, keys: list[str | int]) -> None:
@@ -256,6 +280,87 @@ def _check_mapping(schema: dict[str, Any], value: dict, keys: list[str | int]) -
             check(properties[key], item, [*keys, key])
         elif isinstance(additional, dict):
             check(additional, item, [*keys, key])
+        else:
+            _check_plain({}, item, [*keys, key], deep=True)
+
+
+def _regex_problem(value: str) -> str | None:
+    try:
+        re.compile(value)
+    except (re.error, OverflowError, RecursionError) as error:
+        return f"`{value}` is not a regular expression: {error}"
+    return None
+
+
+def _glob_problem(value: str) -> str | None:
+    from .globs import glob_problem
+
+    return glob_problem(value)
+
+
+def _path_problem(value: str) -> str | None:
+    """A repository path or glob: valid, and inside the root by its spelling (what a symlink
+    leads to is checked where the path is read)."""
+    if spelled_outside(value):
+        return f"`{value}` is outside the repository"
+    return _glob_problem(value)
+
+
+def _message_problem(value: str) -> str | None:
+    """A message is `str.format`-ted with named facts only: `{item}`, never `{0}`, `{item.x}`,
+    a conversion or a format spec (`{item:999999999}` asks for a gigabyte of padding)."""
+    import string
+
+    try:
+        fields = [field for _, *field in string.Formatter().parse(value) if field[0] is not None]
+    except ValueError as error:
+        return f"{str(error).lower()}: write `{{{{` and `}}}}` for braces"
+    for name, spec, conversion in fields:
+        shown = (
+            "{"
+            + name
+            + (f"!{conversion}" if conversion else "")
+            + (f":{spec}" if spec else "")
+            + "}"
+        )
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            return f"`{shown}` is not a fact: name one, `{{item}}` or `{{path}}`"
+        if spec or conversion:
+            return f"`{shown}`: a fact takes no conversion or format spec"
+    return None
+
+
+def _date_problem(value: Any) -> str | None:
+    """A waiver's expiry: a YAML date, or a string holding one."""
+    import datetime
+
+    if isinstance(value, datetime.date):
+        return None
+    if not isinstance(value, str):
+        return "must be a date (YYYY-MM-DD)"
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return f"`{value}` is not a date (YYYY-MM-DD)"
+    return None
+
+
+def _sql_identifier_problem(value: str) -> str | None:
+    from .model import SQL_IDENTIFIER
+
+    if SQL_IDENTIFIER.fullmatch(value):
+        return None
+    return f"`{value}` is not an SQL identifier (lower-case letters, digits and `_`)"
+
+
+_FORMATS = {
+    "regex": _regex_problem,
+    "sql_identifier": _sql_identifier_problem,
+    "glob": _glob_problem,
+    PATH_FORMAT: _path_problem,
+    "message": _message_problem,
+    "date": _date_problem,
+}
 
 
 def _shape(schema: dict[str, Any]) -> str:

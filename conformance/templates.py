@@ -6,6 +6,7 @@ The templates live in the repository's top-level `templates/`; the wheel carries
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from .model import UsageError
 
 _PACKAGED = Path(__file__).parent / "_templates"
 _SOURCE_TREE = Path(__file__).parent.parent / "templates"
+_UNSAFE_IN_STRINGS = re.compile("[\u2028\u2029\ud800-\udfff]")
 
 
 def templates_dir() -> Path:
@@ -24,7 +26,7 @@ def _environment():
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(
+    environment = SandboxedEnvironment(
         loader=FileSystemLoader(templates_dir()),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -32,6 +34,82 @@ def _environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters.update(FILTERS)
+    return environment
+
+
+class Unwritable(ValueError):
+    """A value that has no safe spelling where a template writes it (an SQL identifier that is
+    none): the template cannot be rendered."""
+
+
+def _string_text(value: object) -> str:
+    """Inside a double-quoted JSON, JavaScript or TypeScript string: quotes, backslashes and
+    control characters escaped; so are U+2028/9 (line ends to older JavaScript) and lone
+    surrogates (not UTF-8)."""
+    import json
+
+    text = json.dumps(str(value), ensure_ascii=False)[1:-1]
+    return _UNSAFE_IN_STRINGS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _template_literal_text(value: object) -> str:
+    """Inside a JavaScript template literal (sql`...`): no backquote, `${` or backslash ends it,
+    interpolates or escapes."""
+    text = str(value).replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
+    return _UNSAFE_IN_STRINGS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _sql_string_text(value: object) -> str:
+    """Inside a single-quoted SQL string (standard_conforming_strings: only `'` is special)."""
+    text = str(value)
+    if "\0" in text:
+        raise Unwritable(f"{text!r} cannot be written in an SQL string (it holds NUL)")
+    return text.replace("'", "''")
+
+
+def _sql_identifier(value: object) -> str:
+    from .model import SQL_IDENTIFIER
+
+    if not SQL_IDENTIFIER.fullmatch(str(value)):
+        raise Unwritable(
+            f"{str(value)!r} is not an SQL identifier (lower-case letters, digits and `_`)"
+        )
+    return str(value)
+
+
+def _ts_identifier(value: object) -> str:
+    from .model import TS_IDENTIFIER
+
+    if not TS_IDENTIFIER.fullmatch(str(value)):
+        raise Unwritable(f"{str(value)!r} is not a TypeScript identifier")
+    return str(value)
+
+
+def _comment_text(value: object) -> str:
+    """Inside a `//`, `--` or `/* */` comment: line ends, control and bidi characters shown
+    escaped (a newline would end the comment, U+202E reorder what a reader sees), `*/` broken."""
+    import unicodedata
+
+    text = "".join(
+        char
+        if unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Zl", "Zp")
+        else char.encode("unicode_escape", "backslashreplace").decode("ascii")
+        for char in str(value)
+    )
+    return text.replace("*/", "*\\/")
+
+
+# The escaping filters, named for where the value goes: `"{{ name | json_string }}"`.
+FILTERS = {
+    "json_string": _string_text,
+    "ts_string": _string_text,
+    "ts_template": _template_literal_text,
+    "ts_identifier": _ts_identifier,
+    "sql_string": _sql_string_text,
+    "sql_identifier": _sql_identifier,
+    "comment": _comment_text,
+}
 
 
 def plain(value: object, where: str = "context") -> None:
@@ -59,7 +137,7 @@ def render(name: str, context: dict[str, object]) -> str:
         return _environment().get_template(name).render(**context)
     except TemplateNotFound:
         raise UsageError(f"template `{name}` not found in {templates_dir()}") from None
-    except TemplateError as error:
+    except (TemplateError, Unwritable) as error:
         raise UsageError(
             f"cannot render: {error}", f"templates/{name}", _line(error, name)
         ) from None

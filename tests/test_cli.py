@@ -22,6 +22,7 @@ def test_json_format_shape(check_json):
         "remarks",
         "rules",
         "parameters",
+        "unread_by_discovery",
         "summary",
     }
     # No other package of kata imports its data layer: db-importers-intact is unchecked.

@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 BOOLEAN = {"type": "boolean"}
+# Options a kind reads as repository paths (PATHS: `files`, `exclude`, `paths`, globs inside the
+# root), as other globs (script names, images, modules) or as regexes: checked on load, and again
+# with the parameters filled in (`format` is interpreted by schema.py).
+GLOB = {"type": "string", "format": "glob"}
+GLOBS = {"anyOf": [GLOB, {"type": "array", "items": GLOB}]}
+REGEX = {"type": "string", "format": "regex"}
+REGEXES = {"anyOf": [REGEX, {"type": "array", "items": REGEX}]}
 
 # A file rendered from a template: `context` names data sources fed to it (e.g. the Drizzle
 # schema a Convex schema is derived from), each provided by the ecosystem of the project model

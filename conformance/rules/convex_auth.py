@@ -12,7 +12,7 @@ from ..model import FileProblem, Finding, Rule
 from ..project.convex_functions import aliases, parameters_of
 from ..repo import RepoView
 from ..typescript import text as _text
-from .base import PATHS, STRING, STRINGS, RuleKind, as_list, included_files
+from .base import GLOBS, PATHS, STRING, RuleKind, as_list, included_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ class ConvexAuthRequired(RuleKind):
         "files": PATHS,
         "exclude": PATHS,
         "builders": {"type": "array", "items": {"enum": list(BUILDERS)}},
-        "public_functions": STRINGS,
+        "public_functions": GLOBS,
         "auth_functions": {"type": "array", "items": ENTRY_POINT},
     }
     required = ("files",)

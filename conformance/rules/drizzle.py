@@ -10,6 +10,8 @@ from ..model import Finding, Rule
 from ..repo import RepoView
 from .base import PATH, STRING, RuleKind
 
+NAMED_PATH = {**PATH, "minLength": 1}
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -81,7 +83,8 @@ class DrizzleOutputAbsent(RuleKind):
 
     absence = True
     name = "drizzle-output-absent"
-    properties = {"config": PATH, "package": PATH, "default": STRING}
+    # An empty `package` would put the directory at the repository root.
+    properties = {"config": NAMED_PATH, "package": NAMED_PATH, "default": STRING}
     hint = "Delete the migrations directory (`git rm -r`)."
 
     def patterns(self, rule: Rule) -> list[str]:

@@ -11,7 +11,7 @@ from ..globs import has_magic, matches
 from ..lines import LineCounter
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import PATHS, STRING, STRINGS, RuleKind, as_list, included_files, scanned
+from .base import GLOBS, PATHS, STRING, RuleKind, as_list, included_files, scanned
 from .source import search_code
 
 TYPE_CHECKING = False
@@ -53,7 +53,7 @@ class ImportAbsent(RuleKind):
     properties = {
         "files": PATHS,
         "exclude": PATHS,
-        "modules": STRINGS,
+        "modules": GLOBS,
         "paths": PATHS,
         "directive": STRING,
     }

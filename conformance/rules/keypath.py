@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import PATHS, STRING, RuleKind
+from .base import PATHS, REGEX, STRING, RuleKind
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class KeyPath(RuleKind):
         "key": {"anyOf": [STRING, {"type": "array", "items": STRING}]},
         "exists": {"type": "boolean"},
         "equals": {},
-        "matches": STRING,
+        "matches": REGEX,
         "format": {"enum": ["json", "yaml", "toml"]},
     }
     required = ("files", "key")

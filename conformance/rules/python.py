@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..model import Finding, Rule, UsageError
@@ -28,17 +29,37 @@ def load_function(rule: Rule):
                 raise UsageError(f"rule {rule.id}: {target} not found", rule.source, rule.line)
             spec = importlib.util.spec_from_file_location(f"conformance_custom_{path.stem}", path)
             module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            shown = (Path(rule.source).parent / target).as_posix()
+            with _loading(rule, shown, path):
+                spec.loader.exec_module(module)
             _loaded[path] = module
     else:
-        try:
+        with _loading(rule, target, None):
             module = importlib.import_module(target)
-        except ImportError as error:
-            raise UsageError(f"rule {rule.id}: {error}", rule.source, rule.line) from None
     function = getattr(module, name, None)
     if not callable(function):
         raise UsageError(f"rule {rule.id}: {target} has no function {name}", rule.source, rule.line)
     return function
+
+
+@contextmanager
+def _loading(rule: Rule, shown: str, path: Path | None):
+    """A checks module that does not import is the contract's error (exit 2), at its line."""
+    try:
+        yield
+    except ImportError as error:
+        raise UsageError(f"rule {rule.id}: {error}", rule.source, rule.line) from None
+    except SyntaxError as error:
+        where = shown if error.filename == str(path) else error.filename or shown
+        raise UsageError(f"rule {rule.id}: {error.msg}", where, error.lineno) from None
+    except Exception as error:
+        import traceback
+
+        frames = traceback.extract_tb(error.__traceback__)
+        line = next((f.lineno for f in reversed(frames) if path and f.filename == str(path)), None)
+        raise UsageError(
+            f"rule {rule.id}: importing it raised {type(error).__name__}: {error}", shown, line
+        ) from None
 
 
 class PythonCheck(RuleKind):

@@ -8,8 +8,11 @@ from collections.abc import Iterator
 from ..lines import LineCounter
 from ..model import FileProblem, Finding, NothingToCheck, Rule
 from ..repo import RepoView
-from .base import PATH, STRING, STRINGS, RuleKind, as_list
+from .base import PATH, STRING, RuleKind, as_list
 from .drizzle import drizzle_out
+
+SQL_IDENTIFIER = {"type": "string", "format": "sql_identifier"}
+SQL_IDENTIFIERS = {"anyOf": [SQL_IDENTIFIER, {"type": "array", "items": SQL_IDENTIFIER}]}
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -84,7 +87,8 @@ class RlsPolicies(RuleKind):
     """
 
     name = "rls-policies"
-    properties = {"config": PATH, "default": STRING, "tables": STRINGS}
+    # Table names are written into SQL unquoted.
+    properties = {"config": PATH, "default": STRING, "tables": SQL_IDENTIFIERS}
     required = ("config", "tables")
     hint = (
         "Add a migration with `ALTER TABLE <t> ENABLE ROW LEVEL SECURITY;` and "

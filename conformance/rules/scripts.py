@@ -9,7 +9,17 @@ from ..globs import matches_name
 from ..model import FileProblem, Finding, Rule
 from ..repo import JsonDocument, RepoView
 from ..shapes import described, mapping, string
-from .base import BOOLEAN, PATHS, STRING, STRINGS, RuleKind, as_list, cannot_fix, read_package_json
+from .base import (
+    BOOLEAN,
+    GLOBS,
+    PATHS,
+    REGEX,
+    STRING,
+    RuleKind,
+    as_list,
+    cannot_fix,
+    read_package_json,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,7 +49,7 @@ class ScriptPresent(RuleKind):
     """
 
     name = "script-present"
-    properties = {"files": PATHS, "script": STRING, "matches": STRING}
+    properties = {"files": PATHS, "script": STRING, "matches": REGEX}
     required = ("files", "script")
     hint = "Add or change the script in package.json."
     fix_properties = {"command": STRING}
@@ -89,11 +99,11 @@ class ScriptForbidden(RuleKind):
     """
 
     name = "script-forbidden"
-    properties = {"files": PATHS, "scripts": STRINGS, "pattern": STRING}
+    properties = {"files": PATHS, "scripts": GLOBS, "pattern": REGEX}
     required = ("files", "pattern")
     hint = "Change the script's command."
     # `strip`: a regex cut out of the command; `remove_script`: drop the script altogether.
-    fix_properties = {"strip": STRING, "remove_script": BOOLEAN}
+    fix_properties = {"strip": REGEX, "remove_script": BOOLEAN}
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         names = as_list(rule.options.get("scripts")) or ["*"]

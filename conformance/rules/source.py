@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ..lines import LineCounter
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import PATHS, STRINGS, RuleKind, included_files
+from .base import PATHS, REGEXES, STRINGS, RuleKind, included_files
 from .text import compile_patterns
 
 # Strings and template literals are matched so that comment markers inside them are kept;
@@ -38,7 +38,7 @@ class SourceAbsent(RuleKind):
     """
 
     name = "source-absent"
-    properties = {"files": PATHS, "exclude": PATHS, "phrases": STRINGS, "regex": STRINGS}
+    properties = {"files": PATHS, "exclude": PATHS, "phrases": STRINGS, "regex": REGEXES}
     required = ("files",)
     hint = "Rewrite the code so it no longer uses the old API."
 

@@ -7,7 +7,17 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import BOOLEAN, PATHS, STRING, STRINGS, RuleKind, as_list, included_files
+from .base import (
+    BOOLEAN,
+    PATHS,
+    REGEX,
+    REGEXES,
+    STRING,
+    STRINGS,
+    RuleKind,
+    as_list,
+    included_files,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,7 +43,7 @@ TEXT_PROPERTIES = {
     "files": PATHS,
     "exclude": PATHS,
     "phrases": STRINGS,
-    "regex": STRINGS,
+    "regex": REGEXES,
     "ignore_case": BOOLEAN,
 }
 
@@ -49,7 +59,7 @@ class TextAbsent(RuleKind):
     """
 
     name = "text-absent"
-    properties = {**TEXT_PROPERTIES, "unless": STRING}
+    properties = {**TEXT_PROPERTIES, "unless": REGEX}
     required = ("files",)
     hint = "Reword the passage, or mark it as historical and move it under an excluded path."
     # Phrase → replacement, applied only to the rule's files (never to excluded ones);

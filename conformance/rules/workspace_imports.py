@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ..globs import matches_any
 from ..model import Finding, NothingToCheck, Rule
 from ..repo import RepoView
-from .base import STRINGS, RuleKind, as_list
+from .base import GLOBS, RuleKind, as_list
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class WorkspaceImports(RuleKind):
     """
 
     name = "workspace-imports"
-    properties = {"packages": STRINGS}
+    properties = {"packages": GLOBS}
     hint = (
         "Publish the subpath again in the package's `exports`, export the name again (a "
         "re-export marked deprecated is enough while importers move), or change the importers."

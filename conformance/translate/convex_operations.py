@@ -124,8 +124,11 @@ def _unusable(
 
 
 def _api_expression(module: str, function: str) -> str:
+    import json
+
     parts = [*module.split("/"), function]
-    return "api" + "".join(f".{p}" if _IDENTIFIER.match(p) else f'["{p}"]' for p in parts)
+    # A module's file name may hold any character: written as a string literal, escaped.
+    return "api" + "".join(f".{p}" if _IDENTIFIER.match(p) else f"[{json.dumps(p)}]" for p in parts)
 
 
 def _specifier(source: str, target: str) -> str:
