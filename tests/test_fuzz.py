@@ -131,6 +131,7 @@ NAMES = st.lists(
     ).filter(lambda name: name not in (".", "..", ".git")),
     max_size=3,
 )
+FORMATS = st.sampled_from(["text", "json", "github", "sarif", "junit"])
 PARAMS = st.lists(
     st.builds(
         "{}={}".format,
@@ -187,13 +188,14 @@ def workdir(tmp_path_factory):
 
 @seed(20261130)
 @FUZZ
-@given(mutations=MUTATIONS, names=NAMES, params=PARAMS)
-def test_check_survives_any_repository(capsys, workdir, mutations, names, params):
+@given(mutations=MUTATIONS, names=NAMES, params=PARAMS, output=FORMATS, in_git=st.booleans())
+def test_check_survives_any_repository(capsys, workdir, mutations, names, params, output, in_git):
     root = workdir / f"repo{len(list(workdir.iterdir()))}"
     build(root, mutations, names)
+    if in_git:
+        init_git(root)
     extra = [a for param in params for a in ("--param", param)]
-    for output in ("text", "json", "github", "sarif", "junit"):
-        run(capsys, "check", str(root), "--format", output, *extra)
+    run(capsys, "check", str(root), "--format", output, *extra)
     shutil.rmtree(root)
 
 
@@ -215,4 +217,46 @@ def test_fix_changes_only_what_it_showed(capsys, workdir, mutations, names):
     changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
     unplanned = [p for p in changed if not any(p == s or p.startswith(s + "/") for s in shown)]
     assert not unplanned, f"fix changed paths its plan did not show: {unplanned}\n{out}"
+    shutil.rmtree(root)
+
+
+CONTRACTS = {
+    path.stem: yaml.safe_load(path.read_text("utf-8"))
+    for path in sorted((Path(__file__).parent.parent / "conformance" / "contracts").glob("*.yaml"))
+}
+# Values a contract author may write by mistake: format strings, regexes, globs that are not,
+# paths leading out, and values of every JSON shape.
+CONTRACT_VALUES = (
+    st.sampled_from(
+        ["{", "}", "{0}", "{item:999999999}", "{item!r:>{x}}", "(", "[a-", "(a+)+$", "**/[", "../*"]
+        + ["../../../../etc/passwd", "/etc/passwd", ".git/config", "${package}", "${nope}", "$"]
+    )
+    | JSON
+)
+
+
+@st.composite
+def mutated_contract(draw) -> dict:
+    """A built-in contract with one rule option or one parameter default replaced."""
+    contract = json.loads(json.dumps(CONTRACTS[draw(st.sampled_from(sorted(CONTRACTS)))]))
+    if draw(st.booleans()) and contract.get("parameters"):
+        name = draw(st.sampled_from(sorted(contract["parameters"])))
+        contract["parameters"][name] = {"default": draw(CONTRACT_VALUES)}
+    else:
+        rule = draw(st.sampled_from(contract["rules"]))
+        key = draw(st.sampled_from(sorted(rule) + ["extra", "paths", "regex", "pattern"]))
+        rule[key] = draw(CONTRACT_VALUES)
+    return contract
+
+
+@seed(20261130)
+@FUZZ
+@given(contract=mutated_contract(), output=FORMATS)
+def test_check_survives_any_contract(capsys, workdir, contract, output):
+    root = workdir / f"repo{len(list(workdir.iterdir()))}"
+    build(root, {}, [])
+    (root / "custom.yaml").write_text(
+        yaml.safe_dump(contract, allow_unicode=True), encoding="utf-8", errors="surrogatepass"
+    )
+    run(capsys, "check", str(root), "--contract", str(root / "custom.yaml"), "--format", output)
     shutil.rmtree(root)
