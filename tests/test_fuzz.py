@@ -228,8 +228,10 @@ CONTRACTS = {
 # paths leading out, and values of every JSON shape.
 CONTRACT_VALUES = (
     st.sampled_from(
-        ["{", "}", "{0}", "{item:999999999}", "{item!r:>{x}}", "(", "[a-", "(a+)+$", "**/[", "../*"]
-        + ["../../../../etc/passwd", "/etc/passwd", ".git/config", "${package}", "${nope}", "$"]
+        [
+            *("{", "}", "{0}", "{item:999999999}", "{item!r:>{x}}", "(", "[a-", "(a+)+$", "**/["),
+            *("../*", "../../../../etc/passwd", "/etc/passwd", ".git/config", "${package}", "$"),
+        ]
     )
     | JSON
 )
