@@ -246,7 +246,7 @@ def mutated_contract(draw) -> dict:
         contract["parameters"][name] = {"default": draw(CONTRACT_VALUES)}
     else:
         rule = draw(st.sampled_from(contract["rules"]))
-        key = draw(st.sampled_from(sorted(rule) + ["extra", "paths", "regex", "pattern"]))
+        key = draw(st.sampled_from([*sorted(rule), "extra", "paths", "regex", "pattern"]))
         rule[key] = draw(CONTRACT_VALUES)
     return contract
 
