@@ -127,7 +127,9 @@ def main(argv: list[str] | None = None) -> int:
         handler = handlers[args.command]
         return handler(args)
     except UsageError as error:
-        print(f"conformance: error: {error}", file=sys.stderr)
+        from .formats import printable
+
+        print(f"conformance: error: {printable(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -191,6 +193,13 @@ def _inside(root: Path, rule: Rule) -> str | None:
 def _check(args: argparse.Namespace) -> int:
     from .formats import render
 
+    if args.rev is not None or args.changed_since is not None:
+        from .history import check_revision
+
+        if args.rev is not None:
+            check_revision("--rev", args.rev, ranges=True)
+        else:
+            check_revision("--changed-since", args.changed_since)
     if args.rev and ".." in args.rev:
         return _check_range(args)
     repo = None
@@ -230,7 +239,20 @@ def _emit(output: str, path: str | None) -> None:
 
 
 def _fix(args: argparse.Namespace) -> int:
-    from .fix import WRITES, apply, plan, recheck, render_diff, render_statuses
+    from .engine import open_repo
+    from .fix import locked, remove_leftovers
+
+    if args.dry_run:
+        return _fix_locked(args)
+    root = open_repo(args.path).root
+    with locked(root):
+        for leftover in remove_leftovers(root):
+            print(f"removed {leftover}: a temporary file an interrupted `conformance fix` left")
+        return _fix_locked(args)
+
+
+def _fix_locked(args: argparse.Namespace) -> int:
+    from .fix import WRITES, apply, plan, preflight, recheck, render_diff, render_statuses
     from .formats import text
     from .repo import RepoView
 
@@ -242,6 +264,10 @@ def _fix(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(render_diff(changes), end="")
         print(render_statuses(changes), end="")
+        try:
+            preflight(changes, repo.root, allow_dirty=args.allow_dirty)
+        except UsageError as error:
+            print(f"without --dry-run, `fix` would stop: {error}")
         print("dry run: nothing was written")
         return EXIT_FINDINGS
     apply(changes, repo.root, allow_dirty=args.allow_dirty)
@@ -263,9 +289,11 @@ def _init(args: argparse.Namespace) -> int:
 
     root = open_repo(args.path).root
     said = init(root, args.contract)
-    print(f"wrote {root / 'conformance.yaml'}")
+    from .formats import printable
+
+    print(printable(f"wrote {root / 'conformance.yaml'}"))
     for line in said:
-        print(f"  {line}")
+        print(f"  {printable(line)}")
     return EXIT_CLEAN
 
 
@@ -276,21 +304,25 @@ def _all_contracts(names: list[str] | None):
 
 
 def _list(args: argparse.Namespace) -> int:
+    from .formats import printable
     from .rules import KINDS
 
+    def say(line: str = "") -> None:
+        print(printable(line))  # a contract's text may come from the repository
+
     for contract in _all_contracts(args.contract):
-        print(f"{contract.name}: {_first_sentence(contract.description)}")
+        say(f"{contract.name}: {_first_sentence(contract.description)}")
         for resolution in contract.resolutions:
             name = resolution.name
             if resolution.origin == "discovered":
-                print(f"  param {name} = {resolution.sources[0]}")
+                say(f"  param {name} = {resolution.sources[0]}")
             else:
-                print(f"  param {name} = {resolution.values[0]!r}")
-            print(f"        {' '.join(contract.parameter_help[name].split())}")
+                say(f"  param {name} = {resolution.values[0]!r}")
+            say(f"        {' '.join(contract.parameter_help[name].split())}")
         for rule in contract.rules:
             when = f" [when {_conditions(rule.when)}]" if rule.when else ""
-            print(f"  {rule.id:<28} {rule.kind:<24} {_first_sentence(rule.why)}{when}")
-        print()
+            say(f"  {rule.id:<28} {rule.kind:<24} {_first_sentence(rule.why)}{when}")
+        say()
     print("rule kinds: " + ", ".join(KINDS))
     return EXIT_CLEAN
 
@@ -319,7 +351,10 @@ def _explain(args: argparse.Namespace) -> int:
     }
     for rule in candidates:
         if rule.id == args.rule_id:
-            print(explain_rule(rule, discovered))
+            from .formats import printable
+
+            # A rule of conformance.yaml is the repository's text: shown line by line, escaped.
+            print("\n".join(map(printable, explain_rule(rule, discovered).split("\n"))))
             return EXIT_CLEAN
     raise UsageError(f"unknown rule `{args.rule_id}`; `conformance list` shows the rules")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import namedtuple
 from pathlib import Path
 
+from .containment import spelled_outside
 from .model import FileProblem, Rule, UsageError, did_you_mean
-from .repo import RepoView, YamlDocument, parse_yaml
+from .repo import RepoView, YamlDocument, parse_yaml, read_file
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -42,15 +43,17 @@ def read_yaml(path: Path, shown: str) -> YamlDocument:
         key = (path, stat.st_mtime_ns, stat.st_size)
         if key in _parsed:
             return _parsed[key]
-        text = path.read_text(encoding="utf-8")
+        text = read_file(str(path), shown).decode("utf-8")
+        document = _parsed[key] = parse_yaml(shown, text)
     except FileNotFoundError:
         raise UsageError("no such file", shown) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
+        raise UsageError(f"cannot be read: {error.strerror}", shown) from None
+    except UnicodeDecodeError as error:
         raise UsageError(f"cannot be read: {error}", shown) from None
-    try:
-        document = _parsed[key] = parse_yaml(shown, text)
     except FileProblem as problem:
-        raise UsageError(problem.message, shown, problem.line) from None
+        message = "no such file" if problem.missing else problem.message
+        raise UsageError(message, shown, problem.line) from None
     return document
 
 
@@ -119,6 +122,10 @@ def load_contract(
                 where,
             )
     bindings, resolutions = resolve(declared, given, project)
+    origins = {
+        r.name: _origin(r, command_line or {}, override_lines or {}, config_label, document)
+        for r in resolutions
+    }
     contract = Contract(
         name=data["name"],
         description=data.get("description", "").strip(),
@@ -132,7 +139,9 @@ def load_contract(
     for index, raw in enumerate(data["rules"]):
         if _applies(raw.get("when"), bindings[0], document, index) or every_rule:
             contract.rules.append(
-                make_rule(raw, contract.name, bindings, document, index, str(path.parent), empty)
+                make_rule(
+                    raw, contract.name, bindings, document, index, str(path.parent), empty, origins
+                )
             )
     return contract
 
@@ -161,12 +170,16 @@ def make_rule(
     index: int,
     base_dir: str,
     undiscovered: dict[str, str] | None = None,
+    origins: dict[str, Origin] | None = None,
 ) -> Rule:
-    """A rule with its options filled in once per binding (identical ones kept once)."""
+    """A rule with its options filled in once per binding (identical ones kept once). A path
+    leading outside the repository is a usage error naming where it came from (the contract,
+    conformance.yaml or `--param`); a discovered one leaves the rule with nothing to check."""
     from .parameters import Left, referenced, substitute
 
     variants: list[dict[str, Any]] = []
     left: dict[str, str] = {}
+    outside: dict[str, str] = {}  # discovered values leading out of the repository: why
     for binding in bindings:
         options = {}
         try:
@@ -184,12 +197,17 @@ def make_rule(
         except Left as gap:
             left[gap.missing.name] = gap.missing.reason
             continue
+        escaping = _path_outside(raw, options, binding, document, index, origins or {})
+        if escaping is not None:
+            outside[escaping[0]] = escaping[1]
+            continue
         if options not in variants:
             variants.append(options)
     uses = referenced({k: v for k, v in raw.items() if k not in ("message", "why")})
     missing = [name for name in (undiscovered or {}) if name in uses]
     # The reasons are said once, with the parameters (`not found: …`); a rule names them.
     notes = [f"`{name}` not found" for name in dict.fromkeys([*missing, *left])]
+    notes += list(dict.fromkeys(outside.values()))
     notes += [
         f"`{name}` is empty" for name in sorted(uses - set(missing)) if bindings[0].get(name) == []
     ]
@@ -208,6 +226,68 @@ def make_rule(
         unchecked="; ".join(notes) if not variants else None,
         optional=bool(raw.get("optional", False)),
         notes=tuple(notes),
+    )
+
+
+Origin = namedtuple("Origin", "file line given")
+Origin.__doc__ = """Where a parameter's value was set: `file` and `line` (None for discovery),
+`given` the `--param NAME=VALUE` that set it on the command line."""
+
+
+def _origin(resolution, command_line, override_lines, config_label, document) -> Origin:
+    name = resolution.name
+    if resolution.origin == "given" and name in command_line:
+        return Origin(None, None, f"--param {name}={command_line[name]}")
+    if resolution.origin == "given":
+        return Origin(config_label, override_lines.get(name), None)
+    if resolution.origin in ("contract", "default"):
+        return Origin(document.path, document.line_of("parameters", name, "default"), None)
+    return Origin(None, None, None)
+
+
+def _path_outside(
+    raw: dict[str, Any],
+    options: dict[str, Any],
+    binding: dict[str, Any],
+    document: YamlDocument,
+    index: int,
+    origins: dict[str, Origin],
+) -> tuple[str, str] | None:
+    """The first repository path of the options that leads outside the root: a UsageError
+    naming its origin, or (parameter, reason) when discovery found it in the repository."""
+    from .parameters import referenced
+    from .schema import options_schema, paths_outside
+
+    found = next(paths_outside(options_schema(raw["kind"]), options, []), None)
+    if found is None:
+        return None
+    keys, path = found
+    where = f"rules[{index}]" + "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys)
+    said = f"`{path}` ({raw['id']}: {where.partition('.')[2]}) is outside the repository"
+    # The parameter whose value leaves the root, else the contract's own spelling.
+    template: Any = raw
+    for key in keys:
+        try:
+            template = template[key]
+        except (KeyError, IndexError, TypeError):
+            break
+    for name in sorted(referenced(template)):
+        values = binding.get(name)
+        if not any(
+            isinstance(v, str) and spelled_outside(v)
+            for v in (values if isinstance(values, list) else [values])
+        ):
+            continue
+        origin = origins.get(name, Origin(None, None, None))
+        if origin.given:
+            raise UsageError(f"{origin.given}: {said}")
+        if origin.file:
+            raise UsageError(f"parameter `{name}`: {said}", origin.file, origin.line)
+        return name, f"`{name}` leads outside the repository: {path}"
+    raise UsageError(
+        f"{where}: `{path}` is outside the repository",
+        document.path,
+        document.line_of("rules", index, keys[0]),
     )
 
 
@@ -281,7 +361,8 @@ def _load_config(
                 reference, root, overrides, lines, CONFIG_NAME, parameters, project=project
             )
         except UsageError as error:
-            if error.path is None:
+            # An error about a `--param` is the command line's, not this entry's.
+            if error.path is None and not error.message.startswith("--param "):
                 error.path, error.line = CONFIG_NAME, document.line_of("contracts", index)
             raise
         contracts.append(contract)

@@ -8,6 +8,7 @@ from collections import namedtuple
 from pathlib import Path
 
 from .globs import matches_any
+from .lines import LineCounter
 from .model import FileProblem, Finding, Inspection, NothingToCheck, Rule, UsageError, instances
 from .repo import RepoView
 
@@ -73,6 +74,7 @@ def check_rule(rule: Rule, repo: RepoView) -> Outcome:
                 nothing.append(str(reason))
     finally:
         repo.inspection = previous
+    findings.extend(kind.problem(rule, problem) for problem in inspection.problems.values())
     findings = sorted(set(findings), key=Finding.sort_key)
     findings, suppressed, remarks = _suppress(rule, findings, repo, inspection.seen)
     inspected = len(inspection.seen)
@@ -103,10 +105,11 @@ def _suppress(
             continue
         if "conformance-ignore" not in text:
             continue
+        line_of = LineCounter(text)
         for match in _SUPPRESSION.finditer(text):
             names = [name.strip() for name in match.group("rules").split(",")]
             if any(matches_any([name], rule.id) for name in names):
-                line = text.count("\n", 0, match.start()) + 1
+                line = line_of(match.start())
                 comments[(path, line)] = (match.group("reason") or "").strip()
     if not comments:
         return findings, [], []

@@ -9,12 +9,15 @@ repository or through a symlink, writes atomically, and stages removals of track
 from __future__ import annotations
 
 import os
+import stat
 from collections import namedtuple
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .model import FileProblem, NothingToCheck, Rule, UsageError, instances
 from .project.imports import MISSING, Files, Resolver
-from .repo import RepoView
+from .repo import RepoView, parse_json
 from .workspace import CREATE, EDIT, REMOVE, WRITES, Change, Workspace
 
 TYPE_CHECKING = False
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 def plan(report: Report, repo: RepoView, *, force: bool = False) -> Workspace:
     """Let every failing rule with a declared fix edit the workspace, in contract order."""
     from .rules import KINDS
+    from .rules.base import cannot_fix
 
     work = Workspace(repo, force=force)
     for rule in report.rules:
@@ -43,7 +47,7 @@ def plan(report: Report, repo: RepoView, *, force: bool = False) -> Workspace:
             try:
                 kind.apply_fix(instance, work)
             except FileProblem as problem:
-                work.skip(problem.path, rule, f"cannot fix: {problem.message}")
+                cannot_fix(work, rule, problem)
             except NothingToCheck:
                 continue  # this subject had nothing to check, so nothing to repair
     guard_importers(work, force=force)
@@ -84,12 +88,7 @@ class PlannedFiles(Files):
     def json(self, path: str) -> Any:
         if not self.work.planned(path):
             return super().json(path)
-        import json
-
-        try:
-            return json.loads(self._planned_text(path))
-        except json.JSONDecodeError as error:
-            raise FileProblem(path, f"invalid JSON: {error.msg}", error.lineno) from None
+        return parse_json(path, self._planned_text(path)).data
 
 
 def guard_importers(work: Workspace, *, force: bool) -> None:
@@ -383,38 +382,122 @@ RECHECK_RULE = "importers-after-fix"
 
 
 def render_diff(changes: list[Change]) -> str:
+    """The plan as a unified diff, for a person to read: a line of a file is one line of the
+    diff (split at newlines only, not at the other separators Python knows), and what a
+    terminal would act on rather than show (ESC, CR inside a line, bidi controls…) is shown
+    escaped, as in every report; a CRLF line ending stays as it is."""
     import difflib
+
+    from .formats import printable
 
     out: list[str] = []
     for change in changes:
         if change.status in (CREATE, EDIT):
-            before = (change.before or "").splitlines(keepends=True)
-            after = (change.after or "").splitlines(keepends=True)
+            before = _lines(change.before or "")
+            after = _lines(change.after or "")
             old = f"a/{change.path}" if change.before is not None else "/dev/null"
             lines = difflib.unified_diff(before, after, old, f"b/{change.path}")
-            out.extend(line if line.endswith("\n") else line + "\n" for line in lines)
+            for line in lines:
+                crlf = line.endswith("\r\n")
+                body = line[:-2] if crlf else line.removesuffix("\n")
+                out.append(printable(body) + ("\r\n" if crlf else "\n"))
         elif change.status == REMOVE:
-            out.append(f"deleted: {change.path}\n")
+            out.append(printable(f"deleted: {change.path}") + "\n")
     return "".join(out)
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of a text with their newline, split at newlines only."""
+    lines = text.split("\n")
+    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+
+
 def render_statuses(changes: list[Change]) -> str:
+    from .formats import printable
+
     lines = []
     for change in changes:
         note = f"  ({change.note})" if change.note else ""
-        lines.append(f"{change.status:<9} {change.path}  [{', '.join(change.rules)}]{note}")
+        line = f"{change.status:<9} {change.path}  [{', '.join(change.rules)}]{note}"
+        lines.append(printable(line))
     return "\n".join(lines) + ("\n" if lines else "")
 
 
 # Applying -------------------------------------------------------------------------------------
 
+# The lock of a `fix` outside git (inside git: `conformance.lock` in the git directory).
+LOCK_NAME = ".conformance.lock"
+TEMPORARY_SUFFIX = ".conformance-tmp"
 
-def apply(planned: list[Change], root: Path, *, allow_dirty: bool = False) -> None:
-    """Write the plan. Everything is checked before the first byte is written."""
-    changes = [c for c in planned if c.status in WRITES]
-    for change in changes:
-        _check_inside(root, change.path)
+
+@contextmanager
+def locked(root: Path) -> Iterator[None]:
+    """Hold the repository's fix lock: one `conformance fix` writes a repository at a time; a
+    second one stops (exit 2) instead of racing the first. The lock is an flock, released by
+    the kernel when its process dies, so a `fix` killed with -9 leaves no stale lock."""
+    import fcntl
+
     git = _git_repo(root)
+    path = Path(git.git_dir) / "conformance.lock" if git else root / LOCK_NAME
+    try:
+        handle = open(path, "a")  # noqa: SIM115 -- held until the context ends
+    except OSError as error:
+        raise UsageError(f"cannot take the fix lock {path}: {error.strerror}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # The holder before us may have removed the file we opened: ours must be the one there.
+        if os.fstat(handle.fileno()).st_ino != os.stat(path).st_ino:
+            raise BlockingIOError
+    except (BlockingIOError, FileNotFoundError):
+        handle.close()
+        raise UsageError(
+            f"another `conformance fix` is writing this repository (it holds {path}); "
+            "run again once it is done"
+        ) from None
+    try:
+        yield
+    finally:
+        # Removed only while it is the file we hold: one deleted by hand meanwhile may have
+        # been replaced by another run's.
+        with suppress(FileNotFoundError):
+            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+                path.unlink()
+        handle.close()
+
+
+def remove_leftovers(root: Path) -> list[str]:
+    """Delete the temporary files a `fix` killed before renaming them left behind (only ever
+    called under the lock, when no other `fix` is writing). Returns their paths."""
+    from .repo import FIX_OWN_FILE, SKIPPED_DIRS, run_git
+
+    listed = run_git(root, ["ls-files", "-z", "--others", "--exclude-standard"])
+    if listed is not None:
+        names = listed.decode("utf-8", "surrogateescape").split("\0")
+    else:
+        names = []
+        for directory, folders, files in os.walk(root):
+            folders[:] = [f for f in folders if f not in SKIPPED_DIRS]
+            base = Path(directory).relative_to(root).as_posix()
+            names += [name if base == "." else f"{base}/{name}" for name in files]
+    found = [n for n in names if n.endswith(TEMPORARY_SUFFIX) and FIX_OWN_FILE.search(n)]
+    for name in found:
+        (root / name).unlink(missing_ok=True)
+    return found
+
+
+Writing = namedtuple("Writing", "changes git tracked removals")
+Writing.__doc__ = """A plan checked for writing: the changes that write, the git repository
+(None outside git), the tracked files `git rm` stages, and every file removed."""
+
+
+def preflight(planned: list[Change], root: Path, *, allow_dirty: bool = False) -> Writing:
+    """Everything `apply` checks before the first byte, with nothing written: where each path
+    is, whether it has uncommitted changes, and whether it can be written at all. UsageError
+    says what stops it (`fix --dry-run` shows it too)."""
+    changes = [c for c in planned if c.status in WRITES]
+    git = _git_repo(root)
+    for change in changes:
+        _check_inside(root, change, git)
     existing = [c.path for c in changes if c.status != CREATE]
     if existing and not allow_dirty:
         dirty = _dirty(git, root, existing) if git else existing
@@ -428,17 +511,92 @@ def apply(planned: list[Change], root: Path, *, allow_dirty: bool = False) -> No
     # Only the repository's files go: a removed directory keeps what git ignores in it.
     removals = [f for c in changes if c.status == REMOVE for f in (c.files or [c.path])]
     tracked = _tracked(git, root, removals) if git else set()
+    problems = unwritable(changes, root, Path(git.git_dir) if tracked else None)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise UsageError(f"refusing to fix: {problems[0]}{more}; nothing was written")
+    return Writing(changes, git, tracked, removals)
+
+
+def apply(planned: list[Change], root: Path, *, allow_dirty: bool = False) -> None:
+    """Write the plan, once `preflight` found nothing in the way."""
+    changes, git, tracked, removals = preflight(planned, root, allow_dirty=allow_dirty)
+    # Writes first: what they are made from (a Drizzle schema a Convex schema is derived from)
+    # may be removed after them, so a `fix` stopped between the two completes when run again.
     for change in changes:
         if change.status in (CREATE, EDIT):
             atomic_write(root / change.path, _with_bom_of(root / change.path, change.after or ""))
     if tracked:
-        git.git.rm("-q", "-f", "--", *sorted(tracked))  # dirtiness was checked above
+        from git import GitCommandError
+
+        try:
+            git.git.rm("-q", "-f", "--", *sorted(tracked))  # dirtiness was checked above
+        except GitCommandError as error:  # a git command started after the checks
+            said = str(error.stderr).strip().removeprefix("stderr: ").strip("'\n ")
+            raise UsageError(
+                f"git rm failed: {said.splitlines()[0]}; the files were written, nothing was "
+                "removed: run `conformance fix` again once git is done"
+            ) from None
     for path in removals:
         if os.path.lexists(root / path):
             (root / path).unlink()
     for change in changes:
         if change.files:
             _prune_empty_dirs(root / change.path.rstrip("/"))
+
+
+def unwritable(changes: list[Change], root: Path, git_dir: Path | None) -> list[str]:
+    """Why the plan could not be written whole, path by path: a target that is no regular
+    file or cannot be read, a folder that cannot be written, something in the way of a folder
+    to create, a file to remove that is a folder; git's index, when `git rm` will stage."""
+    problems: list[str] = []
+    folders: dict[Path, str | None] = {}
+
+    def folder_problem(folder: Path) -> str | None:
+        if folder not in folders:
+            shown = folder.relative_to(root).as_posix() if folder != root else "the repository"
+            if not folder.is_dir():
+                folders[folder] = f"{shown} is not a folder"
+            elif not os.access(folder, os.W_OK | os.X_OK):
+                folders[folder] = f"{shown} is not writable"
+            else:
+                folders[folder] = None
+        return folders[folder]
+
+    for change in changes:
+        target = root / change.path.rstrip("/")
+        if change.status in (CREATE, EDIT):
+            if os.path.lexists(target):
+                if not stat.S_ISREG(target.lstat().st_mode):
+                    problems.append(f"{change.path} is not a regular file")
+                    continue
+                if not os.access(target, os.R_OK | os.W_OK):
+                    problems.append(f"{change.path} cannot be read and written")
+                    continue
+            folder = target.parent
+            while not os.path.lexists(folder):
+                folder = folder.parent
+            said = folder_problem(folder)
+        elif change.path.endswith("/"):
+            listable = target.is_dir() and os.access(target, os.R_OK | os.X_OK)
+            said = folder_problem(target) if listable else f"{change.path} cannot be listed"
+            for file in change.files:
+                full = root / file
+                if said is None and full.is_dir() and not full.is_symlink():
+                    said = f"{file} is a folder, not a file"
+                said = said or folder_problem(full.parent)
+        else:
+            said = folder_problem(target.parent)
+        if said:
+            problems.append(f"{said} (to {change.status} {change.path})")
+    if git_dir is not None and not os.access(git_dir, os.W_OK | os.X_OK):
+        problems.append(f"git's index cannot be written ({git_dir} is not writable)")
+    elif git_dir is not None and os.path.lexists(git_dir / "index.lock"):
+        problems.append(
+            f"git's index is locked ({git_dir / 'index.lock'} exists: another git command is "
+            "running, or one was killed; delete it once none is)"
+        )
+    return list(dict.fromkeys(problems))
 
 
 def _with_bom_of(target: Path, text: str) -> str:
@@ -450,42 +608,67 @@ def _with_bom_of(target: Path, text: str) -> str:
     return text
 
 
-def _check_inside(root: Path, path: str) -> None:
+def _check_inside(root: Path, change: Change, git) -> None:
+    from .containment import IN_GIT_DIR, in_git_dir
+
+    path = change.path
     parts = Path(path.rstrip("/")).parts
     if Path(path).is_absolute() or ".." in parts:
         raise UsageError(f"refusing to write {path}: outside the repository")
+    if in_git_dir(path):
+        raise UsageError(f"refusing to write {path}: {IN_GIT_DIR}")
     target = root / path.rstrip("/")
-    if target.is_symlink():
+    # Removing a symlink unlinks the link, never what it points to; writing would go through it.
+    if target.is_symlink() and (change.status != REMOVE or path.endswith("/")):
         raise UsageError(f"refusing to write {path}: it is a symlink")
     ancestor = target.parent
     while not ancestor.exists():
         ancestor = ancestor.parent
-    if not ancestor.resolve().is_relative_to(root.resolve()):
+    resolved = ancestor.resolve()
+    if not resolved.is_relative_to(root.resolve()):
         raise UsageError(f"refusing to write {path}: a symlink leads outside the repository")
+    if git is not None:
+        for own in {Path(git.git_dir).resolve(), Path(git.common_dir).resolve()}:
+            if resolved == own or resolved.is_relative_to(own):
+                raise UsageError(f"refusing to write {path}: {IN_GIT_DIR}")
 
 
 def atomic_write(target: Path, text: str) -> None:
-    """Write through a temporary file in the same directory, then rename over the target."""
+    """Write through a temporary file in the same directory, then rename over the target. An
+    edited file keeps its mode; a created one gets the mode the umask gives new files, as an
+    editor's would (not the 0600 of the temporary file)."""
     import tempfile
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    mode = target.stat().st_mode & 0o7777 if target.exists() else None
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=TEMPORARY_SUFFIX
+    )
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
-        if mode is not None:
-            os.chmod(temporary, mode)
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)
         raise
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it: it is put back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _prune_empty_dirs(top: Path) -> None:
+    """Remove the folders a removal emptied (what is left, ignored files, keeps its folder)."""
     for directory, _, _ in sorted(os.walk(top), key=lambda entry: -len(entry[0])):
-        if not os.listdir(directory):
-            os.rmdir(directory)
+        try:
+            if not os.listdir(directory):
+                os.rmdir(directory)
+        except OSError:
+            continue  # an empty folder left behind loses nothing
 
 
 def _git_repo(root: Path):

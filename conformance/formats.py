@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from . import __version__
 from .contract import CONFIG_NAME
 
@@ -11,6 +13,29 @@ if TYPE_CHECKING:
     from .engine import Report
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
+
+# What text from a repository must not carry to a terminal, a CI log or an XML report: C0
+# controls but tab (ESC starts sequences that clear the screen or write the clipboard, CR
+# overwrites the line, a newline forges one), DEL and C1 controls, the bidirectional controls
+# that reorder what is shown (Trojan Source), line and paragraph separators, lone surrogates
+# (no text at all: printing one fails) and the two noncharacters XML forbids.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\u2028\u2029\ud800-\udfff\ufffe\uffff]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def printable(text: str) -> str:
+    """`text` with every character above shown as an escape (`\\x1b`, `\\n`, `\\u202e`): one
+    line, shown as it is written, whatever a repository put in a name or a file."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
 
 
 def render(report: Report, fmt: str) -> str:
@@ -104,7 +129,7 @@ def text(report: Report) -> str:
         lines.append(f"All {summary['rules']} rules pass{waived} ({contracts})")
     if report.unchanged:
         lines.append(f"{len(report.unchanged)} rules not run: their inputs did not change")
-    return "\n".join(lines) + "\n"
+    return "\n".join(map(printable, lines)) + "\n"
 
 
 def json(report: Report) -> str:
@@ -131,7 +156,8 @@ def json(report: Report) -> str:
 
 
 def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # GitHub's own escapes first, then what else must not reach the log.
+    return printable(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(value: str) -> str:
@@ -194,9 +220,9 @@ def sarif(report: Report) -> str:
         {
             "id": rule.id,
             "name": rule.id,
-            "shortDescription": {"text": rule.message.replace("{item}", "…")},
-            "fullDescription": {"text": rule.why},
-            "help": {"text": rule.why},
+            "shortDescription": {"text": printable(rule.message.replace("{item}", "…"))},
+            "fullDescription": {"text": printable(rule.why)},
+            "help": {"text": printable(rule.why)},
             "properties": {"contract": rule.contract, "kind": rule.kind},
         }
         for rule in report.rules
@@ -204,14 +230,14 @@ def sarif(report: Report) -> str:
 
     def result(finding, suppression=None) -> dict:
         region = {"startLine": finding.line} if finding.line else {}
-        location = {"artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"}}
+        location = {"artifactLocation": {"uri": _uri(finding.path), "uriBaseId": "%SRCROOT%"}}
         if region:
             location["region"] = region
         entry = {
             "ruleId": finding.rule,
             "ruleIndex": index[finding.rule],
             "level": "error",
-            "message": {"text": finding.message},
+            "message": {"text": printable(finding.message)},
             "locations": [{"physicalLocation": location}],
         }
         if suppression:
@@ -220,16 +246,16 @@ def sarif(report: Report) -> str:
 
     results = [result(f) for f in report.findings]
     results += [
-        result(f, {"kind": "external", "status": "accepted", "justification": w.reason})
+        result(f, {"kind": "external", "status": "accepted", "justification": printable(w.reason)})
         for f, w in report.waived
     ]
     notifications = [
         {
             "level": "error" if waiver in report.expired else "warning",
             "message": {
-                "text": expired_message(waiver)
-                if waiver in report.expired
-                else stale_message(waiver)
+                "text": printable(
+                    expired_message(waiver) if waiver in report.expired else stale_message(waiver)
+                )
             },
             "locations": [
                 {
@@ -245,7 +271,9 @@ def sarif(report: Report) -> str:
     notifications += [
         {
             "level": "note" if rule.optional else "error",
-            "message": {"text": unchecked_message(rule, report.outcomes[rule.id].reason)},
+            "message": {
+                "text": printable(unchecked_message(rule, report.outcomes[rule.id].reason))
+            },
             "associatedRule": {"id": rule.id, "index": index[rule.id]},
         }
         for rule in report.unchecked_rules
@@ -266,8 +294,22 @@ def sarif(report: Report) -> str:
     return encoder.dumps(document, indent=2) + "\n"
 
 
+def _uri(path: str) -> str:
+    """A repository path as a relative URI reference (RFC 3986): every byte outside the
+    unreserved characters and `/` percent-encoded; a byte that was not UTF-8 (listed as a
+    surrogate escape) as itself."""
+    from urllib.parse import quote
+
+    try:
+        data = path.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        data = path.encode("utf-8", "surrogatepass")
+    return quote(data, safe="/")
+
+
 def junit(report: Report) -> str:
-    """JUnit XML: one test case per rule, failing with its findings; waived findings as output."""
+    """JUnit XML: one test case per rule, failing with its findings; waived findings as output.
+    Text from the repository is escaped as for a terminal: XML 1.0 cannot carry most controls."""
     from xml.etree import ElementTree
 
     summary = report.summary()
@@ -285,7 +327,7 @@ def junit(report: Report) -> str:
     waived_by_rule: dict[str, list[str]] = {}
     for finding, waiver in report.waived:
         waived_by_rule.setdefault(finding.rule, []).append(
-            f"{finding.location()}: waived: {finding.message} ({waiver.reason})"
+            printable(f"{finding.location()}: waived: {finding.message} ({waiver.reason})")
         )
     for rule in report.rules:
         case = ElementTree.SubElement(
@@ -296,20 +338,22 @@ def junit(report: Report) -> str:
             failure = ElementTree.SubElement(
                 case, "failure", message=f"{len(findings)} findings", type="conformance"
             )
-            failure.text = "\n".join(f"{f.location()}: {f.message}" for f in findings)
-            failure.text += f"\n\nwhy: {rule.why}"
+            failure.text = "\n".join(printable(f"{f.location()}: {f.message}") for f in findings)
+            failure.text += f"\n\nwhy: {printable(rule.why)}"
         reason = report.outcomes[rule.id].reason
         if reason is not None and not findings:
             # An optional rule that had nothing to check is skipped; a required one could not
             # run, which fails the run: an error, not a pass.
             tag = "skipped" if rule.optional else "error"
-            ElementTree.SubElement(case, tag, message=f"unchecked: {reason}", type="unchecked")
+            message = printable(f"unchecked: {reason}")
+            ElementTree.SubElement(case, tag, message=message, type="unchecked")
         if rule.id in waived_by_rule:
             ElementTree.SubElement(case, "system-out").text = "\n".join(waived_by_rule[rule.id])
     for waiver in report.expired:
         case = ElementTree.SubElement(
             suite, "testcase", classname=CONFIG_NAME, name=f"waiver:{waiver.rule}"
         )
-        ElementTree.SubElement(case, "failure", message=expired_message(waiver), type="waiver")
+        message = printable(expired_message(waiver))
+        ElementTree.SubElement(case, "failure", message=message, type="waiver")
     ElementTree.indent(suites)
     return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"

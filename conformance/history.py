@@ -13,6 +13,23 @@ if TYPE_CHECKING:
     from .engine import Report
 
 
+def check_revision(option: str, rev: str, *, ranges: bool = False) -> None:
+    """Refuse, before git sees it, a revision that is empty, could pass for one of git's options,
+    or (unless `ranges`) is a range: `--changed-since HEAD..` would compare two commits and never
+    the work tree, passing whatever was edited."""
+    if not rev.strip():
+        raise UsageError(f"{option}: the revision is empty")
+    if rev.startswith("-"):
+        raise UsageError(f"{option} {rev}: a revision cannot start with `-`")
+    if ".." in rev and not ranges:
+        raise UsageError(
+            f"{option} {rev}: expected one revision, not a range (the work tree is compared "
+            "with it; `--rev A..B` checks the commits of a range)"
+        )
+    if ranges and "..." in rev:
+        raise UsageError(f"{option} {rev}: expected A..B (`...` is not a range of commits)")
+
+
 def changed_paths(root: Path, rev: str, prefixes: list[str]) -> set[str]:
     """Files under `prefixes` changed between `rev` and the work tree (committed, staged or not)
     or untracked. Limiting git to the paths the rules read keeps it from stat-ing the whole
@@ -136,6 +153,7 @@ def render_range(report: RangeReport, fmt: str) -> str:
             )
     if not report.broken_by:
         lines.append("no rule fails at the end of the range")
-    from .formats import text
+    from .formats import printable, text
 
-    return "\n".join(lines) + "\n\n" + text(report.tip_report)
+    # Commit subjects and author names are the repository's text.
+    return "\n".join(map(printable, lines)) + "\n\n" + text(report.tip_report)

@@ -180,10 +180,29 @@ def render_config(root: Path, contracts: list[str] | None) -> tuple[str, list[st
                 "no built-in contract applies: no Drizzle config, Convex functions or "
                 "Prisma schema found"
             )
+    unread = _unread(project)
+    if unread:
+        lines += ["# Could not be read, so discovery did without them (fix them, run init again):"]
+        lines += [f"#   {_comment(note)}" for note in unread]
+        said += [f"could not read {note}" for note in unread]
     lines += WAIVERS
     text = "\n".join(lines) + "\n"
     _validate(text)
     return text, said
+
+
+def _unread(project: Project) -> list[str]:
+    """`path:line: why` of every workspace file discovery could not use."""
+    workspace = project.workspace
+    for package in workspace.packages:
+        workspace.manifest(package.path)
+    return list(dict.fromkeys([*workspace.definition_problems, *workspace.unreadable]))
+
+
+def _comment(note: str) -> str:
+    """A note on one comment line: line breaks and control characters from a file shown as
+    escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in note)
 
 
 def _validate(text: str) -> None:

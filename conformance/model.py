@@ -56,14 +56,17 @@ class NothingToCheck(Exception):
 
 
 class Inspection:
-    """What one rule looked at while it was checked: the paths it listed or read, and what its
-    kind says about them (`12 public functions: 9 authenticated, 3 on purpose`)."""
+    """What one rule looked at while it was checked: the paths it listed or read, what its
+    kind says about them (`12 public functions: 9 authenticated, 3 on purpose`), and the
+    folders its globs reach that could not be listed (each a finding: what is in them is not
+    known to pass)."""
 
-    __slots__ = ("note", "seen")
+    __slots__ = ("note", "problems", "seen")
 
     def __init__(self) -> None:
         self.seen: set[str] = set()
         self.note: str | None = None
+        self.problems: dict[str, FileProblem] = {}
 
 
 class UsageError(Exception):

@@ -107,7 +107,7 @@ class RuleItem(pytest.Item):
         import datetime
 
         from .engine import Report, check_rule
-        from .formats import expired_message
+        from .formats import expired_message, printable
 
         outcome = check_rule(self.rule, shared_view(self.config, self.path.parent))
         report = Report([self.rule], {self.rule.id: outcome})
@@ -115,11 +115,11 @@ class RuleItem(pytest.Item):
         lines = [f"{f.location()}: {f.rule} {f.message}" for f in report.findings]
         lines += [f"conformance.yaml:{w.line}: {expired_message(w)}" for w in report.expired]
         if lines:
-            raise ContractViolation(lines)
+            raise ContractViolation(list(map(printable, lines)))
         if outcome.reason is not None:
             if self.rule.optional:
-                pytest.skip(f"unchecked (optional): {outcome.reason}")
-            raise ContractViolation([f"unchecked: {outcome.reason}"])
+                pytest.skip(printable(f"unchecked (optional): {outcome.reason}"))
+            raise ContractViolation([printable(f"unchecked: {outcome.reason}")])
 
     def repr_failure(self, excinfo, style=None) -> str:
         if isinstance(excinfo.value, ContractViolation):

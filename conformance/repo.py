@@ -9,20 +9,35 @@ the rules need is kept (`typescript_facts`), not the syntax trees.
 
 from __future__ import annotations
 
+import errno
 import os
+import posixpath
 import re
+import stat
+import sys
 from collections import namedtuple
 from pathlib import Path
 
+from .containment import OUTSIDE, outside, spelled_outside
 from .globs import compile_glob, has_magic, literal_prefix
 from .model import FileProblem, Inspection
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 SKIPPED_DIRS = frozenset({"node_modules", ".git"})
-_LS_FILES = ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--"]
+# What `fix` leaves in the work tree for a moment: its temporary files
+# (`.package.json.k3j9x_2a.conformance-tmp`, renamed over their targets; a `fix` killed before
+# the rename leaves one, which the next `fix` deletes) and its lock outside git. Never part of
+# the repository, whatever git says of them.
+FIX_OWN_FILE = re.compile(
+    r"(?:^|/)(?:\.conformance\.lock|\.[^/]+\.[a-z0-9_]{8}\.conformance-tmp)\Z"
+)
+# `-s`: a tracked entry comes as `mode object stage<TAB>path`, an untracked one as its path.
+_LS_FILES = ["ls-files", "-z", "-s", "--cached", "--others", "--exclude-standard", "--"]
+_SYMLINK_MODE = "120000 "
 
 
 class JsonDocument:
@@ -94,6 +109,16 @@ class RepoView:
         self._grepped: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._grepping: dict[tuple[str, tuple[str, ...]], tuple[int, int]] = {}
         self._expected: dict[str, list[tuple[Any, Any]]] = {}
+        # Folders the listing could not enter (unreadable, or a symlink leading out): a rule
+        # whose globs reach into one cannot check it, and says so.
+        self._unreadable: dict[str, FileProblem] = {}
+        # A symlinked folder inside the repository a rule names a path through → the folder
+        # it points to (`docs` → `documentation`).
+        self._aliases: dict[str, str] = {}
+        self._followed: set[str] = set()
+        # Symlinks the listing holds (as a file, as git lists them: never entered).
+        self._listed_links: set[str] = set()
+        self._link_targets: dict[str, str | None] = {}
         # What the rule being checked looks at (see `Inspection`); None outside a check.
         self.inspection: Inspection | None = None
 
@@ -109,6 +134,12 @@ class RepoView:
         )
 
     def _ensure_listed(self, prefixes: set[str]) -> None:
+        prefixes = {p for p in prefixes if not spelled_outside(p)}
+        self._list_prefixes(prefixes)
+        for prefix in prefixes:
+            self._follow_link_on(prefix)
+
+    def _list_prefixes(self, prefixes: set[str]) -> None:
         wanted = sorted(p for p in prefixes if not self._covered(p))
         # Listing a parent covers its children: keep only the outermost prefixes.
         outermost: list[str] = []
@@ -118,12 +149,75 @@ class RepoView:
         if not outermost:
             return
         for path in self._list(outermost):
-            self._files.add(path)
-            parent = path.rpartition("/")[0]
-            while parent and parent not in self._dirs:
-                self._dirs.add(parent)
-                parent = parent.rpartition("/")[0]
+            self._add(path)
         self._listed.extend(outermost)
+
+    def _add(self, path: str) -> None:
+        self._files.add(path)
+        parent = path.rpartition("/")[0]
+        while parent and parent not in self._dirs:
+            self._dirs.add(parent)
+            parent = parent.rpartition("/")[0]
+
+    def _follow_link_on(self, prefix: str) -> None:
+        """A path named through a symlinked folder (`docs/guide.md` with `docs` → `documentation`)
+        is listed as what the folder it points to holds, when that folder is inside the
+        repository: listings never enter symlinks, so it would otherwise be silently missing.
+        A symlink leading out, or back to a folder holding it, is recorded as a folder the rules
+        cannot check."""
+        if prefix in self._followed:
+            return
+        self._followed.add(prefix)
+        # A listed folder holds no symlink on its way: only the parts below the last one can.
+        unlisted = []
+        for ancestor in _self_and_ancestors(prefix):
+            if ancestor in self._dirs:
+                break
+            unlisted.append(ancestor)
+        link = next((a for a in reversed(unlisted) if self._link_target(a) is not None), None)
+        if link is None or link in self._unreadable or link in self._aliases:
+            return
+        target = self._link_target(link)
+        if target.startswith("/"):
+            inside = target.startswith(f"{self.root}/")
+            relative = target[len(f"{self.root}/") :] if inside else "/"
+        else:
+            relative = posixpath.join(posixpath.dirname(link), target)
+        resolved = posixpath.normpath(relative)
+        real = normalize(resolved)
+        if spelled_outside(resolved) or real == "" or link.startswith(real + "/"):
+            why = "pointing outside the repository" if spelled_outside(resolved) else "loop"
+            self._unreadable[link] = FileProblem(link, f"is a symlink {why} ({target})")
+            return
+        self._aliases[link] = real
+        self._ensure_listed({real})
+        for path in [p for p in self._files if p == real or p.startswith(real + "/")]:
+            self._add(link + path[len(real) :])
+
+    def _link_target(self, path: str) -> str | None:
+        """Where a symlink points (as written in it); None for anything else."""
+        if path not in self._link_targets:
+            self._link_targets[path] = self._read_link(path)
+        return self._link_targets[path]
+
+    def _read_link(self, path: str) -> str | None:
+        try:
+            return os.readlink(f"{self.root}/{path}")
+        except (OSError, ValueError):
+            return None
+
+    def _problems_under(self, prefix: str) -> None:
+        """Tell the rule being checked about the folders it could not list below `prefix`."""
+        if self.inspection is None or not self._unreadable:
+            return
+        for folder, problem in self._unreadable.items():
+            if (
+                not prefix
+                or folder == prefix
+                or folder.startswith(prefix + "/")
+                or (prefix.startswith(folder + "/"))
+            ):
+                self.inspection.problems[folder] = problem
 
     def _list(self, prefixes: list[str]) -> list[str]:
         files = self._list_git(prefixes) if self._git_available() else None
@@ -138,34 +232,71 @@ class RepoView:
         # Literal excludes keep git out of untracked node_modules next to the listed paths; a
         # `**` glob exclude would cost a scan of the whole tree. Deleted files are weeded out at
         # query time (`--deleted` costs an lstat of every index entry, whatever the pathspec).
+        prefixes = [p for p in prefixes if not spelled_outside(p)]
+        if not prefixes:
+            return []
         specs = [f":(literal){p}" if p else "." for p in prefixes]
         excludes = [
             f":(exclude,literal){p}/{d}" if p else f":(exclude){d}"
             for p in prefixes
             for d in SKIPPED_DIRS
         ]
-        output = run_git(self.root, [*_LS_FILES, *specs, *excludes])
+        # git skips a folder it cannot open with a warning only: each is a folder a rule whose
+        # paths reach into it cannot check. Its stderr goes to a file, which never fills up.
+        with _scratch_file() as warnings:
+            output = collect_git(
+                spawn_git(self.root, [*_LS_FILES, *specs, *excludes], warnings.fileno())
+            )
+            warnings.seek(0)
+            said = warnings.read().decode("utf-8", "surrogateescape")
         if output is None:
             self._use_git = False
             return None
-        listed = output.decode("utf-8", "surrogateescape").split("\0")
-        return [path for path in listed if path and not SKIPPED_DIRS.intersection(path.split("/"))]
+        for folder, reason in _UNOPENED.findall(said):
+            self._unreadable[folder] = FileProblem(
+                folder, f"is a folder that cannot be listed: {reason.lower()}"
+            )
+        paths = []
+        for entry in output.decode("utf-8", "surrogateescape").split("\0"):
+            head, tab, path = entry.partition("\t")
+            tracked = tab and len(head) in (49, 73) and head[6] == " "  # sha1 or sha256 names
+            if not tracked:
+                head, path = "", entry
+            if not path or SKIPPED_DIRS.intersection(path.split("/")) or FIX_OWN_FILE.search(path):
+                continue
+            paths.append(path)
+            if head.startswith(_SYMLINK_MODE) if tracked else os.path.islink(f"{self.root}/{path}"):
+                self._listed_links.add(path)
+        return paths
 
     def _list_walk(self, prefixes: list[str]) -> list[str]:
         found: list[str] = []
+
+        def unreadable(error: OSError) -> None:
+            folder = os.path.relpath(error.filename, self.root).replace(os.sep, "/")
+            reason = "permission denied" if isinstance(error, PermissionError) else error.strerror
+            problem = FileProblem(folder, f"is a folder that cannot be listed: {reason}")
+            self._unreadable[folder] = problem
+
         for prefix in prefixes:
             start = self.root / prefix if prefix else self.root
-            if set(prefix.split("/")) & SKIPPED_DIRS:
+            if set(prefix.split("/")) & SKIPPED_DIRS or outside(self.root, prefix):
                 continue
-            if not start.is_dir():
+            if os.path.islink(start) or not start.is_dir():
                 if os.path.lexists(start):
                     found.append(prefix)
                 continue
-            for dirpath, dirnames, filenames in os.walk(start):
-                dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
+            for dirpath, dirnames, filenames in os.walk(start, onerror=unreadable):
                 rel = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
                 base = "" if rel == "." else rel + "/"
-                found.extend(base + name for name in filenames)
+                # A symlinked folder is listed as the link, as git lists it, and not entered.
+                dirnames[:] = [d for d in dirnames if d not in SKIPPED_DIRS]
+                links = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
+                dirnames[:] = [d for d in dirnames if d not in links]
+                found.extend(
+                    base + name for name in (*filenames, *links) if not FIX_OWN_FILE.search(name)
+                )
+                self._listed_links.update(base + name for name in links)
         return found
 
     def find(self, pattern: str) -> list[str]:
@@ -291,7 +422,14 @@ class RepoView:
     def glob(self, pattern: str, *, files_only: bool = False) -> list[str]:
         """Repo-relative paths (files, and directories unless `files_only`) matching a glob."""
         pattern = normalize(pattern)
-        self._ensure_listed({literal_prefix(pattern)})
+        prefix = literal_prefix(pattern)
+        self._ensure_listed({prefix})
+        # A symlinked folder the pattern reaches below its literal prefix is followed too.
+        if has_magic(pattern):
+            for link in sorted(self._listed_links):
+                if not prefix or link.startswith(prefix + "/"):
+                    self._follow_link_on(link)
+        self._problems_under(prefix)
         # A path that exists as written is taken literally: Next.js routes such as
         # `app/api/trpc/[trpc]/route.ts` would otherwise read as a character class.
         if pattern in self._files or (not files_only and pattern in self._dirs):
@@ -314,7 +452,14 @@ class RepoView:
         present = self._disk.get(path)
         if present is None:
             # A string join: pathlib's `/` costs more than the lstat itself.
-            present = self._disk[path] = os.path.lexists(f"{self.root}/{path}")
+            try:
+                os.lstat(f"{self.root}/{path}")
+                present = True
+            except PermissionError:
+                present = True  # in a folder that cannot be read: reading it says so
+            except (OSError, ValueError):
+                present = False
+            self._disk[path] = present
         return present
 
     def exists(self, path: str) -> bool:
@@ -323,6 +468,7 @@ class RepoView:
     def is_dir(self, path: str) -> bool:
         path = normalize(path)
         self._ensure_listed({path})
+        self._problems_under(path)
         found = path in self._dirs and self._on_disk(path)
         if found and self.inspection is not None:
             self.inspection.seen.add(path)
@@ -334,11 +480,11 @@ class RepoView:
     def file_exists(self, path: str) -> bool:
         """Whether a file exists, by one stat and without listing anything (git-ignored files
         count): for discovery's probes of known names (package.json, pnpm-workspace.yaml)."""
-        return os.path.isfile(self.root / path)
+        return outside(self.root, path) is None and os.path.isfile(self.root / path)
 
     def dir_exists(self, path: str) -> bool:
         """Whether a directory exists, by one stat and without listing anything."""
-        return os.path.isdir(self.root / path)
+        return outside(self.root, path) is None and os.path.isdir(self.root / path)
 
     # Reading -----------------------------------------------------------------------------
 
@@ -370,18 +516,13 @@ class RepoView:
 
     def _read_bytes(self, path: str) -> bytes:
         full = self.root / path
-        try:
-            if full.is_symlink() and not full.resolve().is_relative_to(self.root):
-                raise FileProblem(path, "is a symlink pointing outside the repository")
-            return full.read_bytes()
-        except FileNotFoundError:
-            raise FileProblem(path, "does not exist", missing=True) from None
-        except IsADirectoryError:
-            raise FileProblem(path, "is a directory, expected a file") from None
-        except PermissionError:
-            raise FileProblem(path, "cannot be read: permission denied") from None
-        except OSError as error:
-            raise FileProblem(path, f"cannot be read: {error.strerror}") from None
+        reason = outside(self.root, path)
+        if reason == OUTSIDE:
+            raise FileProblem(path, "is outside the repository")
+        if reason is not None:
+            where = "is a symlink" if os.path.islink(full) else "is in a symlinked folder"
+            raise FileProblem(path, f"{where} pointing outside the repository")
+        return read_file(str(full), path)
 
     def _document(self, path: str, fmt: str, parse) -> Any:
         key = (path, fmt)
@@ -397,7 +538,7 @@ class RepoView:
         return cached
 
     def json(self, path: str) -> JsonDocument:
-        return self._document(path, "json", _parse_json)
+        return self._document(path, "json", parse_json)
 
     def yaml(self, path: str) -> YamlDocument:
         return self._document(path, "yaml", parse_yaml)
@@ -485,8 +626,17 @@ class RepoView:
 
     def lines_matching(self, path: str, regex: re.Pattern[str]) -> list[tuple[int, str]]:
         """(line, matched text) for every match of `regex` in a text file."""
+        from .lines import LineCounter
+
         text = self.text(path)
-        return [(text.count("\n", 0, m.start()) + 1, m.group()) for m in regex.finditer(text)]
+        line_of = LineCounter(text)
+        return [(line_of(m.start()), m.group()) for m in regex.finditer(text)]
+
+
+def _self_and_ancestors(path: str) -> Iterator[str]:
+    while path:
+        yield path
+        path = path.rpartition("/")[0]
 
 
 def normalize(path: str) -> str:
@@ -496,23 +646,38 @@ def normalize(path: str) -> str:
     return "/".join(parts)
 
 
+# git's warning for a folder it could not list (`LC_ALL=C`).
+_UNOPENED = re.compile(r"^warning: could not open directory '(.*)/': (.*)$", re.MULTILINE)
+
+
+def _scratch_file():
+    """An anonymous file for what a child process writes (memory-backed on Linux)."""
+    if hasattr(os, "memfd_create"):
+        return os.fdopen(os.memfd_create("conformance-git-stderr"), "w+b")
+    import tempfile
+
+    return tempfile.TemporaryFile()
+
+
 def run_git(cwd: Path, args: list[str]) -> bytes | None:
     """git's stdout, or None when git is missing or fails."""
     return collect_git(spawn_git(cwd, args))
 
 
-def spawn_git(cwd: Path, args: list[str]) -> tuple[int, int] | None:
-    """Start git in the background: (pid, stdout pipe), or None when git is missing. Spawned with
-    posix_spawn: importing `subprocess` alone costs ~4 ms of the check's start-up."""
+def spawn_git(cwd: Path, args: list[str], stderr: int | None = None) -> tuple[int, int] | None:
+    """Start git in the background: (pid, stdout pipe), or None when git is missing; its stderr
+    goes to the file descriptor `stderr` (in English), else nowhere. Spawned with posix_spawn:
+    importing `subprocess` alone costs ~4 ms of the check's start-up."""
     read_end, write_end = os.pipe()  # both close-on-exec; the child only keeps its dup as stdout
     actions = [
         (os.POSIX_SPAWN_DUP2, write_end, 1),
-        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)
+        if stderr is None
+        else (os.POSIX_SPAWN_DUP2, stderr, 2),
     ]
+    env = os.environ if stderr is None else {**os.environ, "LC_ALL": "C"}
     try:
-        pid = os.posix_spawnp(
-            "git", ["git", "-C", str(cwd), *args], os.environ, file_actions=actions
-        )
+        pid = os.posix_spawnp("git", ["git", "-C", str(cwd), *args], env, file_actions=actions)
     except OSError:
         os.close(read_end)
         return None
@@ -583,22 +748,132 @@ def collect_git(spawned: tuple[int, int] | None) -> bytes | None:
     return output if os.waitstatus_to_exitcode(status) == 0 else None
 
 
-def _parse_json(path: str, text: str) -> JsonDocument:
+# The largest file read: more is not a source file or a manifest but data or an accident, and
+# reading and parsing it would cost seconds. README.md documents the limit.
+MAX_FILE_BYTES = 10 * 1024 * 1024
+# How many YAML nodes aliases may repeat in one document: real compose files and contracts
+# repeat hundreds; a 443-byte anchor bomb repeats 10^9, and whatever walks the data explodes.
+YAML_ALIAS_BUDGET = 100_000
+
+_FILE_TYPES = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
+def read_file(full: str, shown: str) -> bytes:
+    """The bytes of the regular file at `full` (named `shown` in problems). Anything else is a
+    FileProblem, found by a stat before the file is opened: a FIFO would block the run forever,
+    a device never ends, and a file over MAX_FILE_BYTES is refused without being read."""
+    try:
+        _check_regular(os.stat(full), shown)
+        # Non-blocking: the file may have been swapped for a FIFO since the stat.
+        handle = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(handle, "rb") as stream:
+            _check_regular(os.fstat(handle), shown)
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        if os.path.lexists(full):
+            raise FileProblem(shown, "is a broken symlink") from None
+        raise FileProblem(shown, "does not exist", missing=True) from None
+    except PermissionError:
+        raise FileProblem(shown, "cannot be read: permission denied") from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise FileProblem(shown, "is a symlink loop") from None
+        raise FileProblem(shown, f"cannot be read: {error.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:  # it grew after the stat
+        raise FileProblem(shown, _too_large(len(data)))
+    return data
+
+
+def _check_regular(info: os.stat_result, shown: str) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise FileProblem(shown, "is a directory, expected a file")
+    if not stat.S_ISREG(info.st_mode):
+        kind = _FILE_TYPES.get(stat.S_IFMT(info.st_mode), "special")
+        raise FileProblem(shown, f"is not a regular file ({kind})")
+    if info.st_size > MAX_FILE_BYTES:
+        raise FileProblem(shown, _too_large(info.st_size))
+
+
+def _too_large(size: int) -> str:
+    limit = MAX_FILE_BYTES // 2**20
+    return f"is too large to check ({size / 2**20:.0f} MB; the limit is {limit} MB)"
+
+
+def parse_json(path: str, text: str) -> JsonDocument:
+    """JSON text as a document; FileProblem for anything Python cannot hold faithfully: invalid
+    JSON, nesting deeper than its recursion limit, an integer longer than `int` converts, a
+    string with a lone surrogate (`"\\ud800"`: no output encoding can print it)."""
     import json
 
     try:
-        return JsonDocument(path, text, json.loads(text))
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise FileProblem(path, f"invalid JSON: {error.msg}", error.lineno) from None
+    except RecursionError:
+        depth, line = _deepest(text)
+        raise FileProblem(path, f"is nested too deeply to check ({depth} levels)", line) from None
+    except ValueError:  # only an integer over `sys.get_int_max_str_digits()` gets here
+        digits = sys.get_int_max_str_digits()
+        found = re.search(rf"\d{{{digits + 1},}}", text)
+        line = text.count("\n", 0, found.start()) + 1 if found else None
+        raise FileProblem(path, f"has a number of more than {digits} digits", line) from None
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(path, text)
+    return JsonDocument(path, text, data)
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{]|[\]}]')
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _deepest(text: str) -> tuple[int, int]:
+    """The deepest nesting of a JSON text and the line where it is first reached."""
+    depth = deepest = 0
+    where = 0
+    for token in _JSON_TOKEN.finditer(text):
+        lexeme = token.group()
+        if lexeme in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, token.start()
+        elif lexeme in "]}":
+            depth -= 1
+    return deepest, text.count("\n", 0, where) + 1
+
+
+def _refuse_lone_surrogates(path: str, text: str) -> None:
+    import json
+
+    for token in _JSON_TOKEN.finditer(text):
+        if "\\u" not in token.group():
+            continue
+        value = json.loads(token.group())
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            code = ord(value[error.start])
+            line = text.count("\n", 0, token.start()) + 1
+            raise FileProblem(
+                path, f"has a lone surrogate (\\u{code:04x}) in a string", line
+            ) from None
 
 
 def parse_yaml(path: str, text: str) -> YamlDocument:
+    """YAML text as a document, for the repository's files and for contracts alike; FileProblem
+    when it is invalid, holds a value its tag cannot be (`2024-02-30`, `!!int x`), an alias of
+    its own anchor, or aliases repeating more than YAML_ALIAS_BUDGET nodes."""
     import yaml
 
-    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = loader_class(text)
+    loader = _yaml_loader()(text)
     try:
         node = loader.get_single_node()
+        if node is not None and _MAYBE_ALIAS.search(text):
+            _check_aliases(path, node)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -606,9 +881,88 @@ def parse_yaml(path: str, text: str) -> YamlDocument:
         raise FileProblem(path, f"invalid YAML: {error.problem or error.context}", line) from None
     except yaml.YAMLError as error:
         raise FileProblem(path, f"invalid YAML: {error}") from None
+    except RecursionError:  # the pure-Python composer, without libyaml's depth limit
+        raise FileProblem(path, "is nested too deeply to check") from None
     finally:
         loader.dispose()
     return YamlDocument(path, data, node)
+
+
+_loader_class = None
+# Where an alias (`*name`) can start: a document without one needs no alias check.
+_MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*")
+
+
+def _yaml_loader():
+    """The safe loader (libyaml's when installed) whose constructors' errors on a value
+    (`2024-02-30`, `!!int x`, a 5,000-digit integer) are YAML errors at that value's line."""
+    global _loader_class
+    if _loader_class is None:
+        import yaml
+
+        class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            def construct_object(self, node, deep=False):
+                try:
+                    return super().construct_object(node, deep)
+                except (ValueError, TypeError, OverflowError) as error:
+                    value = repr(node.value[:40]) if isinstance(node.value, str) else node.id
+                    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+                    reason = str(error).split(";")[0]
+                    problem = f"cannot read {value} as {tag}: {reason}"
+                    raise yaml.constructor.ConstructorError(
+                        None, None, problem, node.start_mark
+                    ) from None
+
+        _loader_class = Loader
+    return _loader_class
+
+
+def _check_aliases(path: str, root) -> None:
+    """Refuse a document whose aliases refer to their own anchor (the data would be cyclic) or
+    repeat more than YAML_ALIAS_BUDGET nodes. PyYAML shares an aliased node rather than copying
+    it, so parsing a bomb is cheap; what walks the data afterwards is not."""
+    from yaml import MappingNode, SequenceNode
+
+    sizes: dict[int, int] = {}  # node → its node count with aliases expanded
+    open_nodes: set[int] = set()
+    repeated = []
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            continue
+        if key in open_nodes:
+            line = node.start_mark.line + 1
+            raise FileProblem(path, "invalid YAML: an alias refers to its own anchor", line)
+        if key in sizes:
+            repeated.append(node)
+            continue
+        if isinstance(node, (MappingNode, SequenceNode)):
+            open_nodes.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(_children(node)))
+        else:
+            sizes[key] = 1
+    expanded = sizes[id(root)]
+    if expanded - len(sizes) > YAML_ALIAS_BUDGET:
+        biggest = max(repeated, key=lambda node: sizes[id(node)])
+        raise FileProblem(
+            path,
+            f"aliases repeat {expanded - len(sizes):,} nodes, more than the "
+            f"{YAML_ALIAS_BUDGET:,} allowed",
+            biggest.start_mark.line + 1,
+        )
+
+
+def _children(node) -> list:
+    from yaml import MappingNode
+
+    if isinstance(node, MappingNode):
+        return [item for pair in node.value for item in pair]
+    return node.value if isinstance(node.value, list) else []
 
 
 def _parse_typescript(path: str, text: str):
@@ -651,11 +1005,15 @@ class GitTreeView(RepoView):
 
     def _list(self, prefixes: list[str]) -> list[str]:
         specs = [p if p else "." for p in prefixes]
-        output = run_git(
-            self.root, ["ls-tree", "-r", "-z", "--name-only", self.commit, "--", *specs]
-        )
-        listed = (output or b"").decode("utf-8", "surrogateescape").split("\0")
-        return [path for path in listed if path and not SKIPPED_DIRS.intersection(path.split("/"))]
+        output = run_git(self.root, ["ls-tree", "-r", "-z", self.commit, "--", *specs])
+        paths = []
+        for entry in (output or b"").decode("utf-8", "surrogateescape").split("\0"):
+            head, _, path = entry.partition("\t")  # `mode type object<TAB>path`
+            if path and not SKIPPED_DIRS.intersection(path.split("/")):
+                paths.append(path)
+                if head.startswith(_SYMLINK_MODE):
+                    self._listed_links.add(path)
+        return paths
 
     def _on_disk(self, path: str) -> bool:
         return True  # the tree lists exactly what the commit holds
@@ -690,6 +1048,28 @@ class GitTreeView(RepoView):
         return self.is_dir(path)
 
     def _read_bytes(self, path: str) -> bytes:
+        if spelled_outside(path):
+            raise FileProblem(path, "is outside the repository")
+        # A path through a symlinked folder is read where the link points (git stores the link).
+        real = next(
+            (
+                self._aliases[ancestor] + path[len(ancestor) :]
+                for ancestor in _self_and_ancestors(path)
+                if ancestor in self._aliases
+            ),
+            path,
+        )
+        found = self._cat(f"{self.commit}:{self._prefix}{real}", path)
+        if found is None:
+            raise FileProblem(path, f"does not exist at {self.rev}", missing=True)
+        kind, data = found
+        if kind != "blob":
+            raise FileProblem(path, f"is a {kind} at {self.rev}, expected a file")
+        return data
+
+    def _cat(self, name: str, shown: str) -> tuple[str, bytes] | None:
+        """(type, content) of a git object, or None when there is none by that name; one over
+        MAX_FILE_BYTES is a FileProblem on `shown`."""
         import subprocess
 
         if self._batch is None:
@@ -699,15 +1079,29 @@ class GitTreeView(RepoView):
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
             )
-        self._batch.stdin.write(f"{self.commit}:{self._prefix}{path}\n".encode())
+        self._batch.stdin.write(f"{name}\n".encode())
         self._batch.stdin.flush()
         header = self._batch.stdout.readline().split()
         if len(header) != 3:
-            raise FileProblem(path, f"does not exist at {self.rev}", missing=True)
-        data = self._batch.stdout.read(int(header[2]) + 1)[:-1]
-        if header[1] != b"blob":
-            raise FileProblem(path, f"is a {header[1].decode()} at {self.rev}, expected a file")
-        return data
+            return None
+        size = int(header[2])
+        if size > MAX_FILE_BYTES:
+            left = size + 1  # the blob and its newline still have to leave the pipe
+            while left:
+                chunk = self._batch.stdout.read(min(left, 2**20))
+                if not chunk:
+                    break
+                left -= len(chunk)
+            raise FileProblem(shown, _too_large(size))
+        return header[1].decode(), self._batch.stdout.read(size + 1)[:-1]
+
+    def _read_link(self, path: str) -> str | None:
+        entry = run_git(self.root, ["ls-tree", "-z", self.commit, "--", path]) or b""
+        mode, _, rest = entry.partition(b" ")
+        if mode != b"120000":
+            return None
+        found = self._cat(rest.split(b"\t")[0].split(b" ")[-1].decode(), path)
+        return found[1].decode("utf-8", "surrogateescape") if found else None
 
     def close(self) -> None:
         if self._batch is not None:

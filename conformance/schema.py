@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 
+from .containment import PATH_FORMAT, spelled_outside
 from .model import PARAMETER, UsageError, did_you_mean
 from .repo import YamlDocument
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
 RULE_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]*$"}
@@ -29,23 +31,29 @@ COMMON_PROPERTIES = {
 }
 
 
-def rule_schema() -> dict[str, Any]:
+def options_schema(kind: str) -> dict[str, Any]:
+    """The schema of one kind's options (its own, and its `fix:`)."""
     from .rules import KINDS
     from .rules.base import GENERIC_FIX
+
+    fix = {**GENERIC_FIX, **KINDS[kind].fix_properties}
+    return {
+        "type": "object",
+        "properties": {
+            **KINDS[kind].properties,
+            "fix": {"type": "object", "additionalProperties": False, "properties": fix},
+        },
+    }
+
+
+def rule_schema() -> dict[str, Any]:
+    from .rules import KINDS
 
     branches = [
         {
             "if": {"properties": {"kind": {"const": name}}, "required": ["kind"]},
             "then": {
-                "properties": {
-                    **COMMON_PROPERTIES,
-                    **kind.properties,
-                    "fix": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {**GENERIC_FIX, **kind.fix_properties},
-                    },
-                },
+                "properties": {**COMMON_PROPERTIES, **options_schema(name)["properties"]},
                 "required": list(kind.required),
                 "additionalProperties": False,
             },
@@ -149,6 +157,10 @@ def validate(document: YamlDocument, which: str) -> None:
         else:
             schema = config_schema(with_rules="rules" in document.data)
         check(schema, document.data, [])
+        for index, rule in enumerate(document.data.get("rules") or []):
+            for keys, path in paths_outside(options_schema(rule["kind"]), rule, []):
+                where = ["rules", index, *keys]
+                raise SchemaViolation(where, f": `{path}` is outside the repository")
     except SchemaViolation as violation:
         where = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in violation.keys)
         where = where.lstrip(".") or "top level"
@@ -203,6 +215,28 @@ def check(schema: dict[str, Any], value: Any, keys: list[str | int]) -> None:
         check(part, value, keys)
     if "if" in schema and "then" in schema and is_valid(schema["if"], value):
         check(schema["then"], value, keys)
+
+
+def paths_outside(schema: dict[str, Any], value: Any, keys: list[str | int]) -> Iterator:
+    """(keys, path) for each repository path (`format: PATH_FORMAT`) in `value` whose spelling
+    leaves the root: the values parameters filled in, which validation did not see."""
+    if isinstance(value, str) and schema.get("format") == PATH_FORMAT:
+        if spelled_outside(value):
+            yield keys, value
+        return
+    if isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            yield from paths_outside(schema["items"], item, [*keys, index])
+    if isinstance(value, dict):
+        properties, additional = schema.get("properties", {}), schema.get("additionalProperties")
+        for key, item in value.items():
+            part = properties.get(key, additional)
+            if isinstance(part, dict):
+                yield from paths_outside(part, item, [*keys, key])
+    for part in [*schema.get("anyOf", ()), *schema.get("allOf", ())]:
+        yield from paths_outside(part, value, keys)
+    if "if" in schema and "then" in schema and is_valid(schema["if"], value):
+        yield from paths_outside(schema["then"], value, keys)
 
 
 def _check_mapping(schema: dict[str, Any], value: dict, keys: list[str | int]) -> None:

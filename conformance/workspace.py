@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 
-from .model import Rule
+from .containment import IN_GIT_DIR, OUTSIDE, in_git_dir
+from .model import FileProblem, Rule
 from .repo import RepoView
 
 CREATE, EDIT, REMOVE, IDENTICAL, CONFLICT, SKIP = (
@@ -34,6 +35,18 @@ class Change:
         self.files: list[str] = []
 
 
+def _out_of_bounds(path: str) -> str | None:
+    """Why a path may never be written or removed, whatever a contract's parameters say."""
+    parts = path.rstrip("/").split("/")
+    if path.rstrip("/") in ("", "."):
+        return "it is the repository itself"
+    if path.startswith("/") or ".." in parts:  # stricter than a read: no `..` at all
+        return f"it is {OUTSIDE}"
+    if in_git_dir(path):
+        return IN_GIT_DIR
+    return None
+
+
 class Workspace:
     """The repository as the fixes planned so far would leave it."""
 
@@ -47,8 +60,17 @@ class Workspace:
         self._dir_files: dict[str, list[str]] = {}
 
     def original(self, path: str) -> str | None:
-        """The file as it is in the repository (None when it is not there)."""
-        return self.repo.text(path) if self.repo.is_file(path) else None
+        """The file as it is in the repository (None when it is not there); FileProblem when
+        it cannot be read as text."""
+        if not self.repo.is_file(path):
+            return None
+        return self.repo.text(path)
+
+    def _text_or_none(self, path: str) -> str | None:
+        try:
+            return self.original(path)
+        except FileProblem:
+            return None
 
     def read(self, path: str) -> str | None:
         """The file as the plan leaves it so far."""
@@ -58,11 +80,20 @@ class Workspace:
         rules = self._rules.setdefault(path, [])
         if rule.id not in rules:
             rules.append(rule.id)
-        if note:
-            self._notes[path] = note
+        if note and note not in self._notes.get(path, ""):
+            # Two rules skipping one file may say different things: both are shown.
+            self._notes[path] = f"{self._notes[path]}; {note}" if path in self._notes else note
 
     def edit(self, path: str, text: str, rule: Rule) -> None:
         """Set the content of a file the rule is entitled to change (or create)."""
+        refused = _out_of_bounds(path)
+        if refused:
+            self._conflict(path, rule, f"not written: {refused}")
+            return
+        if os.path.islink(self.repo.root / path):
+            # Applying refuses to write through a symlink: the plan says so first.
+            self._conflict(path, rule, "is a symlink: `fix` does not write through one")
+            return
         if os.path.lexists(self.repo.root / path) and self.original(path) is None:
             # On disk but not in the repository's view (git-ignored): not ours to overwrite.
             self._conflict(path, rule, "exists on disk but is ignored by git")
@@ -94,15 +125,27 @@ class Workspace:
         self._touch(path, rule, note)
 
     def remove(self, path: str, rule: Rule) -> None:
+        """Remove a file, or a directory with the repository's files in it. Never the root,
+        nothing outside it or in git's own folder, and no directory that cannot be listed
+        whole: those stay, and the plan says why."""
         path = path.rstrip("/")
-        if self.repo.is_dir(path):
+        refused = _out_of_bounds(path)
+        if refused:
+            self.skip(path, rule, f"not removed: {refused}")
+        elif self.repo.is_dir(path):
+            if not os.access(self.repo.root / path, os.R_OK | os.X_OK):
+                self.skip(path + "/", rule, "not removed: it cannot be listed (permission denied)")
+                return
             files = self.repo.glob(path + "/**", files_only=True)
+            if not files:
+                self.skip(path + "/", rule, "not removed: it holds no file of the repository")
+                return
             for file in files:
                 self._planned[file] = None
             self._planned[path + "/"] = None
             self._dir_files[path + "/"] = files
             self._touch(path + "/", rule)
-        elif self.read(path) is not None:
+        elif self.repo.is_file(path) or path in self._planned:
             self._planned[path] = None
             self._touch(path, rule)
 
@@ -140,11 +183,17 @@ class Workspace:
             inside = any(path.startswith(d) and path != d for d in self._dir_files)
             if inside and path in self._planned:
                 continue
-            before = None if path.endswith("/") else self.original(path)
-            after = self._planned.get(path, before)
+            # A file to remove need not be readable; one left as it is may not be (its `after`
+            # is its text when it can be read).
+            planned = path in self._planned and path not in self._conflicts
+            if planned:
+                after = self._planned[path]
+                before = None if after is None else self.original(path)
+            else:
+                before = after = None if path.endswith("/") else self._text_or_none(path)
             if path in self._conflicts:
                 status = CONFLICT
-            elif path not in self._planned:
+            elif not planned:
                 status = SKIP
             elif after is None:
                 status = REMOVE

@@ -96,15 +96,17 @@ def test_binary_and_non_utf8_text(tree):
 
 def test_unreadable_file(tree, monkeypatch):
     """Simulated EACCES: CI runs as root, which ignores file modes."""
+    import os
+
     root = tree({"packages/db/src/client.ts": "x"})
-    real = type(root).read_bytes
+    real = os.open
 
-    def denied(self):
-        if self.name == "client.ts":
+    def denied(path, *args, **kwargs):
+        if str(path).endswith("client.ts"):
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(type(root), "read_bytes", denied)
+    monkeypatch.setattr(os, "open", denied)
     assert findings(root, "client-without-postgres") == [
         (
             "packages/db/src/client.ts",

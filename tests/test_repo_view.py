@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import git, init_git, write_tree
 
+from conformance import repo
 from conformance.contract import load_rules
 from conformance.engine import run
 from conformance.repo import RepoView
@@ -93,13 +94,13 @@ def test_listing_is_limited_to_the_named_directories(git_repo, monkeypatch):
 def test_each_file_is_read_once_per_run(fixture_copy, monkeypatch):
     root = fixture_copy("kata-before")
     reads: Counter[str] = Counter()
-    real = Path.read_bytes
+    real = repo.read_file
 
-    def spy(self):
-        reads[str(self)] += 1
-        return real(self)
+    def spy(full, shown):
+        reads[full] += 1
+        return real(full, shown)
 
-    monkeypatch.setattr(Path, "read_bytes", spy)
+    monkeypatch.setattr(repo, "read_file", spy)
     view = RepoView(root)  # discovery and the rules share it
     report = run(load_rules(root, ["convex-adoption"], repo=view), view)
     assert report.findings

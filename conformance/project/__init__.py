@@ -15,6 +15,8 @@ from collections import namedtuple
 from functools import cached_property
 from importlib import import_module
 
+from ..containment import PATH_FORMAT
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -420,14 +422,17 @@ FACTS: dict[str, tuple[str, str, bool, str]] = {
 
 STRING = {"type": "string"}
 STRINGS = {"anyOf": [STRING, {"type": "array", "items": STRING}]}
+# A repository path or glob: the loader refuses one leading outside the root (containment.py).
+PATH = {"type": "string", "format": PATH_FORMAT}
+PATHS = {"anyOf": [PATH, {"type": "array", "items": PATH}]}
 
 # Template context sources, by the name a contract's `context:` gives them: the ecosystem module
 # that translates them, its function, and the JSON Schema of what the contract passes.
 CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
     # The Drizzle schema module a Convex schema is derived from.
-    "drizzle_schema": ("drizzle", "convex_schema_context", STRING),
+    "drizzle_schema": ("drizzle", "convex_schema_context", PATH),
     # The Convex schema (convex/schema.ts) a Drizzle schema is derived from.
-    "convex_schema": ("convex_scaffold", "drizzle_schema_context", STRING),
+    "convex_schema": ("convex_scaffold", "drizzle_schema_context", PATH),
     # One table of that schema, for a module named after it (a repository, a tRPC router), and
     # the Convex functions that read or write it; `user_scoped` only for a table with a userId.
     "convex_table": (
@@ -437,7 +442,7 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "type": "object",
             "required": ["schema"],
             "additionalProperties": False,
-            "properties": {"schema": STRING, "user_scoped": {"type": "boolean"}},
+            "properties": {"schema": PATH, "user_scoped": {"type": "boolean"}},
         },
     ),
     # The rows a Server-Sent Events route streams: of the user-scoped `modules` (a `[table]`
@@ -449,7 +454,7 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "type": "object",
             "required": ["schema"],
             "additionalProperties": False,
-            "properties": {"schema": STRINGS, "modules": STRINGS, "table": STRING},
+            "properties": {"schema": PATHS, "modules": STRINGS, "table": STRING},
         },
     ),
     # How a web app file imports `modules` (name → path without extension: its tsconfig alias,
@@ -462,8 +467,8 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "required": ["app", "modules"],
             "additionalProperties": False,
             "properties": {
-                "app": STRING,
-                "modules": {"type": "object", "additionalProperties": STRING},
+                "app": PATH,
+                "modules": {"type": "object", "additionalProperties": PATH},
             },
         },
     ),
@@ -475,7 +480,7 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "type": "object",
             "required": ["app"],
             "additionalProperties": False,
-            "properties": {"app": STRING},
+            "properties": {"app": PATH},
         },
     ),
     # Wrappers named `operations` over the Convex functions in `dir`, each calling the one
@@ -488,7 +493,7 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
             "required": ["dir", "operations", "functions", "client"],
             "additionalProperties": False,
             "properties": {
-                "dir": STRING,
+                "dir": PATH,
                 "operations": STRINGS,
                 "functions": {"type": "object", "additionalProperties": STRING},
                 "client": STRING,
@@ -496,6 +501,63 @@ CONTEXTS: dict[str, tuple[str, str, dict[str, Any]]] = {
         },
     ),
 }
+
+
+# What a fix's deletion may remove, by the name its `removes:` gives: the ecosystem module that
+# knows what one looks like, its function (project, path) → Removal, and what it accepts. Paths
+# come from parameters a repository's own configs feed (`convex.json` "functions", Prisma's
+# `migrations.path`, drizzle-kit's `schema`); `functions: "."` must not delete a package.
+ARTIFACTS: dict[str, tuple[str, str, str]] = {
+    "drizzle-schema": (
+        "drizzle",
+        "schema_removal",
+        "Drizzle schema modules: a script file importing drizzle-orm or only passing such "
+        "modules on; of a folder, the ones directly inside (the folder when nothing else is)",
+    ),
+    "prisma-schema": (
+        "prisma",
+        "schema_removal",
+        "a .prisma file, a prisma.config.*, or a folder of .prisma files (and the Prisma "
+        "Migrate folders inside it)",
+    ),
+    "prisma-migrations": (
+        "prisma",
+        "migrations_removal",
+        "a Prisma Migrate folder: migration_lock.toml and <name>/migration.sql, nothing else",
+    ),
+    "convex-functions": (
+        "convex",
+        "functions_removal",
+        "a Convex functions folder: it holds the schema, _generated/ or a convex.config, or "
+        "modules importing Convex's server code, and no package.json or convex.json",
+    ),
+}
+
+Removal = namedtuple("Removal", "paths problem")
+Removal.__doc__ = """What a deletion may remove of a path (`paths`: itself, or a part of it), and
+why the rest stays (`problem`, None when nothing does)."""
+
+
+def removal(project: Project, artifact: str, path: str) -> Removal:
+    """What of `path` is the `artifact` (see ARTIFACTS) a fix means to delete. A folder holding
+    a package is never one."""
+    if project.repo.is_dir(path):
+        manifests = [
+            f
+            for f in project.repo.glob(f"{path}/**", files_only=True)
+            if f.rpartition("/")[2] == "package.json"
+        ]
+        if manifests:
+            return Removal([], f"it holds a package ({manifests[0]})")
+    module, function, _ = ARTIFACTS[artifact]
+    return getattr(import_module(f".{module}", __name__), function)(project, path)
+
+
+def listed_problem(said: str, paths: list[str], folder: str) -> str:
+    """`said (a.ts, b/c.md and 3 more)`, the paths shown relative to `folder`."""
+    shown = [p[len(folder) + 1 :] if p.startswith(folder + "/") else p for p in paths]
+    more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
+    return f"{said} ({', '.join(shown[:3])}{more})"
 
 
 def template_context(name: str, spec: Any, work: FixWorkspace, target: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from . import Discovery, Project
+    from . import Discovery, Project, Removal
 
 _MARKERS = re.compile(
     r"(^|.*/)convex/(schema\.[cm]?[jt]s|_generated/server\.(js|ts|d\.ts)|convex\.config\.[cm]?[jt]s)$"
@@ -107,6 +107,46 @@ def functions_dirs(project: Project, binding: dict[str, Any]) -> Discovery:
         "no Convex functions directory: no convex.json, no `convex/` folder holding a schema or "
         "generated code, no `convex/` beside a package that depends on convex",
     )
+
+
+# What makes a folder Convex functions: the files discovery knows one by, directly inside it,
+# or a module importing the server code Convex generates for it.
+_FUNCTIONS_MARKER = re.compile(r"(schema\.[cm]?[jt]s|_generated/[^/]+|convex\.config\.[cm]?[jt]s)")
+_SERVER_IMPORT = re.compile(r"""["'](?:\./_generated/server|convex/server)["']""")
+
+
+def functions_removal(project: Project, path: str) -> Removal:
+    """A Convex functions folder is removed whole; a folder that shows no sign of being one,
+    or holds a Convex project's convex.json (`functions: "."` names the project itself), is
+    not."""
+    from . import Removal, listed_problem
+
+    repo = project.repo
+    if not repo.is_dir(path):
+        return Removal([], "it is not a folder")
+    files = repo.glob(f"{path}/**", files_only=True)
+    configs = [f for f in files if f.rpartition("/")[2] == "convex.json"]
+    if configs:
+        return Removal([], listed_problem("it holds a Convex project's config", configs, path))
+    inside = [f[len(path) + 1 :] for f in files]
+    if any(_FUNCTIONS_MARKER.fullmatch(f) for f in inside):
+        return Removal([path], None)
+    for file in files:
+        if "/" in file[len(path) + 1 :] or not file.endswith(_MODULE_SUFFIXES):
+            continue
+        try:
+            if _SERVER_IMPORT.search(repo.text(file)):
+                return Removal([path], None)
+        except FileProblem:
+            continue
+    return Removal(
+        [],
+        "nothing in it is Convex's: no schema, no _generated/, no convex.config, no module "
+        "importing _generated/server",
+    )
+
+
+_MODULE_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 
 
 # An import or require of Convex's client (ConvexHttpClient, ConvexClient): what a worker or a

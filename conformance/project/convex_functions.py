@@ -1047,7 +1047,9 @@ def _marker(tree: Tree, statement: Node) -> str | None:
     ):
         comments.append(following)
     for comment in comments:
-        match = _MARKER.search(_text(comment))
+        text = _text(comment)
+        # At the first mention only: a search from every one is quadratic.
+        match = _MARKER.match(text, max(text.find("conformance-public"), 0))
         if match:
             return (match.group("reason") or "").strip()
     return None

@@ -324,9 +324,10 @@ def _auth_provider(work: Workspace, app: str) -> str:
     manifest = work.original(f"{app}/package.json" if app != "." else "package.json")
     try:
         data = json.loads(manifest) if manifest else {}
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # invalid, or more than Python reads: `check` says so
         data = {}
-    return _provider(data)
+    # A manifest that is no object declares nothing (the rules reading it report it).
+    return _provider(data if isinstance(data, dict) else {})
 
 
 def _provider(manifest: dict[str, Any]) -> str:

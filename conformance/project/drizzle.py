@@ -18,20 +18,32 @@ from functools import cached_property
 
 from ..globs import has_magic
 from ..model import FileProblem
-from . import relative
+from . import listed_problem, relative
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from ..translate.modules import Modules
-    from . import Discovery, Project
+    from . import Discovery, Project, Removal
 
 # drizzle.config.ts, drizzle.prod.config.ts, drizzle.config.test.ts…
 CONFIG_NAME = re.compile(r"drizzle[^/]*\.config(\.[^/]*)?\.[cm]?[jt]s$")
 DEFAULT_OUT = "drizzle"
 # What drizzle-kit requires from a schema directory.
 SCHEMA_SUFFIXES = (".ts", ".js", ".cjs", ".mjs", ".mts", ".cts")
+# Every file drizzle-kit writes into `out` when it makes migrations (`generate`, `generate
+# --custom`, `drop`, `up`; read in the bin.cjs of 0.31.11 and 1.0.0-rc.5): 0.31 `<tag>.sql`,
+# `meta/_journal.json`, `meta/<prefix>_snapshot.json`; 1.0 `<tag>/migration.sql` and
+# `<tag>/snapshot.json`; both `migrations.js` with `bundle`. `pull` writes `schema.ts` and
+# `relations.ts` there too: code, not migrations.
+OUTPUT_FILES = re.compile(
+    r"[^/]+\.sql|meta/_journal\.json|meta/[^/]*snapshot\.json|migrations\.js"
+    r"|[^/]+/migration\.sql|[^/]+/snapshot\.json"
+)
+JOURNAL = "meta/_journal.json"
+# A migration drizzle-kit wrote, 0.31's or 1.0's.
+_MIGRATION = re.compile(r"[^/]+\.sql|[^/]+/migration\.sql")
 _STRING = r"""(?:"([^"\n]*)"|'([^'\n]*)'|`([^`$\n]*)`)"""
 _CONFIG_OBJECT = re.compile(r"(?:defineConfig\s*\(\s*|export\s+default\s+|=\s*)\{")
 _KEY = re.compile(r"""["']?([A-Za-z_$][\w$]*)["']?\s*:""")
@@ -97,6 +109,22 @@ class Drizzle:
             lines,
             problem,
         )
+
+    def output_problem(self, out: str, package: str) -> str | None:
+        """Why the folder `out` is not only migrations drizzle-kit wrote for `package` (None
+        when it is): it must lie inside the package, hold the journal or `.sql` migrations, and
+        hold nothing else the repository tracks. `fix` deletes nothing else: `out: '../../apps'`
+        names the apps."""
+        inside = package == "." or out.startswith(package + "/")
+        if out in (package, ".") or not inside or out == ".." or out.startswith("../"):
+            return f"it is not a folder inside {package}, the package drizzle-kit runs in"
+        files = [f[len(out) + 1 :] for f in self.project.repo.glob(f"{out}/**", files_only=True)]
+        if JOURNAL not in files and not any(_MIGRATION.fullmatch(f) for f in files):
+            return f"it holds neither {JOURNAL} nor .sql migrations: drizzle-kit did not write it"
+        others = sorted(f for f in files if not OUTPUT_FILES.fullmatch(f))
+        if others:
+            return listed_problem("it holds files drizzle-kit does not write", others, "")
+        return None
 
     def in_package(self, package: str) -> list[DrizzleConfig]:
         return [config for config in self.configs if config.package == package]
@@ -340,3 +368,78 @@ def convex_schema_context(spec: str, work, target: str) -> dict[str, Any]:
     if schema.problem:
         return empty_context(schema.problem, schema.where)
     return schema_context(drizzle.modules, schema.entries, schema.origin)
+
+
+def schema_removal(project: Project, path: str) -> Removal:
+    """What of `path` (a match of a contract's Drizzle schema) is the schema drizzle-kit reads:
+    a script file that imports drizzle-orm, or only passes on such files (a barrel); for a
+    folder, those of its script files directly inside (drizzle-kit reads no deeper), the folder
+    whole when nothing else is in it. Anything else — sources, tests, subfolders — stays."""
+    from . import Removal
+
+    repo = project.repo
+    if not repo.is_dir(path):
+        if path.endswith(SCHEMA_SUFFIXES) and _schema_modules(project, [path]):
+            return Removal([path], None)
+        return Removal(
+            [],
+            "it is not a Drizzle schema module (it neither imports drizzle-orm nor only "
+            "passes such modules on)",
+        )
+    inside = repo.glob(f"{path}/**", files_only=True)
+    direct = [f for f in inside if "/" not in f[len(path) + 1 :] and f.endswith(SCHEMA_SUFFIXES)]
+    modules = _schema_modules(project, direct)
+    if not modules:
+        return Removal([], "it holds no Drizzle schema module drizzle-kit reads")
+    others = [f for f in inside if f not in modules]
+    if not others:
+        return Removal([path], None)
+    return Removal(modules, listed_problem("the rest is no schema drizzle-kit reads", others, path))
+
+
+_DRIZZLE_IMPORT = re.compile(
+    r"""(?:\bfrom|\bimport|\brequire\s*\()\s*["']drizzle-orm(?:/[^"']*)?["']"""
+)
+
+
+def _schema_modules(project: Project, files: list[str]) -> list[str]:
+    """Of `files`, the Drizzle schema modules: those importing drizzle-orm, and the barrels
+    whose every statement passes on such a module (barrels of barrels too)."""
+    known: dict[str, bool] = {}
+    return [path for path in files if _schema_module(project, path, known, 0)]
+
+
+def _schema_module(project: Project, path: str, known: dict[str, bool], depth: int) -> bool:
+    from ..typescript import module_imports
+
+    if path in known or depth > 8:
+        return known.get(path, False)
+    known[path] = False  # an import cycle decides nothing
+    try:
+        text = project.repo.text(path)
+        if _DRIZZLE_IMPORT.search(strip_comments(text)):
+            known[path] = True
+            return True
+        tree = project.repo.typescript(path)
+    except FileProblem:
+        return False
+    statements = [c for c in tree.root_node.children if c.type != "comment"]
+    if not statements or any(
+        s.type != "export_statement" or s.child_by_field_name("source") is None for s in statements
+    ):
+        return False
+    graph = project.imports
+    for found in module_imports(tree):
+        # A relative module, a tsconfig `paths` alias or a workspace package's module (`export *
+        # from "@acme/server/db/schema"`), resolved as TypeScript does.
+        try:
+            aliased = graph.resolver.aliased(graph.aliases(path, found.specifier))
+            kind, target = (
+                ("file", aliased.file) if aliased else graph.resolver.module(path, found.specifier)
+            )
+        except FileProblem:
+            return False
+        if kind != "file" or not _schema_module(project, target, known, depth + 1):
+            return False
+    known[path] = True
+    return True

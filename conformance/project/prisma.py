@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from tree_sitter import Node, Tree
 
-    from . import Discovery, Project
+    from . import Discovery, Project, Removal
 
 PRISMA_PACKAGES = ("@prisma/client", "prisma")
 SERVER_FRAMEWORKS = (
@@ -47,9 +47,17 @@ CONFIG = re.compile(r"(?:^|/)(?:prisma7?\.config|\.config/prisma7?(?:\.config)?)
 # Generators that write a Prisma Client: the new one (`output` required) and the classic one
 # (into node_modules, imported as @prisma/client, unless `output` says otherwise).
 CLIENT_GENERATORS = ("prisma-client", "prisma-client-js")
-# A `prisma …` command line naming its schema.
-_SCHEMA_FLAG = re.compile(r"\bprisma\b[^&|;]*?--schema(?:=|\s+)([\"']?)([^\s\"'&|;]+)\1")
-_GENERATOR = re.compile(r"^[ \t]*generator\s+(\w+)\s*\{(.*?)^\s*\}", re.MULTILINE | re.DOTALL)
+# A `prisma …` command line naming its schema. Each `prisma` is scanned only up to the next one
+# and each block only up to the next `generator`: a scan to the end from every start is
+# quadratic (`prisma prisma …`, a schema of unclosed blocks).
+_SCHEMA_FLAG = re.compile(
+    r"\bprisma\b(?:[^&|;p-]++|(?!\bprisma\b|--schema)[^&|;])*+"
+    r"--schema(?:=|\s+)([\"']?)([^\s\"'&|;]+)\1"
+)
+_GENERATOR = re.compile(
+    r"^[ \t]*generator\s+(\w+)\s*\{((?:(?!^[ \t]*generator\b).)*?)^[ \t]*\}",
+    re.MULTILINE | re.DOTALL,
+)
 _SETTING = r'^\s*{}\s*=\s*"([^"]*)"'
 
 PrismaConfig = namedtuple("PrismaConfig", "path schema migrations problem")
@@ -70,6 +78,15 @@ _FRAMEWORK_IMPORT = (
     + "|".join(re.escape(f) for f in SERVER_FRAMEWORKS)
     + r""")["'/]"""
 )
+
+
+def reexport_regex(names: list[str]) -> re.Pattern[str]:
+    """`export * from "…/<name>"` or `export { … } from "…/<name>"` (its index, any extension)."""
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(
+        rf"""export\s*(\*|\{{[^}}]*\}})\s*from\s*["'][^"']*({alternatives})(/index)?"""
+        rf"""(\.[cm]?[jt]sx?)?["']"""
+    )
 
 
 class Prisma:
@@ -352,11 +369,7 @@ class Prisma:
         one are parsed."""
         from . import imports_module
 
-        names = "|".join(re.escape(n) for n in sorted({_module_name(m) for m in holders}))
-        reexport = re.compile(
-            rf"""export\s*(\*|\{{[^}}]*\}})\s*from\s*["'][^"']*({names})(/index)?"""
-            rf"""(\.[cm]?[jt]sx?)?["']"""
-        )
+        reexport = reexport_regex(sorted({_module_name(m) for m in holders}))
         packages = {self.project.workspace.package_of(m) or "." for m in holders}
         found: dict[str, dict[str, tuple]] = {}
         for path in exporting:
@@ -711,6 +724,59 @@ def _made_from(tree: Tree, modules: tuple[str, ...]) -> str | None:
             shown = " ".join(text(callee).split())
             return f"new {shown}()" if node.type == "new_expression" else f"{shown}()"
     return None
+
+
+# What a fix may delete ----------------------------------------------------------------------
+
+# The files of a Prisma Migrate folder: what `prisma migrate` writes there.
+_MIGRATE_FILES = re.compile(r"migration_lock\.toml|[^/]+/migration\.sql")
+
+
+def migrations_removal(project: Project, path: str) -> Removal:
+    """A Prisma Migrate folder is removed whole when it holds only what `prisma migrate`
+    writes (migration_lock.toml, `<name>/migration.sql`); a folder holding anything else (a
+    project's own data migrations in TypeScript, a README) stays, named."""
+    from . import Removal, listed_problem
+
+    if not project.repo.is_dir(path):
+        return Removal([], "it is not a folder")
+    files = project.repo.glob(f"{path}/**", files_only=True)
+    if not files:
+        return Removal([], "it holds no file of the repository")
+    others = [f for f in files if not _MIGRATE_FILES.fullmatch(f[len(path) + 1 :])]
+    if others:
+        return Removal(
+            [], listed_problem("it holds files Prisma Migrate does not write", others, path)
+        )
+    return Removal([path], None)
+
+
+def schema_removal(project: Project, path: str) -> Removal:
+    """A Prisma schema: a `.prisma` file, Prisma's config, or a multi-file schema folder that
+    holds `.prisma` files and nothing else but Prisma Migrate folders."""
+    from . import Removal, listed_problem
+
+    repo = project.repo
+    if not repo.is_dir(path):
+        if path.endswith(".prisma") or CONFIG.search(path):
+            return Removal([path], None)
+        return Removal([], "it is neither a .prisma file nor a prisma.config.*")
+    files = repo.glob(f"{path}/**", files_only=True)
+    if not any(f.endswith(".prisma") for f in files):
+        return Removal([], "it holds no .prisma file")
+    migrations = [
+        folder
+        for folder in {posixpath.dirname(f) for f in files if f.endswith("/migration_lock.toml")}
+        if migrations_removal(project, folder).problem is None
+    ]
+    others = [
+        f
+        for f in files
+        if not f.endswith(".prisma") and not any(f.startswith(m + "/") for m in migrations)
+    ]
+    if others:
+        return Removal([], listed_problem("it holds files that are no Prisma schema", others, path))
+    return Removal([path], None)
 
 
 # Facts ------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from functools import cached_property
 
 from ..globs import compile_glob
 from ..model import FileProblem
+from ..shapes import mapping, strings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -40,26 +41,40 @@ class Workspace:
         # report them as findings; discovery says why it could not use them).
         self.unreadable: list[str] = []
 
-    @cached_property
+    @property
     def globs(self) -> list[str]:
         """The workspace globs, from pnpm-workspace.yaml and package.json (both are read:
         real repositories keep both, and they sometimes disagree)."""
+        return self._definition[0]
+
+    @property
+    def definition_problems(self) -> list[str]:
+        """Why the workspace globs cannot be told ("pnpm-workspace.yaml:1: `packages` is a
+        string, expected an array"): a fact resting on them must not guess."""
+        return self._definition[1]
+
+    @cached_property
+    def _definition(self) -> tuple[list[str], list[str]]:
         globs: list[str] = []
-        if self.project.has_file("pnpm-workspace.yaml"):
-            try:
-                data = self.repo.yaml("pnpm-workspace.yaml").data
-            except FileProblem:
-                data = None
-            listed = data.get("packages") if isinstance(data, dict) else None
-            globs += (
-                [g for g in listed or [] if isinstance(g, str)] if isinstance(listed, list) else []
-            )
-        workspaces = self.manifest(".").get("workspaces")
-        if isinstance(workspaces, dict):
-            workspaces = workspaces.get("packages")
-        if isinstance(workspaces, list):
-            globs += [g for g in workspaces if isinstance(g, str)]
-        return list(dict.fromkeys(globs))
+        problems: list[str] = []
+        try:
+            if self.project.has_file("pnpm-workspace.yaml"):
+                globs += strings(self.repo.yaml("pnpm-workspace.yaml"), "packages")
+        except FileProblem as problem:
+            problems.append(f"{problem.path}:{problem.line or 1}: {problem.message}")
+        self.manifest(".")  # an unreadable root manifest is noted, as every other
+        try:
+            if self.project.has_file("package.json"):
+                document = self.repo.json("package.json")
+                # `workspaces` is a list, or yarn's `{packages: [...], nohoist: [...]}`.
+                nested = isinstance(mapping(document).get("workspaces"), dict)
+                keys = ("workspaces", "packages") if nested else ("workspaces",)
+                globs += strings(document, *keys)
+        except FileProblem as problem:
+            problems.append(f"{problem.path}:{problem.line or 1}: {problem.message}")
+        except RecursionError:  # as `manifest` says
+            problems.append("package.json: nested too deeply")
+        return list(dict.fromkeys(globs)), problems
 
     @cached_property
     def packages(self) -> list[Package]:
@@ -228,6 +243,8 @@ def database_package(project: Project, binding: dict[str, Any]) -> Discovery:
             ["holds " + ", ".join(c.path for c in configs if c.package == p) for p in packages],
         )
     workspace = project.workspace
+    if workspace.definition_problems:
+        return Discovery([], [], _unknown_workspace(workspace))
     if not workspace.globs:
         app = binding.get("web_app")
         convex_dir = binding.get("convex_dir")
@@ -266,11 +283,19 @@ def database_layout(project: Project, binding: dict[str, Any]) -> Discovery:
     package = binding.get("database_package")
     if not isinstance(package, str):
         return Discovery([], [], "no database package")
+    if project.workspace.definition_problems:
+        return Discovery([], [], _unknown_workspace(project.workspace))
     if not project.workspace.globs:
         return Discovery(["app"], ["no workspaces: one package.json installs everything"])
     if package == "." or package in {app.path for app in project.next.apps}:
         return Discovery(["app"], [f"{_manifest(package)} is an app's"])
     return Discovery(["package"], [f"{package} is a workspace package of its own"])
+
+
+def _unknown_workspace(workspace: Workspace) -> str:
+    return "cannot tell which packages the workspace has: " + "; ".join(
+        workspace.definition_problems
+    )
 
 
 def database_source(project: Project, binding: dict[str, Any]) -> Discovery:

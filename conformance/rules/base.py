@@ -6,8 +6,10 @@ from collections.abc import Callable, Iterable, Iterator
 
 from ..globs import matches_any
 from ..model import FileProblem, Finding, Rule
-from ..project import CONTEXTS, STRING, STRINGS, template_context
-from ..repo import Needles, RepoView, normalize
+
+# PATH and STRINGS are not used here: the kinds take their schema pieces from this module.
+from ..project import ARTIFACTS, CONTEXTS, PATH, PATHS, STRING, STRINGS, template_context  # noqa: F401
+from ..repo import JsonDocument, Needles, RepoView, normalize, parse_json
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ RENDERED_FILE = {
     "required": ["path", "template"],
     "additionalProperties": False,
     "properties": {
-        "path": STRINGS,
+        "path": PATHS,
         "template": STRING,
         "context": {
             "type": "object",
@@ -37,12 +39,32 @@ RENDERED_FILE = {
         "vars": {"type": "object"},
     },
 }
-# Fix actions every kind understands, next to the kind's own `fix_properties`.
+# Fix actions every kind understands, next to the kind's own `fix_properties`. `removes` names
+# what a deleted path must be (`delete`, and `path-absent`'s own fix): a path built from a
+# discovered parameter may name something else, and only that artifact is deleted of it.
 GENERIC_FIX = {
     "create": {"type": "array", "items": RENDERED_FILE},
     "rewrite": {"type": "array", "items": RENDERED_FILE},
-    "delete": STRINGS,
+    "delete": PATHS,
+    "removes": {"enum": sorted(ARTIFACTS)},
 }
+
+
+def remove(work: Workspace, rule: Rule, path: str) -> None:
+    """Delete a path the rule's fix deletes; with `removes:` in the fix, only what of it is that
+    artifact (see `ARTIFACTS`), the rest stays and the plan says why."""
+    artifact = (rule.options.get("fix") or {}).get("removes")
+    if artifact is None:
+        work.remove(path, rule)
+        return
+    from ..project import project_of, removal
+
+    found = removal(project_of(work.repo), artifact, path)
+    for part in found.paths:
+        work.remove(part, rule)
+    if found.problem:
+        shown = path + "/" if work.repo.is_dir(path) else path
+        work.skip(shown, rule, f"not removed: {found.problem}; `removes: {artifact}`")
 
 
 def as_list(value: Any) -> list:
@@ -118,12 +140,21 @@ class RuleKind:
     def fix(self, rule: Rule, work: Workspace) -> None:
         """The kind's own repair, driven by `rule.options["fix"]`; none by default."""
 
+    def fix_each(self, rule: Rule, work: Workspace, fix_file: Callable[[str], None]) -> None:
+        """Run `fix_file` on every file the rule names; one it cannot read or edit is left
+        alone, and the plan says why, while the others are still fixed."""
+        for path in self.files(rule, work.repo):
+            try:
+                fix_file(path)
+            except FileProblem as problem:
+                cannot_fix(work, rule, problem)
+
     def apply_fix(self, rule: Rule, work: Workspace) -> None:
         """Generic actions first (delete, create, rewrite), then the kind's own fix."""
         spec = rule.options["fix"]
         for pattern in as_list(spec.get("delete")):
             for path in work.repo.glob(pattern):
-                work.remove(path, rule)
+                remove(work, rule, path)
         for action in ("create", "rewrite"):
             # A failing rule's rewritten files (say client.ts and the index re-exporting it) are
             # replaced; the diff shows it and applying refuses files with uncommitted changes.
@@ -199,6 +230,12 @@ class RuleKind:
                     yield cls.problem(rule, problem)
 
 
+def cannot_fix(work: Workspace, rule: Rule, problem: FileProblem) -> None:
+    """Skip the file a fix cannot read or edit, saying why (and where)."""
+    at = f" at line {problem.line}" if problem.line else ""
+    work.skip(problem.path, rule, f"cannot fix: {problem.message}{at}")
+
+
 def included_files(rule: Rule, repo: RepoView) -> list[str]:
     """The files the rule's `files` globs name minus `exclude`, each once (a package's glob and
     the root's both name the package's files), in order."""
@@ -254,12 +291,13 @@ def render_file(item: dict[str, Any], work: Workspace, rule: Rule) -> str | None
     return render(item["template"], context)
 
 
-def read_json(work: Workspace, path: str) -> tuple[str, Any]:
-    """The planned text of a JSON file and its data; FileProblem when it does not parse."""
-    import json
-
+def read_package_json(work: Workspace, path: str) -> JsonDocument:
+    """A package.json as the plan leaves it so far; FileProblem when it does not parse or is no
+    object (as `RepoView.package_json` says in a check)."""
     text = work.read(path)
-    try:
-        return text, json.loads(text)
-    except json.JSONDecodeError as error:
-        raise FileProblem(path, f"invalid JSON: {error.msg}", error.lineno) from None
+    if text is None:
+        raise FileProblem(path, "does not exist", missing=True)
+    document = parse_json(path, text)
+    if not isinstance(document.data, dict):
+        raise FileProblem(path, "is not a package.json object", 1)
+    return document

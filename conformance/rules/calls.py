@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..model import Finding, Rule
 from ..repo import Needles, RepoView
-from .base import STRINGS, RuleKind, as_list
+from .base import PATHS, STRINGS, RuleKind, as_list
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -228,8 +228,8 @@ class CallAbsent(RuleKind):
 
     name = "call-absent"
     properties = {
-        "files": STRINGS,
-        "exclude": STRINGS,
+        "files": PATHS,
+        "exclude": PATHS,
         "callees": STRINGS,
         "clients": {"type": "object", "additionalProperties": STRINGS},
         "constructs": {"type": "object", "additionalProperties": STRINGS},

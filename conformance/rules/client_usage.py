@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..model import Finding, Rule
 from ..repo import RepoView
-from .base import STRINGS, RuleKind, as_list
+from .base import PATHS, STRINGS, RuleKind, as_list
 from .sql_interpolation import bindings
 
 TYPE_CHECKING = False
@@ -53,7 +53,7 @@ class ClientUsageAbsent(RuleKind):
     """
 
     name = "client-usage-absent"
-    properties = {"files": STRINGS, "exclude": STRINGS, "classes": STRINGS, "modules": STRINGS}
+    properties = {"files": PATHS, "exclude": PATHS, "classes": STRINGS, "modules": STRINGS}
     required = ("files", "classes")
     hint = (
         "Replace the client's calls with the new data layer (a repository method or a tRPC "

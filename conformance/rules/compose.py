@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ..model import FileProblem, Finding, NothingToCheck, Rule
 from ..project.compose import is_postgres, runs
 from ..repo import ComposeService, RepoView
-from .base import STRINGS, RuleKind, as_list
+from .base import PATHS, STRINGS, RuleKind, as_list
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class ComposeServicePresent(RuleKind):
     """
 
     name = "compose-service-present"
-    properties = {"files": STRINGS, "names": STRINGS}
+    properties = {"files": PATHS, "names": STRINGS}
     required = ("files", "names")
     hint = "Restore the service in the compose file."
 
@@ -65,7 +65,7 @@ class ComposeServiceAbsent(RuleKind):
     """
 
     name = "compose-service-absent"
-    properties = {"files": STRINGS, "names": STRINGS, "images": STRINGS}
+    properties = {"files": PATHS, "names": STRINGS, "images": STRINGS}
     required = ("files",)
     hint = "Remove the service, its volumes and `depends_on` references from the compose file."
 

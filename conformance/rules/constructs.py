@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..model import Finding, Rule
 from ..repo import RepoView
-from .base import STRINGS, RuleKind, as_list
+from .base import PATHS, STRINGS, RuleKind, as_list
 from .calls import member_path
 
 TYPE_CHECKING = False
@@ -181,7 +181,7 @@ class TsPresent(RuleKind):
 
     name = "ts-present"
     properties = {
-        "files": STRINGS,
+        "files": PATHS,
         "new": {"type": "object", "additionalProperties": {"type": "string"}},
         "env": STRINGS,
         "throw_if_unset": STRINGS,

@@ -12,7 +12,7 @@ from ..model import FileProblem, Finding, Rule
 from ..project.convex_functions import aliases, parameters_of
 from ..repo import RepoView
 from ..typescript import text as _text
-from .base import STRING, STRINGS, RuleKind, as_list, included_files
+from .base import PATHS, STRING, STRINGS, RuleKind, as_list, included_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -79,8 +79,8 @@ class ConvexAuthRequired(RuleKind):
 
     name = "convex-auth-required"
     properties = {
-        "files": STRINGS,
-        "exclude": STRINGS,
+        "files": PATHS,
+        "exclude": PATHS,
         "builders": {"type": "array", "items": {"enum": list(BUILDERS)}},
         "public_functions": STRINGS,
         "auth_functions": {"type": "array", "items": ENTRY_POINT},

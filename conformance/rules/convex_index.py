@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, NothingToCheck, Rule
 from ..repo import RepoView
-from .base import STRING, RuleKind
+from .base import PATH, STRING, RuleKind
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ class ConvexIndexPresent(RuleKind):
     """
 
     name = "convex-index-present"
-    properties = {"schema": STRING, "indexes": {"type": "array", "items": INDEX}}
+    properties = {"schema": PATH, "indexes": {"type": "array", "items": INDEX}}
     required = ("schema", "indexes")
     hint = (
         'Add `.index("name", ["field", …])` to the table\'s `defineTable(…)` chain. The fix does '

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..model import Finding, Rule
-from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind, as_list, read_json
+from ..model import FileProblem, Finding, Rule
+from ..repo import JsonDocument, RepoView
+from ..shapes import mapping
+from .base import PATHS, STRING, STRINGS, RuleKind, as_list, cannot_fix, read_package_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -20,15 +21,29 @@ def _sections(rule: Rule) -> list[str]:
     return as_list(rule.options.get("sections", SECTIONS))
 
 
+def declared(document: JsonDocument, sections: list[str]) -> tuple[set[str], list[FileProblem]]:
+    """The names the sections declare, and the sections that are not objects (`"dependencies":
+    true`): what they declare cannot be told."""
+    names: set[str] = set()
+    problems: list[FileProblem] = []
+    for section in sections:
+        try:
+            names.update(mapping(document, section))
+        except FileProblem as problem:
+            problems.append(problem)
+    return names, problems
+
+
 class DependencyPresent(RuleKind):
     """Each named package must be declared in one of the given package.json sections.
 
     A stack is adopted when the package that uses it depends on it; scripts and sources that
-    call a CLI or import a library nobody declared break on a fresh install.
+    call a CLI or import a library nobody declared break on a fresh install. A section that is
+    not an object cannot be checked, and says so.
     """
 
     name = "dependency-present"
-    properties = {"files": STRINGS, "names": STRINGS, "sections": SECTION_LIST}
+    properties = {"files": PATHS, "names": STRINGS, "sections": SECTION_LIST}
     required = ("files", "names")
     hint = "Add the package with your package manager (e.g. `pnpm add convex`)."
     fix_properties = {
@@ -41,11 +56,16 @@ class DependencyPresent(RuleKind):
 
         def check_file(path: str) -> Iterator[Finding]:
             document = repo.package_json(path)
-            for name in as_list(rule.options["names"]):
-                if not any(name in (document.data.get(s) or {}) for s in sections):
-                    line = next((document.line_of(s) for s in sections if s in document.data), None)
-                    where = " or ".join(sections)
-                    yield self.finding(rule, path, line, f'"{name}" (not in {where})', name=name)
+            names, problems = declared(document, sections)
+            missing = [name for name in as_list(rule.options["names"]) if name not in names]
+            if missing and problems:
+                # The missing names may be in the sections that cannot be read.
+                yield from (self.problem(rule, problem) for problem in problems)
+                return
+            for name in missing:
+                line = next((document.line_of(s) for s in sections if s in document.data), None)
+                where = " or ".join(sections)
+                yield self.finding(rule, path, line, f'"{name}" (not in {where})', name=name)
 
         return self.each_file(rule, repo, check_file, required=True)
 
@@ -58,28 +78,41 @@ class DependencyPresent(RuleKind):
         if "version" not in spec:
             return
         versions = spec["version"]
-        for path in self.files(rule, work.repo):
-            text, data = read_json(work, path)
-            for name in as_list(rule.options["names"]):
-                version = versions.get(name) if isinstance(versions, dict) else versions
-                if version is not None and not any(
-                    name in (data.get(s) or {}) for s in _sections(rule)
-                ):
-                    section = spec.get("section", "dependencies")
-                    text = set_member(text, (section, name), version)
+        section = spec.get("section", "dependencies")
+
+        def fix_file(path: str) -> None:
+            document = read_package_json(work, path)
+            names, problems = declared(document, list(dict.fromkeys([*_sections(rule), section])))
+            added = {
+                name: version
+                for name in as_list(rule.options["names"])
+                if name not in names
+                and (version := versions.get(name) if isinstance(versions, dict) else versions)
+                is not None
+            }
+            if added and problems:
+                raise problems[0]  # the name may be there already, or there is nowhere to add it
+            if added:
+                mapping(document, section, writing=True)
+            text = document.text
+            for name, version in added.items():
+                text = set_member(text, (section, name), version)
             work.edit(path, text, rule)
+
+        self.fix_each(rule, work, fix_file)
 
 
 class DependencyAbsent(RuleKind):
     """None of the named packages may be declared in the given package.json sections.
 
     A dependency that stays after its stack was dropped keeps old code compiling and lets new
-    code reach for it; removing it makes every stale import fail at once.
+    code reach for it; removing it makes every stale import fail at once. A section that is not
+    an object cannot be checked, and says so.
     """
 
     absence = True
     name = "dependency-absent"
-    properties = {"files": STRINGS, "names": STRINGS, "sections": SECTION_LIST}
+    properties = {"files": PATHS, "names": STRINGS, "sections": SECTION_LIST}
     required = ("files", "names")
     hint = "Remove the package with your package manager (e.g. `pnpm remove pg`)."
 
@@ -89,9 +122,13 @@ class DependencyAbsent(RuleKind):
         def check_file(path: str) -> Iterator[Finding]:
             document = repo.package_json(path)
             for section in sections:
-                declared = document.data.get(section) or {}
+                try:
+                    names = mapping(document, section)
+                except FileProblem as problem:
+                    yield self.problem(rule, problem)
+                    continue
                 for name in as_list(rule.options["names"]):
-                    if name in declared:
+                    if name in names:
                         line = document.line_of(section, name)
                         item = f'"{name}" in {section}'
                         yield self.finding(rule, path, line, item, name=name, section=section)
@@ -99,13 +136,22 @@ class DependencyAbsent(RuleKind):
         return self.each_file(rule, repo, check_file, required=False)
 
     def fix(self, rule: Rule, work: Workspace) -> None:
-        """Remove each named package from the sections, keeping the file's formatting."""
+        """Remove each named package from the sections, keeping the file's formatting; a
+        section that is not an object is left to a person."""
         from ..edit.jsontext import remove_member
 
-        for path in self.files(rule, work.repo):
-            text, data = read_json(work, path)
+        def fix_file(path: str) -> None:
+            document = read_package_json(work, path)
+            text = document.text
             for section in _sections(rule):
+                try:
+                    names = mapping(document, section)
+                except FileProblem as problem:
+                    cannot_fix(work, rule, problem)
+                    continue
                 for name in as_list(rule.options["names"]):
-                    if name in (data.get(section) or {}):
+                    if name in names:
                         text = remove_member(text, (section, name))
             work.edit(path, text, rule)
+
+        self.fix_each(rule, work, fix_file)

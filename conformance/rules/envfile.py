@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ..globs import has_magic
 from ..model import Finding, Rule
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind, as_list
+from .base import PATHS, STRING, STRINGS, RuleKind, as_list
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class EnvVarPresent(RuleKind):
     """
 
     name = "env-var-present"
-    properties = {"files": STRINGS, "names": STRINGS}
+    properties = {"files": PATHS, "names": STRINGS}
     required = ("files", "names")
     hint = "Add `NAME=` (with a comment saying what it is for) to the env example."
     fix_properties = {"value": STRING, "comment": STRING, "template": STRING}

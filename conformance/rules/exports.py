@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..model import Finding, Rule
 from ..repo import RepoView
-from .base import STRINGS, RuleKind, as_list
+from .base import PATHS, STRINGS, RuleKind, as_list
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class ExportsPresent(RuleKind):
     """
 
     name = "exports-present"
-    properties = {"files": STRINGS, "names": STRINGS}
+    properties = {"files": PATHS, "names": STRINGS}
     required = ("files", "names")
     hint = "Export the missing functions from the module (or create the module)."
 

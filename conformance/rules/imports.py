@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from itertools import chain
 
 from ..globs import has_magic, matches
+from ..lines import LineCounter
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind, as_list, included_files, scanned
+from .base import PATHS, STRING, STRINGS, RuleKind, as_list, included_files, scanned
 from .source import search_code
 
 TYPE_CHECKING = False
@@ -50,10 +51,10 @@ class ImportAbsent(RuleKind):
 
     name = "import-absent"
     properties = {
-        "files": STRINGS,
-        "exclude": STRINGS,
+        "files": PATHS,
+        "exclude": PATHS,
         "modules": STRINGS,
-        "paths": STRINGS,
+        "paths": PATHS,
         "directive": STRING,
     }
     required = ("files", "modules")
@@ -99,9 +100,10 @@ class ImportAbsent(RuleKind):
             if not any(into_paths(path, m.group(2)) for m in _SPECIFIER.finditer(text)):
                 continue  # blanking comments only takes imports away
             code = strip_js_comments(text)
+            line_of = LineCounter(code)
             for match in _SPECIFIER.finditer(code):
                 if into_paths(path, match.group(2)):
-                    line = code.count("\n", 0, match.start()) + 1
+                    line = line_of(match.start())
                     yield self.finding(rule, path, line, f"`{match.group(2)}`")
 
     def scan(self, rule: Rule) -> tuple | None:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind
+from .base import PATHS, STRING, RuleKind
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class KeyPath(RuleKind):
 
     name = "key-path"
     properties = {
-        "files": STRINGS,
+        "files": PATHS,
         "key": {"anyOf": [STRING, {"type": "array", "items": STRING}]},
         "exists": {"type": "boolean"},
         "equals": {},

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, NothingToCheck, Rule
 from ..repo import RepoView, normalize
-from .base import RENDERED_FILE, STRING, STRINGS, RuleKind, as_list, render_file
+from .base import PATH, RENDERED_FILE, STRING, STRINGS, RuleKind, as_list, render_file
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ class NextRoutePresent(RuleKind):
     """
 
     name = "next-route-present"
-    properties = {"app": STRING, "project": STRING, "routes": STRINGS, "methods": STRINGS}
+    properties = {"app": PATH, "project": PATH, "routes": STRINGS, "methods": STRINGS}
     required = ("routes",)
     hint = "Create the route handler (`app/<path>/route.ts`) and export the HTTP methods."
     fix_properties = {

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..model import Finding, Rule
 from ..repo import RepoView, normalize
-from .base import STRINGS, RuleKind, as_list
+from .base import PATHS, RuleKind, as_list, remove
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ class PathPresent(RuleKind):
     """
 
     name = "path-present"
-    properties = {"paths": STRINGS, "type": {"enum": ["file", "dir", "any"]}}
+    properties = {"paths": PATHS, "type": {"enum": ["file", "dir", "any"]}}
     required = ("paths",)
     hint = "Create the missing file or directory."
 
@@ -48,7 +48,7 @@ class PathAbsent(RuleKind):
 
     absence = True
     name = "path-absent"
-    properties = {"paths": STRINGS}
+    properties = {"paths": PATHS}
     required = ("paths",)
     hint = "Delete the path (`git rm -r` when it is tracked)."
 
@@ -66,7 +66,8 @@ class PathAbsent(RuleKind):
                 yield self.finding(rule, shown, None, shown)
 
     def fix(self, rule: Rule, work: Workspace) -> None:
-        """Delete every match (staged with `git rm` when tracked)."""
+        """Delete every match (staged with `git rm` when tracked); with `removes:` in the fix,
+        only what of each match is that artifact."""
         for pattern in as_list(rule.options["paths"]):
             for path in work.repo.glob(pattern):
-                work.remove(path, rule)
+                remove(work, rule, path)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..lines import LineCounter
 from ..model import FileProblem, Finding, NothingToCheck, Rule
 from ..repo import RepoView
-from .base import STRING, STRINGS, RuleKind, as_list
+from .base import PATH, STRING, STRINGS, RuleKind, as_list
 from .drizzle import drizzle_out
 
 TYPE_CHECKING = False
@@ -49,8 +50,9 @@ def rls_state(repo: RepoView, files: list[str]) -> dict[str, dict[str, Any]]:
     for path in files:
         sql = _NOISE.sub(_blank, repo.text(path))
         offset = 0
+        line_of = LineCounter(sql)
         for statement in sql.split(";"):
-            line = sql.count("\n", 0, offset + len(statement) - len(statement.lstrip())) + 1
+            line = line_of(offset + len(statement) - len(statement.lstrip()))
             offset += len(statement) + 1
             where = (path, line)
             alter = _ALTER.search(statement)
@@ -82,7 +84,7 @@ class RlsPolicies(RuleKind):
     """
 
     name = "rls-policies"
-    properties = {"config": STRING, "default": STRING, "tables": STRINGS}
+    properties = {"config": PATH, "default": STRING, "tables": STRINGS}
     required = ("config", "tables")
     hint = (
         "Add a migration with `ALTER TABLE <t> ENABLE ROW LEVEL SECURITY;` and "

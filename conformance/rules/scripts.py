@@ -5,19 +5,30 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..globs import matches
-from ..model import Finding, Rule
-from ..repo import RepoView
-from .base import BOOLEAN, STRING, STRINGS, RuleKind, as_list, read_json
+from ..globs import matches_name
+from ..model import FileProblem, Finding, Rule
+from ..repo import JsonDocument, RepoView
+from ..shapes import described, mapping, string
+from .base import BOOLEAN, PATHS, STRING, STRINGS, RuleKind, as_list, cannot_fix, read_package_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
 
-def _scripts(document) -> dict:
-    scripts = document.data.get("scripts")
-    return scripts if isinstance(scripts, dict) else {}
+def commands(document: JsonDocument, names: list[str]) -> Iterator[tuple[str, str | FileProblem]]:
+    """(script, command) of every script of a package.json matching one of `names` (globs); a
+    command that is not a string is its FileProblem. FileProblem when `scripts` is no object."""
+    for script, command in mapping(document, "scripts").items():
+        if not any(matches_name(name, script) for name in names):
+            continue
+        if not isinstance(command, str):
+            command = FileProblem(
+                document.path,
+                f'script "{script}" is {described(command)}, expected a string',
+                document.line_of("scripts", script),
+            )
+        yield script, command
 
 
 class ScriptPresent(RuleKind):
@@ -28,7 +39,7 @@ class ScriptPresent(RuleKind):
     """
 
     name = "script-present"
-    properties = {"files": STRINGS, "script": STRING, "matches": STRING}
+    properties = {"files": PATHS, "script": STRING, "matches": STRING}
     required = ("files", "script")
     hint = "Add or change the script in package.json."
     fix_properties = {"command": STRING}
@@ -39,11 +50,13 @@ class ScriptPresent(RuleKind):
 
         def check_file(path: str) -> Iterator[Finding]:
             document = repo.package_json(path)
-            command = _scripts(document).get(script)
+            command = mapping(document, "scripts").get(script)
             if command is None:
                 line = document.line_of("scripts")
                 yield self.finding(rule, path, line, f'script "{script}" is missing', script=script)
-            elif pattern and not re.search(pattern, str(command)):
+                return
+            command = string(document, "scripts", script)
+            if pattern and not re.search(pattern, command):
                 line = document.line_of("scripts", script)
                 item = f'script "{script}" runs `{command}`, expected /{pattern}/'
                 yield self.finding(rule, path, line, item, script=script, command=command)
@@ -56,11 +69,17 @@ class ScriptPresent(RuleKind):
 
         command = rule.options["fix"].get("command")
         script, pattern = rule.options["script"], rule.options.get("matches")
-        for path in self.files(rule, work.repo) if command else ():
-            text, data = read_json(work, path)
-            current = (data.get("scripts") or {}).get(script)
-            if current is None or (pattern and not re.search(pattern, str(current))):
-                work.edit(path, set_member(text, ("scripts", script), command), rule)
+
+        def fix_file(path: str) -> None:
+            document = read_package_json(work, path)
+            current = mapping(document, "scripts", writing=True).get(script)
+            if current is not None:
+                current = string(document, "scripts", script)
+            if current is None or (pattern and not re.search(pattern, current)):
+                work.edit(path, set_member(document.text, ("scripts", script), command), rule)
+
+        if command:
+            self.fix_each(rule, work, fix_file)
 
 
 class ScriptForbidden(RuleKind):
@@ -70,7 +89,7 @@ class ScriptForbidden(RuleKind):
     """
 
     name = "script-forbidden"
-    properties = {"files": STRINGS, "scripts": STRINGS, "pattern": STRING}
+    properties = {"files": PATHS, "scripts": STRINGS, "pattern": STRING}
     required = ("files", "pattern")
     hint = "Change the script's command."
     # `strip`: a regex cut out of the command; `remove_script`: drop the script altogether.
@@ -82,8 +101,10 @@ class ScriptForbidden(RuleKind):
 
         def check_file(path: str) -> Iterator[Finding]:
             document = repo.package_json(path)
-            for script, command in _scripts(document).items():
-                if any(matches(name, script) for name in names) and regex.search(str(command)):
+            for script, command in commands(document, names):
+                if isinstance(command, FileProblem):
+                    yield self.problem(rule, command)
+                elif regex.search(command):
                     line = document.line_of("scripts", script)
                     item = f'script "{script}" runs `{command}`'
                     yield self.finding(rule, path, line, item, script=script, command=command)
@@ -96,14 +117,21 @@ class ScriptForbidden(RuleKind):
         spec = rule.options["fix"]
         names = as_list(rule.options.get("scripts")) or ["*"]
         regex = re.compile(rule.options["pattern"])
-        for path in self.files(rule, work.repo):
-            text, data = read_json(work, path)
-            for script, command in (data.get("scripts") or {}).items():
-                if not (any(matches(n, script) for n in names) and regex.search(str(command))):
+
+        def fix_file(path: str) -> None:
+            document = read_package_json(work, path)
+            text = document.text
+            for script, command in commands(document, names):
+                if isinstance(command, FileProblem):
+                    cannot_fix(work, rule, command)
+                    continue
+                if not regex.search(command):
                     continue
                 if spec.get("remove_script"):
                     text = remove_member(text, ("scripts", script))
                 elif "strip" in spec:
-                    stripped = re.sub(spec["strip"], "", str(command)).strip()
+                    stripped = re.sub(spec["strip"], "", command).strip()
                     text = set_member(text, ("scripts", script), stripped)
             work.edit(path, text, rule)
+
+        self.fix_each(rule, work, fix_file)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..lines import LineCounter
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import STRINGS, RuleKind, included_files
+from .base import PATHS, STRINGS, RuleKind, included_files
 from .text import compile_patterns
 
 # Strings and template literals are matched so that comment markers inside them are kept;
@@ -37,7 +38,7 @@ class SourceAbsent(RuleKind):
     """
 
     name = "source-absent"
-    properties = {"files": STRINGS, "exclude": STRINGS, "phrases": STRINGS, "regex": STRINGS}
+    properties = {"files": PATHS, "exclude": PATHS, "phrases": STRINGS, "regex": STRINGS}
     required = ("files",)
     hint = "Rewrite the code so it no longer uses the old API."
 
@@ -76,6 +77,7 @@ def search_code(
             yield kind.problem(rule, problem)
             continue
         for item, regex in present:
+            line_of = LineCounter(code)
             for match in regex.finditer(code):
-                line = code.count("\n", 0, match.start()) + 1
+                line = line_of(match.start())
                 yield kind.finding(rule, path, line, f"`{item}`")

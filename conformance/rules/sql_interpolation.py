@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..model import Finding, Rule
 from ..repo import Needles, RepoView
-from .base import STRINGS, RuleKind, as_list
+from .base import PATHS, STRINGS, RuleKind, as_list
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class SqlInterpolation(RuleKind):
     """
 
     name = "sql-interpolation"
-    properties = {"files": STRINGS, "exclude": STRINGS, "callees": STRINGS}
+    properties = {"files": PATHS, "exclude": PATHS, "callees": STRINGS}
     required = ("files",)
     hint = (
         "Bind values as parameters: Drizzle's tagged sql`... ${value}` template (or the query "

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..model import FileProblem, Finding, Rule
 from ..repo import RepoView
-from .base import BOOLEAN, STRING, STRINGS, RuleKind, as_list, included_files
+from .base import BOOLEAN, PATHS, STRING, STRINGS, RuleKind, as_list, included_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -30,8 +30,8 @@ def compile_patterns(rule: Rule) -> list[tuple[str, re.Pattern[str]]]:
 
 
 TEXT_PROPERTIES = {
-    "files": STRINGS,
-    "exclude": STRINGS,
+    "files": PATHS,
+    "exclude": PATHS,
     "phrases": STRINGS,
     "regex": STRINGS,
     "ignore_case": BOOLEAN,
@@ -65,14 +65,14 @@ class TextAbsent(RuleKind):
         for path in included_files(rule, repo):
             try:
                 hits = [(repo.lines_matching(path, regex), item) for item, regex in patterns]
-                text_lines = repo.text(path).split("\n") if unless else []
+                historical = _unless_lines(repo.text(path), unless)
             except FileProblem as problem:
                 yield self.problem(rule, problem)
                 continue
             reported: set[int] = set()
             for lines, item in hits:
                 for line, matched in lines:
-                    if line in reported or (unless and unless.search(text_lines[line - 1])):
+                    if line in reported or historical(line):
                         continue
                     reported.add(line)
                     # A regex hit is shown as the text it matched, a phrase as the phrase.
@@ -108,18 +108,39 @@ def _replace_outside_links(
     """Replace each match, except on a line `unless` matches, and except a match spanning a
     markdown link (`[PostgreSQL](…) with [Drizzle`), whose rewrite would break the link."""
 
+    from ..lines import LineCounter
+
+    line_of = LineCounter(text)
+    historical = _unless_lines(text, unless)
+
     def substitute(match: re.Match[str]) -> str:
-        start = text.rfind("\n", 0, match.start()) + 1
-        end = text.find("\n", match.end())
-        line = text[start : end if end != -1 else len(text)]
-        if unless is not None and unless.search(line):
+        # Each match's line from one pass: a search back to the line start for every match is
+        # quadratic on a long line.
+        number = line_of(match.start())
+        if historical(number):
             return match.group()
         if "[" in match.group() or "](" in match.group():
-            kept.append(f"line {text.count(chr(10), 0, match.start()) + 1}: {match.group()}")
+            kept.append(f"line {number}: {match.group()}")
             return match.group()
         return replacement
 
     return regex.sub(substitute, text)
+
+
+def _unless_lines(text: str, unless: re.Pattern[str] | None):
+    """`historical(line)`: whether `unless` matches that line, searched once per line (a long
+    line with many matches is not searched again for each)."""
+    lines = text.split("\n") if unless is not None else []
+    found: dict[int, bool] = {}
+
+    def historical(number: int) -> bool:
+        if unless is None:
+            return False
+        if number not in found:
+            found[number] = unless.search(lines[number - 1]) is not None
+        return found[number]
+
+    return historical
 
 
 class TextPresent(RuleKind):
