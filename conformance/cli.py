@@ -148,7 +148,7 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
     from .engine import open_repo, run, select_rules
 
     repo = repo or open_repo(args.path)
-    from .project import DISCOVERED_FILES
+    from .project import DISCOVERED_FILES, unread_by_discovery
 
     # Discovery's listing runs in the background while the contracts load.
     repo.start_find(DISCOVERED_FILES)
@@ -179,6 +179,7 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
         for resolution in contract.resolutions
         if resolution.origin in ("discovered", "undiscovered", "default")
     ]
+    report.unread = unread_by_discovery(repo)
     known = {rule.id for rule in rules}
     report.apply_waivers(load_waivers(repo.root), datetime.date.today(), known)
     return repo, report

@@ -74,7 +74,13 @@ def check_rule(rule: Rule, repo: RepoView) -> Outcome:
                 nothing.append(str(reason))
     finally:
         repo.inspection = previous
-    findings.extend(kind.problem(rule, problem) for problem in inspection.problems.values())
+    # A link the listing could not follow is said once, even when the rule also tried to read it.
+    unreadable = {f.path for f in findings if f.message.startswith("cannot check: ")}
+    findings.extend(
+        kind.problem(rule, problem)
+        for path, problem in inspection.problems.items()
+        if path not in unreadable
+    )
     findings = sorted(set(findings), key=Finding.sort_key)
     findings, suppressed, remarks = _suppress(rule, findings, repo, inspection.seen)
     inspected = len(inspection.seen)
@@ -175,6 +181,9 @@ class Report:
         self.unchanged: list[str] = []  # skipped by --changed-since: inputs did not change
         # (contract, Resolution) of every parameter discovery decided (see `parameters`).
         self.discovered: list[tuple[str, Any]] = []
+        # Files discovery consulted but could not read ("path:line: why"; the rules reading them
+        # report them as findings).
+        self.unread: list[str] = []
         # Why nothing at all was checked (a config naming no contract): that fails the run.
         self.empty: str | None = None
         self.contracts = list(dict.fromkeys(rule.contract for rule in rules))

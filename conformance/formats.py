@@ -70,6 +70,7 @@ def discovered_lines(report: Report) -> list[str]:
             lines.append(f"discovered: {name} = {', '.join(shown)} [{contract}]")
         elif resolution.origin == "undiscovered":
             lines.append(f"not found: {name}: {resolution.reason} [{contract}]")
+    lines.extend(f"not read by discovery: {note}" for note in report.unread)
     return lines
 
 
@@ -150,6 +151,7 @@ def json(report: Report) -> str:
             {"contract": contract, **resolution._asdict()}
             for contract, resolution in report.discovered
         ],
+        "unread_by_discovery": report.unread,
         "summary": report.summary(),
     }
     return encoder.dumps(payload, indent=2) + "\n"

@@ -163,6 +163,16 @@ def project_of(repo: RepoView) -> Project:
     return project
 
 
+def unread_by_discovery(repo: RepoView) -> list[str]:
+    """The files discovery consulted but could not read ("path:line: why"), so the report can say
+    a value may be missing because of them; empty when nothing was discovered."""
+    project = repo.__dict__.get("_project")
+    workspace = project.__dict__.get("workspace") if project is not None else None
+    if workspace is None or "_definition" not in workspace.__dict__:
+        return list(workspace.unreadable) if workspace is not None else []
+    return list(dict.fromkeys([*workspace.definition_problems, *workspace.unreadable]))
+
+
 def import_targets(project: Project, importer: str, specifier: str) -> list[str]:
     """The repository paths an import in `importer` may name — relative, a tsconfig `paths`
     alias, a workspace package's entry as its manifest publishes it — whether or not a file is
