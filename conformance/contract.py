@@ -102,6 +102,7 @@ def load_contract(
     Parameters not given are discovered in `project` (shown as `<name>` without one).
     `every_rule` keeps the rules whose `when:` does not hold (for `list` and `explain`)."""
     from .parameters import resolve
+    from .project import each
 
     path, shown = contract_path(reference, base)
     document = read_yaml(path, shown)
@@ -131,6 +132,15 @@ def load_contract(
             )
         given[name] = value
     given.update({k: v for k, v in (command_line or {}).items() if k in declared})
+    for name, value in given.items():
+        fact = declared[name].get("discover")
+        if value == [] and fact and each(fact):
+            # One subject per value: an empty list would leave the contract nothing to bind.
+            said = f"is an empty list: name one {name} at least, or leave it out"
+            if name in (command_line or {}):
+                raise UsageError(f"--param {name} {said}")
+            where = (override_lines or {}).get(name)
+            raise UsageError(f"parameter `{name}` {said}", config_label or shown, where)
     for name, spec in declared.items():
         choices = spec.get("choices")
         value = given.get(name, spec.get("default"))

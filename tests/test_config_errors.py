@@ -454,3 +454,18 @@ def test_an_empty_default_for_a_drizzle_package_is_named_in_the_contract(cli, ro
     assert usage_error(cli, "check", ".", "--contract", "c.yaml") == (
         "c.yaml:5: parameter `where` must not be empty (it fills `package` of rule `a`)"
     )
+
+
+def test_an_empty_list_for_a_subject_parameter_is_a_usage_error(fixture_copy, cli):
+    """Found by the fuzz suite: `package: []` left the contract with no binding at all, and
+    `check` and `fix` crashed (IndexError) instead of saying what was wrong."""
+    root = fixture_copy("kata-before")
+    config = "contracts:\n  - contract: convex-adoption\n    parameters:\n      package: []\n"
+    (root / "conformance.yaml").write_text(config)
+    expected = "is an empty list: name one package at least, or leave it out\n"
+    for argv in (["check"], ["fix", "--dry-run"]):
+        code, out, err = cli(*argv, str(root))
+        assert (code, out) == (2, "")
+        assert err == f"conformance: error: conformance.yaml:4: parameter `package` {expected}"
+    code, _, err = cli("check", str(root), "--param", "package=[]")
+    assert (code, err) == (2, f"conformance: error: --param package {expected}")

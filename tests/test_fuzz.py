@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import FIXTURES, init_git
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, event, given, seed, settings
 from hypothesis import strategies as st
 
 from conformance.cli import main
@@ -92,6 +92,19 @@ def yaml_of(data) -> st.SearchStrategy[str]:
     return dumped | mixed | replaced
 
 
+def config_of(config: dict) -> st.SearchStrategy[str]:
+    """conformance.yaml: the real one with one parameter given any value (most pass the schema,
+    so the rules run with it), or any YAML at all."""
+    entry = config["contracts"][0]
+
+    def given(name: str, value) -> str:
+        parameters = {**entry["parameters"], name: value}
+        return yaml.safe_dump({"contracts": [{**entry, "parameters": parameters}]})
+
+    names = st.sampled_from([*sorted(entry["parameters"]), "drizzle_schema", "convex_version"])
+    return st.builds(given, names, PATHS | st.lists(PATHS, max_size=3) | JSON) | yaml_of(config)
+
+
 def load_base() -> dict[str, bytes]:
     files = {}
     for path in sorted(BASE.rglob("*")):
@@ -119,7 +132,7 @@ MUTATIONS = st.fixed_dictionaries(
             )
         ),
         "docs/PROJECT_PLAN.md": TEXT,
-        "conformance.yaml": yaml_of({"contracts": ["convex-adoption"]}),
+        "conformance.yaml": config_of(yaml.safe_load(BASE_FILES["conformance.yaml"])),
     },
 )
 # Files with hostile names beside the real ones (a name may not hold NUL or "/" parts).
@@ -160,6 +173,7 @@ def run(capsys, *argv: str) -> tuple[int, str]:
     out, err = capsys.readouterr()
     assert code in (0, 1, 2), f"exit {code} for {argv}:\n{err[-2000:]}"
     assert took < SLOW, f"{took:.1f} s for {argv}"
+    event(f"{argv[0]} exit {code}")  # the spread of outcomes, in --hypothesis-show-statistics
     return code, out
 
 
@@ -206,6 +220,12 @@ def test_fix_changes_only_what_it_showed(capsys, workdir, mutations, names):
     root = workdir / f"repo{len(list(workdir.iterdir()))}"
     build(root, mutations, names)
     init_git(root)
+    # What a path leading out of the repository (`out: '../outside'`) would reach, and git's own
+    # files a write under `.git/` would change.
+    outside = workdir / "outside"
+    outside.mkdir(exist_ok=True)
+    (outside / "keep.sql").write_text("-- not the repository's\n")
+    guarded = {**snapshot(outside), **_git_own(root)}
     before = snapshot(root)
     code, out = run(capsys, "fix", str(root), "--dry-run")
     assert snapshot(root) == before, "the dry run wrote something"
@@ -217,7 +237,15 @@ def test_fix_changes_only_what_it_showed(capsys, workdir, mutations, names):
     changed = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
     unplanned = [p for p in changed if not any(p == s or p.startswith(s + "/") for s in shown)]
     assert not unplanned, f"fix changed paths its plan did not show: {unplanned}\n{out}"
+    assert {**snapshot(outside), **_git_own(root)} == guarded, "fix wrote outside its plan"
     shutil.rmtree(root)
+
+
+def _git_own(root: Path) -> dict[str, bytes]:
+    """git's configuration and hooks: what a write under `.git/` could turn against the user."""
+    own = root / ".git"
+    files = [own / "config", *sorted((own / "hooks").iterdir())]
+    return {f".git/{path.name}": path.read_bytes() for path in files if path.is_file()}
 
 
 CONTRACTS = {
