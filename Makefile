@@ -47,6 +47,6 @@ clean:
 
 # The fuzz suite of the tests with a large budget (FUZZ_EXAMPLES examples per property, random
 # seeds): the figures in the README come from `make fuzz FUZZ_EXAMPLES=…`.
-FUZZ_EXAMPLES ?= 2000
+FUZZ_EXAMPLES ?= 3400
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -n 2 -p no:cacheprovider tests/test_fuzz.py --hypothesis-show-statistics
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -n 3 -p no:cacheprovider tests/test_fuzz.py --hypothesis-show-statistics

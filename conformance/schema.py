@@ -303,6 +303,8 @@ def _path_problem(value: str) -> str | None:
     leads to is checked where the path is read)."""
     if spelled_outside(value):
         return f"`{value}` is outside the repository"
+    if "\x00" in value:
+        return "a path cannot hold a NUL byte"
     return _glob_problem(value)
 
 

@@ -469,3 +469,11 @@ def test_an_empty_list_for_a_subject_parameter_is_a_usage_error(fixture_copy, cl
         assert err == f"conformance: error: conformance.yaml:4: parameter `package` {expected}"
     code, _, err = cli("check", str(root), "--param", "package=[]")
     assert (code, err) == (2, f"conformance: error: --param package {expected}")
+
+
+@pytest.mark.parametrize("name", ["package", "active_docs"])
+def test_a_nul_byte_in_a_path_parameter_is_a_usage_error(cli, name):
+    """Found by the fuzz suite: a NUL byte reached `os.stat` (ValueError, exit 3)."""
+    code, out, err = cli("check", str(FIXTURES / "kata-before"), "--param", f"{name}=a\x00b")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"conformance: error: --param {name}: a path cannot hold a NUL byte (")

@@ -186,12 +186,12 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def planned(out: str) -> list[str]:
-    """The paths a dry run shows as changed (`create`/`edit`/`remove` lines)."""
+    """The paths a dry run shows as changed (`create`/`edit`/`remove` lines: the status in nine
+    columns, a space, the path as written, two spaces and the rules)."""
     shown = []
     for line in out.splitlines():
-        status, _, rest = line.partition(" ")
-        if status in ("create", "edit", "remove") and rest.strip():
-            shown.append(rest.strip().split("  ")[0].rstrip("/"))
+        if line[:9].strip() in ("create", "edit", "remove"):
+            shown.append(line[10:].partition("  [")[0].rstrip("/"))
     return shown
 
 
