@@ -17,17 +17,18 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-RULE_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]*$"}
+# `x-literal`: read as written, never filled from a parameter, so `${name}` gets no pass there.
+RULE_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]*$", "x-literal": True}
 COMMON_PROPERTIES = {
     "id": RULE_ID,
-    "kind": {"type": "string"},
+    "kind": {"type": "string", "x-literal": True},
     # `{item}`, `{path}` and the kind's facts are filled in (str.format); `{{ }}` are braces.
     "message": {"type": "string", "minLength": 1, "format": "message"},
     "why": {"type": "string", "minLength": 1},
     # The rule applies only when each named parameter has the given value (e.g. a phase).
-    "when": {"type": "object"},
+    "when": {"type": "object", "x-literal": True},
     # With nothing to check, the rule is `unchecked` without failing the run.
-    "optional": {"type": "boolean"},
+    "optional": {"type": "boolean", "x-literal": True},
 }
 
 
@@ -189,7 +190,7 @@ def is_valid(schema: dict[str, Any], value: Any) -> bool:
 
 
 def check(schema: dict[str, Any], value: Any, keys: list[str | int]) -> None:
-    if isinstance(value, str) and PARAMETER.fullmatch(value):
+    if isinstance(value, str) and PARAMETER.fullmatch(value) and not schema.get("x-literal"):
         return  # `${name}` stands for a parameter's value, whatever its shape
     _check_plain(schema, value, keys)
     kind = schema.get("type")

@@ -477,3 +477,16 @@ def test_a_nul_byte_in_a_path_parameter_is_a_usage_error(cli, name):
     code, out, err = cli("check", str(FIXTURES / "kata-before"), "--param", f"{name}=a\x00b")
     assert (code, out) == (2, "")
     assert err.startswith(f"conformance: error: --param {name}: a path cannot hold a NUL byte (")
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"), [("when", "must be a mapping"), ("optional", "must be true or false")]
+)
+def test_options_read_as_written_take_no_parameter(cli, root, key, expected):
+    """Found by the fuzz suite: `when: ${x}` passed the schema as if a parameter would fill it,
+    then crashed (AttributeError); `when` and `optional` are read as written."""
+    text = contract(body=f'    paths: x\n    {key}: "${{x}}"\n').replace(
+        "rules:", "parameters:\n  x: {default: a}\nrules:"
+    )
+    (root / "c.yaml").write_text(text)
+    assert usage_error(cli, "check", "--contract", "c.yaml").endswith(f"rules[0].{key} {expected}")
