@@ -82,7 +82,7 @@ def fixture_copy(tmp_path: Path):
     """A copy of fixtures/NAME outside any git repository."""
 
     def copy(name: str) -> Path:
-        return Path(shutil.copytree(FIXTURES / name, tmp_path / name))
+        return Path(shutil.copytree(FIXTURES / name, tmp_path / name, symlinks=True))
 
     return copy
 

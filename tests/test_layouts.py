@@ -233,7 +233,7 @@ FIXTURE_NAMES = sorted(p.name for p in FIXTURES.iterdir() if (p / "conformance.y
 @pytest.mark.parametrize("fixture", FIXTURE_NAMES)
 def test_init_writes_a_file_check_accepts_on_every_fixture(tmp_path, cli, fixture):
     root = tmp_path / fixture
-    shutil.copytree(FIXTURES / fixture, root)
+    shutil.copytree(FIXTURES / fixture, root, symlinks=True)
     for contracts in [[], *[["--contract", name] for name in builtin_names()]]:
         (root / "conformance.yaml").unlink(missing_ok=True)
         code, _, err = cli("init", str(root), *contracts)
