@@ -7,6 +7,7 @@ the first violation as `file:line: where: what`.
 
 from __future__ import annotations
 
+import os
 import re
 
 from .containment import PATH_FORMAT, spelled_outside
@@ -306,6 +307,10 @@ def _path_problem(value: str) -> str | None:
         return f"`{value}` is outside the repository"
     if "\x00" in value:
         return "a path cannot hold a NUL byte"
+    try:
+        os.fsencode(value)
+    except UnicodeEncodeError:
+        return "a path cannot hold a lone surrogate"
     return _glob_problem(value)
 
 

@@ -471,12 +471,20 @@ def test_an_empty_list_for_a_subject_parameter_is_a_usage_error(fixture_copy, cl
     assert (code, err) == (2, f"conformance: error: --param package {expected}")
 
 
-@pytest.mark.parametrize("name", ["package", "active_docs"])
-def test_a_nul_byte_in_a_path_parameter_is_a_usage_error(cli, name):
-    """Found by the fuzz suite: a NUL byte reached `os.stat` (ValueError, exit 3)."""
-    code, out, err = cli("check", str(FIXTURES / "kata-before"), "--param", f"{name}=a\x00b")
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("package", "a\x00b", "a NUL byte"),
+        ("active_docs", "a\x00b", "a NUL byte"),
+        ("package", "a\ud800b", "a lone surrogate"),
+    ],
+)
+def test_a_path_no_file_system_can_hold_is_a_usage_error(cli, name, value, said):
+    """Found by the fuzz suite: a NUL byte reached `os.stat` (ValueError), a lone surrogate the
+    path encoder (UnicodeEncodeError), both exit 3."""
+    code, out, err = cli("check", str(FIXTURES / "kata-before"), "--param", f"{name}={value}")
     assert (code, out) == (2, "")
-    assert err.startswith(f"conformance: error: --param {name}: a path cannot hold a NUL byte (")
+    assert err.startswith(f"conformance: error: --param {name}: a path cannot hold {said} (")
 
 
 @pytest.mark.parametrize(
@@ -490,3 +498,11 @@ def test_options_read_as_written_take_no_parameter(cli, root, key, expected):
     )
     (root / "c.yaml").write_text(text)
     assert usage_error(cli, "check", "--contract", "c.yaml").endswith(f"rules[0].{key} {expected}")
+
+
+def test_a_kind_given_no_files_is_unchecked(cli, root):
+    """Found by the fuzz suite: `files: []` crashed convex-auth-required (IndexError)."""
+    (root / "c.yaml").write_text(contract(body="    files: []\n", kind="convex-auth-required"))
+    code, out, err = cli("check", "--contract", "c.yaml")
+    assert (code, err) == (1, "")
+    assert "unchecked: a: nothing to check" in out

@@ -98,6 +98,8 @@ class ConvexAuthRequired(RuleKind):
     )
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
+        if not as_list(rule.options["files"]):
+            return  # no file named: the rule inspected nothing, and says so (unchecked)
         survey = Survey(rule, repo)
         for path in included_files(rule, repo):
             try:
