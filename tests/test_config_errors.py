@@ -506,3 +506,11 @@ def test_a_kind_given_no_files_is_unchecked(cli, root):
     code, out, err = cli("check", "--contract", "c.yaml")
     assert (code, err) == (1, "")
     assert "unchecked: a: nothing to check" in out
+
+
+def test_drizzle_output_absent_naming_no_config_nor_package_is_unchecked(cli, root):
+    """It crashed with KeyError: without either there is no folder to look for."""
+    (root / "c.yaml").write_text(contract(body="", kind="drizzle-output-absent"))
+    code, out, err = cli("check", "--contract", "c.yaml")
+    assert (code, err) == (1, "")
+    assert "unchecked: a: name the Drizzle `config` or the `package` drizzle-kit runs in" in out

@@ -6,7 +6,7 @@ import posixpath
 from collections import namedtuple
 from collections.abc import Iterator
 
-from ..model import Finding, Rule
+from ..model import Finding, NothingToCheck, Rule
 from ..repo import RepoView
 from .base import PATH, STRING, RuleKind
 
@@ -51,8 +51,10 @@ def migrations_dirs(repo: RepoView, rule: Rule) -> list[Output]:
             return [
                 Output(relative(default, package), "drizzle-kit's default", package, None, None)
             ]
-    else:
+    elif "config" in rule.options:
         configs = [rule.options["config"]]
+    else:
+        raise NothingToCheck("name the Drizzle `config` or the `package` drizzle-kit runs in")
     found = []
     for config in configs:
         out, line, package = drizzle_out(repo, config, default)
@@ -88,7 +90,9 @@ class DrizzleOutputAbsent(RuleKind):
     hint = "Delete the migrations directory (`git rm -r`)."
 
     def patterns(self, rule: Rule) -> list[str]:
-        return [rule.options.get("package") or posixpath.dirname(rule.options["config"])]
+        if "package" in rule.options:
+            return [rule.options["package"]]
+        return [posixpath.dirname(rule.options["config"])] if "config" in rule.options else []
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         from ..project import project_of
