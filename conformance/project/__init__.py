@@ -168,9 +168,11 @@ def unread_by_discovery(repo: RepoView) -> list[str]:
     a value may be missing because of them; empty when nothing was discovered."""
     project = repo.__dict__.get("_project")
     workspace = project.__dict__.get("workspace") if project is not None else None
-    if workspace is None or "_definition" not in workspace.__dict__:
-        return list(workspace.unreadable) if workspace is not None else []
-    return list(dict.fromkeys([*workspace.definition_problems, *workspace.unreadable]))
+    if workspace is None:
+        return []
+    # The workspace globs only when something read them: asking would read them now.
+    told = workspace.definition_problems if "_definition" in workspace.__dict__ else []
+    return list(dict.fromkeys([*told, *workspace.unreadable]))
 
 
 def import_targets(project: Project, importer: str, specifier: str) -> list[str]:
