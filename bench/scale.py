@@ -349,7 +349,7 @@ def compare_listings(conf: Tool, repo: Path, outdir: Path) -> None:
     if fast_code != full_code or fast != full:
         first = next(
             (
-                f"{a!r} vs {b!r}"
+                f"{a.decode(errors='replace')!r} vs {b.decode(errors='replace')!r}"
                 for a, b in zip(fast.splitlines(), full.splitlines(), strict=False)
                 if a != b
             ),
