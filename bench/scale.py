@@ -11,12 +11,12 @@ Usage::
 For each size: the generated monorepo (bench/generate.py, 100 files per package, 100,000
 untracked files under node_modules; reused as it is when it exists, generated when missing);
 each tool run once and its output checked (run.py's check_outputs: both tools must fail the
-same contract rules, else exit 2); conformance run once more with CONFORMANCE_LISTING=full
-(its output must be byte-identical to the default listing's, else exit 2); a warm-up, then
---runs timed runs per tool, interleaved (A B, B A, ...): median wall, median CPU (user+sys from
-wait4), peak RSS. Then the other scripts, when they exist (see EXTRAS), each read through one
-small function. Targets are printed PASS / MISS; --check-targets makes a MISS or anything not
-measured exit 1. Standard library only.
+same contract rules, else exit 2); conformance run with the default listing and with
+CONFORMANCE_LISTING=full (byte-identical outputs, else exit 2). Then a warm-up round and --runs
+timed rounds, each running both tools on every repository (A B, then B A in the next round):
+median wall, median CPU (user+sys from wait4), peak RSS. Then the other scripts, when they
+exist (see EXTRAS), each read through one small function. Targets are printed PASS / MISS;
+--check-targets makes a MISS or anything not measured exit 1. Standard library only.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -94,12 +95,17 @@ class Row:
 @dataclass
 class SizeResult:
     label: str
+    repo: Path
     packages: int
     tracked: int
     node_modules: int
     conformance: Tool
     repolinter: Tool | None
     agreement: str
+
+    @property
+    def tools(self) -> list[Tool]:
+        return [self.conformance] + ([self.repolinter] if self.repolinter else [])
 
 
 @dataclass
@@ -283,16 +289,10 @@ def ensure_repo(cache: Path, packages: int, files: int, node_modules: int) -> tu
     return repo, info
 
 
-def measure_size(
-    label: str,
-    repo: Path,
-    info: dict,
-    conf_cmd: list[str],
-    rl_cmd: list[str] | None,
-    outdir: Path,
-    runs: int,
-    warmup: int,
+def prepare_size(
+    label: str, repo: Path, info: dict, conf_cmd: list[str], rl_cmd: list[str] | None, outdir: Path
 ) -> SizeResult:
+    """The tools for one repository, each run once and its output checked."""
     conf = Tool(
         "conformance",
         [*conf_cmd, "check", str(repo), "--contract", CONTRACT, "--format", "json"],
@@ -300,22 +300,13 @@ def measure_size(
     )
     tools = [conf]
     if rl_cmd is not None:
-        tools.append(Tool("repolinter", [*rl_cmd, str(repo), *RL_ARGS], ok_codes=(0, 1)))
+        rl_args = ["--rulesetFile", str(RULESET), "--dryRun", "--format", "json"]
+        tools.append(Tool("repolinter", [*rl_cmd, str(repo), *rl_args], ok_codes=(0, 1)))
     agreement = check_outputs(tools, repo, outdir, require_agreement=True)
     compare_listings(conf, repo, outdir)
-    for _ in range(warmup):
-        for tool in tools:
-            run_checked(tool, repo, outdir)
-    for i in range(runs):
-        for tool in tools if i % 2 == 0 else reversed(tools):
-            sample = run_checked(tool, repo, outdir)
-            tool.samples.append(sample)
-            log(
-                f"{label} run {i + 1}/{runs}: {tool.name} {sample.wall_s * 1000:.0f} ms, "
-                f"CPU {sample.cpu_s * 1000:.0f} ms, {sample.maxrss_kb / 1024:.1f} MB"
-            )
     return SizeResult(
         label,
+        repo,
         info["params"]["packages"],
         info["tracked_files"],
         info["node_modules_files"],
@@ -325,7 +316,23 @@ def measure_size(
     )
 
 
-RL_ARGS = ["--rulesetFile", str(RULESET), "--dryRun", "--format", "json"]
+def time_all(results: list[SizeResult], outdir: Path, runs: int, warmup: int) -> None:
+    """Warm-up, then timed rounds; each round runs every tool on every repository, the tools'
+    order flipped every other round, so load drift hits tools and sizes alike."""
+    for _ in range(warmup):
+        for result in results:
+            for tool in result.tools:
+                run_checked(tool, result.repo, outdir)
+    for i in range(runs):
+        for result in results:
+            for tool in result.tools if i % 2 == 0 else reversed(result.tools):
+                sample = run_checked(tool, result.repo, outdir)
+                tool.samples.append(sample)
+                log(
+                    f"{result.label} run {i + 1}/{runs}: {tool.name} "
+                    f"{sample.wall_s * 1000:.0f} ms, CPU {sample.cpu_s * 1000:.0f} ms, "
+                    f"{sample.maxrss_kb / 1024:.1f} MB"
+                )
 
 
 def compare_listings(conf: Tool, repo: Path, outdir: Path) -> None:
@@ -469,7 +476,8 @@ def render(
         f"`conformance check REPO --contract {CONTRACT} --format json` and repolinter "
         f"{REPOLINTER_VERSION} with `bench/repolinter.json`, on pnpm monorepos generated by "
         "`bench/generate.py` (workspace packages of equal size, untracked files under "
-        f"node_modules). {runs} timed runs per tool after {warmup} warm-up run(s), interleaved; "
+        f"node_modules). {runs} timed rounds after {warmup} warm-up round(s); a round runs both "
+        "tools on every repository, their order flipped every other round; "
         "wall = spawn to reap, CPU = user+sys, peak RSS = ru_maxrss of the child (git children "
         "it waited for included), all from `os.wait4`.",
         "",
@@ -608,8 +616,8 @@ def bench(args: argparse.Namespace, argv: list[str] | None) -> int:
     if unknown or skipped - set(EXTRAS):
         raise BenchError(f"unknown size or script: {', '.join(unknown + sorted(skipped))}")
     cache = (args.cache_dir or default_cache()).resolve()
-    outdir = cache / "out-scale"
-    outdir.mkdir(parents=True, exist_ok=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    outdir = Path(tempfile.mkdtemp(prefix="conformance-scale-"))
     load_start = load_average()
 
     conf_cmd = find_conformance(args.conformance_cmd)
@@ -634,9 +642,9 @@ def bench(args: argparse.Namespace, argv: list[str] | None) -> int:
     for label, packages, files in plan:
         repo, info = ensure_repo(cache, packages, files, node_modules)
         log(f"{label}: {repo}")
-        results.append(
-            measure_size(label, repo, info, conf_cmd, rl_cmd, outdir, args.runs, args.warmup)
-        )
+        results.append(prepare_size(label, repo, info, conf_cmd, rl_cmd, outdir))
+    time_all(results, outdir, args.runs, args.warmup)
+    shutil.rmtree(outdir)  # kept when the benchmark stops, for its error message
 
     extras = []
     if not args.no_extras:
