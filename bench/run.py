@@ -198,9 +198,11 @@ def install_repolinter(cache: Path) -> Path:
 def find_conformance(explicit: str | None) -> list[str] | None:
     if explicit:
         cmd = shlex.split(explicit)
-        if not cmd or shutil.which(cmd[0]) is None:
+        found = shutil.which(cmd[0]) if cmd else None
+        if found is None:
             raise BenchError(f"--conformance-cmd {explicit!r}: {cmd[:1]} is not executable")
-        return cmd
+        # Absolute: the tools run with the measured repository as their working folder.
+        return [os.path.abspath(found), *cmd[1:]]
     found = shutil.which("conformance")
     if found:
         return [found]
