@@ -479,11 +479,12 @@ def render(
         f"node_modules). {runs} timed rounds after {warmup} warm-up round(s); a round runs both "
         "tools on every repository, their order flipped every other round; "
         "wall = spawn to reap, CPU = user+sys, peak RSS = ru_maxrss of the child (git children "
-        "it waited for included), all from `os.wait4`.",
+        "it waited for included), all from `os.wait4`; ratio = repolinter / conformance "
+        "(medians; the targets use wall time).",
         "",
         "| tracked files | packages | node_modules files | conformance ms | CPU ms | peak RSS MB "
-        "| repolinter ms | CPU ms | peak RSS MB | ratio |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| repolinter ms | CPU ms | peak RSS MB | ratio | CPU ratio |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         conf, rl = r.conformance, r.repolinter
@@ -496,10 +497,11 @@ def render(
             f"{conf.peak_rss_mb:.1f}",
         ]
         if rl is None:
-            cells += ["not measured"] * 3 + ["—"]
+            cells += ["not measured"] * 3 + ["—", "—"]
         else:
             cells += [fmt_ms(rl.median_ms), fmt_ms(rl.median_cpu_ms), f"{rl.peak_rss_mb:.1f}"]
             cells.append(f"{rl.median_ms / conf.median_ms:.1f}x")
+            cells.append(f"{rl.median_cpu_ms / conf.median_cpu_ms:.1f}x")
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     slope = slope_ms_per_10k(results)
