@@ -100,6 +100,10 @@ def test_other_benchmarks_are_read_or_reported_missing(tmp_path: Path) -> None:
     assert [(r.label, r.met) for r in startup.rows] == [("reading its --json output", False)]
     gate = scale.run_extra(scale.EXTRAS["gate"], tmp_path)
     assert gate.missing == "not measured: bench/gate.py does not exist yet"
+    write_script(tmp_path, "gate.py", "import sys\nprint('| full | 90 |')\nsys.exit(1)\n")
+    gate = scale.run_extra(scale.EXTRAS["gate"], tmp_path)
+    assert gate.text == "| full | 90 |"
+    assert [(r.measured, r.verdict) for r in gate.rows] == [("exit 1", "**MISS**")]
 
 
 def test_startup_json_marks_fix_against_100_ms() -> None:
