@@ -45,6 +45,7 @@ from run import (
     check_outputs,
     default_cache,
     find_conformance,
+    fmt_ms,
     install_repolinter,
     log,
     run_checked,
@@ -397,10 +398,6 @@ def machine_facts(conf_cmd: list[str], node: str | None) -> dict[str, str]:
         "conformance command": shlex.join(conf_cmd),
     }
     return facts
-
-
-def fmt_ms(value: float) -> str:
-    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
 
 
 def size_targets(result: SizeResult) -> list[Row]:
