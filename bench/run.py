@@ -60,6 +60,7 @@ class Sample:
     wall_s: float
     maxrss_kb: int
     exit_code: int
+    cpu_s: float = 0.0  # user + sys of the child and the descendants it waited for
 
 
 @dataclass
@@ -79,6 +80,10 @@ class Tool:
         return statistics.median(self.walls_ms)
 
     @property
+    def median_cpu_ms(self) -> float:
+        return statistics.median(s.cpu_s * 1000 for s in self.samples)
+
+    @property
     def min_ms(self) -> float:
         return min(self.walls_ms)
 
@@ -95,18 +100,22 @@ def log(message: str) -> None:
 # Running one child and measuring it.
 
 
-def run_measured(cmd: list[str], cwd: Path, out: Path, err: Path) -> Sample:
+def run_measured(
+    cmd: list[str], cwd: Path, out: Path, err: Path, env: dict[str, str] | None = None
+) -> Sample:
     """Run `cmd` once; wall time around spawn..reap, ru_maxrss of exactly that child (in KB on
-    Linux; it includes the descendants the child itself waited for, e.g. git subprocesses)."""
+    Linux; it includes the descendants the child itself waited for, e.g. git subprocesses), and
+    its CPU time (user + sys, which other load on the machine disturbs less than wall time)."""
     with open(out, "wb") as stdout, open(err, "wb") as stderr:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr
+            cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr, env=env
         )
         _, status, rusage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return Sample(wall, rusage.ru_maxrss, proc.returncode)
+    cpu = rusage.ru_utime + rusage.ru_stime
+    return Sample(wall, rusage.ru_maxrss, proc.returncode, cpu)
 
 
 def run_checked(tool: Tool, repo: Path, outdir: Path) -> Sample:
@@ -189,9 +198,11 @@ def install_repolinter(cache: Path) -> Path:
 def find_conformance(explicit: str | None) -> list[str] | None:
     if explicit:
         cmd = shlex.split(explicit)
-        if not cmd or shutil.which(cmd[0]) is None:
+        found = shutil.which(cmd[0]) if cmd else None
+        if found is None:
             raise BenchError(f"--conformance-cmd {explicit!r}: {cmd[:1]} is not executable")
-        return cmd
+        # Absolute: the tools run with the measured repository as their working folder.
+        return [os.path.abspath(found), *cmd[1:]]
     found = shutil.which("conformance")
     if found:
         return [found]
@@ -258,9 +269,12 @@ def conformance_findings(out: Path) -> list[dict]:
     return found
 
 
-def check_outputs(tools: list[Tool], repo: Path, outdir: Path) -> str | None:
+def check_outputs(
+    tools: list[Tool], repo: Path, outdir: Path, require_agreement: bool = False
+) -> str | None:
     """Run each tool once and check it ran the contract / ruleset and found the seeded
-    violations; returns a note comparing which contract rules fail in each tool."""
+    violations; returns a note comparing which contract rules fail in each tool. With
+    `require_agreement`, tools failing different sets of contract rules is a BenchError."""
     failing: dict[str, set[str]] = {}
     for tool in tools:
         run_checked(tool, repo, outdir)
@@ -300,6 +314,8 @@ def check_outputs(tools: list[Tool], repo: Path, outdir: Path) -> str | None:
             f"; only conformance: {', '.join(sorted(conf - rl)) or 'none'}"
             f"; only repolinter: {', '.join(sorted(rl - conf)) or 'none'}"
         )
+        if require_agreement:
+            raise BenchError(f"the tools disagree on {repo.name}: {note}")
         log(f"WARNING: the tools disagree: {note}")
     return note
 
