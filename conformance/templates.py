@@ -6,6 +6,7 @@ The templates live in the repository's top-level `templates/`; the wheel carries
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -26,16 +27,54 @@ def _environment():
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
+    options = {
+        "undefined": StrictUndefined,
+        "keep_trailing_newline": True,
+        "autoescape": False,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+    }
     environment = SandboxedEnvironment(
         loader=FileSystemLoader(templates_dir()),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
+        bytecode_cache=_bytecode_cache(repr(sorted(options.items()))),
+        **options,
     )
     environment.filters.update(FILTERS)
     return environment
+
+
+def _bytecode_cache(options: str):
+    """Jinja's compiled templates, kept in the user's cache folder: compiling the templates a
+    plan renders was ~20 ms of a `fix --dry-run`. Jinja files each under its template's name and
+    path, and compiles again when the source's checksum differs (an edited template is never
+    served stale); Jinja's and Python's versions are in its header, the environment's options in
+    the folder's name. None (no cache) when the folder cannot be made."""
+    import hashlib
+
+    from jinja2 import FileSystemBytecodeCache
+
+    class Cache(FileSystemBytecodeCache):
+        # A cache is only ever a shortcut: a file that cannot be read or written is compiled.
+        def load_bytecode(self, bucket):
+            try:
+                super().load_bytecode(bucket)
+            except Exception:
+                bucket.reset()
+
+        def dump_bytecode(self, bucket):
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    key = hashlib.sha1(options.encode(), usedforsecurity=False).hexdigest()[:12]
+    folder = os.path.join(base, "conformance", f"jinja-{key}")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return Cache(folder)
 
 
 class Unwritable(ValueError):
