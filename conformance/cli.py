@@ -166,8 +166,6 @@ def main(argv: list[str] | None = None) -> int:
 def _checked(args: argparse.Namespace, repo=None, also=None):
     """Load and select the rules, run them on the repository and apply its waivers; `also`
     gives rules to add to the selected ones (from the loaded ones)."""
-    import datetime
-
     from .contract import CONFIG_NAME, load, load_waivers
     from .engine import open_repo, run, select_rules
 
@@ -205,8 +203,15 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
     ]
     report.unread = unread_by_discovery(repo)
     known = {rule.id for rule in rules}
-    report.apply_waivers(load_waivers(repo.root), datetime.date.today(), known)
+    waivers = load_waivers(repo.root)
+    report.apply_waivers(waivers, _today() if waivers else None, known)
     return repo, report
+
+
+def _today():
+    import datetime  # ~1 ms of start-up, only worth it with waivers to date
+
+    return datetime.date.today()
 
 
 def _inside(root: Path, rule: Rule) -> str | None:
@@ -436,5 +441,24 @@ def _show(value: Any) -> str:
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
+def run() -> None:
+    """The `conformance` command: `main`, then exit without the interpreter's teardown (a few
+    ms of freeing every object), once what was printed is flushed. Only for the command: the
+    pytest plugin and library callers use `main`."""
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # as in `main`: the reader went away
+        code = EXIT_FINDINGS
+    except OSError as error:  # as for --output: the report could not be written whole
+        print(f"conformance: error: cannot write the report: {error.strerror}", file=sys.stderr)
+        code = EXIT_USAGE
+    from contextlib import suppress
+
+    with suppress(OSError):  # nowhere left to say anything
+        sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

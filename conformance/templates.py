@@ -50,6 +50,7 @@ def _bytecode_cache(options: str):
     served stale); Jinja's and Python's versions are in its header, the environment's options in
     the folder's name. None (no cache) when the folder cannot be made."""
     import hashlib
+    from contextlib import suppress
 
     from jinja2 import FileSystemBytecodeCache
 
@@ -62,10 +63,8 @@ def _bytecode_cache(options: str):
                 bucket.reset()
 
         def dump_bytecode(self, bucket):
-            try:
+            with suppress(OSError):
                 super().dump_bytecode(bucket)
-            except OSError:
-                pass
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     key = hashlib.sha1(options.encode(), usedforsecurity=False).hexdigest()[:12]
