@@ -6,7 +6,6 @@ The templates live in the repository's top-level `templates/`; the wheel carries
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cache
 from pathlib import Path
@@ -66,14 +65,11 @@ def _bytecode_cache(options: str):
             with suppress(OSError):
                 super().dump_bytecode(bucket)
 
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    from .usercache import cache_folder
+
     key = hashlib.sha1(options.encode(), usedforsecurity=False).hexdigest()[:12]
-    folder = os.path.join(base, "conformance", f"jinja-{key}")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    except OSError:
-        return None
-    return Cache(folder)
+    folder = cache_folder(f"jinja-{key}")
+    return Cache(folder) if folder else None
 
 
 class Unwritable(ValueError):
