@@ -12,8 +12,11 @@ import sys
 
 import pytest
 from conftest import FIXTURES, ROOT
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from conformance import contract, templates
+from conformance.cli import _quick_arguments, build_parser
 from conformance.contract import BUILTIN_DIR, CompiledDocument, read_yaml
 from conformance.repo import parse_yaml
 
@@ -128,19 +131,17 @@ def test_a_check_without_yaml_inputs_imports_no_yaml_jinja_or_git(cache_home, tm
     shutil.copytree(FIXTURES / "convex-auth-before", repo)
     (repo / "conformance.yaml").unlink()
     # The first run parses the contract with PyYAML and keeps it compiled; the next needs
-    # neither PyYAML nor `datetime` (no waivers), nor what only `fix` uses.
+    # neither PyYAML nor `datetime` (no waivers), nor argparse (a plain command line), nor
+    # what only `fix` uses.
     assert imported_by_check(cache_home, str(repo), "--contract", "convex-auth") == (
         1,
-        ["yaml", "datetime", "argparse"],
+        ["yaml", "datetime"],
     )
-    assert imported_by_check(cache_home, str(repo), "--contract", "convex-auth") == (
-        1,
-        ["argparse"],
-    )
+    assert imported_by_check(cache_home, str(repo), "--contract", "convex-auth") == (1, [])
     # A conformance.yaml without dates is compiled too.
     shutil.copy(FIXTURES / "convex-auth-before" / "conformance.yaml", repo)
     imported_by_check(cache_home, str(repo))
-    assert imported_by_check(cache_home, str(repo)) == (1, ["argparse"])
+    assert imported_by_check(cache_home, str(repo)) == (1, [])
 
 
 def test_an_edited_contract_is_never_read_from_the_cache(cache_home, tmp_path):
@@ -269,3 +270,85 @@ def test_a_damaged_or_unwritable_template_cache_only_costs_time(template_dir, ca
     folder.write_text("a file where the folder should be")
     templates._environment.cache_clear()
     assert templates.render("t.j2", {"x": 3}) == "3!"
+
+
+# The quick reading of `check` and `fix` command lines: argparse's namespace, or argparse.
+
+TOKENS = [
+    *["check", "fix", "list", "explain", "init"],
+    *["--contract", "--format", "--output", "--rev", "--changed-since", "--select"],
+    *["--ignore", "--param", "--debug", "--dry-run", "--allow-dirty", "--force", "--help"],
+    *["--contract=x", "--contract=", "--format=json", "--format=xml", "--debug=1", "--cont"],
+    *["-h", "-", "--", "-1", "", "repo", "a=b", "json", "text", "x,y", "HEAD~1", "-x", "- y"],
+]
+
+
+def parsed_by_argparse(argv: list[str]) -> dict | None:
+    try:
+        return vars(build_parser().parse_args(argv))
+    except (Exception, SystemExit):
+        return None
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check"],
+        ["fix"],
+        ["check", "fixtures/kata-before", "--contract", "convex-adoption", "--format", "json"],
+        ["check", "--contract=convex-auth", "--contract", "x.yaml", "repo", "--debug"],
+        ["check", "-", "--rev", "HEAD~1", "--select", "a,b", "--select", "c", "--output", "o"],
+        ["check", "--changed-since", "main", "--param", "a=b", "--ignore", "x"],
+        ["check", "--format", "text", "--format", "sarif"],
+        ["fix", "--dry-run", "fixtures/kata-before", "--allow-dirty", "--force", "--param=x=y"],
+    ],
+)
+def test_a_plain_command_line_is_read_quickly_as_argparse_reads_it(argv):
+    quick = _quick_arguments(argv)
+    assert quick is not None
+    assert vars(quick) == parsed_by_argparse(argv)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "--help"],
+        ["check", "--form", "json"],  # an abbreviation
+        ["check", "--format", "xml"],
+        ["check", "a", "b"],
+        ["check", "--rev", "A", "--changed-since", "B"],
+        ["check", "--contract", "-x"],
+        ["check", "--contract"],
+        ["check", "--", "path"],
+        ["fix", "--format", "json"],
+        ["fix", "--dry-run=yes"],
+        ["list"],
+        [],
+    ],
+)
+def test_anything_else_is_left_to_argparse(argv):
+    assert _quick_arguments(argv) is None
+
+
+# Whole options, mostly well formed, and now and then a token argparse alone can read.
+PIECES = [
+    *[["--contract", "x"], ["--contract", "y.yaml"], ["--format", "json"], ["--output", "o"]],
+    *[["--rev", "HEAD"], ["--changed-since", "main"], ["--select", "a,b"], ["--ignore", "c"]],
+    *[["--param", "a=b"], ["--debug"], ["--dry-run"], ["--allow-dirty"], ["--force"], ["repo"]],
+]
+
+
+@settings(max_examples=600, deadline=None, derandomize=True)
+@given(
+    st.sampled_from(["check", "fix"]),
+    st.lists(
+        st.one_of(st.sampled_from(PIECES), st.sampled_from(TOKENS).map(lambda token: [token])),
+        max_size=6,
+    ),
+)
+def test_the_quick_reading_never_differs_from_argparse(command, pieces):
+    argv = [command, *(token for piece in pieces for token in piece)]
+    quick = _quick_arguments(argv)
+    event("read quickly" if quick is not None else "left to argparse")
+    if quick is not None:
+        assert vars(quick) == parsed_by_argparse(argv)
