@@ -90,7 +90,6 @@ def _compiled(path: Path, shown: str, text: str) -> YamlDocument | CompiledDocum
     takes 3-6 ms, and importing PyYAML ~10 ms more a check of a repository with no YAML of
     its own does not otherwise pay."""
     import marshal
-    import zlib
 
     from .usercache import cache_folder, write_file
 
@@ -98,7 +97,7 @@ def _compiled(path: Path, shown: str, text: str) -> YamlDocument | CompiledDocum
     cached = None
     if folder:
         # Named by the contract's path; a clash of two paths only ever misses (texts differ).
-        name = f"{path.stem}-{zlib.crc32(os.fsencode(path)):08x}.marshal"
+        name = f"{path.stem}-{_fnv1a(os.fsencode(path)):08x}.marshal"
         cached = os.path.join(folder, name)
         try:
             with open(cached, "rb") as stream:
@@ -115,6 +114,14 @@ def _compiled(path: Path, shown: str, text: str) -> YamlDocument | CompiledDocum
             return document
         write_file(cached, compiled)
     return document
+
+
+def _fnv1a(data: bytes) -> int:
+    """A stable 32-bit hash of a short string: zlib's or hashlib's would cost an import."""
+    key = 0x811C9DC5
+    for byte in data:
+        key = ((key ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return key
 
 
 def _key_lines(root) -> dict[tuple[str | int, ...], int]:
