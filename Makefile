@@ -10,6 +10,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# Bytecode now, as pip compiles a wheel's: the first runs of an editable install would
+	# otherwise pay for compiling (or, with PYTHONDONTWRITEBYTECODE, every run would).
+	$(BIN)/python -m compileall -q conformance
 	touch $(STAMP)
 
 # The embedded kata monorepo in its Postgres/Drizzle state: check (findings expected), preview the

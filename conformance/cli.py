@@ -3,7 +3,6 @@ is never imported on this path)."""
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -13,25 +12,11 @@ from .model import Rule, UsageError, error_summary
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
+    import argparse
     from typing import Any
 
 # 3: conformance itself failed, never to be read as findings (1) by a CI gate.
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-
-
-class _HelpFormatter(argparse.HelpFormatter):
-    def __init__(self, prog: str):
-        # argparse sizes help with `shutil`, ~3 ms of imports on every run; os alone will do.
-        try:
-            width = os.get_terminal_size().columns
-        except OSError:
-            width = 80
-        super().__init__(prog, width=min(width, 100) - 2)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, no usage dump
-        raise UsageError(message)
 
 
 def _csv(values: list[str] | None) -> list[str]:
@@ -60,13 +45,30 @@ def _yaml_list(name: str, raw: str) -> list[Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    class _HelpFormatter(argparse.HelpFormatter):
+        def __init__(self, prog: str):
+            # argparse sizes help with `shutil` (and with it bz2 and lzma), ~3 ms of imports on
+            # every run; os alone will do.
+            try:
+                width = os.get_terminal_size().columns
+            except OSError:
+                width = 80
+            super().__init__(prog, width=min(width, 100) - 2)
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # one line, exit 2, no usage dump
+            raise UsageError(message)
+
     parser = _Parser(
         prog="conformance",
         description="Executable contracts for architectural decisions: check a repository "
         "against them, and fix what drifted.",
         formatter_class=_HelpFormatter,
     )
-    common = _Parser(add_help=False)
+    # Every parser sizes its help with _HelpFormatter: argparse's own imports `shutil`.
+    common = _Parser(add_help=False, formatter_class=_HelpFormatter)
     common.add_argument(
         "--debug", action="store_true", help="print the traceback of an internal error"
     )
@@ -133,10 +135,82 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What the quick reading of `check` and `fix` knows of their options: those taking a value
+# (each given once, or "append" to a list) and the flags. Its defaults are argparse's.
+_QUICK = {
+    "check": (
+        {
+            "--contract": "append",
+            "--format": "store",
+            "--output": "store",
+            "--rev": "store",
+            "--changed-since": "store",
+            "--select": "append",
+            "--ignore": "append",
+            "--param": "append",
+        },
+        {"--debug"},
+        {"format": "text"},
+    ),
+    "fix": (
+        {"--contract": "append", "--select": "append", "--ignore": "append", "--param": "append"},
+        {"--debug", "--dry-run", "--allow-dirty", "--force"},
+        {},
+    ),
+}
+
+
+def parse_arguments(argv: list[str]):
+    """The arguments as argparse reads them; a plain `check` or `fix` command line (options
+    spelled in full, values not starting with `-`) is read without it, ~3 ms of importing
+    and building parsers. Whatever else, help and mistakes included, goes to argparse."""
+    quick = _quick_arguments(argv)
+    return quick if quick is not None else build_parser().parse_args(argv)
+
+
+def _quick_arguments(argv: list[str]):
+    """The namespace argparse would give for `argv`, or None when it is not sure to be."""
+    from types import SimpleNamespace
+
+    if not argv or argv[0] not in _QUICK:
+        return None
+    valued, flags, defaults = _QUICK[argv[0]]
+    names = {option: option[2:].replace("-", "_") for option in [*valued, *flags]}
+    args = {"command": argv[0], "path": ".", **dict.fromkeys(names.values()), **defaults}
+    args.update({names[flag]: False for flag in flags})
+    positional = False
+    tokens = iter(argv[1:])
+    for token in tokens:
+        option, equals, value = token.partition("=")
+        if not token or token == "-" or not token.startswith("-"):
+            if positional or not token:
+                return None  # a second path: argparse's error
+            args["path"], positional = token, True
+            continue
+        if option in flags and not equals:
+            args[names[option]] = True
+            continue
+        if option not in valued:
+            return None  # an abbreviation, `--`, help, an unknown option
+        if not equals:
+            value = next(tokens, None)
+            if value is None or not value or value.startswith("-"):
+                return None
+        if valued[option] == "append":
+            args[names[option]] = [*(args[names[option]] or []), value]
+        else:
+            args[names[option]] = value
+    if args.get("format", "text") not in FORMATS:
+        return None
+    if args.get("rev") is not None and args.get("changed_since") is not None:
+        return None  # mutually exclusive: argparse says so
+    return SimpleNamespace(**args)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
-        args = build_parser().parse_args(argv)
+        args = parse_arguments(argv)
         handlers = {"check": _check, "fix": _fix, "init": _init, "list": _list, "explain": _explain}
         handler = handlers[args.command]
         return handler(args)
@@ -166,8 +240,6 @@ def main(argv: list[str] | None = None) -> int:
 def _checked(args: argparse.Namespace, repo=None, also=None):
     """Load and select the rules, run them on the repository and apply its waivers; `also`
     gives rules to add to the selected ones (from the loaded ones)."""
-    import datetime
-
     from .contract import CONFIG_NAME, load, load_waivers
     from .engine import open_repo, run, select_rules
 
@@ -205,8 +277,15 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
     ]
     report.unread = unread_by_discovery(repo)
     known = {rule.id for rule in rules}
-    report.apply_waivers(load_waivers(repo.root), datetime.date.today(), known)
+    waivers = load_waivers(repo.root)
+    report.apply_waivers(waivers, _today() if waivers else None, known)
     return repo, report
+
+
+def _today():
+    import datetime  # ~1 ms of start-up, only worth it with waivers to date
+
+    return datetime.date.today()
 
 
 def _inside(root: Path, rule: Rule) -> str | None:
@@ -436,5 +515,24 @@ def _show(value: Any) -> str:
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
+def run() -> None:
+    """The `conformance` command: `main`, then exit without the interpreter's teardown (a few
+    ms of freeing every object), once what was printed is flushed. Only for the command: the
+    pytest plugin and library callers use `main`."""
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # as in `main`: the reader went away
+        code = EXIT_FINDINGS
+    except OSError as error:  # as for --output: the report could not be written whole
+        print(f"conformance: error: cannot write the report: {error.strerror}", file=sys.stderr)
+        code = EXIT_USAGE
+    from contextlib import suppress
+
+    with suppress(OSError):  # nowhere left to say anything
+        sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

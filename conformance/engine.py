@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections import namedtuple
 from pathlib import Path
@@ -14,6 +13,7 @@ from .repo import RepoView
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
+    import datetime
     from typing import Any
 
     from .contract import Waiver
@@ -262,10 +262,12 @@ class Report:
             "unchecked": len(self.unchecked_rules),
         }
 
-    def apply_waivers(self, waivers: list[Waiver], today: datetime.date, known: set[str]) -> None:
+    def apply_waivers(
+        self, waivers: list[Waiver], today: datetime.date | None, known: set[str]
+    ) -> None:
         """Set aside the findings an unexpired waiver covers; note expired and stale waivers.
         `known` holds every loaded rule id: a waiver for a rule left out by --select is not
-        stale, one naming no rule at all is."""
+        stale, one naming no rule at all is. `today` may be None when there are no waivers."""
         matched: set[Waiver] = set()
         for rule_id, findings in self.results.items():
             kept = []

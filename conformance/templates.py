@@ -26,16 +26,50 @@ def _environment():
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
+    options = {
+        "undefined": StrictUndefined,
+        "keep_trailing_newline": True,
+        "autoescape": False,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+    }
     environment = SandboxedEnvironment(
         loader=FileSystemLoader(templates_dir()),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
+        bytecode_cache=_bytecode_cache(repr(sorted(options.items()))),
+        **options,
     )
     environment.filters.update(FILTERS)
     return environment
+
+
+def _bytecode_cache(options: str):
+    """Jinja's compiled templates, kept in the user's cache folder: compiling the templates a
+    plan renders was ~20 ms of a `fix --dry-run`. Jinja files each under its template's name and
+    path, and compiles again when the source's checksum differs (an edited template is never
+    served stale); Jinja's and Python's versions are in its header, the environment's options in
+    the folder's name. None (no cache) when the folder cannot be made."""
+    import hashlib
+    from contextlib import suppress
+
+    from jinja2 import FileSystemBytecodeCache
+
+    class Cache(FileSystemBytecodeCache):
+        # A cache is only ever a shortcut: a file that cannot be read or written is compiled.
+        def load_bytecode(self, bucket):
+            try:
+                super().load_bytecode(bucket)
+            except Exception:
+                bucket.reset()
+
+        def dump_bytecode(self, bucket):
+            with suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    from .usercache import cache_folder
+
+    key = hashlib.sha1(options.encode(), usedforsecurity=False).hexdigest()[:12]
+    folder = cache_folder(f"jinja-{key}")
+    return Cache(folder) if folder else None
 
 
 class Unwritable(ValueError):
