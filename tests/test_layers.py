@@ -21,6 +21,7 @@ FLOORS = [
         "shapes",
         "typescript",
         "containment",
+        "listing",
     },  # files
     {"translate", "edit", "workspace", "templates"},  # translation and edits
     {"project"},  # what the repository is

@@ -100,6 +100,11 @@ class Project:
     def _file_set(self) -> set[str]:
         return set(self.files)
 
+    @property
+    def tracked(self) -> set[str]:
+        """The discovered files as a set (in a git work tree: tracked and on disk)."""
+        return self._file_set
+
     @cached_property
     def workspace(self) -> Workspace:
         from .workspace import Workspace
