@@ -258,7 +258,7 @@ class RepoView:
 
         cache = self._index_cache()
         kept = [self._kept_tracked(cache, prefix) for prefix in prefixes]
-        if "" in prefixes or None in kept:
+        if any(normalize(prefix) == "" for prefix in prefixes) or None in kept:
             return None
         try:
             found, links, unreadable = walk(self.root, prefixes, SKIPPED_DIRS)
@@ -343,7 +343,7 @@ class RepoView:
                     kept[prefix].append((path, link))
             else:
                 self._untracked.add(path)
-        if not said and "" not in kept:
+        if not said and all(normalize(prefix) for prefix in kept):
             cache.put("tracked", kept, before)
         return paths
 
@@ -496,7 +496,10 @@ class RepoView:
         facts = FileFacts(self.root)
         now: dict[str, tuple[str, str | None]] = {}  # path → (mode, object id) in the work tree
         unhashed = []
+        linked: dict[str, bool] = {}  # folder → whether it or a folder holding it is a symlink
         for path in tracked:
+            if _through_symlink(self.root, path.rpartition("/")[0], linked):
+                continue  # git sees no file beyond a symlink: absent
             try:
                 info = os.lstat(f"{self.root}/{path}")
             except (OSError, ValueError):
@@ -523,13 +526,13 @@ class RepoView:
             facts.save()
         changed = {
             path
-            for path in {*self._untracked_below(outermost), *committed, *now}
+            for path in {*committed, *now}
             if committed.get(path, (None, None))[1] != now.get(path, (None, None))[1]
         }
         for path in committed.keys() & now.keys() - changed:
             if committed[path][0] != now[path][0]:
                 return None  # a change of mode only: whether it counts is git's config
-        return changed
+        return changed | set(self._untracked_below(outermost))
 
     def _untracked_below(self, prefixes: list[str]) -> list[str]:
         return [p for p in self._untracked if any(_is_below(p, prefix) for prefix in prefixes)]
@@ -849,6 +852,17 @@ def _prefixes_holding(path: str, prefixes: list[str]) -> Iterator[str]:
         parent = parent.rpartition("/")[0]
 
 
+def _through_symlink(root: Path, folder: str, linked: dict[str, bool]) -> bool:
+    if not folder:
+        return False
+    if folder not in linked:
+        parent = folder.rpartition("/")[0]
+        linked[folder] = _through_symlink(root, parent, linked) or os.path.islink(
+            f"{root}/{folder}"
+        )
+    return linked[folder]
+
+
 def _is_below(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
 
@@ -864,7 +878,11 @@ def _hash_objects(root: Path, paths: list[str]) -> list[str] | None:
 def _ignored(root: Path, paths: list[str]) -> set[str] | None:
     """Which of these untracked paths git ignores, by `git check-ignore --no-index` (the ignore
     files only, never the index); None when git cannot tell."""
-    spawned = spawn_git(root, ["check-ignore", "--no-index", "-z", "--", *paths])
+    with _scratch_file() as asked:
+        asked.write("".join(f"{path}\0" for path in paths).encode("utf-8", "surrogateescape"))
+        asked.seek(0)
+        command = ["check-ignore", "--no-index", "--stdin", "-z"]
+        spawned = spawn_git(root, command, stdin=asked.fileno())
     if spawned is None:
         return None
     pid, read_end = spawned
@@ -907,13 +925,19 @@ def run_git(cwd: Path, args: list[str]) -> bytes | None:
     return collect_git(spawn_git(cwd, args))
 
 
-def spawn_git(cwd: Path, args: list[str], stderr: int | None = None) -> tuple[int, int] | None:
-    """Start git in the background: (pid, stdout pipe), or None when git is missing; its stderr
-    goes to the file descriptor `stderr` (in English), else nowhere. Spawned with posix_spawn:
-    importing `subprocess` alone costs ~4 ms of the check's start-up."""
+def spawn_git(
+    cwd: Path, args: list[str], stderr: int | None = None, stdin: int | None = None
+) -> tuple[int, int] | None:
+    """Start git in the background: (pid, stdout pipe), or None when git is missing; it reads
+    the file descriptor `stdin` (a file, which never blocks the writer), else nothing; its
+    stderr goes to the file descriptor `stderr` (in English), else nowhere. Spawned with
+    posix_spawn: importing `subprocess` alone costs ~4 ms of the check's start-up."""
     read_end, write_end = os.pipe()  # both close-on-exec; the child only keeps its dup as stdout
     actions = [
         (os.POSIX_SPAWN_DUP2, write_end, 1),
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)
+        if stdin is None
+        else (os.POSIX_SPAWN_DUP2, stdin, 0),
         (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)
         if stderr is None
         else (os.POSIX_SPAWN_DUP2, stderr, 2),
