@@ -106,7 +106,8 @@ class RepoView:
         self._untracked: set[str] = set()  # listed files git does not track (and does not ignore)
         self._use_git: bool | None = None
         self._cache = None
-        self._found: dict[str, list[str]] = {}
+        self._found: dict[str, list[str]] = {}  # pattern → `find(pattern, present=False)`
+        self._present_found: dict[str, list[str]] = {}  # pattern → `find(pattern)`
         self._finding: dict[str, Any] = {}
         # (path, extract, key) → what `extract` found in the file, or the FileProblem reading it
         self._facts: dict[tuple[str, Any, Any], Any] = {}
@@ -377,13 +378,15 @@ class RepoView:
                 self._listed_links.update(base + name for name in links)
         return found
 
-    def find(self, pattern: str) -> list[str]:
+    def find(self, pattern: str, *, present: bool = True) -> list[str]:
         """Files anywhere in the repository whose path matches `pattern` (an extended regular
         expression, as grep reads it), sorted. Inside git these are the files git tracks, listed
-        by `git ls-files | grep -E` (the whole index is scanned in C; untracked files are seen
-        where the rules list their paths); outside git, or before the first `git add`, the tree
-        on disk. `node_modules` is never listed. The project model discovers what the repository
-        is from these; `start_find` begins the listing early, in the background."""
+        by `git ls-files | grep -E` (the whole index is scanned in C, or the answer kept for the
+        index as it is, see `listing`; untracked files are seen where the rules list their
+        paths); outside git, or before the first `git add`, the tree on disk. `node_modules` is
+        never listed. The project model discovers what the repository is from these;
+        `start_find` begins the listing early, in the background. With `present=False`, tracked
+        files deleted from the work tree are kept (`present` tells them, one stat each)."""
         found = self._found.get(pattern)
         if found is None:
             listed = None
@@ -397,11 +400,18 @@ class RepoView:
             found = self._found[pattern] = sorted(
                 path
                 for path in listed
-                if "node_modules/" not in path
-                and not path.startswith(".git/")
-                and self._on_disk(path)
+                if "node_modules/" not in path and not path.startswith(".git/")
             )
-        return found
+        if not present:
+            return found
+        if pattern not in self._present_found:
+            self._present_found[pattern] = [path for path in found if self._on_disk(path)]
+        return self._present_found[pattern]
+
+    def present(self, path: str) -> bool:
+        """Whether a file `find` listed is in the work tree (git lists tracked files even after
+        they were deleted from it): one stat, once per run."""
+        return self._on_disk(path)
 
     def grep(self, pattern: str, suffixes: tuple[str, ...]) -> list[str]:
         """Files named `*<suffix>` whose text matches `pattern` (an extended regular expression

@@ -244,9 +244,9 @@ class ImportGraph:
         configs = sorted(self._configs)
         needles = [*(f'"{name}"' for name in names), '"paths"']
         # Discovery listed them from git's index: no walk for untracked files is needed.
-        tracked = self.project.tracked
+        discovered = self.project.discovered
         found = self.repo.files_holding(
-            [path for path in [*manifests, *configs] if path in tracked], needles
+            [p for p in [*manifests, *configs] if discovered(p)], needles
         )
         if found is None:
             found = grep(self.repo, needles, ["*package.json", "*tsconfig.json"], untracked=False)
