@@ -18,10 +18,10 @@ and the tests compare both).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
+import zlib
 from pathlib import Path
 
 # Set by the benchmark and the tests: git's full listing on every run, no cache read or written.
@@ -65,14 +65,14 @@ class IndexCache:
     def __init__(self, root: Path):
         self.file: Path | None = None
         self.index: Path | None = None
+        self.prefix = ""
         self.facts: dict = {}
         found = None if any(os.environ.get(v) for v in _GIT_LAYOUT_ENV) else _git_dir(root)
         if found is None or full_listing_forced():
             return
-        git_dir, prefix = found
+        git_dir, self.prefix = found
         self.index = git_dir / "index"
-        name = hashlib.sha1(prefix.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-        self.file = git_dir / "conformance" / f"listing-{name}.json"
+        self.file = _cache_file(git_dir, "listing", self.prefix)
         key = self.identity()
         if key is None:
             return
@@ -80,7 +80,7 @@ class IndexCache:
             data = json.loads(self.file.read_bytes())
         except (OSError, ValueError):
             return
-        if isinstance(data, dict) and data.get("key") == [_VERSION, *key]:
+        if isinstance(data, dict) and data.get("key") == [_VERSION, self.prefix, *key]:
             self.facts = data
 
     def identity(self) -> list[int] | None:
@@ -100,8 +100,8 @@ class IndexCache:
         """Keep what git answered, when the index was the same before and after it answered."""
         if before is None or self.file is None or self.identity() != before:
             return
-        if self.facts.get("key") != [_VERSION, *before]:
-            self.facts = {"key": [_VERSION, *before]}
+        if self.facts.get("key") != [_VERSION, self.prefix, *before]:
+            self.facts = {"key": [_VERSION, self.prefix, *before]}
         self.facts.setdefault(kind, {}).update(values)
         _write(self.file, self.facts)
 
@@ -174,19 +174,20 @@ class FileFacts:
 
     def __init__(self, root: Path):
         self.file: Path | None = None
+        self.version: list | None = None
         self.facts: dict = {}
         self.changed = False
         found = None if any(os.environ.get(v) for v in _GIT_LAYOUT_ENV) else _git_dir(root)
         if found is None:
             return
         git_dir, prefix = found
-        name = hashlib.sha1(prefix.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-        self.file = git_dir / "conformance" / f"files-{name}.json"
+        self.file = _cache_file(git_dir, "files", prefix)
+        self.version = [_VERSION, prefix]
         try:
             data = json.loads(self.file.read_bytes())
         except (OSError, ValueError):
             return
-        if isinstance(data, dict) and data.get("version") == _VERSION:
+        if isinstance(data, dict) and data.get("version") == self.version:
             self.facts = data
 
     def get(self, question: str, path: str, info: os.stat_result):
@@ -194,9 +195,9 @@ class FileFacts:
         return kept[4] if kept and kept[:4] == _identity(info) else None
 
     def put(self, question: str, path: str, info: os.stat_result, answer) -> None:
-        if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < 2_000_000_000:
+        if self.file is None or time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < 2_000_000_000:
             return
-        self.facts.setdefault("version", _VERSION)
+        self.facts.setdefault("version", self.version)
         self.facts.setdefault(question, {})[path] = [*_identity(info), answer]
         self.changed = True
 
@@ -205,6 +206,13 @@ class FileFacts:
             return
         self.changed = False
         _write(self.file, self.facts)
+
+
+def _cache_file(git_dir: Path, kind: str, prefix: str) -> Path:
+    """One file per folder of the work tree checked (the prefix is also written inside it and
+    compared on reading: two prefixes may share a checksum)."""
+    checksum = zlib.crc32(prefix.encode("utf-8", "surrogateescape"))
+    return git_dir / "conformance" / f"{kind}-{checksum:08x}.json"
 
 
 def _identity(info: os.stat_result) -> list[int]:

@@ -238,3 +238,11 @@ def test_a_change_of_mode_and_line_endings_git_normalizes(kata, cli, monkeypatch
     plan.write_bytes(plan.read_bytes().replace(b"\n", b"\r\n"))  # the same blob for git
     assert_same(cli, monkeypatch, kata, since="HEAD")
     assert "docs/PROJECT_PLAN.md" not in changed_paths(kata, "HEAD", PREFIXES, RepoView(kata))
+
+
+def test_git_layout_variables_mean_no_cache(kata, cli, monkeypatch):
+    """GIT_INDEX_FILE & co move the index away from where the cache looks: git lists."""
+    monkeypatch.setenv("GIT_INDEX_FILE", str(kata / ".git/index"))
+    (kata / "packages/db/src/new.ts").write_text('import pg from "pg";\n')
+    assert_same(cli, monkeypatch, kata, since="HEAD", fast=())
+    assert cache_files(kata) == []
