@@ -85,15 +85,11 @@ def main() -> int:
         repo, _ = prepare_repo(default_cache(), QUICK if args.quick else FULL, None)
     base = [*conformance, "check", str(repo), "--contract", CONTRACT, "--format", "json"]
     since = [*base, "--changed-since", "HEAD"]
-    rows = interleaved(
-        {
-            "working tree": base,
-            "--rev HEAD": [*base, "--rev", "HEAD"],
-            "--changed-since HEAD, nothing changed": since,
-        },
-        repo,
-        args.runs,
-    )
+    nothing = "--changed-since HEAD, nothing changed"
+    commands = {"working tree": base, "--rev HEAD": [*base, "--rev", "HEAD"], nothing: since}
+    rows = interleaved(commands, repo, args.runs)
+    # Each --changed-since against the working-tree check timed beside it.
+    ratios = {nothing: rows[nothing][0] / rows["working tree"][0]}
     # One file changed in the work tree: a docs file one rule reads, then a source file none does.
     docs = repo / "docs" / "PROJECT_PLAN.md"
     source = next((repo / "packages").glob("pkg-*/src/*.ts"))
@@ -105,6 +101,9 @@ def main() -> int:
                 {"working tree": base, f"--changed-since HEAD, {label}": since}, repo, args.runs
             )
             rows[f"--changed-since HEAD, {label}"] = changed[f"--changed-since HEAD, {label}"]
+            ratios[f"--changed-since HEAD, {label}"] = (
+                changed[f"--changed-since HEAD, {label}"][0] / changed["working tree"][0]
+            )
             path.write_bytes(originals[path])
     finally:
         for path, data in originals.items():
@@ -113,6 +112,7 @@ def main() -> int:
     working = rows["working tree"][0]
     rev = rows["--rev HEAD"][0]
     worst = max(wall for label, (wall, _) in rows.items() if label.startswith("--changed"))
+    worst_ratio = max(ratios.values())
     print(f"| `conformance check` on {repo.name} | median ms wall | median ms CPU |")
     print("| --- | ---: | ---: |")
     for label, (wall, cpu) in rows.items():
@@ -121,13 +121,14 @@ def main() -> int:
     print(
         f"--rev / working tree: {rev / working:.2f}x (target <= {TARGET_REV_RATIO}x); "
         f"--changed-since worst: {worst:.1f} ms (target < {TARGET_CHANGED_MS:.0f} ms), "
-        f"{worst / working:.2f}x the working-tree check (target <= {TARGET_CHANGED_RATIO}x)"
+        f"at most {worst_ratio:.2f}x the working-tree check timed beside it "
+        f"(target <= {TARGET_CHANGED_RATIO}x)"
     )
     return (
         0
         if rev / working <= TARGET_REV_RATIO
         and worst < TARGET_CHANGED_MS
-        and worst / working <= TARGET_CHANGED_RATIO
+        and worst_ratio <= TARGET_CHANGED_RATIO
         else 1
     )
 
