@@ -32,6 +32,9 @@ _GIT_LAYOUT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR
 # which lists a large folder faster (and skips ignored ones without entering them).
 WALK_LIMIT = 20_000
 _VERSION = 1
+# A file changed this recently (ns) is read, not kept: timestamps are coarse (a few ms), and a
+# second change within the same tick and of the same size would look like no change.
+RECENT_NS = 2_000_000_000
 
 
 def full_listing_forced() -> bool:
@@ -195,7 +198,8 @@ class FileFacts:
         return kept[4] if kept and kept[:4] == _identity(info) else None
 
     def put(self, question: str, path: str, info: os.stat_result, answer) -> None:
-        if self.file is None or time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < 2_000_000_000:
+        recent = time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < RECENT_NS
+        if self.file is None or recent:
             return
         self.facts.setdefault("version", self.version)
         self.facts.setdefault(question, {})[path] = [*_identity(info), answer]

@@ -106,6 +106,7 @@ class RepoView:
         self._untracked: set[str] = set()  # listed files git does not track (and does not ignore)
         self._use_git: bool | None = None
         self._cache = None
+        self._facts_kept = None
         self._found: dict[str, list[str]] = {}  # pattern → `find(pattern, present=False)`
         self._present_found: dict[str, list[str]] = {}  # pattern → `find(pattern)`
         self._finding: dict[str, Any] = {}
@@ -284,6 +285,14 @@ class RepoView:
         untracked = [path for path in new if path not in ignored]
         self._untracked.update(untracked)
         return [*tracked, *untracked]
+
+    def _file_facts(self):
+        """What files held at earlier runs (see `listing.FileFacts`), read once per run."""
+        if self._facts_kept is None:
+            from .listing import FileFacts
+
+            self._facts_kept = FileFacts(self.root)
+        return self._facts_kept
 
     @staticmethod
     def _kept_tracked(cache, prefix: str) -> list[tuple[str, bool]] | None:
@@ -472,7 +481,7 @@ class RepoView:
         file's object id (kept under its stat; `git hash-object`, which applies the repository's
         attributes, for the others). None when that cannot answer exactly — a sparse checkout,
         a submodule, a change of mode only, no cache — and git compares."""
-        from .listing import FileFacts, full_listing_forced
+        from .listing import full_listing_forced
 
         prefixes = sorted({normalize(p) for p in prefixes if not spelled_outside(p)})
         if (
@@ -503,7 +512,7 @@ class RepoView:
                 committed[path] = (mode, oid)
         if any(mode == "160000" for mode, _ in committed.values()):
             return None
-        facts = FileFacts(self.root)
+        facts = self._file_facts()
         now: dict[str, tuple[str, str | None]] = {}  # path → (mode, object id) in the work tree
         unhashed = []
         linked: dict[str, bool] = {}  # folder → whether it or a folder holding it is a symlink
@@ -553,11 +562,11 @@ class RepoView:
         kept: its reader reports it), without reading git's index. What each file holds is
         kept between runs under the file's stat (see `listing.FileFacts`). None when the view is
         not a git work tree, or CONFORMANCE_LISTING=full asks for `git grep`."""
-        from .listing import FileFacts, full_listing_forced
+        from .listing import full_listing_forced
 
         if not self.reads_work_tree or not self._git_available() or full_listing_forced():
             return None
-        facts = FileFacts(self.root)
+        facts = self._file_facts()
         question = "\0".join(sorted(needles))
         encoded = [needle.encode() for needle in needles]
         found = []

@@ -246,3 +246,27 @@ def test_git_layout_variables_mean_no_cache(kata, cli, monkeypatch):
     (kata / "packages/db/src/new.ts").write_text('import pg from "pg";\n')
     assert_same(cli, monkeypatch, kata, since="HEAD", fast=())
     assert cache_files(kata) == []
+
+
+def test_kept_file_facts_follow_the_file(kata, monkeypatch):
+    """What a file holds is kept under its stat: a rewrite of the same size with its mtime put
+    back still changes its ctime, and the file is read again."""
+    monkeypatch.setattr("conformance.listing.RECENT_NS", 0)  # keep what was just written
+    manifest = kata / "apps/gateway/package.json"
+    text = manifest.read_text()
+    needles = ['"@kata/db"']
+    old = 1_700_000_000
+    manifest.write_text(text.replace('"name"', '"nAme"'))
+    os.utime(manifest, (old, old))
+    view = RepoView(kata)
+    before = view.files_holding(["apps/gateway/package.json"], needles)
+    assert view.files_holding(["apps/gateway/package.json"], ['"nAme"']) == [
+        "apps/gateway/package.json"
+    ]
+    assert RepoView(kata)._file_facts().facts  # kept (the file is older than two seconds)
+    swapped = text.replace('"name"', '"nAme"').replace('"type": "module"', '"@kata/db": "mo"')
+    assert len(swapped) == len(text.replace('"name"', '"nAme"'))
+    manifest.write_text(swapped)
+    os.utime(manifest, (old, old))
+    after = RepoView(kata).files_holding(["apps/gateway/package.json"], needles)
+    assert (before, after) == ([], ["apps/gateway/package.json"])
