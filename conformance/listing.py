@@ -18,7 +18,6 @@ and the tests compare both).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 import zlib
@@ -31,7 +30,7 @@ _GIT_LAYOUT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR
 # A walk of a rule's folders that visits more entries than this hands the listing back to git,
 # which lists a large folder faster (and skips ignored ones without entering them).
 WALK_LIMIT = 20_000
-_VERSION = 1
+_VERSION = 2
 # A file changed this recently (ns) is read, not kept: timestamps are coarse (a few ms), and a
 # second change within the same tick and of the same size would look like no change.
 RECENT_NS = 2_000_000_000
@@ -58,7 +57,7 @@ def _git_dir(root: Path) -> tuple[Path, str] | None:
                 continue
         except (OSError, UnicodeDecodeError):
             return None
-        return git_dir, root.relative_to(top).as_posix().removeprefix(".")
+        return git_dir, "" if root == top else root.relative_to(top).as_posix()
     return None
 
 
@@ -80,6 +79,8 @@ class IndexCache:
         if key is None:
             return
         try:
+            import json
+
             data = json.loads(self.file.read_bytes())
         except (OSError, ValueError):
             return
@@ -187,22 +188,24 @@ class FileFacts:
         self.file = _cache_file(git_dir, "files", prefix)
         self.version = [_VERSION, prefix]
         try:
+            import json
+
             data = json.loads(self.file.read_bytes())
         except (OSError, ValueError):
             return
         if isinstance(data, dict) and data.get("version") == self.version:
             self.facts = data
 
-    def get(self, question: str, path: str, info: os.stat_result):
-        kept = self.facts.get(question, {}).get(path)
-        return kept[4] if kept and kept[:4] == _identity(info) else None
+    def get(self, question: str, path: str, identity: str | None):
+        """The answer kept for a file whose `identity` (see `identity`) is still the same."""
+        kept = self.facts.get(question, {}).get(path) if identity else None
+        return kept[1] if kept and kept[0] == identity else None
 
-    def put(self, question: str, path: str, info: os.stat_result, answer) -> None:
-        recent = time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < RECENT_NS
-        if self.file is None or recent:
+    def put(self, question: str, path: str, identity: str | None, answer) -> None:
+        if self.file is None or not identity:
             return
         self.facts.setdefault("version", self.version)
-        self.facts.setdefault(question, {})[path] = [*_identity(info), answer]
+        self.facts.setdefault(question, {})[path] = [identity, answer]
         self.changed = True
 
     def save(self) -> None:
@@ -219,13 +222,19 @@ def _cache_file(git_dir: Path, kind: str, prefix: str) -> Path:
     return git_dir / "conformance" / f"{kind}-{checksum:08x}.json"
 
 
-def _identity(info: os.stat_result) -> list[int]:
-    return [info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+def identity(info: os.stat_result) -> str:
+    """What changes when a file is written (inode, size, mtime, ctime), as one short string (a
+    large monorepo keeps ten thousand); "" for a file changed too recently to be kept."""
+    if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) < RECENT_NS:
+        return ""
+    return f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
 
 
 def _write(file: Path, data: dict) -> None:
     """Replace a cache file whole (a reader sees the old one or the new one); a read-only .git
     keeps nothing."""
+    import json
+
     temporary = file.with_name(f"{file.name}.{os.getpid()}.tmp")
     try:
         file.parent.mkdir(exist_ok=True)
