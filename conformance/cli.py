@@ -260,7 +260,7 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
         # The rules' inputs, and the config and contract files that define the rules.
         definitions = {"conformance.yaml", *filter(None, (_inside(repo.root, r) for r in rules))}
         prefixes = [literal_prefix(p) for r in selected for p in rule_patterns(r)]
-        changed = changed_paths(repo.root, since, [*prefixes, *definitions])
+        changed = changed_paths(repo.root, since, [*prefixes, *definitions], repo)
         selected, unchanged = affected(selected, changed, definitions)
     if also is not None:
         selected = [*selected, *also(selected, repo)]

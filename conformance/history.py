@@ -11,6 +11,7 @@ from .repo import collect_git, run_git, spawn_git
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .engine import Report
+    from .repo import RepoView
 
 
 def check_revision(option: str, rev: str, *, ranges: bool = False) -> None:
@@ -30,12 +31,21 @@ def check_revision(option: str, rev: str, *, ranges: bool = False) -> None:
         raise UsageError(f"{option} {rev}: expected A..B (`...` is not a range of commits)")
 
 
-def changed_paths(root: Path, rev: str, prefixes: list[str]) -> set[str]:
-    """Files under `prefixes` changed between `rev` and the work tree (committed, staged or not)
-    or untracked. Limiting git to the paths the rules read keeps it from stat-ing the whole
-    work tree; both git commands run at once."""
+def changed_paths(
+    root: Path, rev: str, prefixes: list[str], repo: RepoView | None = None
+) -> set[str]:
+    """Files under `prefixes` changed between `rev` and the work tree (committed, staged or not;
+    a renamed file under both its names) or untracked. The repository view answers without
+    reading git's index when it can (`RepoView.changed_since`); else git compares, limited to
+    the paths the rules read so that it does not stat the whole work tree, both git commands
+    at once."""
+    if repo is not None:
+        changed = repo.changed_since(rev, prefixes)
+        if changed is not None:
+            return changed
     specs = [f":(literal){p}" if p else "." for p in sorted(set(prefixes))]
-    diff = spawn_git(root, ["diff", "--name-only", "-z", "--relative", rev, "--", *specs])
+    command = ["diff", "--no-renames", "--name-only", "-z", "--relative", rev, "--", *specs]
+    diff = spawn_git(root, command)
     others = spawn_git(root, ["ls-files", "-z", "--others", "--exclude-standard", "--", *specs])
     untracked, output = collect_git(others), collect_git(diff)
     if output is None:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .containment import OUTSIDE, outside, spelled_outside
 from .globs import compile_glob, has_magic, literal_prefix
+from .listing import identity
 from .model import FileProblem, Inspection
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
@@ -91,6 +92,9 @@ test, fast), then a match of `regex` (precise: a regex alone is slower to scan a
 
 
 class RepoView:
+    # Whether the view lists the work tree (and may keep what git's index says between runs).
+    reads_work_tree = True
+
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root).resolve()
         self._listed: list[str] = []
@@ -99,8 +103,15 @@ class RepoView:
         self._texts: dict[str, str | FileProblem] = {}
         self._documents: dict[tuple[str, str], Any] = {}
         self._disk: dict[str, bool] = {}
+        # What `_on_disk` found, for `files_holding`: a regular file's `listing.identity`, None
+        # for anything else (a stat result takes ~600 bytes: 6 MB for 10,000 manifests).
+        self._stats: dict[str, str | None] = {}
+        self._untracked: set[str] = set()  # listed files git does not track (and does not ignore)
         self._use_git: bool | None = None
-        self._found: dict[str, list[str]] = {}
+        self._cache = None
+        self._facts_kept = None
+        self._found: dict[str, list[str]] = {}  # pattern → `find(pattern, present=False)`
+        self._present_found: dict[str, list[str]] = {}  # pattern → `find(pattern)`
         self._finding: dict[str, Any] = {}
         # (path, extract, key) → what `extract` found in the file, or the FileProblem reading it
         self._facts: dict[tuple[str, Any, Any], Any] = {}
@@ -228,13 +239,82 @@ class RepoView:
             self._use_git = any((d / ".git").exists() for d in (self.root, *self.root.parents))
         return self._use_git
 
+    def _index_cache(self):
+        """The tracked files kept from earlier runs (see `listing`), or None for a view that does
+        not read the work tree."""
+        if self._cache is None:
+            from .listing import IndexCache
+
+            self._cache = IndexCache(self.root)
+        return self._cache
+
     def _list_git(self, prefixes: list[str]) -> list[str] | None:
-        # Literal excludes keep git out of untracked node_modules next to the listed paths; a
-        # `**` glob exclude would cost a scan of the whole tree. Deleted files are weeded out at
-        # query time (`--deleted` costs an lstat of every index entry, whatever the pathspec).
         prefixes = [p for p in prefixes if not spelled_outside(p)]
         if not prefixes:
             return []
+        listed = self._list_cached(prefixes)
+        return listed if listed is not None else self._list_index(prefixes)
+
+    def _list_cached(self, prefixes: list[str]) -> list[str] | None:
+        """The files below `prefixes` from the tracked files kept for the index as it is, and a
+        walk of those folders for the untracked ones (`git check-ignore` weeds out the ignored);
+        None when the cache does not hold them all or the walk is better left to git."""
+        from .listing import WalkTooLarge, walk
+
+        cache = self._index_cache()
+        kept = [self._kept_tracked(cache, prefix) for prefix in prefixes]
+        if any(normalize(prefix) == "" for prefix in prefixes) or None in kept:
+            return None
+        try:
+            found, links, unreadable = walk(self.root, prefixes, SKIPPED_DIRS)
+        except WalkTooLarge:
+            return None
+        if unreadable:
+            return None  # git says which of them it would have entered
+        tracked = {path: link for entries in kept for path, link in entries}
+        new = [
+            path
+            for path in found
+            if path not in tracked
+            and path.rstrip("/") not in tracked  # a submodule
+            and not SKIPPED_DIRS.intersection(path.split("/"))
+            and not FIX_OWN_FILE.search(path)
+        ]
+        ignored = _ignored(self.root, new) if new else set()
+        if ignored is None:
+            return None
+        self._listed_links.update(path for path, link in tracked.items() if link)
+        self._listed_links.update(path for path in new if path in links)
+        untracked = [path for path in new if path not in ignored]
+        self._untracked.update(untracked)
+        return [*tracked, *untracked]
+
+    def _file_facts(self):
+        """What files held at earlier runs (see `listing.FileFacts`), read once per run."""
+        if self._facts_kept is None:
+            from .listing import FileFacts
+
+            self._facts_kept = FileFacts(self.root)
+        return self._facts_kept
+
+    @staticmethod
+    def _kept_tracked(cache, prefix: str) -> list[tuple[str, bool]] | None:
+        """The tracked files below `prefix` kept for the index as it is (listed with it, or
+        with a folder holding it); None when none were kept."""
+        for folder in _self_and_ancestors(prefix):
+            entries = cache.get("tracked", folder)
+            if entries is not None:
+                return (
+                    entries if folder == prefix else [e for e in entries if _is_below(e[0], prefix)]
+                )
+        return None
+
+    def _list_index(self, prefixes: list[str]) -> list[str] | None:
+        # Literal excludes keep git out of untracked node_modules next to the listed paths; a
+        # `**` glob exclude would cost a scan of the whole tree. Deleted files are weeded out at
+        # query time (`--deleted` costs an lstat of every index entry, whatever the pathspec).
+        cache = self._index_cache()
+        before = cache.identity()
         specs = [f":(literal){p}" if p else "." for p in prefixes]
         excludes = [
             f":(exclude,literal){p}/{d}" if p else f":(exclude){d}"
@@ -257,6 +337,7 @@ class RepoView:
                 folder, f"is a folder that cannot be listed: {reason.lower()}"
             )
         paths = []
+        kept: dict[str, list[tuple[str, bool]]] = {prefix: [] for prefix in prefixes}
         for entry in output.decode("utf-8", "surrogateescape").split("\0"):
             head, tab, path = entry.partition("\t")
             tracked = tab and len(head) in (49, 73) and head[6] == " "  # sha1 or sha256 names
@@ -265,8 +346,18 @@ class RepoView:
             if not path or SKIPPED_DIRS.intersection(path.split("/")) or FIX_OWN_FILE.search(path):
                 continue
             paths.append(path)
-            if head.startswith(_SYMLINK_MODE) if tracked else os.path.islink(f"{self.root}/{path}"):
+            link = (
+                head.startswith(_SYMLINK_MODE) if tracked else os.path.islink(f"{self.root}/{path}")
+            )
+            if link:
                 self._listed_links.add(path)
+            if tracked:
+                for prefix in _prefixes_holding(path, prefixes):
+                    kept[prefix].append((path, link))
+            else:
+                self._untracked.add(path)
+        if not said and all(normalize(prefix) for prefix in kept):
+            cache.put("tracked", kept, before)
         return paths
 
     def _list_walk(self, prefixes: list[str]) -> list[str]:
@@ -299,18 +390,20 @@ class RepoView:
                 self._listed_links.update(base + name for name in links)
         return found
 
-    def find(self, pattern: str) -> list[str]:
+    def find(self, pattern: str, *, present: bool = True) -> list[str]:
         """Files anywhere in the repository whose path matches `pattern` (an extended regular
         expression, as grep reads it), sorted. Inside git these are the files git tracks, listed
-        by `git ls-files | grep -E` (the whole index is scanned in C; untracked files are seen
-        where the rules list their paths); outside git, or before the first `git add`, the tree
-        on disk. `node_modules` is never listed. The project model discovers what the repository
-        is from these; `start_find` begins the listing early, in the background."""
+        by `git ls-files | grep -E` (the whole index is scanned in C, or the answer kept for the
+        index as it is, see `listing`; untracked files are seen where the rules list their
+        paths); outside git, or before the first `git add`, the tree on disk. `node_modules` is
+        never listed. The project model discovers what the repository is from these;
+        `start_find` begins the listing early, in the background. With `present=False`, tracked
+        files deleted from the work tree are kept (`present` tells them, one stat each)."""
         found = self._found.get(pattern)
         if found is None:
             listed = None
             if self.start_find(pattern):
-                listed = self._collect_find(self._finding.pop(pattern))
+                listed = self._collect_find(pattern, self._finding.pop(pattern))
                 if not listed and not run_git(self.root, self._tracked_command()):
                     listed = None  # nothing committed or staged yet: the disk is the repository
             if listed is None:
@@ -319,11 +412,18 @@ class RepoView:
             found = self._found[pattern] = sorted(
                 path
                 for path in listed
-                if "node_modules/" not in path
-                and not path.startswith(".git/")
-                and self._on_disk(path)
+                if "node_modules/" not in path and not path.startswith(".git/")
             )
-        return found
+        if not present:
+            return found
+        if pattern not in self._present_found:
+            self._present_found[pattern] = [path for path in found if self._on_disk(path)]
+        return self._present_found[pattern]
+
+    def present(self, path: str) -> bool:
+        """Whether a file `find` listed is in the work tree (git lists tracked files even after
+        they were deleted from it): one stat, once per run."""
+        return self._on_disk(path)
 
     def grep(self, pattern: str, suffixes: tuple[str, ...]) -> list[str]:
         """Files named `*<suffix>` whose text matches `pattern` (an extended regular expression
@@ -376,6 +476,127 @@ class RepoView:
         listed = output.decode("utf-8", "surrogateescape").split("\0")
         return [path[len(prefix) :] for path in listed if path]
 
+    def changed_since(self, rev: str, prefixes: list[str]) -> set[str] | None:
+        """The files below `prefixes` that `git diff --no-renames --name-only REV` and
+        `git ls-files --others --exclude-standard` would name (changed since `rev`, committed,
+        staged or not; untracked), without reading git's index: the tracked files kept for the
+        index as it is (see `listing`), `git ls-tree` of `rev` along those paths only, and each
+        file's object id (kept under its stat; `git hash-object`, which applies the repository's
+        attributes, for the others). None when that cannot answer exactly — a sparse checkout,
+        a submodule, a change of mode only, no cache — and git compares."""
+        from .listing import full_listing_forced
+
+        prefixes = sorted({normalize(p) for p in prefixes if not spelled_outside(p)})
+        if (
+            not self.reads_work_tree
+            or full_listing_forced()
+            or "" in prefixes
+            or not self._git_available()
+        ):
+            return None
+        cache = self._index_cache()
+        if cache.file is None or (cache.file.parent.parent / "info/sparse-checkout").exists():
+            return None
+        self._list_prefixes(set(prefixes))
+        outermost = [p for p in prefixes if not any(p.startswith(o + "/") for o in prefixes)]
+        kept = [self._kept_tracked(cache, prefix) for prefix in outermost]
+        if None in kept:
+            return None
+        tracked = {path for entries in kept for path, _ in entries}
+        specs = [f":(literal){p}" for p in outermost]
+        listed = run_git(self.root, ["ls-tree", "-r", "-z", rev, "--", *specs])
+        if listed is None:
+            return None
+        committed: dict[str, tuple[str, str]] = {}  # path → (mode, object id) at `rev`
+        for entry in listed.decode("utf-8", "surrogateescape").split("\0"):
+            head, _, path = entry.partition("\t")
+            if path:
+                mode, _, oid = head.split(" ")
+                committed[path] = (mode, oid)
+        if any(mode == "160000" for mode, _ in committed.values()):
+            return None
+        facts = self._file_facts()
+        now: dict[str, tuple[str, str | None]] = {}  # path → (mode, object id) in the work tree
+        unhashed = []
+        linked: dict[str, bool] = {}  # folder → whether it or a folder holding it is a symlink
+        for path in tracked:
+            if _through_symlink(self.root, path.rpartition("/")[0], linked):
+                continue  # git sees no file beyond a symlink: absent
+            try:
+                info = os.lstat(f"{self.root}/{path}")
+            except (OSError, ValueError):
+                continue  # deleted: absent
+            if stat.S_ISLNK(info.st_mode):
+                mode = "120000"
+            elif stat.S_ISREG(info.st_mode):
+                mode = "100755" if info.st_mode & stat.S_IXUSR else "100644"
+            else:
+                return None
+            oid = facts.get("object id", path, identity(info))
+            now[path] = (mode, oid)
+            if oid is None:
+                unhashed.append((path, info))
+        if len(unhashed) > HASHED_AT_MOST:
+            return None
+        if unhashed:
+            hashed = _hash_objects(self.root, [path for path, _ in unhashed])
+            if hashed is None:
+                return None
+            for (path, info), oid in zip(unhashed, hashed, strict=True):
+                now[path] = (now[path][0], oid)
+                facts.put("object id", path, identity(info), oid)
+            facts.save()
+        changed = {
+            path
+            for path in {*committed, *now}
+            if committed.get(path, (None, None))[1] != now.get(path, (None, None))[1]
+        }
+        for path in committed.keys() & now.keys() - changed:
+            if committed[path][0] != now[path][0]:
+                return None  # a change of mode only: whether it counts is git's config
+        return changed | set(self._untracked_below(outermost))
+
+    def _untracked_below(self, prefixes: list[str]) -> list[str]:
+        return [p for p in self._untracked if any(_is_below(p, prefix) for prefix in prefixes)]
+
+    def files_holding(self, paths: list[str], needles: list[str]) -> list[str] | None:
+        """Which of these tracked files hold one of `needles`, sorted, as `git grep -l -F` over
+        them would say (bytes compared; a symlink is not searched, an unreadable file is
+        kept: its reader reports it), without reading git's index. What each file holds is
+        kept between runs under the file's stat (see `listing.FileFacts`). None when the view is
+        not a git work tree, or CONFORMANCE_LISTING=full asks for `git grep`."""
+        from .listing import full_listing_forced
+
+        if not self.reads_work_tree or not self._git_available() or full_listing_forced():
+            return None
+        facts = self._file_facts()
+        question = "\0".join(sorted(needles))
+        encoded = [needle.encode() for needle in needles]
+        found = []
+        for path in paths:
+            if path in self._stats:
+                kept = self._stats[path]
+            else:
+                try:
+                    kept = _regular_identity(os.lstat(f"{self.root}/{path}"))
+                except (OSError, ValueError):
+                    continue
+            if kept is None:
+                continue  # not a regular file: git grep does not search it
+            holds = facts.get(question, path, kept)
+            if holds is None:
+                try:
+                    data = read_file(f"{self.root}/{path}", path)
+                except FileProblem:
+                    found.append(path)
+                    continue
+                holds = any(needle in data for needle in encoded)
+                facts.put(question, path, kept, holds)
+            if holds:
+                found.append(path)
+        facts.save()
+        return sorted(found)
+
     def grep_tree(self) -> list[str]:
         """What `git grep` searches for this view: nothing named is the work tree."""
         return []
@@ -399,25 +620,38 @@ class RepoView:
         return found
 
     def start_find(self, pattern: str) -> bool:
-        """Start listing `find(pattern)` in the background (git only); False when it cannot."""
+        """Start listing `find(pattern)` in the background (git only); False when it cannot.
+        Tracked files kept for the index as it is (see `listing`) need no git at all."""
         if pattern in self._finding:
             return True
         if pattern in self._found or not self._git_available():
             return False
+        cache = self._index_cache() if self.reads_work_tree else None
+        kept = cache.get("find", pattern) if cache else None
+        if kept:  # an empty listing goes to git: the index may be empty, then the disk answers
+            self._finding[pattern] = (kept, None, None)
+            return True
+        before = cache.identity() if cache else None
         spawned = spawn_pipeline(self.root, self._tracked_command(), ["grep", "-zE", pattern])
         if spawned is None:
             return False
-        self._finding[pattern] = spawned
+        self._finding[pattern] = (None, spawned, before)
         return True
 
     def _tracked_command(self) -> list[str]:
         return ["ls-files", "-z", "--cached"]
 
-    def _collect_find(self, spawned) -> list[str] | None:
+    def _collect_find(self, pattern: str, finding) -> list[str] | None:
+        kept, spawned, before = finding
+        if kept is not None:
+            return kept
         output = collect_pipeline(spawned)
         if output is None:
             return None
-        return [path for path in output.decode("utf-8", "surrogateescape").split("\0") if path]
+        found = [path for path in output.decode("utf-8", "surrogateescape").split("\0") if path]
+        if before is not None:
+            self._index_cache().put("find", {pattern: found}, before)
+        return found
 
     def glob(self, pattern: str, *, files_only: bool = False) -> list[str]:
         """Repo-relative paths (files, and directories unless `files_only`) matching a glob."""
@@ -453,7 +687,7 @@ class RepoView:
         if present is None:
             # A string join: pathlib's `/` costs more than the lstat itself.
             try:
-                os.lstat(f"{self.root}/{path}")
+                self._stats[path] = _regular_identity(os.lstat(f"{self.root}/{path}"))
                 present = True
             except PermissionError:
                 present = True  # in a folder that cannot be read: reading it says so
@@ -633,6 +867,60 @@ class RepoView:
         return [(line_of(m.start()), m.group()) for m in regex.finditer(text)]
 
 
+def _prefixes_holding(path: str, prefixes: list[str]) -> Iterator[str]:
+    parent = path
+    while parent:
+        if parent in prefixes:
+            yield parent
+        parent = parent.rpartition("/")[0]
+
+
+def _regular_identity(info: os.stat_result) -> str | None:
+    return identity(info) if stat.S_ISREG(info.st_mode) else None
+
+
+def _through_symlink(root: Path, folder: str, linked: dict[str, bool]) -> bool:
+    if not folder:
+        return False
+    if folder not in linked:
+        parent = folder.rpartition("/")[0]
+        linked[folder] = _through_symlink(root, parent, linked) or os.path.islink(
+            f"{root}/{folder}"
+        )
+    return linked[folder]
+
+
+def _is_below(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+def _hash_objects(root: Path, paths: list[str]) -> list[str] | None:
+    """The object ids git would give these work-tree files (`git hash-object`, attributes
+    applied); None when git fails."""
+    output = run_git(root, ["hash-object", "--", *paths])
+    ids = output.decode().split() if output is not None else []
+    return ids if len(ids) == len(paths) else None
+
+
+def _ignored(root: Path, paths: list[str]) -> set[str] | None:
+    """Which of these untracked paths git ignores, by `git check-ignore --no-index` (the ignore
+    files only, never the index); None when git cannot tell."""
+    with _scratch_file() as asked:
+        asked.write("".join(f"{path}\0" for path in paths).encode("utf-8", "surrogateescape"))
+        asked.seek(0)
+        command = ["check-ignore", "--no-index", "--stdin", "-z"]
+        spawned = spawn_git(root, command, stdin=asked.fileno())
+    if spawned is None:
+        return None
+    pid, read_end = spawned
+    with os.fdopen(read_end, "rb") as pipe:
+        output = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: none of them is ignored
+        return None
+    return {path for path in output.decode("utf-8", "surrogateescape").split("\0") if path}
+
+
 def _self_and_ancestors(path: str) -> Iterator[str]:
     while path:
         yield path
@@ -664,13 +952,19 @@ def run_git(cwd: Path, args: list[str]) -> bytes | None:
     return collect_git(spawn_git(cwd, args))
 
 
-def spawn_git(cwd: Path, args: list[str], stderr: int | None = None) -> tuple[int, int] | None:
-    """Start git in the background: (pid, stdout pipe), or None when git is missing; its stderr
-    goes to the file descriptor `stderr` (in English), else nowhere. Spawned with posix_spawn:
-    importing `subprocess` alone costs ~4 ms of the check's start-up."""
+def spawn_git(
+    cwd: Path, args: list[str], stderr: int | None = None, stdin: int | None = None
+) -> tuple[int, int] | None:
+    """Start git in the background: (pid, stdout pipe), or None when git is missing; it reads
+    the file descriptor `stdin` (a file, which never blocks the writer), else nothing; its
+    stderr goes to the file descriptor `stderr` (in English), else nowhere. Spawned with
+    posix_spawn: importing `subprocess` alone costs ~4 ms of the check's start-up."""
     read_end, write_end = os.pipe()  # both close-on-exec; the child only keeps its dup as stdout
     actions = [
         (os.POSIX_SPAWN_DUP2, write_end, 1),
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)
+        if stdin is None
+        else (os.POSIX_SPAWN_DUP2, stdin, 0),
         (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)
         if stderr is None
         else (os.POSIX_SPAWN_DUP2, stderr, 2),
@@ -748,6 +1042,8 @@ def collect_git(spawned: tuple[int, int] | None) -> bytes | None:
     return output if os.waitstatus_to_exitcode(status) == 0 else None
 
 
+# Past this many files to hash, `git diff` (which reads the index's stat data) compares faster.
+HASHED_AT_MOST = 2_000
 # The largest file read: more is not a source file or a manifest but data or an accident, and
 # reading and parsing it would cost seconds. README.md documents the limit.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -987,6 +1283,8 @@ def _parse_toml(path: str, text: str) -> dict[str, Any]:
 class GitTreeView(RepoView):
     """The repository as committed at a revision, read from git objects: nothing is checked out
     and the work tree is never read."""
+
+    reads_work_tree = False
 
     def __init__(self, root: str | os.PathLike[str], rev: str):
         super().__init__(root)

@@ -22,6 +22,7 @@ FLOORS = [
         "typescript",
         "containment",
         "usercache",
+        "listing",
     },  # files
     {"translate", "edit", "workspace", "templates"},  # translation and edits
     {"project"},  # what the repository is

@@ -73,19 +73,28 @@ class Project:
 
     @cached_property
     def _by_name(self) -> dict[str, list[str]]:
+        # From the listing before the stat that tells which files are on disk: `named` and
+        # `named_like` stat only the files they return (a large monorepo lists tens of
+        # thousands, most of them READMEs nothing asks for).
         index: dict[str, list[str]] = {}
-        for path in self.files:
+        for path in self.repo.find(DISCOVERED_FILES, present=False):
             index.setdefault(path.rpartition("/")[2], []).append(path)
         return index
 
     def named(self, *names: str) -> list[str]:
         """Discovered files whose base name is one of `names`, sorted."""
-        return sorted(path for name in names for path in self._by_name.get(name, ()))
+        present = self.repo.present
+        return sorted(p for name in names for p in self._by_name.get(name, ()) if present(p))
 
     def named_like(self, regex) -> list[str]:
         """Discovered files whose base name matches a compiled regex, sorted."""
+        present = self.repo.present
         return sorted(
-            p for name, paths in self._by_name.items() if regex.match(name) for p in paths
+            p
+            for name, paths in self._by_name.items()
+            if regex.match(name)
+            for p in paths
+            if present(p)
         )
 
     def has_dir(self, path: str) -> bool:
@@ -94,11 +103,15 @@ class Project:
 
     def has_file(self, path: str) -> bool:
         """Whether a file exists: listed by discovery, or new (not tracked yet)."""
-        return path in self._file_set or self.repo.file_exists(path)
+        return self.discovered(path) or self.repo.file_exists(path)
+
+    def discovered(self, path: str) -> bool:
+        """Whether discovery lists a file (in a git work tree: tracked, and on disk)."""
+        return path in self._listed and self.repo.present(path)
 
     @cached_property
-    def _file_set(self) -> set[str]:
-        return set(self.files)
+    def _listed(self) -> set[str]:
+        return set(self.repo.find(DISCOVERED_FILES, present=False))
 
     @cached_property
     def workspace(self) -> Workspace:

@@ -244,7 +244,12 @@ class ImportGraph:
         configs = sorted(self._configs)
         needles = [*(f'"{name}"' for name in names), '"paths"']
         # Discovery listed them from git's index: no walk for untracked files is needed.
-        found = grep(self.repo, needles, ["*package.json", "*tsconfig.json"], untracked=False)
+        discovered = self.project.discovered
+        found = self.repo.files_holding(
+            [p for p in [*manifests, *configs] if discovered(p)], needles
+        )
+        if found is None:
+            found = grep(self.repo, needles, ["*package.json", "*tsconfig.json"], untracked=False)
         if found is None:
             found = [p for p in [*manifests, *configs] if _holds(self.repo, p, needles)]
         mentioned = set(found)
