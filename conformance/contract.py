@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .model import FileProblem, Rule, UsageError, did_you_mean
 from .repo import RepoView, YamlDocument, parse_yaml, read_file
+from .yamlcache import CompiledDocument, compiled
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -71,83 +72,10 @@ def read_yaml(path: Path, shown: str) -> YamlDocument | CompiledDocument:
     return document
 
 
-class CompiledDocument(namedtuple("CompiledDocument", "path data lines")):
-    """A parsed contract or config as the cache keeps it: its data, and the line of every key
-    path (what `YamlDocument.line_of` finds by walking YAML nodes)."""
-
-    __slots__ = ()
-
-    def line_of(self, *keys: str | int) -> int | None:
-        """Line of the deepest existing key along `keys` (as `YamlDocument.line_of`)."""
-        while keys:
-            line = self.lines.get(keys)
-            if line is not None:
-                return line
-            keys = keys[:-1]
-        return None
-
-
 def _compiled(path: Path, shown: str, text: str) -> YamlDocument | CompiledDocument:
-    """The document parsed from `text`, from the cache when it holds this very text (never
-    stale: the text is kept and compared, not a date). Parsing the largest built-in contract
-    takes 3-6 ms, and importing PyYAML ~10 ms more a check of a repository with no YAML of
-    its own does not otherwise pay."""
-    import marshal
-
-    from .usercache import cache_folder, write_file
-
-    folder = cache_folder("contracts")
-    cached = None
-    if folder:
-        # Named by the contract's path; a clash of two paths only ever misses (texts differ).
-        name = f"{path.stem}-{_fnv1a(os.fsencode(path)):08x}.marshal"
-        cached = os.path.join(folder, name)
-        try:
-            with open(cached, "rb") as stream:
-                kept, data, lines = marshal.load(stream)
-            if kept == text:
-                return CompiledDocument(shown, data, lines)
-        except (OSError, EOFError, ValueError, TypeError):
-            pass  # no entry yet, or one cut short or from another Python: parse
-    document = parse_config(shown, text)
-    if cached:
-        try:
-            compiled = marshal.dumps((text, document.data, _key_lines(document.node)))
-        except ValueError:  # a value marshal cannot keep (a YAML date): parsed every time
-            return document
-        write_file(cached, compiled)
-    return document
-
-
-def _fnv1a(data: bytes) -> int:
-    """A stable 32-bit hash of a short string: zlib's or hashlib's would cost an import."""
-    key = 0x811C9DC5
-    for byte in data:
-        key = ((key ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return key
-
-
-def _key_lines(root) -> dict[tuple[str | int, ...], int]:
-    """Every key path of a YAML node tree and the line `YamlDocument.line_of` gives for it: a
-    mapping key's own line (the first of duplicate keys), a sequence item's first line."""
-    from yaml import MappingNode, SequenceNode
-
-    lines: dict[tuple[str | int, ...], int] = {}
-    stack = [((), root)]
-    while stack:
-        keys, node = stack.pop()
-        if isinstance(node, MappingNode):
-            items = [(key.value, key, value) for key, value in node.value]
-        elif isinstance(node, SequenceNode):
-            items = [(index, value, value) for index, value in enumerate(node.value)]
-        else:
-            continue
-        for key, marked, value in items:
-            if not isinstance(key, str | int) or (*keys, key) in lines:
-                continue  # a complex key is never looked up; a duplicate is never reached
-            lines[(*keys, key)] = marked.start_mark.line + 1
-            stack.append(((*keys, key), value))
-    return lines
+    """The contract or config parsed from `text`, from the cache when it holds this very text.
+    Parsing the largest built-in contract takes 3-6 ms."""
+    return compiled("contracts", f"{path.stem}-{os.fsdecode(path)}", shown, text, parse_config)
 
 
 def parse_config(shown: str, text: str) -> YamlDocument:

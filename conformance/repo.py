@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any
 
+    from .yamlcache import CompiledDocument
+
 SKIPPED_DIRS = frozenset({"node_modules", ".git"})
 # What `fix` leaves in the work tree for a moment: its temporary files
 # (`.package.json.k3j9x_2a.conformance-tmp`, renamed over their targets; a `fix` killed before
@@ -774,8 +776,13 @@ class RepoView:
     def json(self, path: str) -> JsonDocument:
         return self._document(path, "json", parse_json)
 
-    def yaml(self, path: str) -> YamlDocument:
-        return self._document(path, "yaml", parse_yaml)
+    def yaml(self, path: str) -> YamlDocument | CompiledDocument:
+        return self._document(path, "yaml", self._parse_yaml)
+
+    def _parse_yaml(self, path: str, text: str) -> YamlDocument | CompiledDocument:
+        from .yamlcache import compiled
+
+        return compiled("documents", f"{self.root}/{path}", path, text, parse_yaml)
 
     def toml(self, path: str) -> dict[str, Any]:
         return self._document(path, "toml", _parse_toml)

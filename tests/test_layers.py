@@ -22,6 +22,7 @@ FLOORS = [
         "typescript",
         "containment",
         "usercache",
+        "yamlcache",
         "listing",
     },  # files
     {"translate", "edit", "workspace", "templates"},  # translation and edits

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from conformance import contract, templates
 from conformance.cli import _quick_arguments, build_parser
-from conformance.contract import BUILTIN_DIR, CompiledDocument, read_yaml
+from conformance.contract import BUILTIN_DIR, read_yaml
 from conformance.repo import parse_yaml
+from conformance.yamlcache import CompiledDocument
 
 
 @pytest.fixture
@@ -142,6 +143,26 @@ def test_a_check_without_yaml_inputs_imports_no_yaml_jinja_or_git(cache_home, tm
     shutil.copy(FIXTURES / "convex-auth-before" / "conformance.yaml", repo)
     imported_by_check(cache_home, str(repo))
     assert imported_by_check(cache_home, str(repo)) == (1, [])
+
+
+def test_the_repositorys_own_yaml_is_compiled_and_never_stale(cache_home, tmp_path):
+    # kata-before has a compose file and pnpm-workspace.yaml: read back compiled, the second
+    # check imports no PyYAML and reports exactly what the first did.
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "kata-before", repo)
+    first = command("check", str(repo), "--format", "json")
+    assert imported_by_check(cache_home, str(repo)) == (1, [])
+    again = command("check", str(repo), "--format", "json")
+    assert (again.returncode, again.stdout) == (first.returncode, first.stdout)
+    # The same size and modification time, another image: seen.
+    compose = repo / "containers" / "docker-compose.yml"
+    text = compose.read_text(encoding="utf-8")
+    before = compose.stat()
+    assert "image: postgres:16-alpine" in text and "mariadb1" not in first.stdout
+    compose.write_text(text.replace("postgres:16-alpine", "mariadb1:16-alpine"), encoding="utf-8")
+    os.utime(compose, ns=(before.st_atime_ns, before.st_mtime_ns))
+    edited = command("check", str(repo), "--format", "json")
+    assert edited.stdout != first.stdout
 
 
 def test_an_edited_contract_is_never_read_from_the_cache(cache_home, tmp_path):
