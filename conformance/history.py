@@ -84,9 +84,17 @@ class RangeReport:
         self.tip_report: Report = tip_report
 
 
-def check_range(root: Path, rules: list[Rule], spec: str) -> RangeReport:
-    from .engine import run
-    from .repo import GitTreeView
+def check_range(
+    root: Path, rules: list[Rule], spec: str, definitions: set[str] = frozenset()
+) -> RangeReport:
+    """Check A, then each commit of A..B, incrementally: a rule runs again at a commit only
+    when the change from the commit checked before it touches what the rule consulted there (a
+    folder it listed, a file it read, a search it made); otherwise its outcome is kept. A
+    change to one of the `definitions` (config and contract files) runs every rule again. git
+    runs four times for the whole range: log, rev-parse, one diff-tree fed every pair of
+    consecutive commits, and one cat-file serving every object read."""
+    from .engine import Report
+    from .repo import GitObjects
 
     base, _, tip = spec.partition("..")
     log = run_git(
@@ -99,31 +107,159 @@ def check_range(root: Path, rules: list[Rule], spec: str) -> RangeReport:
         for entry in log.decode("utf-8", "replace").split("\0")
         if entry.strip()
     ]
-    failing = set(_checked_at(root, rules, base).failed)
-    broken_by: dict[str, dict | None] = dict.fromkeys(failing)
-    report = None
-    for commit in commits:
-        report = _checked_at(root, rules, commit["sha"])
-        commit["failed"] = report.failed
-        now = set(report.failed)
-        # A rule that starts failing is broken by this commit; one that passes again is mended.
-        broken_by.update({rule: commit for rule in now - failing})
-        for rule in failing - now:
-            broken_by.pop(rule)
-        failing = now
-    tip_report = report or run(rules, GitTreeView(root, tip))
+    prefix = (run_git(root, ["rev-parse", "--show-prefix"]) or b"").decode().strip()
+    objects = GitObjects(root)
+    try:
+        start = _commit_of(objects, root, base)
+        checked = _Checked(root, rules, objects, prefix)
+        checked.at(base, start, None, True)
+        failing = set(checked.failed())
+        broken_by: dict[str, dict | None] = dict.fromkeys(failing)
+        shas = [start, *(commit["sha"] for commit in commits)]
+        for commit, changed in zip(commits, _changes(root, shas, prefix), strict=True):
+            everything = changed is None or bool(changed & definitions)
+            checked.at(commit["sha"], commit["sha"], changed, everything)
+            commit["failed"] = checked.failed()
+            now = set(commit["failed"])
+            # A rule that starts failing is broken by this commit; one that passes again is mended.
+            broken_by.update({rule: commit for rule in now - failing})
+            for rule in failing - now:
+                broken_by.pop(rule)
+            failing = now
+        if not commits:
+            checked.at(tip, _commit_of(objects, root, tip), None, True)
+        tip_report = Report(rules, dict(checked.outcomes))
+    finally:
+        objects.close()
     return RangeReport(base, tip, commits, broken_by, tip_report)
 
 
-def _checked_at(root: Path, rules: list[Rule], rev: str):
-    from .engine import run
-    from .repo import GitTreeView
+def _commit_of(objects, root: Path, rev: str) -> str:
+    found = objects.read(f"{rev}^{{commit}}", rev)
+    if found is None or found[1] != "commit":
+        raise UsageError(f"--rev {rev}: not a commit of the git repository at {root}")
+    return found[0]
 
-    view = GitTreeView(root, rev)
-    try:
-        return run(rules, view)
-    finally:
-        view.close()
+
+_DIFF_OPTIONS = ["--no-renames", "--name-status", "-z"]
+
+
+def _changes(root: Path, shas: list[str], prefix: str) -> list[set[str] | None]:
+    """The paths (relative to `root`) changed between each commit of `shas` and the next, from
+    one `git diff-tree --stdin`; None for each when git cannot tell."""
+    import subprocess
+    from itertools import pairwise
+
+    pairs = list(pairwise(shas))
+    if not pairs:
+        return []
+    # `NEW OLD`: OLD taken as NEW's only parent, whatever the history between them.
+    feed = "".join(f"{new} {old}\n" for old, new in pairs).encode()
+    done = subprocess.run(
+        ["git", "-C", str(root), "diff-tree", "--stdin", "-r", "--always", *_DIFF_OPTIONS],
+        input=feed,
+        capture_output=True,
+    )
+    changes: list[set[str]] = []
+    path_next = False
+    # `SHA\0` for each pair, then `STATUS\0PATH\0` per changed file (statuses are one letter).
+    for token in done.stdout.split(b"\0"):
+        if path_next:
+            path = token.decode("utf-8", "surrogateescape")
+            if path.startswith(prefix):
+                changes[-1].add(path[len(prefix) :])
+            path_next = False
+        elif len(token) == 1:
+            path_next = True
+        elif token:
+            changes.append(set())
+    if done.returncode != 0 or len(changes) != len(pairs):
+        return [None] * len(pairs)
+    return changes
+
+
+class _Checked:
+    """The outcome of every rule at the commit checked last, and what each consulted there."""
+
+    def __init__(self, root: Path, rules: list[Rule], objects, prefix: str):
+        from .rules import rule_patterns
+
+        self.root, self.rules, self.objects, self.prefix = root, rules, objects, prefix
+        self.outcomes: dict = {}
+        self.consulted: dict[str, _Consulted] = {}
+        # A custom check may read what no view records: it always runs.
+        self.always = {
+            rule.id for rule in rules if rule.kind == "python" or not rule_patterns(rule)
+        }
+
+    def at(self, rev: str, sha: str, changed: set[str] | None, everything: bool) -> None:
+        """Check the commit `sha`: every rule, or the rules the `changed` paths (since the
+        commit checked before; None when not known) touch."""
+        from .repo import GitTreeView
+
+        self.objects.next_commit(changed)
+        for rule in self.rules:
+            if (
+                not everything
+                and rule.id not in self.always
+                and not self.consulted[rule.id].touched_by(changed)
+            ):
+                continue
+            # A view of its own: what the view is asked is what this rule consulted.
+            view = GitTreeView(self.root, rev, self.objects, sha, self.prefix)
+            self.outcomes[rule.id] = _check_alone(rule, view)
+            self.consulted[rule.id] = _Consulted(view.consulted)
+
+    def failed(self) -> list[str]:
+        return [rule.id for rule in self.rules if self.outcomes[rule.id].findings]
+
+
+def _check_alone(rule: Rule, view):
+    """`engine.run` of one rule."""
+    from .engine import check_rule
+    from .model import instances
+    from .rules import KINDS, rule_patterns
+
+    view.prefetch(rule_patterns(rule))
+    if rule.unchecked is None:
+        for instance in instances(rule):
+            KINDS[rule.kind].expect(instance, view)
+    return check_rule(rule, view)
+
+
+class _Consulted:
+    """What a rule's view was asked (see `GitTreeView`), as a change can touch it."""
+
+    def __init__(self, consulted: set):
+        import re
+
+        self.everything = ("all", None) in consulted or ("tree", "") in consulted
+        self.paths = sorted({what for kind, what in consulted if kind in ("tree", "file")})
+        self.exact = set(self.paths)
+        self.searches = [re.compile(what) for kind, what in consulted if kind == "find"]
+        self.suffixes = tuple(s for kind, what in consulted if kind == "grep" for s in what)
+
+    def touched_by(self, changed: set[str]) -> bool:
+        from bisect import bisect_left
+
+        if not changed:
+            return False
+        if self.everything:
+            return True
+        for path in changed:
+            # The path itself, a folder holding it (listed), or a file in place of a folder a
+            # consulted path goes through (a symlinked folder whose target changed).
+            parts = path.split("/")
+            if any("/".join(parts[:end]) in self.exact for end in range(1, len(parts) + 1)):
+                return True
+            below = bisect_left(self.paths, path + "/")
+            if below < len(self.paths) and self.paths[below].startswith(path + "/"):
+                return True
+            if path.endswith(self.suffixes) and self.suffixes:
+                return True
+            if any(search.search(path) for search in self.searches):
+                return True
+        return False
 
 
 def render_range(report: RangeReport, fmt: str) -> str:
