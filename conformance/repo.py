@@ -998,6 +998,8 @@ class GitObjects:
         # previous one's (`next_commit`), so memory holds two commits' listings at most.
         self._found: dict[tuple, list] = {}
         self._found_before: dict[tuple, list] = {}
+        self._objects: dict[str, tuple[str, bytes]] = {}
+        self._kept_bytes = 0
         # What a search found at the last commit it ran in, and the paths changed since.
         self._searched: dict[tuple, tuple[list[str], set[str]]] = {}
 
@@ -1030,6 +1032,22 @@ class GitObjects:
                 left -= len(chunk)
             raise FileProblem(shown, _too_large(size))
         return header[0].decode(), header[1].decode(), self._batch.stdout.read(size + 1)[:-1]
+
+    def object(self, sha: str, shown: str) -> tuple[str, bytes] | None:
+        """(type, content) of the object `sha`, kept while the objects kept stay under
+        KEPT_BYTES: the commits of a range share most of the files their rules read."""
+        kept = self._objects.get(sha)
+        if kept is None:
+            found = self.read(sha, shown)
+            if found is None:
+                return None
+            kept = found[1:]
+            self._kept_bytes += len(kept[1])
+            if self._kept_bytes > KEPT_BYTES:
+                self._objects.clear()
+                self._kept_bytes = len(kept[1])
+            self._objects[sha] = kept
+        return kept
 
     def tree(self, sha: str) -> list[tuple[str, str, str]]:
         """The entries (mode, name, object) of a tree object."""
@@ -1117,6 +1135,7 @@ class GitObjects:
 
 
 _TREE_MODE = "40000"
+KEPT_BYTES = 32 * 2**20
 _BLOB_MODES = ("100644", "100755", "120000")  # what `git grep` reads in a tree
 # What `find` never lists (see `RepoView.find`): folders named (or ending with) node_modules,
 # and `.git`.
@@ -1236,8 +1255,8 @@ class GitTreeView(RepoView):
             entry = self._entry(path) if matches(path) else None
             if entry is None or entry[0] not in _BLOB_MODES:
                 return False
-            data = self._objects.read(entry[1], path)
-            return data is not None and any(word in data[2] for word in words)
+            found = self._objects.object(entry[1], path)
+            return found is not None and any(word in found[1] for word in words)
 
         key = ("grep", self._prefix, tuple(needles), tuple(pathspecs))
         return self._objects.searched(key, grepped, still_found)
@@ -1304,10 +1323,11 @@ class GitTreeView(RepoView):
             path,
         )
         self.consulted.add(("file", real))
-        found = self._objects.read(f"{self.commit}:{self._prefix}{real}", path)
+        entry = self._entry(real)
+        found = self._objects.object(entry[1], path) if entry is not None else None
         if found is None:
             raise FileProblem(path, f"does not exist at {self.rev}", missing=True)
-        _, kind, data = found
+        kind, data = found
         if kind != "blob":
             raise FileProblem(path, f"is a {kind} at {self.rev}, expected a file")
         return data
