@@ -125,7 +125,7 @@ def check_range(
                 tip_report = run(rules, GitTreeView(root, tip, objects, commit["sha"], prefix))
                 commit["failed"] = tip_report.failed
             else:
-                everything = changed is None or bool(changed & definitions)
+                everything = changed is None or not definitions.isdisjoint(changed)
                 checked.at(commit["sha"], commit["sha"], changed, everything)
                 commit["failed"] = checked.failed()
             now = set(commit["failed"])
@@ -153,9 +153,10 @@ def _commit_of(objects, root: Path, rev: str) -> str:
 _DIFF_OPTIONS = ["--no-renames", "--name-status", "-z"]
 
 
-def _changes(root: Path, shas: list[str], prefix: str) -> list[set[str] | None]:
-    """The paths (relative to `root`) changed between each commit of `shas` and the next, from
-    one `git diff-tree --stdin`; None for each when git cannot tell."""
+def _changes(root: Path, shas: list[str], prefix: str) -> list[dict[str, str] | None]:
+    """The paths (relative to `root`) changed between each commit of `shas` and the next, with
+    git's status letter (A, D, M, T), from one `git diff-tree --stdin`; None for each when git
+    cannot tell."""
     import subprocess
     from itertools import pairwise
 
@@ -169,19 +170,19 @@ def _changes(root: Path, shas: list[str], prefix: str) -> list[set[str] | None]:
         input=feed,
         capture_output=True,
     )
-    changes: list[set[str]] = []
-    path_next = False
+    changes: list[dict[str, str]] = []
+    status = None
     # `SHA\0` for each pair, then `STATUS\0PATH\0` per changed file (statuses are one letter).
     for token in done.stdout.split(b"\0"):
-        if path_next:
+        if status is not None:
             path = token.decode("utf-8", "surrogateescape")
             if path.startswith(prefix):
-                changes[-1].add(path[len(prefix) :])
-            path_next = False
+                changes[-1][path[len(prefix) :]] = status
+            status = None
         elif len(token) == 1:
-            path_next = True
+            status = token.decode()
         elif token:
-            changes.append(set())
+            changes.append({})
     if done.returncode != 0 or len(changes) != len(pairs):
         return [None] * len(pairs)
     return changes
@@ -201,23 +202,24 @@ class _Checked:
             rule.id for rule in rules if rule.kind == "python" or not rule_patterns(rule)
         }
 
-    def at(self, rev: str, sha: str, changed: set[str] | None, everything: bool) -> None:
+    def at(self, rev: str, sha: str, changed: dict[str, str] | None, everything: bool) -> None:
         """Check the commit `sha`: every rule, or the rules the `changed` paths (since the
         commit checked before; None when not known) touch."""
         from .repo import GitTreeView
 
         self.objects.next_commit(changed)
+        probe = GitTreeView(self.root, rev, self.objects, sha, self.prefix)
         for rule in self.rules:
             if (
                 not everything
                 and rule.id not in self.always
-                and not self.consulted[rule.id].touched_by(changed)
+                and not self.consulted[rule.id].touched_by(changed, probe)
             ):
                 continue
             # A view of its own: what the view is asked is what this rule consulted.
             view = GitTreeView(self.root, rev, self.objects, sha, self.prefix)
             self.outcomes[rule.id] = _check_alone(rule, view)
-            self.consulted[rule.id] = _Consulted(view.consulted)
+            self.consulted[rule.id] = _Consulted(view)
 
     def failed(self) -> list[str]:
         return [rule.id for rule in self.rules if self.outcomes[rule.id].findings]
@@ -239,36 +241,52 @@ def _check_alone(rule: Rule, view):
 class _Consulted:
     """What a rule's view was asked (see `GitTreeView`), as a change can touch it."""
 
-    def __init__(self, consulted: set):
+    def __init__(self, view):
         import re
 
+        consulted = view.consulted
         self.everything = ("all", None) in consulted or ("tree", "") in consulted
-        self.paths = sorted({what for kind, what in consulted if kind in ("tree", "file")})
-        self.exact = set(self.paths)
-        self.searches = [re.compile(what) for kind, what in consulted if kind == "find"]
-        self.suffixes = tuple(s for kind, what in consulted if kind == "grep" for s in what)
+        self.trees = {what for kind, what, *_ in consulted if kind == "tree"}
+        self.files = {what for kind, what, *_ in consulted if kind == "file"}
+        self.paths = sorted(self.trees | self.files)
+        self.searches = [
+            (re.compile(item[1]), item[2], view.answers[item[2]])
+            for item in consulted
+            if item[0] == "search"
+        ]
+        self.suffixes = tuple(s for kind, what, *_ in consulted if kind == "grep" for s in what)
 
-    def touched_by(self, changed: set[str]) -> bool:
+    def touched_by(self, changed: dict[str, str], probe) -> bool:
+        """Whether the `changed` paths (path → git's status letter) touch it; `probe` is a
+        view of the commit they lead to, for searches to answer again."""
         from bisect import bisect_left
 
         if not changed:
             return False
         if self.everything:
             return True
-        for path in changed:
-            # The path itself, a folder holding it (listed), or a file in place of a folder a
-            # consulted path goes through (a symlinked folder whose target changed).
+        for path, status in changed.items():
+            # A file it read, a folder it listed gaining or losing a file (an edit changes no
+            # listing), or a file in place of a folder a consulted path goes through (a
+            # symlinked folder whose target changed).
+            if path in self.files:
+                return True
             parts = path.split("/")
-            if any("/".join(parts[:end]) in self.exact for end in range(1, len(parts) + 1)):
+            if status != "M" and any(
+                "/".join(parts[:end]) in self.trees for end in range(1, len(parts) + 1)
+            ):
                 return True
             below = bisect_left(self.paths, path + "/")
             if below < len(self.paths) and self.paths[below].startswith(path + "/"):
                 return True
-            if path.endswith(self.suffixes) and self.suffixes:
+            if self.suffixes and path.endswith(self.suffixes):
                 return True
-            if any(search.search(path) for search in self.searches):
-                return True
-        return False
+        # A search whose answer may have changed is made again (from the last answer and the
+        # changed files: cheap), and touches the rule only when it answers differently.
+        return any(
+            any(regex.search(path) for path in changed) and probe.search(key) != answer
+            for regex, key, answer in self.searches
+        )
 
 
 def render_range(report: RangeReport, fmt: str) -> str:

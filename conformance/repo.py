@@ -24,7 +24,7 @@ from .model import FileProblem, Inspection
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
     from typing import Any
 
 SKIPPED_DIRS = frozenset({"node_modules", ".git"})
@@ -1117,7 +1117,7 @@ class GitObjects:
         self._searched[key] = (found, set())
         return found
 
-    def next_commit(self, changed: set[str] | None) -> None:
+    def next_commit(self, changed: Iterable[str] | None) -> None:
         """Move on to the next commit of a range, `changed` (None: not known) the paths changed
         since the one before: forget all but the last commit's listings."""
         self._found_before, self._found = self._found, {}
@@ -1144,9 +1144,11 @@ _FIND_SKIPS = frozenset({".git"})
 
 class GitTreeView(RepoView):
     """The repository as committed at a revision, read from git objects: nothing is checked out
-    and the work tree is never read. Everything the view is asked is noted in `consulted`
-    (("tree", folder), ("file", path), ("find", regex), ("grep", suffixes), ("all", None)):
-    a range check reuses a rule's outcome while no change between commits touches it."""
+    and the work tree is never read. Everything the view is asked is noted in `consulted`:
+    ("tree", folder) listed, ("file", path) read, ("search", regex, key) searched (the answer
+    in `answers[key]`: the same search again is `search(key)`), ("grep", suffixes) and ("all",
+    None) for searches only git can answer. A range check reuses a rule's outcome while no
+    change between commits touches what it consulted."""
 
     def __init__(
         self,
@@ -1174,7 +1176,8 @@ class GitTreeView(RepoView):
         self._tree: str | None = None
         self._same_index: bool | None = None
         self._grepping_sources = False
-        self.consulted: set[tuple[str, Any]] = set()
+        self.consulted: set[tuple] = set()
+        self.answers: dict[tuple, list[str]] = {}
 
     def _root_tree(self) -> str | None:
         """The tree object of the root folder at the commit."""
@@ -1205,7 +1208,6 @@ class GitTreeView(RepoView):
         """As `RepoView.find`, from the commit's tree objects."""
         found = self._found.get(pattern)
         if found is None:
-            self.consulted.add(("find", pattern))
             search = re.compile(pattern).search
 
             def listed() -> list[str]:
@@ -1223,6 +1225,8 @@ class GitTreeView(RepoView):
             found = self._found[pattern] = self._objects.searched(
                 ("find", self._prefix, pattern), listed, still_found
             )
+            self.consulted.add(("search", pattern, ("find", pattern)))
+            self.answers["find", pattern] = found
         return found
 
     def grep_fixed(self, needles: list[str], pathspecs: list[str]) -> list[str]:
@@ -1235,7 +1239,6 @@ class GitTreeView(RepoView):
             fnmatch.translate(spec) if has_magic(spec) else re.escape(spec) + r"(?:/|\Z)"
             for spec in pathspecs
         )
-        self.consulted.add(("find", f"^(?:{spelled})"))
         matches = re.compile(f"(?:{spelled})").match
         words = [needle.encode("utf-8", "surrogateescape") for needle in needles]
 
@@ -1258,8 +1261,17 @@ class GitTreeView(RepoView):
             found = self._objects.object(entry[1], path)
             return found is not None and any(word in found[1] for word in words)
 
-        key = ("grep", self._prefix, tuple(needles), tuple(pathspecs))
-        return self._objects.searched(key, grepped, still_found)
+        key = ("grep", tuple(needles), tuple(pathspecs))
+        found = self._objects.searched((*key, self._prefix), grepped, still_found)
+        self.consulted.add(("search", f"^(?:{spelled})", key))
+        self.answers[key] = found
+        return found
+
+    def search(self, key: tuple) -> list[str]:
+        """The answer, at this view's commit, of a search another view noted (`answers`)."""
+        if key[0] == "find":
+            return self.find(key[1])
+        return self.grep_fixed(list(key[1]), list(key[2]))
 
     def _entry(self, path: str) -> tuple[str, str] | None:
         tree = self._root_tree()
