@@ -132,7 +132,10 @@ def measure(argv: list[str], env: dict[str, str]) -> tuple[float, float, float, 
 
     with tempfile.TemporaryFile() as out:
         started = time.perf_counter()
-        child = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL, env=env)
+        # Not run from a worktree: `-m` puts the working directory first on the path.
+        child = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.DEVNULL, env=env, cwd=tempfile.gettempdir()
+        )
         _, status, usage = os.wait4(child.pid, 0)
         wall = (time.perf_counter() - started) * 1000
         if os.waitstatus_to_exitcode(status) not in (0, 1):
@@ -149,11 +152,13 @@ def git_processes(argv: list[str], env: dict[str, str]) -> int | None:
         subprocess.run(
             ["strace", "-f", "-qq", "-e", "trace=execve", "-o", trace.name, *argv],
             env=env,
+            cwd=tempfile.gettempdir(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         said = Path(trace.name).read_text()
-    return sum('execve("' in line and '["git"' in line for line in said.splitlines())
+    # Each exec that succeeded (PATH lookups that fail are traced too).
+    return sum('["git"' in line and line.rstrip().endswith("= 0") for line in said.splitlines())
 
 
 def command(pythonpath: Path, python: str, repo: Path) -> tuple[list[str], dict[str, str]]:
@@ -196,9 +201,13 @@ def main(argv: list[str] | None = None) -> int:
             "peak_rss_mb": round(max(s[2] for s in samples[name]), 1),
         }
     if args.json:
-        print(json.dumps({k: results["new"][k] for k in results["new"] if k != "cpu_ms_per_commit"}))
+        print(
+            json.dumps({k: results["new"][k] for k in results["new"] if k != "cpu_ms_per_commit"})
+        )
         return 0
-    print(f"check --rev history-base..HEAD over {COMMITS} commits of {repo} ({args.runs} runs each)")
+    print(
+        f"check --rev history-base..HEAD over {COMMITS} commits of {repo} ({args.runs} runs each)"
+    )
     print("| code | ms total | ms per commit | CPU ms per commit | git processes | peak RSS MB |")
     print("|---|---|---|---|---|---|")
     for name, result in results.items():

@@ -1134,7 +1134,8 @@ class GitObjects:
 
 _TREE_MODE = "40000"
 KEPT_BYTES = 32 * 2**20
-_BLOB_MODES = ("100644", "100755", "120000")  # what `git grep` reads in a tree
+_LINK_MODE = "120000"
+_BLOB_MODES = ("100644", "100755", _LINK_MODE)  # what `git grep` reads in a tree
 
 
 class GitTreeView(RepoView):
@@ -1182,22 +1183,38 @@ class GitTreeView(RepoView):
         return self._tree or None
 
     def _list(self, prefixes: list[str]) -> list[str]:
+        self.consulted.update(("tree", prefix) for prefix in prefixes)
+        listed = (
+            self._list_objects(prefixes) if not self._own_objects else self._list_tree(prefixes)
+        )
         paths = []
-        tree = self._root_tree()
-        for prefix in prefixes:
-            self.consulted.add(("tree", prefix))
-            found = self._objects.entry(tree, prefix) if tree else None
-            if found is None or SKIPPED_DIRS.intersection(prefix.split("/")):
-                continue
-            mode, sha = found
-            listed = (
-                self._objects.files(sha, prefix) if mode == _TREE_MODE else [(prefix, mode, sha)]
-            )
-            for path, mode, _ in listed:
+        for path, mode in listed:
+            if not SKIPPED_DIRS.intersection(path.split("/")):
                 paths.append(path)
-                if mode == "120000":
+                if mode == _LINK_MODE:
                     self._listed_links.add(path)
         return paths
+
+    def _list_tree(self, prefixes: list[str]) -> Iterator[tuple[str, str]]:
+        """One commit's listing: one `git ls-tree` (faster than reading a large tree's
+        objects one by one)."""
+        specs = [p if p else "." for p in prefixes]
+        output = run_git(self.root, ["ls-tree", "-r", "-z", self.commit, "--", *specs])
+        for entry in (output or b"").decode("utf-8", "surrogateescape").split("\0"):
+            head, _, path = entry.partition("\t")  # `mode type object<TAB>path`
+            if path:
+                yield path, head[:6]
+
+    def _list_objects(self, prefixes: list[str]) -> Iterator[tuple[str, str]]:
+        """A listing in a range, from tree objects: the ones the commit before shares with
+        this one are read already, and so are their listings."""
+        tree = self._root_tree()
+        for prefix in prefixes:
+            found = self._objects.entry(tree, prefix) if tree else None
+            if found is not None and found[0] == _TREE_MODE:
+                yield from ((path, mode) for path, mode, _ in self._objects.files(found[1], prefix))
+            elif found is not None:
+                yield prefix, found[0]
 
     def find(self, pattern: str) -> list[str]:
         """As `RepoView.find`, from the commit's tree objects."""
@@ -1345,7 +1362,7 @@ class GitTreeView(RepoView):
         self.consulted.add(("file", path))
         tree = self._root_tree()
         found = self._objects.entry(tree, path) if tree else None
-        if found is None or found[0] != "120000":
+        if found is None or found[0] != _LINK_MODE:
             return None
         data = self._objects.read(found[1], path)
         return data[2].decode("utf-8", "surrogateescape") if data else None
