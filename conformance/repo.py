@@ -999,6 +999,7 @@ class GitObjects:
         self._found: dict[tuple, list] = {}
         self._found_before: dict[tuple, list] = {}
         self._objects: dict[str, tuple[str, bytes]] = {}
+        self._roots: dict[tuple[str, str], str] = {}
         self._kept_bytes = 0
         # What a search found at the last commit it ran in, and the paths changed since.
         self._searched: dict[tuple, tuple[list[str], set[str]]] = {}
@@ -1048,6 +1049,14 @@ class GitObjects:
                 self._kept_bytes = len(kept[1])
             self._objects[sha] = kept
         return kept
+
+    def root_tree(self, commit: str, prefix: str) -> str:
+        """The tree object of the folder `prefix` at `commit` ("" when there is none)."""
+        key = (commit, prefix)
+        if key not in self._roots:
+            found = self.read(f"{commit}:{prefix}", commit)
+            self._roots[key] = found[0] if found is not None and found[1] == "tree" else ""
+        return self._roots[key]
 
     def tree(self, sha: str) -> list[tuple[str, str, str]]:
         """The entries (mode, name, object) of a tree object."""
@@ -1178,8 +1187,7 @@ class GitTreeView(RepoView):
     def _root_tree(self) -> str | None:
         """The tree object of the root folder at the commit."""
         if self._tree is None:
-            found = self._objects.read(f"{self.commit}:{self._prefix}", self.rev)
-            self._tree = found[0] if found is not None and found[1] == "tree" else ""
+            self._tree = self._objects.root_tree(self.commit, self._prefix)
         return self._tree or None
 
     def _list(self, prefixes: list[str]) -> list[str]:
