@@ -17,6 +17,7 @@ from conformance.repo import GitTreeView
 PACKAGE = "packages/db/package.json"
 PLAN = "docs/PROJECT_PLAN.md"
 HTTP = "packages/db/convex/http.ts"
+GATEWAY = "apps/gateway/package.json"
 
 
 def commit(root, message: str) -> None:
@@ -58,6 +59,9 @@ def history(fixture_copy):
     commit(root, "side: the stale phrase")
     git(root, "checkout", "-q", "main")
     git(root, "merge", "-q", "--no-ff", "-m", "merge side", "side")
+    edit(root / GATEWAY, '"hono": ', '"@kata/db": "workspace:*",\n    "hono": ')
+    (root / "apps/gateway/src/db.ts").write_text('export { api } from "@kata/db/api";\n')
+    commit(root, "the gateway imports the data package: the import grep answers differently")
     edit(root / PACKAGE, '"pg": "^8.0.0",\n    ', "")
     commit(root, "mend no-postgres-dependencies")
     git(root, "commit", "-q", "--allow-empty", "-m", "nothing changed")
@@ -84,7 +88,7 @@ def one_by_one(root, rules, spec: str) -> dict:
 @pytest.mark.parametrize(
     "spec",
     [
-        "main~10..main",  # every case: unrelated, read file, config, rename, delete, merge…
+        "main~11..main",  # every case: unrelated, read file, config, rename, delete, merge…
         "main~1..main",  # a single commit
         "main..main",  # an empty range
         "other..main",  # its first commit is the root commit
@@ -154,7 +158,7 @@ def test_only_touched_rules_run_again(history, monkeypatch):
     monkeypatch.setattr(history_module, "_check_alone", counting)
     monkeypatch.setattr(history_module._Checked, "at", at)
     rules = load_rules(history)
-    check_range(history, rules, "main~10..main~7", {"conformance.yaml"})
+    check_range(history, rules, "main~11..main~8", {"conformance.yaml"})
     base, unrelated, manifest = checked
     assert len(base) == len(rules)
     assert unrelated == []
