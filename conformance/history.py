@@ -245,7 +245,7 @@ class _Consulted:
         import re
 
         consulted = view.consulted
-        self.everything = ("all", None) in consulted or ("tree", "") in consulted
+        self.everything = ("all", None) in consulted
         self.trees = {what for kind, what, *_ in consulted if kind == "tree"}
         self.files = {what for kind, what, *_ in consulted if kind == "file"}
         self.paths = sorted(self.trees | self.files)
@@ -266,14 +266,14 @@ class _Consulted:
         if self.everything:
             return True
         for path, status in changed.items():
-            # A file it read, a folder it listed gaining or losing a file (an edit changes no
-            # listing), or a file in place of a folder a consulted path goes through (a
-            # symlinked folder whose target changed).
+            # A file it read, a folder it listed ("" is the root) gaining or losing a file (an
+            # edit changes no listing), or a file in place of a folder a consulted path goes
+            # through (a symlinked folder whose target changed).
             if path in self.files:
                 return True
             parts = path.split("/")
             if status != "M" and any(
-                "/".join(parts[:end]) in self.trees for end in range(1, len(parts) + 1)
+                "/".join(parts[:end]) in self.trees for end in range(len(parts) + 1)
             ):
                 return True
             below = bisect_left(self.paths, path + "/")
