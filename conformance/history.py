@@ -242,17 +242,13 @@ class _Consulted:
     """What a rule's view was asked (see `GitTreeView`), as a change can touch it."""
 
     def __init__(self, view):
-        import re
-
         consulted = view.consulted
         self.everything = ("all", None) in consulted
         self.trees = {what for kind, what, *_ in consulted if kind == "tree"}
         self.files = {what for kind, what, *_ in consulted if kind == "file"}
         self.paths = sorted(self.trees | self.files)
         self.searches = [
-            (re.compile(item[1]), item[2], view.answers[item[2]])
-            for item in consulted
-            if item[0] == "search"
+            (item[1], item[2], view.answers[item[2]]) for item in consulted if item[0] == "search"
         ]
         self.suffixes = tuple(s for kind, what, *_ in consulted if kind == "grep" for s in what)
 
@@ -284,8 +280,8 @@ class _Consulted:
         # A search whose answer may have changed is made again (from the last answer and the
         # changed files: cheap), and touches the rule only when it answers differently.
         return any(
-            any(regex.search(path) for path in changed) and probe.search(key) != answer
-            for regex, key, answer in self.searches
+            any(paths.search(path) for path in changed) and probe.search(key) != answer
+            for paths, key, answer in self.searches
         )
 
 

@@ -1150,7 +1150,8 @@ _BLOB_MODES = ("100644", "100755", _LINK_MODE)  # what `git grep` reads in a tre
 class GitTreeView(RepoView):
     """The repository as committed at a revision, read from git objects: nothing is checked out
     and the work tree is never read. Everything the view is asked is noted in `consulted`:
-    ("tree", folder) listed, ("file", path) read, ("search", regex, key) searched (the answer
+    ("tree", folder) listed, ("file", path) read, ("search", paths, key) searched (`paths` a
+    compiled regex of the paths that can change its answer; the answer
     in `answers[key]`: the same search again is `search(key)`), ("grep", suffixes) and ("all",
     None) for searches only git can answer. A range check reuses a rule's outcome while no
     change between commits touches what it consulted."""
@@ -1247,7 +1248,7 @@ class GitTreeView(RepoView):
             found = self._found[pattern] = self._objects.searched(
                 ("find", self._prefix, pattern), listed, still_found
             )
-            self.consulted.add(("search", pattern, ("find", pattern)))
+            self.consulted.add(("search", re.compile(pattern), ("find", pattern)))
             self.answers["find", pattern] = found
         return found
 
@@ -1261,7 +1262,8 @@ class GitTreeView(RepoView):
             fnmatch.translate(spec) if has_magic(spec) else re.escape(spec) + r"(?:/|\Z)"
             for spec in pathspecs
         )
-        matches = re.compile(f"(?:{spelled})").match
+        paths = re.compile(f"^(?:{spelled})")
+        matches = paths.search
         words = [needle.encode("utf-8", "surrogateescape") for needle in needles]
 
         def grepped() -> list[str]:
@@ -1285,7 +1287,7 @@ class GitTreeView(RepoView):
 
         key = ("grep", tuple(needles), tuple(pathspecs))
         found = self._objects.searched((*key, self._prefix), grepped, still_found)
-        self.consulted.add(("search", f"^(?:{spelled})", key))
+        self.consulted.add(("search", paths, key))
         self.answers[key] = found
         return found
 

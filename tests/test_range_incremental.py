@@ -62,6 +62,12 @@ def history(fixture_copy):
     edit(root / GATEWAY, '"hono": ', '"@kata/db": "workspace:*",\n    "hono": ')
     (root / "apps/gateway/src/db.ts").write_text('export { api } from "@kata/db/api";\n')
     commit(root, "the gateway imports the data package: the import grep answers differently")
+    (root / "packages/api/src").mkdir(parents=True)
+    (root / "packages/api/package.json").write_text(
+        '{"name": "@kata/api", "dependencies": {"@kata/db": "workspace:*"}}\n'
+    )
+    (root / "packages/api/src/index.ts").write_text('import { api } from "@kata/db/api";\n')
+    commit(root, "a new package: discovery's listing answers differently")
     edit(root / PACKAGE, '"pg": "^8.0.0",\n    ', "")
     commit(root, "mend no-postgres-dependencies")
     git(root, "commit", "-q", "--allow-empty", "-m", "nothing changed")
@@ -88,7 +94,7 @@ def one_by_one(root, rules, spec: str) -> dict:
 @pytest.mark.parametrize(
     "spec",
     [
-        "main~11..main",  # every case: unrelated, read file, config, rename, delete, merge…
+        "main~12..main",  # every case: unrelated, read file, config, rename, delete, merge…
         "main~1..main",  # a single commit
         "main..main",  # an empty range
         "other..main",  # its first commit is the root commit
@@ -158,7 +164,7 @@ def test_only_touched_rules_run_again(history, monkeypatch):
     monkeypatch.setattr(history_module, "_check_alone", counting)
     monkeypatch.setattr(history_module._Checked, "at", at)
     rules = load_rules(history)
-    check_range(history, rules, "main~11..main~8", {"conformance.yaml"})
+    check_range(history, rules, "main~12..main~9", {"conformance.yaml"})
     base, unrelated, manifest = checked
     assert len(base) == len(rules)
     assert unrelated == []
