@@ -17,7 +17,6 @@ from conformance.repo import GitTreeView
 PACKAGE = "packages/db/package.json"
 PLAN = "docs/PROJECT_PLAN.md"
 HTTP = "packages/db/convex/http.ts"
-GATEWAY = "apps/gateway/package.json"
 
 
 def commit(root, message: str) -> None:
@@ -59,9 +58,11 @@ def history(fixture_copy):
     commit(root, "side: the stale phrase")
     git(root, "checkout", "-q", "main")
     git(root, "merge", "-q", "--no-ff", "-m", "merge side", "side")
-    edit(root / GATEWAY, '"hono": ', '"@kata/db": "workspace:*",\n    "hono": ')
-    (root / "apps/gateway/src/db.ts").write_text('export { api } from "@kata/db/api";\n')
-    commit(root, "the gateway imports the data package: the import grep answers differently")
+    edit(root / "apps/gateway/package.json", '"hono": ', '"@kata/db": "workspace:*",\n    "hono": ')
+    commit(root, "the gateway depends on the data package")
+    with (root / "apps/gateway/src/index.ts").open("a") as source:
+        source.write('export { api } from "@kata/db/api";\n')
+    commit(root, "an edit makes the gateway import the data package: only the grep sees it")
     (root / "packages/api/src").mkdir(parents=True)
     (root / "packages/api/package.json").write_text(
         '{"name": "@kata/api", "dependencies": {"@kata/db": "workspace:*"}}\n'
@@ -94,7 +95,7 @@ def one_by_one(root, rules, spec: str) -> dict:
 @pytest.mark.parametrize(
     "spec",
     [
-        "main~12..main",  # every case: unrelated, read file, config, rename, delete, merge…
+        "main~13..main",  # every case: unrelated, read file, config, rename, delete, merge…
         "main~1..main",  # a single commit
         "main..main",  # an empty range
         "other..main",  # its first commit is the root commit
@@ -164,7 +165,7 @@ def test_only_touched_rules_run_again(history, monkeypatch):
     monkeypatch.setattr(history_module, "_check_alone", counting)
     monkeypatch.setattr(history_module._Checked, "at", at)
     rules = load_rules(history)
-    check_range(history, rules, "main~12..main~9", {"conformance.yaml"})
+    check_range(history, rules, "main~13..main~10", {"conformance.yaml"})
     base, unrelated, manifest = checked
     assert len(base) == len(rules)
     assert unrelated == []
