@@ -327,7 +327,9 @@ def _check_range(args: argparse.Namespace) -> int:
     root = open_repo(args.path).root
     rules = load_rules(root, args.contract, _parameters(args.param))
     rules = select_rules(rules, _csv(args.select), _csv(args.ignore))
-    report = check_range(root, rules, args.rev)
+    # A change to the config or a contract file mid-range runs every rule again.
+    definitions = {"conformance.yaml", *filter(None, (_inside(root, r) for r in rules))}
+    report = check_range(root, rules, args.rev, definitions)
     _emit(render_range(report, args.format), args.output)
     return EXIT_FINDINGS if report.tip_report.findings else EXIT_CLEAN
 

@@ -94,9 +94,17 @@ class RangeReport:
         self.tip_report: Report = tip_report
 
 
-def check_range(root: Path, rules: list[Rule], spec: str) -> RangeReport:
+def check_range(
+    root: Path, rules: list[Rule], spec: str, definitions: set[str] = frozenset()
+) -> RangeReport:
+    """Check A, then each commit of A..B, incrementally: a rule runs again at a commit only
+    when the change from the commit checked before it touches what the rule consulted there (a
+    folder it listed, a file it read, a search it made); otherwise its outcome is kept. A
+    change to one of the `definitions` (config and contract files) runs every rule again. git
+    runs four times for the whole range: log, rev-parse, one diff-tree fed every pair of
+    consecutive commits, and one cat-file serving every object read."""
     from .engine import run
-    from .repo import GitTreeView
+    from .repo import GitObjects, GitTreeView
 
     base, _, tip = spec.partition("..")
     log = run_git(
@@ -109,31 +117,182 @@ def check_range(root: Path, rules: list[Rule], spec: str) -> RangeReport:
         for entry in log.decode("utf-8", "replace").split("\0")
         if entry.strip()
     ]
-    failing = set(_checked_at(root, rules, base).failed)
-    broken_by: dict[str, dict | None] = dict.fromkeys(failing)
-    report = None
-    for commit in commits:
-        report = _checked_at(root, rules, commit["sha"])
-        commit["failed"] = report.failed
-        now = set(report.failed)
-        # A rule that starts failing is broken by this commit; one that passes again is mended.
-        broken_by.update({rule: commit for rule in now - failing})
-        for rule in failing - now:
-            broken_by.pop(rule)
-        failing = now
-    tip_report = report or run(rules, GitTreeView(root, tip))
+    prefix = (run_git(root, ["rev-parse", "--show-prefix"]) or b"").decode().strip()
+    objects = GitObjects(root)
+    try:
+        start = _commit_of(objects, root, base)
+        checked = _Checked(root, rules, objects, prefix)
+        checked.at(base, start, None, True)
+        failing = set(checked.failed())
+        broken_by: dict[str, dict | None] = dict.fromkeys(failing)
+        shas = [start, *(commit["sha"] for commit in commits)]
+        tip_report = None
+        for commit, changed in zip(commits, _changes(root, shas, prefix), strict=True):
+            if commit is commits[-1]:
+                # The tip is checked as `--rev B` checks it, every rule in one view (a rule's
+                # count of inspected files depends on what the rules before it read).
+                objects.next_commit(changed)
+                tip_report = run(rules, GitTreeView(root, tip, objects, commit["sha"], prefix))
+                commit["failed"] = tip_report.failed
+            else:
+                everything = changed is None or not definitions.isdisjoint(changed)
+                checked.at(commit["sha"], commit["sha"], changed, everything)
+                commit["failed"] = checked.failed()
+            now = set(commit["failed"])
+            # A rule that starts failing is broken by this commit; one that passes again is mended.
+            broken_by.update({rule: commit for rule in now - failing})
+            for rule in failing - now:
+                broken_by.pop(rule)
+            failing = now
+        if tip_report is None:  # an empty range
+            objects.next_commit(None)
+            view = GitTreeView(root, tip, objects, _commit_of(objects, root, tip), prefix)
+            tip_report = run(rules, view)
+    finally:
+        objects.close()
     return RangeReport(base, tip, commits, broken_by, tip_report)
 
 
-def _checked_at(root: Path, rules: list[Rule], rev: str):
-    from .engine import run
-    from .repo import GitTreeView
+def _commit_of(objects, root: Path, rev: str) -> str:
+    found = objects.read(f"{rev}^{{commit}}", rev)
+    if found is None or found[1] != "commit":
+        raise UsageError(f"--rev {rev}: not a commit of the git repository at {root}")
+    return found[0]
 
-    view = GitTreeView(root, rev)
-    try:
-        return run(rules, view)
-    finally:
-        view.close()
+
+_DIFF_OPTIONS = ["--no-renames", "--name-status", "-z"]
+
+
+def _changes(root: Path, shas: list[str], prefix: str) -> list[dict[str, str] | None]:
+    """The paths (relative to `root`) changed between each commit of `shas` and the next, with
+    git's status letter (A, D, M, T), from one `git diff-tree --stdin`; None for each when git
+    cannot tell."""
+    import subprocess
+    from itertools import pairwise
+
+    pairs = list(pairwise(shas))
+    if not pairs:
+        return []
+    # `NEW OLD`: OLD taken as NEW's only parent, whatever the history between them.
+    feed = "".join(f"{new} {old}\n" for old, new in pairs).encode()
+    done = subprocess.run(
+        ["git", "-C", str(root), "diff-tree", "--stdin", "-r", "--always", *_DIFF_OPTIONS],
+        input=feed,
+        capture_output=True,
+    )
+    changes: list[dict[str, str]] = []
+    status = None
+    # `SHA\0` for each pair, then `STATUS\0PATH\0` per changed file (statuses are one letter).
+    for token in done.stdout.split(b"\0"):
+        if status is not None:
+            path = token.decode("utf-8", "surrogateescape")
+            if path.startswith(prefix):
+                changes[-1][path[len(prefix) :]] = status
+            status = None
+        elif len(token) == 1:
+            status = token.decode()
+        elif token:
+            changes.append({})
+    if done.returncode != 0 or len(changes) != len(pairs):
+        return [None] * len(pairs)
+    return changes
+
+
+class _Checked:
+    """The outcome of every rule at the commit checked last, and what each consulted there."""
+
+    def __init__(self, root: Path, rules: list[Rule], objects, prefix: str):
+        from .rules import rule_patterns
+
+        self.root, self.rules, self.objects, self.prefix = root, rules, objects, prefix
+        self.outcomes: dict = {}
+        self.consulted: dict[str, _Consulted] = {}
+        # A custom check may read what no view records: it always runs.
+        self.always = {
+            rule.id for rule in rules if rule.kind == "python" or not rule_patterns(rule)
+        }
+
+    def at(self, rev: str, sha: str, changed: dict[str, str] | None, everything: bool) -> None:
+        """Check the commit `sha`: every rule, or the rules the `changed` paths (since the
+        commit checked before; None when not known) touch."""
+        from .repo import GitTreeView
+
+        self.objects.next_commit(changed)
+        probe = GitTreeView(self.root, rev, self.objects, sha, self.prefix)
+        for rule in self.rules:
+            if (
+                not everything
+                and rule.id not in self.always
+                and not self.consulted[rule.id].touched_by(changed, probe)
+            ):
+                continue
+            # A view of its own: what the view is asked is what this rule consulted.
+            view = GitTreeView(self.root, rev, self.objects, sha, self.prefix)
+            self.outcomes[rule.id] = _check_alone(rule, view)
+            self.consulted[rule.id] = _Consulted(view)
+
+    def failed(self) -> list[str]:
+        return [rule.id for rule in self.rules if self.outcomes[rule.id].findings]
+
+
+def _check_alone(rule: Rule, view):
+    """`engine.run` of one rule."""
+    from .engine import check_rule
+    from .model import instances
+    from .rules import KINDS, rule_patterns
+
+    view.prefetch(rule_patterns(rule))
+    if rule.unchecked is None:
+        for instance in instances(rule):
+            KINDS[rule.kind].expect(instance, view)
+    return check_rule(rule, view)
+
+
+class _Consulted:
+    """What a rule's view was asked (see `GitTreeView`), as a change can touch it."""
+
+    def __init__(self, view):
+        consulted = view.consulted
+        self.everything = ("all", None) in consulted
+        self.trees = {what for kind, what, *_ in consulted if kind == "tree"}
+        self.files = {what for kind, what, *_ in consulted if kind == "file"}
+        self.paths = sorted(self.trees | self.files)
+        self.searches = [
+            (item[1], item[2], view.answers[item[2]]) for item in consulted if item[0] == "search"
+        ]
+        self.suffixes = tuple(s for kind, what, *_ in consulted if kind == "grep" for s in what)
+
+    def touched_by(self, changed: dict[str, str], probe) -> bool:
+        """Whether the `changed` paths (path → git's status letter) touch it; `probe` is a
+        view of the commit they lead to, for searches to answer again."""
+        from bisect import bisect_left
+
+        if not changed:
+            return False
+        if self.everything:
+            return True
+        for path, status in changed.items():
+            # A file it read, a folder it listed ("" is the root) gaining or losing a file (an
+            # edit changes no listing), or a file in place of a folder a consulted path goes
+            # through (a symlinked folder whose target changed).
+            if path in self.files:
+                return True
+            parts = path.split("/")
+            if status != "M" and any(
+                "/".join(parts[:end]) in self.trees for end in range(len(parts) + 1)
+            ):
+                return True
+            below = bisect_left(self.paths, path + "/")
+            if below < len(self.paths) and self.paths[below].startswith(path + "/"):
+                return True
+            if self.suffixes and path.endswith(self.suffixes):
+                return True
+        # A search whose answer may have changed is made again (from the last answer and the
+        # changed files: cheap), and touches the rule only when it answers differently.
+        return any(
+            any(paths.search(path) for path in changed) and probe.search(key) != answer
+            for paths, key, answer in self.searches
+        )
 
 
 def render_range(report: RangeReport, fmt: str) -> str:

@@ -25,7 +25,7 @@ from .model import FileProblem, Inspection
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
     from typing import Any
 
     from .yamlcache import CompiledDocument
@@ -1287,46 +1287,343 @@ def _parse_toml(path: str, text: str) -> dict[str, Any]:
         raise FileProblem(path, f"invalid TOML: {reason}", line) from None
 
 
+class GitObjects:
+    """The git objects of a repository, read through one `git cat-file --batch` that serves a
+    whole run (every commit of a `--rev A..B` range too). Tree objects are kept once read:
+    consecutive commits share most of theirs, so listing a commit after another one costs only
+    the trees that changed."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._batch = None
+        self._trees: dict[str, list[tuple[str, str, str]]] = {}  # sha → [(mode, name, sha)]
+        # (tree sha, its path, what is asked) → the paths found below it: this commit's and the
+        # previous one's (`next_commit`), so memory holds two commits' listings at most.
+        self._found: dict[tuple, list] = {}
+        self._found_before: dict[tuple, list] = {}
+        self._objects: dict[str, tuple[str, bytes]] = {}
+        self._roots: dict[tuple[str, str], str] = {}
+        self._kept_bytes = 0
+        # What a search found at the last commit it ran in, and the paths changed since.
+        self._searched: dict[tuple, tuple[list[str], set[str]]] = {}
+
+    def read(self, name: str, shown: str) -> tuple[str, str, bytes] | None:
+        """(object name, type, content) of a git object (`HEAD:path`, `v1^{commit}`, a sha), or
+        None when there is none by that name; one over MAX_FILE_BYTES is a FileProblem on
+        `shown`."""
+        import subprocess
+
+        if self._batch is None:
+            self._batch = subprocess.Popen(
+                ["git", "-C", str(self.root), "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+        if "\n" in name:  # one request a line: a newline would be a second request
+            return None
+        self._batch.stdin.write(f"{name}\n".encode("utf-8", "surrogateescape"))
+        self._batch.stdin.flush()
+        header = self._batch.stdout.readline().split()
+        if len(header) != 3:
+            return None
+        size = int(header[2])
+        if size > MAX_FILE_BYTES:
+            left = size + 1  # the blob and its newline still have to leave the pipe
+            while left:
+                chunk = self._batch.stdout.read(min(left, 2**20))
+                if not chunk:
+                    break
+                left -= len(chunk)
+            raise FileProblem(shown, _too_large(size))
+        return header[0].decode(), header[1].decode(), self._batch.stdout.read(size + 1)[:-1]
+
+    def object(self, sha: str, shown: str) -> tuple[str, bytes] | None:
+        """(type, content) of the object `sha`, kept while the objects kept stay under
+        KEPT_BYTES: the commits of a range share most of the files their rules read."""
+        kept = self._objects.get(sha)
+        if kept is None:
+            found = self.read(sha, shown)
+            if found is None:
+                return None
+            kept = found[1:]
+            self._kept_bytes += len(kept[1])
+            if self._kept_bytes > KEPT_BYTES:
+                self._objects.clear()
+                self._kept_bytes = len(kept[1])
+            self._objects[sha] = kept
+        return kept
+
+    def root_tree(self, commit: str, prefix: str) -> str:
+        """The tree object of the folder `prefix` at `commit` ("" when there is none)."""
+        key = (commit, prefix)
+        if key not in self._roots:
+            found = self.read(f"{commit}:{prefix}", commit)
+            self._roots[key] = found[0] if found is not None and found[1] == "tree" else ""
+        return self._roots[key]
+
+    def tree(self, sha: str) -> list[tuple[str, str, str]]:
+        """The entries (mode, name, object) of a tree object."""
+        entries = self._trees.get(sha)
+        if entries is None:
+            found = self.read(sha, sha)
+            data = found[2] if found is not None and found[1] == "tree" else b""
+            width = len(sha) // 2  # sha1 or sha256
+            entries, at = [], 0
+            while at < len(data):
+                space = data.index(b" ", at)
+                end = data.index(b"\0", space)
+                name = data[space + 1 : end].decode("utf-8", "surrogateescape")
+                entries.append(
+                    (data[at:space].decode(), name, data[end + 1 : end + 1 + width].hex())
+                )
+                at = end + 1 + width
+            self._trees[sha] = entries
+        return entries
+
+    def entry(self, tree: str, path: str) -> tuple[str, str] | None:
+        """(mode, object) of `path` below the tree `tree` ("" is the tree itself); None when
+        there is nothing by that name."""
+        mode, sha = _TREE_MODE, tree
+        for part in path.split("/") if path else ():
+            if mode != _TREE_MODE:
+                return None
+            found = next((e for e in self.tree(sha) if e[1] == part), None)
+            if found is None:
+                return None
+            mode, _, sha = found
+        return mode, sha
+
+    def files(self, tree: str, base: str) -> list[tuple[str, str, str]]:
+        """(path, mode, object) of every file below the tree `tree` (at path `base`); listings
+        never enter `node_modules` or `.git`."""
+        wanted = (tree, base)
+        found = self._found.get(wanted)
+        if found is None:
+            found = self._found_before.get(wanted)
+            if found is None:
+                found = []
+                for mode, name, sha in self.tree(tree):
+                    path = f"{base}/{name}" if base else name
+                    if mode == _TREE_MODE:
+                        if name not in SKIPPED_DIRS:
+                            found.extend(self.files(sha, path))
+                    elif name not in SKIPPED_DIRS:
+                        found.append((path, mode, sha))
+            self._found[wanted] = found
+        return found
+
+    def searched(self, key, compute, still_found) -> list[str]:
+        """What `compute()` finds in the current commit (sorted paths), kept for the next
+        commits: there the files changed since are looked at again (`still_found(path)`), not
+        the whole tree."""
+        kept = self._searched.get(key)
+        if kept is None:
+            found = compute()
+        else:
+            before, changed = kept
+            found = set(before) - changed
+            found.update(path for path in changed if still_found(path))
+            found = sorted(found)
+        self._searched[key] = (found, set())
+        return found
+
+    def next_commit(self, changed: Iterable[str] | None) -> None:
+        """Move on to the next commit of a range, `changed` (None: not known) the paths changed
+        since the one before: forget all but the last commit's listings."""
+        self._found_before, self._found = self._found, {}
+        for key, (_, since) in list(self._searched.items()):
+            if changed is None:
+                del self._searched[key]
+            else:
+                since.update(changed)
+
+    def close(self) -> None:
+        if self._batch is not None:
+            self._batch.stdin.close()
+            self._batch.wait()
+            self._batch = None
+
+
+_TREE_MODE = "40000"
+KEPT_BYTES = 32 * 2**20
+_LINK_MODE = "120000"
+_BLOB_MODES = ("100644", "100755", _LINK_MODE)  # what `git grep` reads in a tree
+
+
 class GitTreeView(RepoView):
     """The repository as committed at a revision, read from git objects: nothing is checked out
-    and the work tree is never read."""
+    and the work tree is never read. Everything the view is asked is noted in `consulted`:
+    ("tree", folder) listed, ("file", path) read, ("search", paths, key) searched (`paths` a
+    compiled regex of the paths that can change its answer; the answer
+    in `answers[key]`: the same search again is `search(key)`), ("grep", suffixes) and ("all",
+    None) for searches only git can answer. A range check reuses a rule's outcome while no
+    change between commits touches what it consulted."""
 
     reads_work_tree = False
 
-    def __init__(self, root: str | os.PathLike[str], rev: str):
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        rev: str,
+        objects: GitObjects | None = None,
+        commit: str | None = None,
+        prefix: str | None = None,
+    ):
         super().__init__(root)
-        resolved = run_git(self.root, ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"])
-        prefix = run_git(self.root, ["rev-parse", "--show-prefix"])
-        if resolved is None or prefix is None:
-            from .model import UsageError
+        if commit is None or prefix is None:
+            resolved = run_git(self.root, ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"])
+            shown = run_git(self.root, ["rev-parse", "--show-prefix"])
+            if resolved is None or shown is None:
+                from .model import UsageError
 
-            raise UsageError(f"--rev {rev}: not a commit of the git repository at {self.root}")
+                raise UsageError(f"--rev {rev}: not a commit of the git repository at {self.root}")
+            commit, prefix = resolved.decode().strip(), shown.decode().strip()
         self.rev = rev
-        self.commit = resolved.decode().strip()
-        self._prefix = prefix.decode().strip()  # root's path inside the repository
+        self.commit = commit
+        self._prefix = prefix  # root's path inside the repository ("" or ending with "/")
         self._use_git = True
-        self._batch = None
+        self._objects = objects or GitObjects(self.root)
+        self._own_objects = objects is None
+        self._tree: str | None = None
         self._same_index: bool | None = None
+        self._grepping_sources = False
+        self.consulted: set[tuple] = set()
+        self.answers: dict[tuple, list[str]] = {}
+
+    def _root_tree(self) -> str | None:
+        """The tree object of the root folder at the commit."""
+        if self._tree is None:
+            self._tree = self._objects.root_tree(self.commit, self._prefix)
+        return self._tree or None
 
     def _list(self, prefixes: list[str]) -> list[str]:
-        specs = [p if p else "." for p in prefixes]
-        output = run_git(self.root, ["ls-tree", "-r", "-z", self.commit, "--", *specs])
+        self.consulted.update(("tree", prefix) for prefix in prefixes)
+        listed = (
+            self._list_objects(prefixes) if not self._own_objects else self._list_tree(prefixes)
+        )
         paths = []
-        for entry in (output or b"").decode("utf-8", "surrogateescape").split("\0"):
-            head, _, path = entry.partition("\t")  # `mode type object<TAB>path`
-            if path and not SKIPPED_DIRS.intersection(path.split("/")):
+        for path, mode in listed:
+            if not SKIPPED_DIRS.intersection(path.split("/")):
                 paths.append(path)
-                if head.startswith(_SYMLINK_MODE):
+                if mode == _LINK_MODE:
                     self._listed_links.add(path)
         return paths
+
+    def _list_tree(self, prefixes: list[str]) -> Iterator[tuple[str, str]]:
+        """One commit's listing: one `git ls-tree` (faster than reading a large tree's
+        objects one by one)."""
+        specs = [p if p else "." for p in prefixes]
+        output = run_git(self.root, ["ls-tree", "-r", "-z", self.commit, "--", *specs])
+        for entry in (output or b"").decode("utf-8", "surrogateescape").split("\0"):
+            head, _, path = entry.partition("\t")  # `mode type object<TAB>path`
+            if path:
+                yield path, head[:6]
+
+    def _list_objects(self, prefixes: list[str]) -> Iterator[tuple[str, str]]:
+        """A listing in a range, from tree objects: the ones the commit before shares with
+        this one are read already, and so are their listings."""
+        tree = self._root_tree()
+        for prefix in prefixes:
+            found = self._objects.entry(tree, prefix) if tree else None
+            if found is not None and found[0] == _TREE_MODE:
+                yield from ((path, mode) for path, mode, _ in self._objects.files(found[1], prefix))
+            elif found is not None:
+                yield prefix, found[0]
+
+    def find(self, pattern: str, *, present: bool = True) -> list[str]:
+        """As `RepoView.find`, from the commit's tree objects (all present: `present` is moot)."""
+        found = self._found.get(pattern)
+        if found is None:
+            search = re.compile(pattern).search
+
+            def listed() -> list[str]:
+                # One `ls-tree` lists a large tree faster than its tree objects one by one.
+                command = ["ls-tree", "-r", "-z", "--name-only", self.commit]
+                output = (run_git(self.root, command) or b"").decode("utf-8", "surrogateescape")
+                return sorted(
+                    p for p in output.split("\0") if p and search(p) and "node_modules/" not in p
+                )
+
+            def still_found(path: str) -> bool:
+                if not search(path) or "node_modules/" in path:
+                    return False
+                entry = self._entry(path)
+                return entry is not None and entry[0] != _TREE_MODE
+
+            found = self._found[pattern] = self._objects.searched(
+                ("find", self._prefix, pattern), listed, still_found
+            )
+            self.consulted.add(("search", re.compile(pattern), ("find", pattern)))
+            self.answers["find", pattern] = found
+        return found
+
+    def grep_fixed(self, needles: list[str], pathspecs: list[str]) -> list[str]:
+        """The files of `pathspecs` (git's, `*` matching `/` too) holding one of `needles`,
+        sorted: `git grep -F` of the commit, or, in a range, the last commit's answer updated
+        with the files changed since."""
+        import fnmatch
+
+        spelled = "|".join(
+            fnmatch.translate(spec) if has_magic(spec) else re.escape(spec) + r"(?:/|\Z)"
+            for spec in pathspecs
+        )
+        paths = re.compile(f"^(?:{spelled})")
+        matches = paths.search
+        words = [needle.encode("utf-8", "surrogateescape") for needle in needles]
+
+        def grepped() -> list[str]:
+            arguments = ["grep", "-l", "-z", "-F", *(a for n in needles for a in ("-e", n))]
+            self._grepping_sources = True  # what it searches is noted above
+            try:
+                tree = self.grep_tree()
+            finally:
+                self._grepping_sources = False
+            output = run_git(self.root, [*arguments, *tree, "--", *pathspecs])
+            listed = (output or b"").decode("utf-8", "surrogateescape").split("\0")
+            prefix = self.grep_prefix()
+            return sorted(p[len(prefix) :] for p in listed if p)
+
+        def still_found(path: str) -> bool:
+            entry = self._entry(path) if matches(path) else None
+            if entry is None or entry[0] not in _BLOB_MODES:
+                return False
+            found = self._objects.object(entry[1], path)
+            return found is not None and any(word in found[1] for word in words)
+
+        key = ("grep", tuple(needles), tuple(pathspecs))
+        found = self._objects.searched((*key, self._prefix), grepped, still_found)
+        self.consulted.add(("search", paths, key))
+        self.answers[key] = found
+        return found
+
+    def search(self, key: tuple) -> list[str]:
+        """The answer, at this view's commit, of a search another view noted (`answers`)."""
+        if key[0] == "find":
+            return self.find(key[1])
+        return self.grep_fixed(list(key[1]), list(key[2]))
+
+    def _entry(self, path: str) -> tuple[str, str] | None:
+        tree = self._root_tree()
+        return self._objects.entry(tree, path) if tree else None
+
+    def start_find(self, pattern: str) -> bool:
+        return False  # `find` reads tree objects already read: nothing to start
+
+    def start_grep(self, pattern: str, suffixes: tuple[str, ...]) -> bool:
+        self.consulted.add(("grep", suffixes))
+        self._grepping_sources = True
+        try:
+            return super().start_grep(pattern, suffixes)
+        finally:
+            self._grepping_sources = False
 
     def _on_disk(self, path: str) -> bool:
         return True  # the tree lists exactly what the commit holds
 
     def _index_is_commit(self) -> bool:
         """Whether the index holds exactly the commit's files (`--rev HEAD` in a clean
-        checkout): git then reads the index's listing and blobs, where walking every tree
-        object of the commit costs ~6x to list and ~4x to grep."""
+        checkout): git then reads the index's blobs, where reading every blob of the commit
+        costs ~4x to grep."""
         if self._same_index is None:
             same = run_git(self.root, ["diff-index", "--cached", "--quiet", self.commit, "--"])
             self._same_index = same is not None
@@ -1341,6 +1638,8 @@ class GitTreeView(RepoView):
         return []  # a commit is read from git objects, never from the disk
 
     def grep_tree(self) -> list[str]:
+        if not self._grepping_sources:  # a search of files this view cannot name
+            self.consulted.add(("all", None))
         return ["--cached"] if self._index_is_commit() else [self.commit]
 
     def grep_prefix(self) -> str:
@@ -1364,7 +1663,9 @@ class GitTreeView(RepoView):
             ),
             path,
         )
-        found = self._cat(f"{self.commit}:{self._prefix}{real}", path)
+        self.consulted.add(("file", real))
+        entry = self._entry(real)
+        found = self._objects.object(entry[1], path) if entry is not None else None
         if found is None:
             raise FileProblem(path, f"does not exist at {self.rev}", missing=True)
         kind, data = found
@@ -1372,44 +1673,15 @@ class GitTreeView(RepoView):
             raise FileProblem(path, f"is a {kind} at {self.rev}, expected a file")
         return data
 
-    def _cat(self, name: str, shown: str) -> tuple[str, bytes] | None:
-        """(type, content) of a git object, or None when there is none by that name; one over
-        MAX_FILE_BYTES is a FileProblem on `shown`."""
-        import subprocess
-
-        if self._batch is None:
-            # One `git cat-file --batch` serves every read of the run.
-            self._batch = subprocess.Popen(
-                ["git", "-C", str(self.root), "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
-        self._batch.stdin.write(f"{name}\n".encode())
-        self._batch.stdin.flush()
-        header = self._batch.stdout.readline().split()
-        if len(header) != 3:
-            return None
-        size = int(header[2])
-        if size > MAX_FILE_BYTES:
-            left = size + 1  # the blob and its newline still have to leave the pipe
-            while left:
-                chunk = self._batch.stdout.read(min(left, 2**20))
-                if not chunk:
-                    break
-                left -= len(chunk)
-            raise FileProblem(shown, _too_large(size))
-        return header[1].decode(), self._batch.stdout.read(size + 1)[:-1]
-
     def _read_link(self, path: str) -> str | None:
-        entry = run_git(self.root, ["ls-tree", "-z", self.commit, "--", path]) or b""
-        mode, _, rest = entry.partition(b" ")
-        if mode != b"120000":
+        self.consulted.add(("file", path))
+        tree = self._root_tree()
+        found = self._objects.entry(tree, path) if tree else None
+        if found is None or found[0] != _LINK_MODE:
             return None
-        found = self._cat(rest.split(b"\t")[0].split(b" ")[-1].decode(), path)
-        return found[1].decode("utf-8", "surrogateescape") if found else None
+        data = self._objects.read(found[1], path)
+        return data[2].decode("utf-8", "surrogateescape") if data else None
 
     def close(self) -> None:
-        if self._batch is not None:
-            self._batch.stdin.close()
-            self._batch.wait()
-            self._batch = None
+        if self._own_objects:
+            self._objects.close()

@@ -242,7 +242,8 @@ DYNAMIC = {
     "project/drizzle.py": "literal: _drizzle_patterns",
     "project/imports.py": "naming: _kind_patterns",
     "project/prisma.py": "reexport_regex: _kind_patterns; _SETTING on a generator block",
-    "repo.py": "find/_grep_disk: DISCOVERED_FILES and prisma's grep patterns, _module_patterns",
+    "repo.py": "find/_grep_disk: DISCOVERED_FILES and prisma's grep patterns, _module_patterns; "
+    "grep_fixed: fnmatch's translation of the import grep's pathspecs",
     "rules/calls.py": "Needles regex: _kind_patterns",
     "rules/convex_auth.py": "{kind}Ctx, renamed helper: _kind_patterns",
     "rules/envfile.py": "declaration: _kind_patterns",

@@ -444,12 +444,9 @@ def grep(
     git cannot answer."""
     from ..repo import GitTreeView, run_git
 
-    arguments = ["grep", "-l", "-z", "-F", *(a for n in needles for a in ("-e", n))]
     if isinstance(repo, GitTreeView):
-        output = run_git(repo.root, [*arguments, *repo.grep_tree(), "--", *pathspecs])
-        listed = (output or b"").decode("utf-8", "surrogateescape").split("\0")
-        prefix = repo.grep_prefix()
-        return sorted(p[len(prefix) :] for p in listed if p)
+        return repo.grep_fixed(needles, pathspecs)
+    arguments = ["grep", "-l", "-z", "-F", *(a for n in needles for a in ("-e", n))]
     output = run_git(repo.root, [*arguments, *["--untracked"][:untracked], "--", *pathspecs])
     if output is not None:
         # git grep reads the work tree: what it lists exists.
