@@ -142,6 +142,7 @@ class ConvexAnalysis:
         self._imports: dict[str, dict[str, tuple[str, str]]] = {}
         self._modules: dict[tuple[str, str], str | None] = {}
         self._origins: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self._reexports: dict[tuple[str, str, int], tuple[str, str] | None] = {}
 
     # Modules -------------------------------------------------------------------------------
 
@@ -150,6 +151,15 @@ class ConvexAnalysis:
             return self.repo.typescript(path)
         except FileProblem:
             return None
+
+    def release(self, path: str) -> None:
+        """Forget the syntax of a module whose functions have been judged: what was learned
+        from it stays (builders, verdicts, imports), and a module that asks for it later has
+        it parsed again. Memory then stays bounded by the modules in use, not by the app."""
+        self._top.pop(path, None)
+        self._destructured.pop(path, None)
+        self._functions.pop(path, None)
+        self.repo.release_typescript(path)
 
     def bindings(self, path: str) -> dict[str, tuple[str, str]]:
         """Local name → (module specifier, exported name; `default`, or `*` for a namespace)."""
@@ -329,6 +339,13 @@ class ConvexAnalysis:
         return found
 
     def _reexported(self, path: str, name: str, hops: int) -> tuple[str, str] | None:
+        # Every module importing a builder from `./triggers` asks the same: read it once.
+        key = (path, name, hops)
+        if key not in self._reexports:
+            self._reexports[key] = self._reexported_from(path, name, hops)
+        return self._reexports[key]
+
+    def _reexported_from(self, path: str, name: str, hops: int) -> tuple[str, str] | None:
         from ..typescript import string_value
 
         if hops > _MAX_HOPS:
@@ -699,7 +716,7 @@ class ConvexAnalysis:
         return result
 
     def _reaches(self, path: str, function: Node, position: int) -> bool:
-        from ..typescript import walk
+        from ..typescript import below
 
         parameters = parameters_of(function)
         body = function.child_by_field_name("body")
@@ -710,7 +727,7 @@ class ConvexAnalysis:
         auth = aliases(pattern, "auth") if pattern.type == "object_pattern" else set()
         # fluent-convex's earlier handlers took `({ context, input })`.
         ctx |= aliases(pattern, "context") if pattern.type == "object_pattern" else set()
-        nodes = list(walk(body))
+        nodes = below(body, path, "variable_declarator", "call_expression")
         for node in nodes:  # `const { auth } = ctx;`, `const c = ctx;`
             if node.type != "variable_declarator":
                 continue
@@ -799,14 +816,14 @@ class ConvexAnalysis:
         return self._throws[key]
 
     def _throws_in(self, path: str, function: Node, position: int, depth: int) -> bool:
-        from ..typescript import walk
+        from ..typescript import below
 
         parameters = parameters_of(function)
         body = function.child_by_field_name("body")
         if position >= len(parameters) or body is None or depth > _MAX_HOPS:
             return False
         pattern = parameters[position].child_by_field_name("pattern") or parameters[position]
-        nodes = list(walk(body))
+        nodes = below(body, path, "throw_statement", "call_expression")
         if any(node.type == "throw_statement" for node in nodes):
             return True
         for call in (node for node in nodes if node.type == "call_expression"):

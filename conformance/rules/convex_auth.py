@@ -126,6 +126,7 @@ class ConvexAuthRequired(RuleKind):
                         function=_shown(function),
                         via=_looked_at(function),
                     )
+            survey.analysis.release(path)
         if repo.inspection is not None:  # one line per functions directory checked
             said = f"{survey.root or '.'}: {survey.summary()}"
             previous = repo.inspection.note
