@@ -55,6 +55,7 @@ CUSTOM_BUILDERS = frozenset(
     }
 )
 FLUENT_KINDS = {"query": "query", "mutation": "mutation", "action": "action"}
+PUBLISHED = ("public", "internal")  # how a fluent-convex chain registers a function
 EXTENSIONS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 # What the auth libraries export that calls ctx.auth.getUserIdentity(), read in the npm packages
 # (@convex-dev/auth 0.0.95, @convex-dev/better-auth 0.12.5): a function of a module, or methods of
@@ -143,6 +144,7 @@ class ConvexAnalysis:
         self._modules: dict[tuple[str, str], str | None] = {}
         self._origins: dict[tuple[str, str], tuple[str, str] | None] = {}
         self._reexports: dict[tuple[str, str, int], tuple[str, str] | None] = {}
+        self._exported: dict[tuple[str, str], tuple[str, Node] | None] = {}
 
     # Modules -------------------------------------------------------------------------------
 
@@ -269,7 +271,15 @@ class ConvexAnalysis:
             return path, found
         module, original = self.bindings(path).get(name, ("", "*"))
         target = self.module(path, module) if original != "*" else None
-        return self.exported(target, original, seen or set()) if target else None
+        if not target:
+            return None
+        if seen is not None:
+            return self.exported(target, original, seen)
+        # Every module importing `requireUser` from `./lib/auth` asks the same: look once.
+        key = (target, original)
+        if key not in self._exported:
+            self._exported[key] = self.exported(target, original, set())
+        return self._exported[key]
 
     def exported(self, path: str, name: str, seen: set) -> tuple[str, Node] | None:
         """The value a module exports as `name`, following `export … from` and `export *`."""
@@ -503,11 +513,12 @@ class ConvexAnalysis:
                 return self._function(*bound)
         return []
 
-    def _fluent(self, path: str, node: Node, depth: int) -> Builder | None:
+    def _fluent(self, path: str, node: Node, depth: int, calls=None) -> Builder | None:
         """A fluent-convex chain: `root.query().use(m).input(…).handler(fn)[.public()]`. The
         chain is a builder whose kind its `.query()`/`.mutation()`/`.action()` call sets; its
-        guards are the middlewares (`.use(m)`), inherited from the chain it extends."""
-        calls = chain_of(node)
+        guards are the middlewares (`.use(m)`), inherited from the chain it extends. `calls`
+        is `chain_of(node)` when the caller has it already."""
+        calls = calls or chain_of(node)
         if calls is None:
             return None
         root, steps = calls
@@ -662,16 +673,13 @@ class ConvexAnalysis:
 
     def _definition(self, path: str, call: Node) -> tuple[Builder, Node | None] | None:
         """(builder, handler) of a call defining a Convex function."""
-        chain = self._fluent(path, call, 0)
+        calls = chain_of(call)
+        chain = self._fluent(path, call, 0, calls) if calls is not None else None
         # fluent-convex registers only a chain ending in `.public()` or `.internal()`.
-        if (
-            chain is not None
-            and chain.kind is not None
-            and _chain_ends(call) in ("public", "internal")
-        ):
+        if chain is not None and chain.kind is not None and calls[1][-1][0] in PUBLISHED:
             if chain.where == f"{path}:{call.start_point[0] + 1}":  # straight from createBuilder()
                 chain = chain._replace(where=None)
-            return chain, _fluent_handler(call)
+            return chain, _fluent_handler(calls)
         callee = unwrap(call.child_by_field_name("function"))
         builder = self.builder(path, callee) if callee is not None else None
         if builder is None or builder.kind is None:
@@ -954,14 +962,9 @@ def chain_of(node: Node) -> tuple[Node, list[tuple[str, list[Node]]]] | None:
     return current, list(reversed(steps))
 
 
-def _chain_ends(node: Node) -> str | None:
-    chain = chain_of(node)
-    return chain[1][-1][0] if chain else None
-
-
-def _fluent_handler(node: Node) -> Node | None:
-    chain = chain_of(node)
-    for method, arguments in reversed(chain[1] if chain else []):
+def _fluent_handler(chain: tuple[Node, list[tuple[str, list[Node]]]]) -> Node | None:
+    """The function of a chain's last `.handler(fn)`."""
+    for method, arguments in reversed(chain[1]):
         if method == "handler" and arguments:
             return arguments[0]
     return None
