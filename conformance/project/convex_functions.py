@@ -145,6 +145,7 @@ class ConvexAnalysis:
         self._origins: dict[tuple[str, str], tuple[str, str] | None] = {}
         self._reexports: dict[tuple[str, str, int], tuple[str, str] | None] = {}
         self._exported: dict[tuple[str, str], tuple[str, Node] | None] = {}
+        self._imported_origins: dict[tuple[str, str, str, int], tuple[str, str] | None] = {}
 
     # Modules -------------------------------------------------------------------------------
 
@@ -336,6 +337,16 @@ class ConvexAnalysis:
         module, original = self.bindings(path).get(name, ("", ""))
         if not module or hops > _MAX_HOPS:
             return None
+        # What an import names depends on the importer's folder only: a module of `convex/`
+        # importing `query` from "./_generated/server" asks what the others asked.
+        key = (posixpath.dirname(path), module, original, hops)
+        if key not in self._imported_origins:
+            self._imported_origins[key] = self._imported_origin(path, module, original, hops)
+        return self._imported_origins[key]
+
+    def _imported_origin(
+        self, path: str, module: str, original: str, hops: int
+    ) -> tuple[str, str] | None:
         if _generated_server(module):
             return module, original
         target = self.module(path, module)
