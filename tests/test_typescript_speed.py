@@ -1,0 +1,98 @@
+"""The fast paths of the TypeScript rules give what the slow ones gave (issue 12).
+
+- `typescript.below` (a query, matched in C) finds exactly the nodes `walk` filtered by type
+  finds, in the same order, on every TypeScript file of the fixtures.
+- convex-auth lets go of each module's syntax tree once its functions are judged, and parses a
+  module again when another one asks for it later: its report is the same as when every tree is
+  kept, in the listing's order and in the reverse order (where the modules a builder or helper
+  lives in are released before the modules importing them are judged).
+- The bench's generated projects are the same report for the package at `/work/wt/base`-like
+  trees: that comparison is `bench/typescript.py --compare`, not a test (it needs the old code).
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import FIXTURES
+
+from conformance.contract import load_rules
+from conformance.engine import run
+from conformance.repo import RepoView
+from conformance.typescript import SOURCE_SUFFIXES, below, parse, walk
+
+TYPESCRIPT_FILES = sorted(
+    path
+    for path in FIXTURES.rglob("*")
+    if path.suffix in SOURCE_SUFFIXES and "node_modules" not in path.parts and path.is_file()
+)
+# The node types the rules ask `below` for, and a few more. (A query matches named nodes only:
+# `string` would differ, as the `string` keyword of a type annotation is an anonymous node.)
+TYPE_SETS = [
+    ("variable_declarator", "call_expression"),
+    ("throw_statement", "call_expression"),
+    ("arrow_function", "function_expression", "member_expression"),
+]
+CONVEX_AUTH_FIXTURES = sorted(
+    path.parent.name
+    for path in FIXTURES.glob("*/conformance.yaml")
+    if "convex-auth" in path.read_text()
+)
+
+
+def _spans(nodes) -> list[tuple[int, int, str]]:
+    return [(node.start_byte, node.end_byte, node.type) for node in nodes]
+
+
+def test_there_are_files_to_compare():
+    assert len(TYPESCRIPT_FILES) > 100
+    assert {"convex-auth-before", "convex-auth-builders", "hostile"} <= set(CONVEX_AUTH_FIXTURES)
+
+
+@pytest.mark.parametrize("types", TYPE_SETS, ids="+".join)
+def test_below_finds_what_walk_finds(types):
+    compared = 0
+    for file in TYPESCRIPT_FILES:
+        path = str(file.relative_to(FIXTURES))
+        try:
+            tree = parse(file.read_text(encoding="utf-8"), path)
+        except UnicodeDecodeError:  # the hostile fixture's undecodable file
+            continue
+        blocks = ("arrow_function", "statement_block")
+        functions = [n for n in walk(tree.root_node) if n.type in blocks]
+        for node in [tree.root_node, *functions]:
+            expected = _spans(n for n in walk(node) if n.type in types)
+            assert _spans(below(node, path, *types)) == expected, (path, node.start_point)
+            compared += len(expected)
+    assert compared > 1000
+
+
+def _report(root, monkeypatch, *, keep_trees: bool, reverse: bool):
+    from conformance.project import convex_functions
+    from conformance.rules import convex_auth
+
+    with monkeypatch.context() as patched:
+        if keep_trees:
+            patched.setattr(convex_functions.ConvexAnalysis, "release", lambda self, path: None)
+        if reverse:
+            listed = convex_auth.included_files
+            patched.setattr(
+                convex_auth, "included_files", lambda rule, repo: listed(rule, repo)[::-1]
+            )
+        repo = RepoView(root)
+        report = run(load_rules(root, ["convex-auth"], {}), repo)
+        held = sum(fmt == "typescript" for _, fmt in repo._documents)
+    findings = sorted((f.path, f.line, f.rule, f.message) for f in report.findings)
+    return findings, report.statuses(), held
+
+
+@pytest.mark.parametrize("name", CONVEX_AUTH_FIXTURES)
+def test_releasing_trees_changes_no_verdict(name, monkeypatch):
+    root = FIXTURES / name
+    kept, kept_statuses, kept_trees = _report(root, monkeypatch, keep_trees=True, reverse=False)
+    for reverse in (False, True):
+        found, statuses, held = _report(root, monkeypatch, keep_trees=False, reverse=reverse)
+        assert found == kept
+        assert statuses == kept_statuses
+        assert held <= kept_trees
+        if name == "convex-auth-builders":  # many modules: most trees are let go
+            assert held < kept_trees / 2
