@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import posixpath
 import re
+from bisect import bisect_left
 from collections import namedtuple
 
 from ..globs import has_magic
 from ..model import FileProblem
+from ..typescript import FUNCTIONS, below, import_bindings, line, string_value, walk
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -120,6 +122,10 @@ def unwrap(node: Node | None) -> Node | None:
 # identity goes with the call. The scheduler's do not carry it.
 _DELEGATING = {"runQuery", "runMutation", "runAction"}
 
+# What a function's body is read for: by `_reaches`, and by `_throws_in`.
+_REACHING = ("variable_declarator", "call_expression")
+_THROWING = ("throw_statement", "call_expression")
+
 # How far an import, re-export or helper call is followed: chains in real apps are 1 to 3 deep.
 _MAX_HOPS = 8
 
@@ -146,6 +152,8 @@ class ConvexAnalysis:
         self._reexports: dict[tuple[str, str, int], tuple[str, str] | None] = {}
         self._exported: dict[tuple[str, str], tuple[str, Node] | None] = {}
         self._imported_origins: dict[tuple[str, str, str, int], tuple[str, str] | None] = {}
+        # (path, node types) → (start bytes, nodes) of a module, for `_inside`
+        self._indexed: dict[tuple[str, tuple[str, ...]], tuple[list[int], list[Node]]] = {}
 
     # Modules -------------------------------------------------------------------------------
 
@@ -155,6 +163,20 @@ class ConvexAnalysis:
         except FileProblem:
             return None
 
+    def _inside(self, path: str, body: Node, types: tuple[str, ...]) -> list[Node]:
+        """The nodes of `types` inside a function's body, in source order (`typescript.below`),
+        from one query of the module for all its functions."""
+        key = (path, types)
+        index = self._indexed.get(key)
+        if index is None:
+            nodes = below(self.tree(path).root_node, path, *types)
+            index = self._indexed[key] = ([node.start_byte for node in nodes], nodes)
+        starts, nodes = index
+        first = bisect_left(starts, body.start_byte)
+        last = bisect_left(starts, body.end_byte, first)
+        # A body's ancestors start before it (the function's parameters come first).
+        return [node for node in nodes[first:last] if node.end_byte <= body.end_byte]
+
     def release(self, path: str) -> None:
         """Forget the syntax of a module whose functions have been judged: what was learned
         from it stays (builders, verdicts, imports), and a module that asks for it later has
@@ -162,12 +184,12 @@ class ConvexAnalysis:
         self._top.pop(path, None)
         self._destructured.pop(path, None)
         self._functions.pop(path, None)
+        for types in (_REACHING, _THROWING):
+            self._indexed.pop((path, types), None)
         self.repo.release_typescript(path)
 
     def bindings(self, path: str) -> dict[str, tuple[str, str]]:
         """Local name → (module specifier, exported name; `default`, or `*` for a namespace)."""
-        from ..typescript import import_bindings
-
         if path not in self._imports:
             tree = self.tree(path)
             bound = import_bindings(tree) if tree is not None else {}
@@ -284,8 +306,6 @@ class ConvexAnalysis:
 
     def exported(self, path: str, name: str, seen: set) -> tuple[str, Node] | None:
         """The value a module exports as `name`, following `export … from` and `export *`."""
-        from ..typescript import string_value
-
         if (path, name) in seen:
             return None
         seen.add((path, name))
@@ -367,8 +387,6 @@ class ConvexAnalysis:
         return self._reexports[key]
 
     def _reexported_from(self, path: str, name: str, hops: int) -> tuple[str, str] | None:
-        from ..typescript import string_value
-
         if hops > _MAX_HOPS:
             return None
         tree = self.tree(path)
@@ -478,8 +496,6 @@ class ConvexAnalysis:
     def _customization(self, path: str, node: Node, hops: int = 0) -> list[tuple[str, Node]]:
         """The functions of a customization that receive ctx: `input` of `{ args, input }`,
         the function of `customCtx(fn)`."""
-        from ..typescript import FUNCTIONS
-
         node = unwrap(node)
         if node is None or hops > 5:
             return []
@@ -511,12 +527,10 @@ class ConvexAnalysis:
         return []
 
     def _function(self, path: str, node: Node) -> list[tuple[str, Node]]:
-        from ..typescript import FUNCTIONS
-
         node = unwrap(node)
         if node is None:
             return []
-        if node.type in FUNCTIONS or node.type == "function_declaration":
+        if node.type in FUNCTIONS:
             return [(path, node)]
         if node.type == "identifier":
             bound = self.value(path, _text(node))
@@ -629,8 +643,6 @@ class ConvexAnalysis:
         return exported
 
     def _module_functions(self, path: str) -> list[ConvexFunction]:
-        from ..typescript import line, string_value, walk
-
         tree = self.tree(path)
         if tree is None:
             return []
@@ -709,13 +721,11 @@ class ConvexAnalysis:
         """Whether a function, given the Convex ctx as its parameter number `position`, calls a
         `ctx.auth` method or an auth library's entry point, itself or through the helpers it
         passes ctx to."""
-        from ..typescript import FUNCTIONS
-
         if node.type in ("identifier", "shorthand_property_identifier"):
             bound = self.value(path, _text(node))
             target = self._function(*bound)[0] if bound and self._function(*bound) else None
         else:
-            target = (path, node) if node.type in (*FUNCTIONS, "function_declaration") else None
+            target = (path, node) if node.type in FUNCTIONS else None
         if target is None:
             return False
         key = (target[0], target[1].start_byte, position)
@@ -735,8 +745,6 @@ class ConvexAnalysis:
         return result
 
     def _reaches(self, path: str, function: Node, position: int) -> bool:
-        from ..typescript import below
-
         parameters = parameters_of(function)
         body = function.child_by_field_name("body")
         if position >= len(parameters) or body is None:
@@ -746,12 +754,13 @@ class ConvexAnalysis:
         auth = aliases(pattern, "auth") if pattern.type == "object_pattern" else set()
         # fluent-convex's earlier handlers took `({ context, input })`.
         ctx |= aliases(pattern, "context") if pattern.type == "object_pattern" else set()
-        nodes = below(body, path, "variable_declarator", "call_expression")
+        nodes = self._inside(path, body, _REACHING)
         for node in nodes:  # `const { auth } = ctx;`, `const c = ctx;`
             if node.type != "variable_declarator":
                 continue
             value, bound = node.child_by_field_name("value"), node.child_by_field_name("name")
-            if value is None or _text(value) not in ctx:
+            # Only an identifier's text is a name (and reading a long value's text is slow).
+            if value is None or value.type != "identifier" or _text(value) not in ctx:
                 continue
             if bound.type == "object_pattern":
                 auth |= aliases(bound, "auth")
@@ -835,14 +844,12 @@ class ConvexAnalysis:
         return self._throws[key]
 
     def _throws_in(self, path: str, function: Node, position: int, depth: int) -> bool:
-        from ..typescript import below
-
         parameters = parameters_of(function)
         body = function.child_by_field_name("body")
         if position >= len(parameters) or body is None or depth > _MAX_HOPS:
             return False
         pattern = parameters[position].child_by_field_name("pattern") or parameters[position]
-        nodes = below(body, path, "throw_statement", "call_expression")
+        nodes = self._inside(path, body, _THROWING)
         if any(node.type == "throw_statement" for node in nodes):
             return True
         for call in (node for node in nodes if node.type == "call_expression"):
