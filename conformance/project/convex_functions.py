@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from bisect import bisect_left
 from collections import namedtuple
 
 from ..globs import has_magic
@@ -152,8 +151,6 @@ class ConvexAnalysis:
         self._reexports: dict[tuple[str, str, int], tuple[str, str] | None] = {}
         self._exported: dict[tuple[str, str], tuple[str, Node] | None] = {}
         self._imported_origins: dict[tuple[str, str, str, int], tuple[str, str] | None] = {}
-        # (path, node types) → (start bytes, nodes) of a module, for `_inside`
-        self._indexed: dict[tuple[str, tuple[str, ...]], tuple[list[int], list[Node]]] = {}
 
     # Modules -------------------------------------------------------------------------------
 
@@ -163,20 +160,6 @@ class ConvexAnalysis:
         except FileProblem:
             return None
 
-    def _inside(self, path: str, body: Node, types: tuple[str, ...]) -> list[Node]:
-        """The nodes of `types` inside a function's body, in source order (`typescript.below`),
-        from one query of the module for all its functions."""
-        key = (path, types)
-        index = self._indexed.get(key)
-        if index is None:
-            nodes = below(self.tree(path).root_node, path, *types)
-            index = self._indexed[key] = ([node.start_byte for node in nodes], nodes)
-        starts, nodes = index
-        first = bisect_left(starts, body.start_byte)
-        last = bisect_left(starts, body.end_byte, first)
-        # A body's ancestors start before it (the function's parameters come first).
-        return [node for node in nodes[first:last] if node.end_byte <= body.end_byte]
-
     def release(self, path: str) -> None:
         """Forget the syntax of a module whose functions have been judged: what was learned
         from it stays (builders, verdicts, imports), and a module that asks for it later has
@@ -184,8 +167,6 @@ class ConvexAnalysis:
         self._top.pop(path, None)
         self._destructured.pop(path, None)
         self._functions.pop(path, None)
-        for types in (_REACHING, _THROWING):
-            self._indexed.pop((path, types), None)
         self.repo.release_typescript(path)
 
     def bindings(self, path: str) -> dict[str, tuple[str, str]]:
@@ -754,7 +735,7 @@ class ConvexAnalysis:
         auth = aliases(pattern, "auth") if pattern.type == "object_pattern" else set()
         # fluent-convex's earlier handlers took `({ context, input })`.
         ctx |= aliases(pattern, "context") if pattern.type == "object_pattern" else set()
-        nodes = self._inside(path, body, _REACHING)
+        nodes = below(body, path, *_REACHING)
         for node in nodes:  # `const { auth } = ctx;`, `const c = ctx;`
             if node.type != "variable_declarator":
                 continue
@@ -849,7 +830,7 @@ class ConvexAnalysis:
         if position >= len(parameters) or body is None or depth > _MAX_HOPS:
             return False
         pattern = parameters[position].child_by_field_name("pattern") or parameters[position]
-        nodes = self._inside(path, body, _THROWING)
+        nodes = below(body, path, *_THROWING)
         if any(node.type == "throw_statement" for node in nodes):
             return True
         for call in (node for node in nodes if node.type == "call_expression"):
