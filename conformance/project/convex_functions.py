@@ -147,6 +147,7 @@ class ConvexAnalysis:
         self._destructured: dict[str, dict[str, str]] = {}
         self._imports: dict[str, dict[str, tuple[str, str]]] = {}
         self._modules: dict[tuple[str, str], str | None] = {}
+        self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
         self._origins: dict[tuple[str, str], tuple[str, str] | None] = {}
         self._reexports: dict[tuple[str, str, int], tuple[str, str] | None] = {}
         self._exported: dict[tuple[str, str], tuple[str, Node] | None] = {}
@@ -223,7 +224,10 @@ class ConvexAnalysis:
         """The module paths an import may name, whether or not a file is there (a generated
         client is git-ignored): a relative one, a tsconfig alias's (several when it lists
         several folders), a workspace package's entry; none for other packages."""
-        return self._bases(path, specifier)
+        key = (posixpath.dirname(path), specifier)  # as `module`: the folder decides
+        if key not in self._paths:
+            self._paths[key] = tuple(self._bases(path, specifier))
+        return list(self._paths[key])
 
     def _bases(self, path: str, specifier: str) -> list[str]:
         """The module paths an import may name, in the order TypeScript tries them: a relative

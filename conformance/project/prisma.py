@@ -93,6 +93,8 @@ class Prisma:
     def __init__(self, project: Project):
         self.project = project
         self.repo = project.repo
+        # (importer's folder, specifier) → the files the import may be (`_modules`)
+        self._resolved: dict[tuple[str, str], list[str]] = {}
 
     def _grep(self, pattern: str, *alongside: str) -> list[str]:
         """`repo.grep` over the sources; the `alongside` searches, sure to be needed next, start
@@ -297,11 +299,16 @@ class Prisma:
         folder's index), or a workspace package's entry point its manifest publishes."""
         from . import import_targets
 
-        found = []
-        for target in import_targets(self.project, importer, specifier):
-            candidates = [target, *(target + ext for ext in SOURCE_SUFFIXES)]
-            candidates += [f"{target}/index{ext}" for ext in SOURCE_SUFFIXES]
-            found += [c for c in candidates if self.repo.file_exists(c)][:1]
+        # What an import names depends on the importer's folder only (as for the Convex
+        # analysis): the thousand modules importing the client's package ask one question.
+        key = (posixpath.dirname(importer), specifier)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = []
+            for target in import_targets(self.project, importer, specifier):
+                candidates = [target, *(target + ext for ext in SOURCE_SUFFIXES)]
+                candidates += [f"{target}/index{ext}" for ext in SOURCE_SUFFIXES]
+                found += [c for c in candidates if self.repo.file_exists(c)][:1]
         return found
 
     @cached_property
