@@ -9,8 +9,9 @@ ones real apps write:
   mutation re-exported from `triggers.ts`, and fluent-convex chains; handlers establish the
   caller directly, through a helper, through @convex-dev/auth's getAuthUserId, or not at all.
 - `prisma-to-convex`: the `layout-prisma-workspace` fixture with `--files` more modules in its
-  Express API: routers calling the workspace's client (`db.invoice.findMany`), modules with a
-  client of their own (`new PrismaClient()`), and utilities that never mention Prisma.
+  Express API: routers calling the workspace's client (`db.invoice.findMany`), reports calling
+  the client the API makes for its replica (`reporting.invoice.count`), and utilities that
+  never mention Prisma.
 - `convex-to-postgres`: the `convex-to-postgres-before` fixture with `--files` more modules:
   half React components of the web app (with and without `useQuery(api…)` of convex/react),
   half worker modules (with and without a `ConvexHttpClient`).
@@ -167,7 +168,7 @@ def generate_convex(root: Path, files: int) -> None:
 
 
 def prisma_module(n: int) -> str:
-    """A router on the workspace's client, a module with a client of its own, or a utility."""
+    """A router on the workspace's client, a report on the replica's client, or a utility."""
     if n % 4 in (0, 1):
         return f"""\
 import {{ Router }} from "express";
@@ -198,12 +199,11 @@ export function sumCents(values: number[]): number {{
 }}
 """
     return f"""\
-import {{ PrismaClient }} from "@ledgerly/database";
+import {{ reporting }} from "../reporting/db";
 
-const archive = new PrismaClient({{ datasourceUrl: process.env.ARCHIVE_URL_{n} }});
-
+// Reports of batch {n} read the replica.
 export async function archived{n}(customerId: string) {{
-  return archive.invoice.count({{ where: {{ customerId }} }});
+  return reporting.invoice.count({{ where: {{ customerId }} }});
 }}
 """
 
@@ -279,6 +279,7 @@ def generate_convex_to_postgres(root: Path, files: int) -> None:
             (workers / f"w{n:05d}.ts").write_text(worker_module(n // 2))
 
 
+GENERATION = 2  # bumped when a generator changes, so the cached projects are made again
 # contract → (generator, the check's arguments)
 PROJECTS = {
     "convex-auth": (generate_convex, ["--contract", "convex-auth"]),
@@ -291,7 +292,8 @@ def project(cache: Path, contract: str, files: int) -> Path:
     generate, _ = PROJECTS[contract]
     root = cache / f"typescript-{contract}-{files}"
     marker = root / ".git" / "conformance-bench-typescript"
-    if marker.exists() and marker.read_text() == f"{contract} {files}":
+    generated = f"{contract} {files} {GENERATION}"
+    if marker.exists() and marker.read_text() == generated:
         return root
     shutil.rmtree(root, ignore_errors=True)
     root.parent.mkdir(parents=True, exist_ok=True)
@@ -300,7 +302,7 @@ def project(cache: Path, contract: str, files: int) -> Path:
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "generated"], check=True)
-    marker.write_text(f"{contract} {files}")
+    marker.write_text(generated)
     return root
 
 
