@@ -360,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         root = project(args.cache_dir, contract, args.files)
         check = ["check", str(root), "--format", "json", *PROJECTS[contract][1]]
         samples: dict[str, list] = {name: [] for name in versions}
-        for name, (python, env) in versions.items():  # warm-up: bytecode, page cache
+        for python, env in versions.values():  # warm-up: bytecode, page cache
             measure([*python, *check], root, env)
         for _ in range(args.runs):
             for name, (python, env) in versions.items():

@@ -751,14 +751,15 @@ class ConvexAnalysis:
                 auth |= aliases(bound, "auth")
             elif bound.type == "identifier":
                 ctx.add(_text(bound))
-        calls = [node for node in nodes if node.type == "call_expression"]
-        for call in calls:
-            callee = call.child_by_field_name("function")
-            target = (
-                callee.child_by_field_name("object") if callee.type == "member_expression" else None
-            )
-            if target is None:
+        calls = [
+            (node, node.child_by_field_name("function"))
+            for node in nodes
+            if node.type == "call_expression"
+        ]
+        for _, callee in calls:
+            if callee.type != "member_expression":
                 continue
+            target = callee.child_by_field_name("object")
             if target.type == "identifier" and _text(target) in auth:
                 return True
             if (
@@ -769,8 +770,7 @@ class ConvexAnalysis:
                 return True
         if not ctx:
             return False
-        for call in calls:
-            callee = call.child_by_field_name("function")
+        for call, callee in calls:
             if (
                 callee.type == "member_expression"
                 and _text(callee.child_by_field_name("property")) in _DELEGATING
@@ -779,14 +779,18 @@ class ConvexAnalysis:
                 called = self.referenced(path, call.child_by_field_name("arguments"))
                 if called is not None and self.authenticates(called):
                     return True
-        for call in calls:
+        names = [name.encode("utf-8") for name in ctx]
+        for call, callee in calls:
             arguments = call.child_by_field_name("arguments")
             if arguments is None or arguments.type != "arguments":
+                continue
+            # A call that is not passed ctx does not spell its name (the text is read in C).
+            written = arguments.text
+            if not any(name in written for name in names):
                 continue
             for index, argument in enumerate(arguments.named_children):
                 if argument.type != "identifier" or _text(argument) not in ctx:
                     continue
-                callee = call.child_by_field_name("function")
                 if self.is_entry_point(path, callee):
                     return True
                 helper = self._callee(path, callee)
@@ -837,9 +841,10 @@ class ConvexAnalysis:
         nodes = below(body, path, *_THROWING)
         if any(node.type == "throw_statement" for node in nodes):
             return True
+        name = pattern.text
         for call in (node for node in nodes if node.type == "call_expression"):
             arguments = call.child_by_field_name("arguments")
-            if arguments is None or arguments.type != "arguments":
+            if arguments is None or arguments.type != "arguments" or name not in arguments.text:
                 continue
             for index, argument in enumerate(arguments.named_children):
                 if _text(argument) != _text(pattern):

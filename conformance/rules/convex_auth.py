@@ -239,7 +239,9 @@ class Survey:
             builder = function.builder
             if builder.visibility != "public" or builder.kind not in self.builders:
                 continue
-            if function.marker or matches_any(self.public, self.qualified(function)):
+            if function.marker or (
+                self.public and matches_any(self.public, self.qualified(function))
+            ):
                 verdict = "on purpose"
             elif self.analysis.authenticates(function):
                 verdict = "authenticated"
