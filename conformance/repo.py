@@ -18,7 +18,7 @@ import sys
 from collections import namedtuple
 from pathlib import Path
 
-from .containment import OUTSIDE, outside, spelled_outside
+from .containment import OUTSIDE, outside, outside_in, spelled_outside
 from .globs import compile_glob, has_magic, literal_prefix
 from .model import FileProblem, Inspection
 
@@ -97,6 +97,8 @@ class RepoView:
         self._files: set[str] = set()
         self._dirs: set[str] = set()
         self._texts: dict[str, str | FileProblem] = {}
+        # Folder → why it leads outside the repository, or None (see `_read_bytes`).
+        self._folders_outside: dict[str, str | None] = {}
         self._documents: dict[tuple[str, str], Any] = {}
         self._disk: dict[str, bool] = {}
         self._use_git: bool | None = None
@@ -516,7 +518,7 @@ class RepoView:
 
     def _read_bytes(self, path: str) -> bytes:
         full = self.root / path
-        reason = outside(self.root, path)
+        reason = outside_in(str(self.root), path, self._folders_outside)
         if reason == OUTSIDE:
             raise FileProblem(path, "is outside the repository")
         if reason is not None:
@@ -776,9 +778,12 @@ def read_file(full: str, shown: str) -> bytes:
         _check_regular(os.stat(full), shown)
         # Non-blocking: the file may have been swapped for a FIFO since the stat.
         handle = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        with os.fdopen(handle, "rb") as stream:
-            _check_regular(os.fstat(handle), shown)
-            data = stream.read(MAX_FILE_BYTES + 1)
+        try:
+            info = os.fstat(handle)
+            _check_regular(info, shown)
+            data = _read_all(handle, info.st_size)
+        finally:
+            os.close(handle)
     except FileNotFoundError:
         if os.path.lexists(full):
             raise FileProblem(shown, "is a broken symlink") from None
@@ -792,6 +797,24 @@ def read_file(full: str, shown: str) -> bytes:
     if len(data) > MAX_FILE_BYTES:  # it grew after the stat
         raise FileProblem(shown, _too_large(len(data)))
     return data
+
+
+def _read_all(handle: int, size: int) -> bytes:
+    """The bytes of an open file of `size` bytes, up to MAX_FILE_BYTES + 1 (it may have grown
+    since): with `os.read`, as a buffered reader costs 4x more for a small file (it makes a
+    buffer of the largest size asked)."""
+    data = os.read(handle, size + 1)
+    if len(data) <= size:
+        return data
+    chunks = [data]
+    total = len(data)
+    while total <= MAX_FILE_BYTES:
+        more = os.read(handle, min(1 << 20, MAX_FILE_BYTES + 1 - total))
+        if not more:
+            break
+        chunks.append(more)
+        total += len(more)
+    return b"".join(chunks)
 
 
 def _check_regular(info: os.stat_result, shown: str) -> None:
