@@ -482,11 +482,17 @@ class RepoView:
     def file_exists(self, path: str) -> bool:
         """Whether a file exists, by one stat and without listing anything (git-ignored files
         count): for discovery's probes of known names (package.json, pnpm-workspace.yaml)."""
-        return outside(self.root, path) is None and os.path.isfile(self.root / path)
+        root = str(self.root)
+        return outside_in(root, path, self._folders_outside) is None and os.path.isfile(
+            f"{root}/{path}"
+        )
 
     def dir_exists(self, path: str) -> bool:
         """Whether a directory exists, by one stat and without listing anything."""
-        return outside(self.root, path) is None and os.path.isdir(self.root / path)
+        root = str(self.root)
+        return outside_in(root, path, self._folders_outside) is None and os.path.isdir(
+            f"{root}/{path}"
+        )
 
     # Reading -----------------------------------------------------------------------------
 
@@ -517,14 +523,15 @@ class RepoView:
             raise FileProblem(path, f"is not valid UTF-8 (byte 0x{bad:02x})", line) from None
 
     def _read_bytes(self, path: str) -> bytes:
-        full = self.root / path
-        reason = outside_in(str(self.root), path, self._folders_outside)
+        root = str(self.root)
+        full = f"{root}/{path}"
+        reason = outside_in(root, path, self._folders_outside)
         if reason == OUTSIDE:
             raise FileProblem(path, "is outside the repository")
         if reason is not None:
             where = "is a symlink" if os.path.islink(full) else "is in a symlinked folder"
             raise FileProblem(path, f"{where} pointing outside the repository")
-        return read_file(str(full), path)
+        return read_file(full, path)
 
     def _document(self, path: str, fmt: str, parse) -> Any:
         key = (path, fmt)

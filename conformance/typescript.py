@@ -92,6 +92,18 @@ def string_value(node: Node) -> str | None:
     """The value of a plain string literal node (no interpolation), else None."""
     if node.type != "string":
         return None
+    written = node.text
+    if _PLAIN_STRING.fullmatch(written):  # the fragments are all that is between the quotes
+        return written[1:-1].decode("utf-8")
+    return _fragments(node)
+
+
+# Quoted on one line, without an escape or (in JSX) a character reference: no child but
+# fragments.
+_PLAIN_STRING = re.compile(rb'"[^"\\&\r\n]*"|\'[^\'\\&\r\n]*\'')
+
+
+def _fragments(node: Node) -> str:
     return "".join(text(child) for child in node.children if child.type == "string_fragment")
 
 
@@ -345,13 +357,13 @@ def import_bindings(tree: Tree) -> dict[str, tuple[str, str, bool]]:
         module = string_value(source) if source is not None else None
         if module is None:
             continue
-        statement_type_only = any(child.type == "type" for child in statement.children)
+        statement_type_only = _has_type_keyword(statement)
         for node in _bindings(statement):
             if node.type == "import_specifier":
                 imported = _name(node.child_by_field_name("name"))
                 alias = node.child_by_field_name("alias")
                 local = text(alias) if alias is not None else imported
-                type_only = statement_type_only or any(c.type == "type" for c in node.children)
+                type_only = statement_type_only or _has_type_keyword(node)
                 bound[local] = (module, imported, type_only)
             elif node.type == "namespace_import":
                 for child in node.named_children:
@@ -359,6 +371,12 @@ def import_bindings(tree: Tree) -> dict[str, tuple[str, str, bool]]:
             else:
                 bound[text(node)] = (module, "default", statement_type_only)
     return bound
+
+
+def _has_type_keyword(node: Node) -> bool:
+    """Whether an import statement or specifier says `type` (`import type …`, `{ type A }`):
+    its children are read only when its text spells the word."""
+    return b"type" in node.text and any(child.type == "type" for child in node.children)
 
 
 def _declared(declaration: Node) -> list[tuple[str, bool]]:

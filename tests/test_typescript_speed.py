@@ -96,3 +96,26 @@ def test_releasing_trees_changes_no_verdict(name, monkeypatch):
         assert held <= kept_trees
         if name == "convex-auth-builders":  # many modules: most trees are let go
             assert held < kept_trees / 2
+
+
+def test_string_values_read_without_the_children_are_the_fragments():
+    """`string_value` slices a plain string between its quotes: the same value the fragment
+    children give, on every string of the fixtures (escapes, JSX character references, quotes
+    of the other kind, unterminated strings) and of a few hand-written ones."""
+    from conformance.typescript import _fragments, string_value
+
+    written = (
+        b"const a = 'it\\'s', b = \"say \\\"hi\\\"\", c = '', d = \"caf\xc3\xa9\", e = '\"';\n"
+        b'const f = <a title="&amp; more" alt=\'x\' />;\nconst g = "unterminated\n'
+    )
+    sources = [(path.read_bytes(), str(path)) for path in TYPESCRIPT_FILES]
+    sources.append((written, "hand.tsx"))
+    compared = set()
+    for source, path in sources:
+        tree = parse(source.decode("utf-8", "replace"), path)
+        for node in walk(tree.root_node):
+            if node.type == "string" and node.is_named:
+                assert string_value(node) == _fragments(node), (path, node.start_point)
+                compared.add(node.text)
+    assert len(compared) > 500
+    assert {b"'it\\'s'", b'"&amp; more"', b"''", b"'\"'"} <= compared
