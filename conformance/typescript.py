@@ -60,32 +60,38 @@ def walk(node: Node) -> Iterator[Node]:
 
 
 @cache
-def _query(language, types: tuple[str, ...]):
-    from tree_sitter import Query
+def _cursor(language, types: tuple[str, ...]):
+    """A cursor of the query matching nodes of `types`, made once: `captures` runs it to the
+    end and resets it, so one serves every call (making one costs a fifth of a small match)."""
+    from tree_sitter import Query, QueryCursor
 
-    return Query(language, "[" + " ".join(f"({t})" for t in types) + "] @node")
+    return QueryCursor(Query(language, "[" + " ".join(f"({t})" for t in types) + "] @node"))
 
 
 def find(tree: Tree, *types: str, within: Node | None = None) -> list[Node]:
     """Every node of the given types in the tree (or under `within`, itself included), in
     source order, an enclosing node before the nodes inside it. A tree-sitter query matches
     them in C: walking a module node by node in Python costs several times more."""
-    from tree_sitter import QueryCursor
-
     root = within if within is not None else tree.root_node
-    found = QueryCursor(_query(tree.language, types)).captures(root).get("node", [])
-    return sorted(found, key=lambda node: (node.start_byte, -node.end_byte))
+    found = _cursor(tree.language, types).captures(root).get("node", [])
+    return sorted(found, key=_source_order)
 
 
 def below(node: Node, path: str, *types: str) -> list[Node]:
     """Every node of the given types under `node` (itself included) of the file at `path`, in
     source order, an enclosing node before the nodes inside it: `walk` filtered by type, but
     matched in C, without a Python object for every node of the subtree."""
-    from tree_sitter import QueryCursor
+    found = _cursor(_language(path.endswith((".tsx", ".jsx"))), types).captures(node)
+    return sorted(found.get("node", []), key=_source_order)
 
-    language = _parser(path.endswith((".tsx", ".jsx"))).language
-    found = QueryCursor(_query(language, types)).captures(node).get("node", [])
-    return sorted(found, key=lambda found_node: (found_node.start_byte, -found_node.end_byte))
+
+def _source_order(node: Node) -> tuple[int, int]:
+    return node.start_byte, -node.end_byte
+
+
+@cache
+def _language(tsx: bool):
+    return _parser(tsx).language
 
 
 def string_value(node: Node) -> str | None:
