@@ -119,3 +119,59 @@ def test_string_values_read_without_the_children_are_the_fragments():
                 compared.add(node.text)
     assert len(compared) > 500
     assert {b"'it\\'s'", b'"&amp; more"', b"''", b"'\"'"} <= compared
+
+
+def _bindings_walked(use, name, *, before):
+    """`sql_interpolation.bindings` as it was: a walk of every node of each scope in Python."""
+    from conformance.typescript import FUNCTIONS, text
+
+    fields = {
+        "variable_declarator": "name",
+        "required_parameter": "pattern",
+        "optional_parameter": "pattern",
+        "assignment_expression": "left",
+        "augmented_assignment_expression": "left",
+    }
+    found = []
+    scope = use.parent
+    while scope is not None:
+        if scope.type in FUNCTIONS or scope.type == "program":
+            declared = False
+            stack = list(scope.children)
+            while stack:
+                node = stack.pop()
+                if node.type in FUNCTIONS:
+                    continue
+                stack.extend(node.children)
+                field = fields.get(node.type)
+                target = node.child_by_field_name(field) if field else None
+                if target is None or target.type != "identifier" or text(target) != name:
+                    continue
+                declared = declared or "assignment" not in node.type
+                if not before or node.start_byte < use.start_byte:
+                    found.append(node)
+            if declared:
+                break
+        scope = scope.parent
+    return found
+
+
+def test_bindings_found_by_query_are_the_walks():
+    """The query-matched `bindings` (client-usage-absent, sql-interpolation) gives the nodes,
+    in the order, the walk gave, for every identifier read in the fixtures, before and not."""
+    from conformance.rules.sql_interpolation import bindings
+
+    compared = 0
+    for path in TYPESCRIPT_FILES:
+        tree = parse(path.read_text(errors="replace"), str(path))
+        uses = [n for n in walk(tree.root_node) if n.type == "identifier"]
+        for use in uses[::3]:  # a third of them: all take seconds
+            name = use.text.decode()
+            for before in (False, True):
+                expected = _spans(_bindings_walked(use, name, before=before))
+                assert _spans(bindings(use, name, tree, before=before)) == expected, (
+                    path,
+                    use.start_point,
+                )
+                compared += len(expected)
+    assert compared > 1500
