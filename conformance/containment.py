@@ -55,7 +55,9 @@ def outside_in(root: str, path: str, folders: dict[str, str | None]) -> str | No
         return OUTSIDE
     try:
         linked = stat.S_ISLNK(os.lstat(os.path.join(root, path)).st_mode)
-    except OSError:  # missing, or unreadable: the full answer, as for any other path
+    except (FileNotFoundError, NotADirectoryError):
+        linked = False  # nothing there: its real path is its folder's, and the name
+    except OSError:  # unreadable, a loop: the full answer
         linked = True
     if linked:
         return outside(root, path)

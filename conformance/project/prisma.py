@@ -720,6 +720,8 @@ def _made_from(tree: Tree, modules: tuple[str, ...]) -> str | None:
     from ..typescript import find, imports, text
 
     bound = {local for local, module in imports(tree).items() if module in modules}
+    if not bound:  # `import type` only, or a subpath: nothing to call
+        return None
     for node in find(tree, "call_expression", "new_expression"):
         callee = node.child_by_field_name(
             "function" if node.type == "call_expression" else "constructor"
