@@ -175,3 +175,51 @@ def test_bindings_found_by_query_are_the_walks():
                 )
                 compared += len(expected)
     assert compared > 1500
+
+
+IMPORTS_WRITTEN = """\
+import a from "m1";
+import * as b from 'm2';
+import c, * as d from "m3";
+import e, { f, g as h, type i, type j as k, } from "m4";
+import type { l, m as n } from "m5";
+import type o from "m6";
+import type * as p from "m7";
+import type from "m8";
+import type, { q } from "m9";
+import { type } from "m10";
+import { default as r, as, type as s } from "m11";
+import {} from "m12";
+import "m13";
+import t = require("m14");
+import u from "m15" with { type: "json" };
+import { v /* why */ } from "m16";
+import { "w-x" as w } from "m17";
+import y from "m\\u0031";
+import {z}from"m18"
+import AA, {BB} from "m19"
+import { ﬁ } from "m20";
+"""
+
+
+def test_import_bindings_read_from_the_text_are_the_nodes():
+    """An import statement in a plain form is read from its text: the same bindings its nodes
+    give, on every import statement of the fixtures and on hand-written odd ones (names that
+    are keywords of an import, comments, string names, attributes, escapes)."""
+    from conformance.typescript import _statement_bindings, _written_bindings
+
+    sources = [(path.read_text(errors="replace"), str(path)) for path in TYPESCRIPT_FILES]
+    sources.append((IMPORTS_WRITTEN, "hand.ts"))
+    read_from_text = compared = 0
+    for source, path in sources:
+        tree = parse(source, path)
+        for statement in tree.root_node.children:
+            if statement.type != "import_statement" or statement.has_error:
+                continue
+            written = _written_bindings(statement.text)
+            compared += 1
+            if written is not None:
+                read_from_text += 1
+                assert written == _statement_bindings(statement), (path, statement.text)
+    assert compared > 300
+    assert read_from_text > compared * 0.8
