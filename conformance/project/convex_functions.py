@@ -208,7 +208,7 @@ class ConvexAnalysis:
     def module(self, path: str, specifier: str) -> str | None:
         """The repository file an import names: a relative path, or a workspace package's
         (`@acme/backend/convex/lib`); None for other packages and path aliases."""
-        key = (posixpath.dirname(path), specifier)
+        key = (_folder(path), specifier)
         if key not in self._modules:
             self._modules[key] = self._module(path, specifier)
         return self._modules[key]
@@ -224,7 +224,7 @@ class ConvexAnalysis:
         """The module paths an import may name, whether or not a file is there (a generated
         client is git-ignored): a relative one, a tsconfig alias's (several when it lists
         several folders), a workspace package's entry; none for other packages."""
-        key = (posixpath.dirname(path), specifier)  # as `module`: the folder decides
+        key = (_folder(path), specifier)  # as `module`: the folder decides
         if key not in self._paths:
             self._paths[key] = tuple(self._bases(path, specifier))
         return list(self._paths[key])
@@ -344,7 +344,7 @@ class ConvexAnalysis:
             return None
         # What an import names depends on the importer's folder only: a module of `convex/`
         # importing `query` from "./_generated/server" asks what the others asked.
-        key = (posixpath.dirname(path), module, original, hops)
+        key = (_folder(path), module, original, hops)
         if key not in self._imported_origins:
             self._imported_origins[key] = self._imported_origin(path, module, original, hops)
         return self._imported_origins[key]
@@ -756,7 +756,10 @@ class ConvexAnalysis:
             for node in nodes
             if node.type == "call_expression"
         ]
-        for _, callee in calls:
+        # What the body does not spell it cannot call: `ctx.auth.…` and `ctx.run…` are read
+        # only in the bodies that write `auth` (or take it destructured) and `run`.
+        written = body.text
+        for _, callee in calls if auth or b"auth" in written else ():
             if callee.type != "member_expression":
                 continue
             target = callee.child_by_field_name("object")
@@ -770,7 +773,7 @@ class ConvexAnalysis:
                 return True
         if not ctx:
             return False
-        for call, callee in calls:
+        for call, callee in calls if b"run" in written else ():
             if (
                 callee.type == "member_expression"
                 and _text(callee.child_by_field_name("property")) in _DELEGATING
@@ -935,6 +938,12 @@ class ConvexAnalysis:
                 functions = self._function(*bound) if bound else []
                 return functions[0] if functions else None
         return None
+
+
+def _folder(path: str) -> str:
+    """The folder of a repository path (normalized: `posixpath.dirname`, at a third of its
+    cost), as a key of what the modules of one folder share."""
+    return path.rpartition("/")[0]
 
 
 def _generated_server(module: str) -> bool:
