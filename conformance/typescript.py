@@ -391,23 +391,23 @@ def _statement_bindings(statement: Node) -> list[tuple[str, str, str, bool]]:
     return found
 
 
-_IDENTIFIER = rb"[A-Za-z_$][\w$]*"
+_ASCII_NAME = rb"[A-Za-z_$][\w$]*"
 # An import statement in its plain forms (ASCII names, no comment, no escape in the module,
 # no attributes): its text says all its nodes would. Anything else is read from the nodes.
 _PLAIN_IMPORT = re.compile(
     rb"import\s+(?P<type>type\s+)?(?:"
-    rb"(?P<default>" + _IDENTIFIER + rb")"
-    rb"(?:\s*,\s*(?:\*\s*as\s+(?P<namespace_after>" + _IDENTIFIER + rb")\s+"
+    rb"(?P<default>" + _ASCII_NAME + rb")"
+    rb"(?:\s*,\s*(?:\*\s*as\s+(?P<namespace_after>" + _ASCII_NAME + rb")\s+"
     rb"|\{(?P<named_after>[\w$\s,]*)\}\s*)|\s+)"
-    rb"|\*\s*as\s+(?P<namespace>" + _IDENTIFIER + rb")\s+"
+    rb"|\*\s*as\s+(?P<namespace>" + _ASCII_NAME + rb")\s+"
     rb"|\{(?P<named>[\w$\s,]*)\}\s*"
     rb")from\s*(?P<source>\"[^\"\\\\&\r\n]*\"|'[^'\\\\&\r\n]*')\s*;?"
 )
 _PLAIN_SPECIFIER = re.compile(
     rb"(?:(?P<type>type)\s+)?(?P<name>"
-    + _IDENTIFIER
+    + _ASCII_NAME
     + rb")(?:\s+as\s+(?P<alias>"
-    + _IDENTIFIER
+    + _ASCII_NAME
     + rb"))?"
 )
 # Words that are keywords of an import, or may be: a name spelled so is read from the nodes.

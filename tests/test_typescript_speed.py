@@ -223,3 +223,26 @@ def test_import_bindings_read_from_the_text_are_the_nodes():
                 assert written == _statement_bindings(statement), (path, statement.text)
     assert compared > 300
     assert read_from_text > compared * 0.8
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        b"import " + b"type " * 40_000 + b"x",
+        b"import { " + b"a, " * 40_000 + b"} from 'm",
+        b"import a" + b" " * 100_000 + b", { b } form 'm'",
+        b"'" + b"a" * 200_000,
+        b'"' + b"a" * 200_000 + b"'",
+    ],
+)
+def test_the_text_fast_paths_are_linear(written):
+    """The byte patterns of the fast paths (test_patterns_linear reads str patterns only) take
+    linear time on 200 KB that almost match."""
+    import time
+
+    from conformance.typescript import _PLAIN_IMPORT, _PLAIN_SPECIFIER, _PLAIN_STRING
+
+    for pattern in (_PLAIN_IMPORT, _PLAIN_SPECIFIER, _PLAIN_STRING):
+        start = time.perf_counter()
+        pattern.fullmatch(written)
+        assert time.perf_counter() - start < 0.5, pattern.pattern
