@@ -246,3 +246,63 @@ def test_the_text_fast_paths_are_linear(written):
         start = time.perf_counter()
         pattern.fullmatch(written)
         assert time.perf_counter() - start < 0.5, pattern.pattern
+
+
+def _made_from_every_call(tree, modules):
+    """`prisma._made_from` as it was: every call and `new` of the module, matched in order."""
+    from conformance.typescript import find, imports, text
+
+    bound = {local for local, module in imports(tree).items() if module in modules}
+    for node in find(tree, "call_expression", "new_expression"):
+        callee = node.child_by_field_name(
+            "function" if node.type == "call_expression" else "constructor"
+        )
+        root = callee
+        while root is not None and root.type == "member_expression":
+            root = root.child_by_field_name("object")
+        if root is not None and root.type == "identifier" and text(root) in bound:
+            shown = " ".join(text(callee).split())
+            return f"new {shown}()" if node.type == "new_expression" else f"{shown}()"
+    return None
+
+
+MADE_WRITTEN = """\
+import express, { Router as R, RouterX } from "express";
+import { Hono } from "hono";
+import * as io from "socket.io";
+import { cors } from "hono/cors";
+
+// express() in a comment, "Router()" in a string
+const label = "express()";
+const routerX = RouterX.make();
+const app = express().use(cors());
+const router = R();
+export const hono = new Hono<{ Bindings: Env }>();
+const server = new io.Server(3000);
+const x = (express)();
+const y = express.static.bind(null)("public");
+"""
+
+
+def test_made_from_found_where_names_are_spelled_is_every_calls():
+    """`_made_from` finds from where an imported name is spelled the call that matching every
+    call found, on every fixture file (with the server frameworks, and with every module the file
+    imports) and on a hand-written one (aliases, namespaces, member chains, names one of which
+    begins another, names in comments and strings)."""
+    from conformance.project.prisma import SERVER_FRAMEWORKS, _made_from
+    from conformance.typescript import imports
+
+    sources = [(path.read_text(errors="replace"), str(path)) for path in TYPESCRIPT_FILES]
+    sources.append((MADE_WRITTEN, "hand.ts"))
+    made = 0
+    for source, path in sources:
+        tree = parse(source, path)
+        for modules in (SERVER_FRAMEWORKS, tuple(set(imports(tree).values()))):
+            expected = _made_from_every_call(tree, modules)
+            assert _made_from(tree, modules) == expected, path
+            made += expected is not None
+    assert made > 40
+    hand = parse(MADE_WRITTEN, "hand.ts")
+    assert _made_from(hand, ("express",)) == "RouterX.make()"
+    assert _made_from(hand, ("hono",)) == "new Hono()"
+    assert _made_from(hand, ("socket.io",)) == "new io.Server()"
