@@ -8,6 +8,7 @@ read and listing, the contract loader every path a contract, conformance.yaml or
 from __future__ import annotations
 
 import os
+import stat
 
 # The JSON Schema `format` of an option naming a repository path or glob.
 PATH_FORMAT = "repository-path"
@@ -43,6 +44,27 @@ def outside(root: str | os.PathLike[str], path: str) -> str | None:
     if real != root and not real.startswith(root.rstrip("/") + "/"):
         return THROUGH_SYMLINK
     return None
+
+
+def outside_in(root: str, path: str, folders: dict[str, str | None]) -> str | None:
+    """`outside(root, path)` for a caller reading many files of few folders: the real path of
+    the folder holding `path` is resolved once and remembered in `folders` (folder → reason or
+    None); the file itself costs one `lstat`, and a symlink there is resolved in full. A
+    realpath per file costs an lstat of every component of its absolute path."""
+    if spelled_outside(path):
+        return OUTSIDE
+    try:
+        linked = stat.S_ISLNK(os.lstat(os.path.join(root, path)).st_mode)
+    except (FileNotFoundError, NotADirectoryError):
+        linked = False  # nothing there: its real path is its folder's, and the name
+    except OSError:  # unreadable, a loop: the full answer
+        linked = True
+    if linked:
+        return outside(root, path)
+    folder = path.rpartition("/")[0]
+    if folder not in folders:
+        folders[folder] = outside(root, folder) if folder else None
+    return folders[folder]
 
 
 def in_git_dir(path: str) -> bool:

@@ -18,7 +18,7 @@ import sys
 from collections import namedtuple
 from pathlib import Path
 
-from .containment import OUTSIDE, outside, spelled_outside
+from .containment import OUTSIDE, outside, outside_in, spelled_outside
 from .globs import compile_glob, has_magic, literal_prefix
 from .listing import identity
 from .model import FileProblem, Inspection
@@ -103,6 +103,8 @@ class RepoView:
         self._files: set[str] = set()
         self._dirs: set[str] = set()
         self._texts: dict[str, str | FileProblem] = {}
+        # Folder → why it leads outside the repository, or None (see `_read_bytes`).
+        self._folders_outside: dict[str, str | None] = {}
         self._documents: dict[tuple[str, str], Any] = {}
         self._disk: dict[str, bool] = {}
         # What `_on_disk` found, for `files_holding`: a regular file's `listing.identity`, None
@@ -716,11 +718,17 @@ class RepoView:
     def file_exists(self, path: str) -> bool:
         """Whether a file exists, by one stat and without listing anything (git-ignored files
         count): for discovery's probes of known names (package.json, pnpm-workspace.yaml)."""
-        return outside(self.root, path) is None and os.path.isfile(self.root / path)
+        root = str(self.root)
+        return outside_in(root, path, self._folders_outside) is None and os.path.isfile(
+            f"{root}/{path}"
+        )
 
     def dir_exists(self, path: str) -> bool:
         """Whether a directory exists, by one stat and without listing anything."""
-        return outside(self.root, path) is None and os.path.isdir(self.root / path)
+        root = str(self.root)
+        return outside_in(root, path, self._folders_outside) is None and os.path.isdir(
+            f"{root}/{path}"
+        )
 
     # Reading -----------------------------------------------------------------------------
 
@@ -751,14 +759,15 @@ class RepoView:
             raise FileProblem(path, f"is not valid UTF-8 (byte 0x{bad:02x})", line) from None
 
     def _read_bytes(self, path: str) -> bytes:
-        full = self.root / path
-        reason = outside(self.root, path)
+        root = str(self.root)
+        full = f"{root}/{path}"
+        reason = outside_in(root, path, self._folders_outside)
         if reason == OUTSIDE:
             raise FileProblem(path, "is outside the repository")
         if reason is not None:
             where = "is a symlink" if os.path.islink(full) else "is in a symlinked folder"
             raise FileProblem(path, f"{where} pointing outside the repository")
-        return read_file(str(full), path)
+        return read_file(full, path)
 
     def _document(self, path: str, fmt: str, parse) -> Any:
         key = (path, fmt)
@@ -790,6 +799,11 @@ class RepoView:
     def typescript(self, path: str):
         """The tree-sitter syntax tree of a TypeScript/JavaScript file (see `typescript.py`)."""
         return self._document(path, "typescript", _parse_typescript)
+
+    def release_typescript(self, path: str) -> None:
+        """Let go of a file's syntax tree once what it holds has been read (a large app's trees
+        take ~18 bytes of memory per byte of source); a later `typescript()` parses it again."""
+        self._documents.pop((path, "typescript"), None)
 
     def typescript_facts(self, path: str, extract, key: Any = ()) -> Any:
         """What `extract(repo, path, tree, key)` finds in a TypeScript/JavaScript file: plain
@@ -1074,9 +1088,12 @@ def read_file(full: str, shown: str) -> bytes:
         _check_regular(os.stat(full), shown)
         # Non-blocking: the file may have been swapped for a FIFO since the stat.
         handle = os.open(full, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        with os.fdopen(handle, "rb") as stream:
-            _check_regular(os.fstat(handle), shown)
-            data = stream.read(MAX_FILE_BYTES + 1)
+        try:
+            info = os.fstat(handle)
+            _check_regular(info, shown)
+            data = _read_all(handle, info.st_size)
+        finally:
+            os.close(handle)
     except FileNotFoundError:
         if os.path.lexists(full):
             raise FileProblem(shown, "is a broken symlink") from None
@@ -1090,6 +1107,24 @@ def read_file(full: str, shown: str) -> bytes:
     if len(data) > MAX_FILE_BYTES:  # it grew after the stat
         raise FileProblem(shown, _too_large(len(data)))
     return data
+
+
+def _read_all(handle: int, size: int) -> bytes:
+    """The bytes of an open file of `size` bytes, up to MAX_FILE_BYTES + 1 (it may have grown
+    since): with `os.read`, as a buffered reader costs 4x more for a small file (it makes a
+    buffer of the largest size asked)."""
+    data = os.read(handle, size + 1)
+    if len(data) <= size:
+        return data
+    chunks = [data]
+    total = len(data)
+    while total <= MAX_FILE_BYTES:
+        more = os.read(handle, min(1 << 20, MAX_FILE_BYTES + 1 - total))
+        if not more:
+            break
+        chunks.append(more)
+        total += len(more)
+    return b"".join(chunks)
 
 
 def _check_regular(info: os.stat_result, shown: str) -> None:

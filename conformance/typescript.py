@@ -60,27 +60,56 @@ def walk(node: Node) -> Iterator[Node]:
 
 
 @cache
-def _query(language, types: tuple[str, ...]):
-    from tree_sitter import Query
+def _cursor(language, types: tuple[str, ...]):
+    """A cursor of the query matching nodes of `types`, made once: `captures` runs it to the
+    end and resets it, so one serves every call (making one costs a fifth of a small match)."""
+    from tree_sitter import Query, QueryCursor
 
-    return Query(language, "[" + " ".join(f"({t})" for t in types) + "] @node")
+    return QueryCursor(Query(language, "[" + " ".join(f"({t})" for t in types) + "] @node"))
 
 
 def find(tree: Tree, *types: str, within: Node | None = None) -> list[Node]:
     """Every node of the given types in the tree (or under `within`, itself included), in
     source order, an enclosing node before the nodes inside it. A tree-sitter query matches
     them in C: walking a module node by node in Python costs several times more."""
-    from tree_sitter import QueryCursor
-
     root = within if within is not None else tree.root_node
-    found = QueryCursor(_query(tree.language, types)).captures(root).get("node", [])
-    return sorted(found, key=lambda node: (node.start_byte, -node.end_byte))
+    found = _cursor(tree.language, types).captures(root).get("node", [])
+    return sorted(found, key=_source_order)
+
+
+def below(node: Node, path: str, *types: str) -> list[Node]:
+    """Every node of the given types under `node` (itself included) of the file at `path`, in
+    source order, an enclosing node before the nodes inside it: `walk` filtered by type, but
+    matched in C, without a Python object for every node of the subtree."""
+    found = _cursor(_language(path.endswith((".tsx", ".jsx"))), types).captures(node)
+    return sorted(found.get("node", []), key=_source_order)
+
+
+def _source_order(node: Node) -> tuple[int, int]:
+    return node.start_byte, -node.end_byte
+
+
+@cache
+def _language(tsx: bool):
+    return _parser(tsx).language
 
 
 def string_value(node: Node) -> str | None:
     """The value of a plain string literal node (no interpolation), else None."""
     if node.type != "string":
         return None
+    written = node.text
+    if _PLAIN_STRING.fullmatch(written):  # the fragments are all that is between the quotes
+        return written[1:-1].decode("utf-8")
+    return _fragments(node)
+
+
+# Quoted on one line, without an escape or (in JSX) a character reference: no child but
+# fragments.
+_PLAIN_STRING = re.compile(rb'"[^"\\&\r\n]*"|\'[^\'\\&\r\n]*\'')
+
+
+def _fragments(node: Node) -> str:
     return "".join(text(child) for child in node.children if child.type == "string_fragment")
 
 
@@ -330,24 +359,99 @@ def import_bindings(tree: Tree) -> dict[str, tuple[str, str, bool]]:
     for statement in tree.root_node.children:
         if statement.type != "import_statement":
             continue
-        source = statement.child_by_field_name("source")
-        module = string_value(source) if source is not None else None
-        if module is None:
-            continue
-        statement_type_only = any(child.type == "type" for child in statement.children)
-        for node in _bindings(statement):
-            if node.type == "import_specifier":
-                imported = _name(node.child_by_field_name("name"))
-                alias = node.child_by_field_name("alias")
-                local = text(alias) if alias is not None else imported
-                type_only = statement_type_only or any(c.type == "type" for c in node.children)
-                bound[local] = (module, imported, type_only)
-            elif node.type == "namespace_import":
-                for child in node.named_children:
-                    bound[text(child)] = (module, "*", statement_type_only)
-            else:
-                bound[text(node)] = (module, "default", statement_type_only)
+        written = None if statement.has_error else _written_bindings(statement.text)
+        for local, module, imported, type_only in (
+            written if written is not None else _statement_bindings(statement)
+        ):
+            bound[local] = (module, imported, type_only)
     return bound
+
+
+def _statement_bindings(statement: Node) -> list[tuple[str, str, str, bool]]:
+    """(local, module, imported, type only) of each binding of an import statement, read from
+    its nodes."""
+    source = statement.child_by_field_name("source")
+    module = string_value(source) if source is not None else None
+    if module is None:
+        return []
+    found = []
+    statement_type_only = _has_type_keyword(statement)
+    for node in _bindings(statement):
+        if node.type == "import_specifier":
+            imported = _name(node.child_by_field_name("name"))
+            alias = node.child_by_field_name("alias")
+            local = text(alias) if alias is not None else imported
+            type_only = statement_type_only or _has_type_keyword(node)
+            found.append((local, module, imported, type_only))
+        elif node.type == "namespace_import":
+            for child in node.named_children:
+                found.append((text(child), module, "*", statement_type_only))
+        else:
+            found.append((text(node), module, "default", statement_type_only))
+    return found
+
+
+_ASCII_NAME = rb"[A-Za-z_$][\w$]*"
+# An import statement in its plain forms (ASCII names, no comment, no escape in the module,
+# no attributes): its text says all its nodes would. Anything else is read from the nodes.
+_PLAIN_IMPORT = re.compile(
+    rb"import\s+(?P<type>type\s+)?(?:"
+    rb"(?P<default>" + _ASCII_NAME + rb")"
+    rb"(?:\s*,\s*(?:\*\s*as\s+(?P<namespace_after>" + _ASCII_NAME + rb")\s+"
+    rb"|\{(?P<named_after>[\w$\s,]*)\}\s*)|\s+)"
+    rb"|\*\s*as\s+(?P<namespace>" + _ASCII_NAME + rb")\s+"
+    rb"|\{(?P<named>[\w$\s,]*)\}\s*"
+    rb")from\s*(?P<source>\"[^\"\\\\&\r\n]*\"|'[^'\\\\&\r\n]*')\s*;?"
+)
+_PLAIN_SPECIFIER = re.compile(
+    rb"(?:(?P<type>type)\s+)?(?P<name>"
+    + _ASCII_NAME
+    + rb")(?:\s+as\s+(?P<alias>"
+    + _ASCII_NAME
+    + rb"))?"
+)
+# Words that are keywords of an import, or may be: a name spelled so is read from the nodes.
+_IMPORT_WORDS = frozenset({b"type", b"as", b"from", b"default", b"import"})
+
+
+def _written_bindings(written: bytes) -> list[tuple[str, str, str, bool]] | None:
+    """What `_statement_bindings` reads from the nodes, read from the statement's text when it
+    is plain (most are); None when it is not."""
+    match = _PLAIN_IMPORT.fullmatch(written)
+    if match is None:
+        return None
+    module = match["source"][1:-1].decode()
+    type_only = match["type"] is not None
+    found = []
+    default = match["default"]
+    if default is not None:
+        if default in _IMPORT_WORDS:
+            return None
+        found.append((default.decode(), module, "default", type_only))
+    namespace = match["namespace"] or match["namespace_after"]
+    if namespace is not None:
+        if namespace in _IMPORT_WORDS:
+            return None
+        found.append((namespace.decode(), module, "*", type_only))
+    named = match["named"] if match["named"] is not None else match["named_after"]
+    if named is not None:
+        items = [item.strip() for item in named.split(b",")]
+        if items[-1] == b"":  # a trailing comma, or `{}`
+            items.pop()
+        for item in items:
+            specifier = _PLAIN_SPECIFIER.fullmatch(item)
+            if specifier is None or {specifier["name"], specifier["alias"]} & _IMPORT_WORDS:
+                return None
+            imported = specifier["name"].decode()
+            local = specifier["alias"].decode() if specifier["alias"] else imported
+            found.append((local, module, imported, type_only or specifier["type"] is not None))
+    return found
+
+
+def _has_type_keyword(node: Node) -> bool:
+    """Whether an import statement or specifier says `type` (`import type …`, `{ type A }`):
+    its children are read only when its text spells the word."""
+    return b"type" in node.text and any(child.type == "type" for child in node.children)
 
 
 def _declared(declaration: Node) -> list[tuple[str, bool]]:

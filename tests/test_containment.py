@@ -9,7 +9,7 @@ import shutil
 import pytest
 from conftest import init_git
 
-from conformance.containment import in_git_dir, outside, spelled_outside
+from conformance.containment import in_git_dir, outside, outside_in, spelled_outside
 
 SECRET = "SECRET-OUTSIDE-THE-REPOSITORY"
 
@@ -144,6 +144,37 @@ def test_outside_through_a_symlink(tmp_path):
     assert outside(real, "out/x") == "a symlink leads outside the repository"
     assert outside(real, "in/x") is None
     assert outside(real, "../repo/x") == "outside the repository"
+
+
+def test_outside_in_answers_as_outside(tmp_path):
+    """The per-folder check gives the full realpath check's answer for every kind of path: a
+    file or folder symlinked out, one symlinked inside, a missing file, `..` spellings; asked
+    twice (the second time from what it remembers) and in both orders."""
+    root = tmp_path / "repo"
+    (root / "inner/deep").mkdir(parents=True)
+    (tmp_path / "secret.ts").write_text("x")
+    for name in ("a.ts", "inner/b.ts", "inner/deep/c.ts"):
+        (root / name).write_text("x")
+    (root / "out").symlink_to(tmp_path)
+    (root / "in").symlink_to(root / "inner")
+    (root / "inner/leak.ts").symlink_to(tmp_path / "secret.ts")
+    (root / "inner/alias.ts").symlink_to(root / "a.ts")
+    (root / "inner/deep/up").symlink_to("../..")
+    paths = [
+        "a.ts", "inner/b.ts", "inner/deep/c.ts", "out/secret.ts", "out/repo/a.ts", "in/b.ts",
+        "in/deep/c.ts", "inner/leak.ts", "in/leak.ts", "inner/alias.ts", "missing.ts",
+        "out/missing.ts", "missing/x.ts", "out/missing/x.ts", "a.ts/x.ts", "inner/deep/up/a.ts", "inner/deep/up/../x.ts", "../repo/a.ts",
+        "inner/../a.ts", "/etc/passwd",
+    ]  # fmt: skip
+    real = str(root.resolve())
+    expected = [outside(real, path) for path in paths]
+    assert expected.count(None) == 12  # both answers occur: the check below could fail
+    for order in (paths, list(reversed(paths))):
+        folders: dict[str, str | None] = {}
+        for _ in range(2):
+            assert {p: outside_in(real, p, folders) for p in order} == dict(
+                zip(paths, expected, strict=True)
+            )
 
 
 def test_in_git_dir():

@@ -181,3 +181,24 @@ def test_mentions_tests_words_then_the_regex(tmp_path):
     (root / "a.ts").write_text('import x from "@acme/prisma";\n')
     assert view.mentions("a.ts", called)  # answered once per run
     assert not RepoView(root).mentions("a.ts", called)
+
+
+def test_read_all_reads_past_the_size_a_stat_gave(tmp_path):
+    """A file that grew since its stat is read whole, up to one byte over the limit."""
+    import os
+
+    from conformance.repo import MAX_FILE_BYTES, _read_all
+
+    path = tmp_path / "grown.ts"
+    path.write_bytes(b"0123456789" * 300_000)
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        assert _read_all(handle, 5) == b"0123456789" * 300_000
+    finally:
+        os.close(handle)
+    path.write_bytes(b"x" * (MAX_FILE_BYTES + 5000))
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        assert len(_read_all(handle, 10)) == MAX_FILE_BYTES + 1
+    finally:
+        os.close(handle)

@@ -24,6 +24,7 @@ from collections import namedtuple
 
 from ..globs import has_magic
 from ..model import FileProblem
+from ..typescript import FUNCTIONS, below, import_bindings, line, string_value, walk
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ CUSTOM_BUILDERS = frozenset(
     }
 )
 FLUENT_KINDS = {"query": "query", "mutation": "mutation", "action": "action"}
+PUBLISHED = ("public", "internal")  # how a fluent-convex chain registers a function
 EXTENSIONS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 # What the auth libraries export that calls ctx.auth.getUserIdentity(), read in the npm packages
 # (@convex-dev/auth 0.0.95, @convex-dev/better-auth 0.12.5): a function of a module, or methods of
@@ -119,6 +121,10 @@ def unwrap(node: Node | None) -> Node | None:
 # identity goes with the call. The scheduler's do not carry it.
 _DELEGATING = {"runQuery", "runMutation", "runAction"}
 
+# What a function's body is read for: by `_reaches`, and by `_throws_in`.
+_REACHING = ("variable_declarator", "call_expression")
+_THROWING = ("throw_statement", "call_expression")
+
 # How far an import, re-export or helper call is followed: chains in real apps are 1 to 3 deep.
 _MAX_HOPS = 8
 
@@ -141,7 +147,11 @@ class ConvexAnalysis:
         self._destructured: dict[str, dict[str, str]] = {}
         self._imports: dict[str, dict[str, tuple[str, str]]] = {}
         self._modules: dict[tuple[str, str], str | None] = {}
+        self._paths: dict[tuple[str, str], tuple[str, ...]] = {}
         self._origins: dict[tuple[str, str], tuple[str, str] | None] = {}
+        self._reexports: dict[tuple[str, str, int], tuple[str, str] | None] = {}
+        self._exported: dict[tuple[str, str], tuple[str, Node] | None] = {}
+        self._imported_origins: dict[tuple[str, str, str, int], tuple[str, str] | None] = {}
 
     # Modules -------------------------------------------------------------------------------
 
@@ -151,10 +161,17 @@ class ConvexAnalysis:
         except FileProblem:
             return None
 
+    def release(self, path: str) -> None:
+        """Forget the syntax of a module whose functions have been judged: what was learned
+        from it stays (builders, verdicts, imports), and a module that asks for it later has
+        it parsed again. Memory then stays bounded by the modules in use, not by the app."""
+        self._top.pop(path, None)
+        self._destructured.pop(path, None)
+        self._functions.pop(path, None)
+        self.repo.release_typescript(path)
+
     def bindings(self, path: str) -> dict[str, tuple[str, str]]:
         """Local name → (module specifier, exported name; `default`, or `*` for a namespace)."""
-        from ..typescript import import_bindings
-
         if path not in self._imports:
             tree = self.tree(path)
             bound = import_bindings(tree) if tree is not None else {}
@@ -191,7 +208,7 @@ class ConvexAnalysis:
     def module(self, path: str, specifier: str) -> str | None:
         """The repository file an import names: a relative path, or a workspace package's
         (`@acme/backend/convex/lib`); None for other packages and path aliases."""
-        key = (posixpath.dirname(path), specifier)
+        key = (_folder(path), specifier)
         if key not in self._modules:
             self._modules[key] = self._module(path, specifier)
         return self._modules[key]
@@ -207,7 +224,10 @@ class ConvexAnalysis:
         """The module paths an import may name, whether or not a file is there (a generated
         client is git-ignored): a relative one, a tsconfig alias's (several when it lists
         several folders), a workspace package's entry; none for other packages."""
-        return self._bases(path, specifier)
+        key = (_folder(path), specifier)  # as `module`: the folder decides
+        if key not in self._paths:
+            self._paths[key] = tuple(self._bases(path, specifier))
+        return list(self._paths[key])
 
     def _bases(self, path: str, specifier: str) -> list[str]:
         """The module paths an import may name, in the order TypeScript tries them: a relative
@@ -259,12 +279,18 @@ class ConvexAnalysis:
             return path, found
         module, original = self.bindings(path).get(name, ("", "*"))
         target = self.module(path, module) if original != "*" else None
-        return self.exported(target, original, seen or set()) if target else None
+        if not target:
+            return None
+        if seen is not None:
+            return self.exported(target, original, seen)
+        # Every module importing `requireUser` from `./lib/auth` asks the same: look once.
+        key = (target, original)
+        if key not in self._exported:
+            self._exported[key] = self.exported(target, original, set())
+        return self._exported[key]
 
     def exported(self, path: str, name: str, seen: set) -> tuple[str, Node] | None:
         """The value a module exports as `name`, following `export … from` and `export *`."""
-        from ..typescript import string_value
-
         if (path, name) in seen:
             return None
         seen.add((path, name))
@@ -316,6 +342,16 @@ class ConvexAnalysis:
         module, original = self.bindings(path).get(name, ("", ""))
         if not module or hops > _MAX_HOPS:
             return None
+        # What an import names depends on the importer's folder only: a module of `convex/`
+        # importing `query` from "./_generated/server" asks what the others asked.
+        key = (_folder(path), module, original, hops)
+        if key not in self._imported_origins:
+            self._imported_origins[key] = self._imported_origin(path, module, original, hops)
+        return self._imported_origins[key]
+
+    def _imported_origin(
+        self, path: str, module: str, original: str, hops: int
+    ) -> tuple[str, str] | None:
         if _generated_server(module):
             return module, original
         target = self.module(path, module)
@@ -329,8 +365,13 @@ class ConvexAnalysis:
         return found
 
     def _reexported(self, path: str, name: str, hops: int) -> tuple[str, str] | None:
-        from ..typescript import string_value
+        # Every module importing a builder from `./triggers` asks the same: read it once.
+        key = (path, name, hops)
+        if key not in self._reexports:
+            self._reexports[key] = self._reexported_from(path, name, hops)
+        return self._reexports[key]
 
+    def _reexported_from(self, path: str, name: str, hops: int) -> tuple[str, str] | None:
         if hops > _MAX_HOPS:
             return None
         tree = self.tree(path)
@@ -440,8 +481,6 @@ class ConvexAnalysis:
     def _customization(self, path: str, node: Node, hops: int = 0) -> list[tuple[str, Node]]:
         """The functions of a customization that receive ctx: `input` of `{ args, input }`,
         the function of `customCtx(fn)`."""
-        from ..typescript import FUNCTIONS
-
         node = unwrap(node)
         if node is None or hops > 5:
             return []
@@ -473,12 +512,10 @@ class ConvexAnalysis:
         return []
 
     def _function(self, path: str, node: Node) -> list[tuple[str, Node]]:
-        from ..typescript import FUNCTIONS
-
         node = unwrap(node)
         if node is None:
             return []
-        if node.type in FUNCTIONS or node.type == "function_declaration":
+        if node.type in FUNCTIONS:
             return [(path, node)]
         if node.type == "identifier":
             bound = self.value(path, _text(node))
@@ -486,11 +523,12 @@ class ConvexAnalysis:
                 return self._function(*bound)
         return []
 
-    def _fluent(self, path: str, node: Node, depth: int) -> Builder | None:
+    def _fluent(self, path: str, node: Node, depth: int, calls=None) -> Builder | None:
         """A fluent-convex chain: `root.query().use(m).input(…).handler(fn)[.public()]`. The
         chain is a builder whose kind its `.query()`/`.mutation()`/`.action()` call sets; its
-        guards are the middlewares (`.use(m)`), inherited from the chain it extends."""
-        calls = chain_of(node)
+        guards are the middlewares (`.use(m)`), inherited from the chain it extends. `calls`
+        is `chain_of(node)` when the caller has it already."""
+        calls = calls or chain_of(node)
         if calls is None:
             return None
         root, steps = calls
@@ -590,8 +628,6 @@ class ConvexAnalysis:
         return exported
 
     def _module_functions(self, path: str) -> list[ConvexFunction]:
-        from ..typescript import line, string_value, walk
-
         tree = self.tree(path)
         if tree is None:
             return []
@@ -645,16 +681,13 @@ class ConvexAnalysis:
 
     def _definition(self, path: str, call: Node) -> tuple[Builder, Node | None] | None:
         """(builder, handler) of a call defining a Convex function."""
-        chain = self._fluent(path, call, 0)
+        calls = chain_of(call)
+        chain = self._fluent(path, call, 0, calls) if calls is not None else None
         # fluent-convex registers only a chain ending in `.public()` or `.internal()`.
-        if (
-            chain is not None
-            and chain.kind is not None
-            and _chain_ends(call) in ("public", "internal")
-        ):
+        if chain is not None and chain.kind is not None and calls[1][-1][0] in PUBLISHED:
             if chain.where == f"{path}:{call.start_point[0] + 1}":  # straight from createBuilder()
                 chain = chain._replace(where=None)
-            return chain, _fluent_handler(call)
+            return chain, _fluent_handler(calls)
         callee = unwrap(call.child_by_field_name("function"))
         builder = self.builder(path, callee) if callee is not None else None
         if builder is None or builder.kind is None:
@@ -673,13 +706,11 @@ class ConvexAnalysis:
         """Whether a function, given the Convex ctx as its parameter number `position`, calls a
         `ctx.auth` method or an auth library's entry point, itself or through the helpers it
         passes ctx to."""
-        from ..typescript import FUNCTIONS
-
         if node.type in ("identifier", "shorthand_property_identifier"):
             bound = self.value(path, _text(node))
             target = self._function(*bound)[0] if bound and self._function(*bound) else None
         else:
-            target = (path, node) if node.type in (*FUNCTIONS, "function_declaration") else None
+            target = (path, node) if node.type in FUNCTIONS else None
         if target is None:
             return False
         key = (target[0], target[1].start_byte, position)
@@ -699,8 +730,6 @@ class ConvexAnalysis:
         return result
 
     def _reaches(self, path: str, function: Node, position: int) -> bool:
-        from ..typescript import walk
-
         parameters = parameters_of(function)
         body = function.child_by_field_name("body")
         if position >= len(parameters) or body is None:
@@ -710,25 +739,30 @@ class ConvexAnalysis:
         auth = aliases(pattern, "auth") if pattern.type == "object_pattern" else set()
         # fluent-convex's earlier handlers took `({ context, input })`.
         ctx |= aliases(pattern, "context") if pattern.type == "object_pattern" else set()
-        nodes = list(walk(body))
+        nodes = below(body, path, *_REACHING)
         for node in nodes:  # `const { auth } = ctx;`, `const c = ctx;`
             if node.type != "variable_declarator":
                 continue
             value, bound = node.child_by_field_name("value"), node.child_by_field_name("name")
-            if value is None or _text(value) not in ctx:
+            # Only an identifier's text is a name (and reading a long value's text is slow).
+            if value is None or value.type != "identifier" or _text(value) not in ctx:
                 continue
             if bound.type == "object_pattern":
                 auth |= aliases(bound, "auth")
             elif bound.type == "identifier":
                 ctx.add(_text(bound))
-        calls = [node for node in nodes if node.type == "call_expression"]
-        for call in calls:
-            callee = call.child_by_field_name("function")
-            target = (
-                callee.child_by_field_name("object") if callee.type == "member_expression" else None
-            )
-            if target is None:
+        calls = [
+            (node, node.child_by_field_name("function"))
+            for node in nodes
+            if node.type == "call_expression"
+        ]
+        # What the body does not spell it cannot call: `ctx.auth.…` and `ctx.run…` are read
+        # only in the bodies that write `auth` (or take it destructured) and `run`.
+        written = body.text
+        for _, callee in calls if auth or b"auth" in written else ():
+            if callee.type != "member_expression":
                 continue
+            target = callee.child_by_field_name("object")
             if target.type == "identifier" and _text(target) in auth:
                 return True
             if (
@@ -739,8 +773,7 @@ class ConvexAnalysis:
                 return True
         if not ctx:
             return False
-        for call in calls:
-            callee = call.child_by_field_name("function")
+        for call, callee in calls if b"run" in written else ():
             if (
                 callee.type == "member_expression"
                 and _text(callee.child_by_field_name("property")) in _DELEGATING
@@ -749,14 +782,18 @@ class ConvexAnalysis:
                 called = self.referenced(path, call.child_by_field_name("arguments"))
                 if called is not None and self.authenticates(called):
                     return True
-        for call in calls:
+        names = [name.encode("utf-8") for name in ctx]
+        for call, callee in calls:
             arguments = call.child_by_field_name("arguments")
             if arguments is None or arguments.type != "arguments":
+                continue
+            # A call that is not passed ctx does not spell its name (the text is read in C).
+            written = arguments.text
+            if not any(name in written for name in names):
                 continue
             for index, argument in enumerate(arguments.named_children):
                 if argument.type != "identifier" or _text(argument) not in ctx:
                     continue
-                callee = call.child_by_field_name("function")
                 if self.is_entry_point(path, callee):
                     return True
                 helper = self._callee(path, callee)
@@ -799,19 +836,18 @@ class ConvexAnalysis:
         return self._throws[key]
 
     def _throws_in(self, path: str, function: Node, position: int, depth: int) -> bool:
-        from ..typescript import walk
-
         parameters = parameters_of(function)
         body = function.child_by_field_name("body")
         if position >= len(parameters) or body is None or depth > _MAX_HOPS:
             return False
         pattern = parameters[position].child_by_field_name("pattern") or parameters[position]
-        nodes = list(walk(body))
+        nodes = below(body, path, *_THROWING)
         if any(node.type == "throw_statement" for node in nodes):
             return True
+        name = pattern.text
         for call in (node for node in nodes if node.type == "call_expression"):
             arguments = call.child_by_field_name("arguments")
-            if arguments is None or arguments.type != "arguments":
+            if arguments is None or arguments.type != "arguments" or name not in arguments.text:
                 continue
             for index, argument in enumerate(arguments.named_children):
                 if _text(argument) != _text(pattern):
@@ -904,6 +940,12 @@ class ConvexAnalysis:
         return None
 
 
+def _folder(path: str) -> str:
+    """The folder of a repository path (normalized: `posixpath.dirname`, at a third of its
+    cost), as a key of what the modules of one folder share."""
+    return path.rpartition("/")[0]
+
+
 def _generated_server(module: str) -> bool:
     return module.removesuffix(".js").split("/")[-2:] == ["_generated", "server"] or (
         module == "convex/server"
@@ -937,14 +979,9 @@ def chain_of(node: Node) -> tuple[Node, list[tuple[str, list[Node]]]] | None:
     return current, list(reversed(steps))
 
 
-def _chain_ends(node: Node) -> str | None:
-    chain = chain_of(node)
-    return chain[1][-1][0] if chain else None
-
-
-def _fluent_handler(node: Node) -> Node | None:
-    chain = chain_of(node)
-    for method, arguments in reversed(chain[1] if chain else []):
+def _fluent_handler(chain: tuple[Node, list[tuple[str, list[Node]]]]) -> Node | None:
+    """The function of a chain's last `.handler(fn)`."""
+    for method, arguments in reversed(chain[1]):
         if method == "handler" and arguments:
             return arguments[0]
     return None

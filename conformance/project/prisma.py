@@ -93,6 +93,8 @@ class Prisma:
     def __init__(self, project: Project):
         self.project = project
         self.repo = project.repo
+        # (importer's folder, specifier) → the files the import may be (`_modules`)
+        self._resolved: dict[tuple[str, str], list[str]] = {}
 
     def _grep(self, pattern: str, *alongside: str) -> list[str]:
         """`repo.grep` over the sources; the `alongside` searches, sure to be needed next, start
@@ -297,11 +299,16 @@ class Prisma:
         folder's index), or a workspace package's entry point its manifest publishes."""
         from . import import_targets
 
-        found = []
-        for target in import_targets(self.project, importer, specifier):
-            candidates = [target, *(target + ext for ext in SOURCE_SUFFIXES)]
-            candidates += [f"{target}/index{ext}" for ext in SOURCE_SUFFIXES]
-            found += [c for c in candidates if self.repo.file_exists(c)][:1]
+        # What an import names depends on the importer's folder only (as for the Convex
+        # analysis): the thousand modules importing the client's package ask one question.
+        key = (posixpath.dirname(importer), specifier)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = []
+            for target in import_targets(self.project, importer, specifier):
+                candidates = [target, *(target + ext for ext in SOURCE_SUFFIXES)]
+                candidates += [f"{target}/index{ext}" for ext in SOURCE_SUFFIXES]
+                found += [c for c in candidates if self.repo.file_exists(c)][:1]
         return found
 
     @cached_property
@@ -709,21 +716,49 @@ def _local_value(scope: Node, name: str) -> Node | None:
 def _made_from(tree: Tree, modules: tuple[str, ...]) -> str | None:
     """The first call or construction of something imported from `modules` themselves
     (`express()`, `express.Router()`, `new Hono()`; not their subpaths' helpers, such as
-    `hono/cors`), as written; None when the module only imports types."""
-    from ..typescript import find, imports, text
+    `hono/cors`), as written; None when the module only imports types. Found from where the
+    source spells an imported name: matching every call of the module costs more."""
+    from ..typescript import imports, text
 
     bound = {local for local, module in imports(tree).items() if module in modules}
-    for node in find(tree, "call_expression", "new_expression"):
-        callee = node.child_by_field_name(
-            "function" if node.type == "call_expression" else "constructor"
-        )
-        root = callee
-        while root is not None and root.type == "member_expression":
-            root = root.child_by_field_name("object")
-        if root is not None and root.type == "identifier" and text(root) in bound:
-            shown = " ".join(text(callee).split())
-            return f"new {shown}()" if node.type == "new_expression" else f"{shown}()"
-    return None
+    if not bound:
+        return None
+    root = tree.root_node
+    # The longest name first: of two a position spells, the identifier there is the longer.
+    names = sorted((name.encode() for name in bound), key=len, reverse=True)
+    spelled = re.compile(rb"(?<![\w$])(?:" + b"|".join(map(re.escape, names)) + rb")(?![\w$])")
+    first = None
+    for found in spelled.finditer(root.text):
+        name = root.descendant_for_byte_range(found.start(), found.end())
+        if name is None or name.type != "identifier" or name.byte_range != found.span():
+            continue
+        made = _made_with(name)
+        if made is not None and (
+            first is None or (made.start_byte, -made.end_byte) < (first.start_byte, -first.end_byte)
+        ):
+            first = made
+    if first is None:
+        return None
+    callee = first.child_by_field_name(
+        "function" if first.type == "call_expression" else "constructor"
+    )
+    shown = " ".join(text(callee).split())
+    return f"new {shown}()" if first.type == "new_expression" else f"{shown}()"
+
+
+def _made_with(name: Node) -> Node | None:
+    """The call or `new` whose callee is `name` or a member chain on it (`name.a.b()`)."""
+    callee, parent = name, name.parent
+    while (
+        parent is not None
+        and parent.type == "member_expression"
+        and parent.child_by_field_name("object") == callee
+    ):
+        callee, parent = parent, parent.parent
+    if parent is None:
+        return None
+    field = {"call_expression": "function", "new_expression": "constructor"}.get(parent.type)
+    return parent if field and parent.child_by_field_name(field) == callee else None
 
 
 # What a fix may delete ----------------------------------------------------------------------

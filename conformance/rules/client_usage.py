@@ -153,7 +153,7 @@ def _usages(
             held[key] = any(
                 yields_client(b.child_by_field_name("value") or b.child_by_field_name("right"))
                 or typed_as_client(b)
-                for b in bindings(name_node, key[1], before=False)
+                for b in bindings(name_node, key[1], tree, before=False)
             )
         return held[key]
 

@@ -126,6 +126,7 @@ class ConvexAuthRequired(RuleKind):
                         function=_shown(function),
                         via=_looked_at(function),
                     )
+            survey.analysis.release(path)
         if repo.inspection is not None:  # one line per functions directory checked
             said = f"{survey.root or '.'}: {survey.summary()}"
             previous = repo.inspection.note
@@ -238,7 +239,9 @@ class Survey:
             builder = function.builder
             if builder.visibility != "public" or builder.kind not in self.builders:
                 continue
-            if function.marker or matches_any(self.public, self.qualified(function)):
+            if function.marker or (
+                self.public and matches_any(self.public, self.qualified(function))
+            ):
                 verdict = "on purpose"
             elif self.analysis.authenticates(function):
                 verdict = "authenticated"

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ..model import Finding, Rule
 from ..repo import Needles, RepoView
+from ..typescript import FUNCTIONS
 from .base import PATHS, STRINGS, RuleKind, as_list
 
 TYPE_CHECKING = False
@@ -28,36 +29,50 @@ _BINDING_FIELDS = {
     "assignment_expression": "left",
     "augmented_assignment_expression": "left",
 }
+# What `bindings` looks for in a scope: the binding nodes, and the functions it does not enter.
+_SCOPE_TYPES = (*_BINDING_FIELDS, *sorted(FUNCTIONS))
 
 
-def bindings(use: Node, name: str, *, before: bool) -> list[Node]:
-    """The nodes that give `name` its value where `use` reads it: declarators, parameters and
-    assignments, from the innermost function (or the module) out to the one that declares it.
-    Nested functions are not entered; with `before`, only what precedes `use` in the source."""
-    from ..typescript import FUNCTIONS, text
+def bindings(use: Node, name: str, tree: Tree, *, before: bool) -> list[Node]:
+    """The nodes that give `name` its value where `use` (a node of `tree`) reads it:
+    declarators, parameters and assignments, from the innermost function (or the module) out to
+    the one that declares it. Nested functions are not entered; with `before`, only what
+    precedes `use` in the source. Each scope's are listed as a walk from its last statement
+    back meets them (the outer of two first): a query finds them in C."""
+    from ..typescript import find
 
+    wanted = name.encode("utf-8")
     found: list[Node] = []
     scope = use.parent
     while scope is not None:
         if scope.type in FUNCTIONS or scope.type == "program":
             declared = False
-            stack = list(scope.children)
-            while stack:
-                node = stack.pop()
-                if node.type in FUNCTIONS:
+            nested_end = -1  # the end of the nested function the nodes are in, not entered
+            here = []
+            for node in find(tree, *_SCOPE_TYPES, within=scope):
+                if node.start_byte < nested_end or node == scope:
                     continue
-                stack.extend(node.children)
-                field = _BINDING_FIELDS.get(node.type)
-                target = node.child_by_field_name(field) if field else None
-                if target is None or target.type != "identifier" or text(target) != name:
+                kind = node.type
+                if kind in FUNCTIONS:
+                    nested_end = node.end_byte
                     continue
-                declared = declared or "assignment" not in node.type
+                target = node.child_by_field_name(_BINDING_FIELDS[kind])
+                if target is None or target.type != "identifier" or target.text != wanted:
+                    continue
+                declared = declared or "assignment" not in kind
                 if not before or node.start_byte < use.start_byte:
-                    found.append(node)
+                    here.append(node)
+            found += sorted(here, key=_walked_back)
             if declared:
                 break
         scope = scope.parent
     return found
+
+
+def _walked_back(node: Node) -> tuple[int, int]:
+    """Last first, an enclosing node before what it holds: the order of a depth-first walk
+    taking the children last to first."""
+    return -node.end_byte, node.start_byte
 
 
 def _unwrap(node: Node) -> Node:
@@ -83,7 +98,7 @@ def _interpolated(node: Node) -> bool:
     )
 
 
-def dynamic_sql(node: Node, depth: int = 0) -> str | None:
+def dynamic_sql(node: Node, tree: Tree, depth: int = 0) -> str | None:
     """How the expression builds its text at run time, or None when it is constant or not a
     string built here: a tagged template (sql`...`) is a call, parameterised by its tag."""
     from ..typescript import line, text
@@ -99,14 +114,14 @@ def dynamic_sql(node: Node, depth: int = 0) -> str | None:
             return "a concatenated string"
     if node.type == "identifier" and depth < 3:
         name = text(node)
-        for bound in bindings(node, name, before=True):
+        for bound in bindings(node, name, tree, before=True):
             value = bound.child_by_field_name("value") or bound.child_by_field_name("right")
             if value is None:
                 continue
             operator = bound.child_by_field_name("operator")
             if operator is not None and operator.type == "+=" and _unwrap(value).type != "string":
                 return f"`{name}` (appended to with +=, line {line(bound)})"
-            how = dynamic_sql(value, depth + 1)
+            how = dynamic_sql(value, tree, depth + 1)
             if how:
                 return f"`{name}` ({how}, line {line(value)})"
     return None
@@ -184,7 +199,7 @@ def _interpolations(
         if callee is None or callee[0] not in callees or arguments.type != "arguments":
             continue
         first = next((a for a in arguments.named_children if a.type != "comment"), None)
-        how = dynamic_sql(first) if first is not None else None
+        how = dynamic_sql(first, tree) if first is not None else None
         if how:
             function = enclosing_function(node)
             where = f"{function}()" if function else "module scope"
