@@ -373,3 +373,63 @@ def test_the_quick_reading_never_differs_from_argparse(command, pieces):
     event("read quickly" if quick is not None else "left to argparse")
     if quick is not None:
         assert vars(quick) == parsed_by_argparse(argv)
+
+
+def test_a_rendering_is_kept_for_the_very_same_template_and_context(template_dir, monkeypatch):
+    template = template_dir / "t.j2"
+    template.write_text("{{ x }} {{ items | join(',') }}\n")
+    assert templates.render("t.j2", {"x": 1, "items": ["a", "b"]}) == "1 a,b\n"
+
+    def jinja_is_not_needed(name, context):
+        raise AssertionError("rendered again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(templates, "_render", jinja_is_not_needed)
+        assert templates.render("t.j2", {"x": 1, "items": ["a", "b"]}) == "1 a,b\n"
+    # Another context, or the same size and time with another text: rendered.
+    assert templates.render("t.j2", {"x": 2, "items": ["a", "b"]}) == "2 a,b\n"
+    stat = template.stat()
+    template.write_text("{{ x }} {{ items | join(';') }}\n")
+    os.utime(template, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    templates._environment.cache_clear()
+    assert templates.render("t.j2", {"x": 1, "items": ["a", "b"]}) == "1 a;b\n"
+    # A tuple prints unlike a list: the two are told apart.
+    template.write_text("{{ items }}\n")
+    assert templates.render("t.j2", {"items": ("a",)}) == "('a',)\n"
+    assert templates.render("t.j2", {"items": ["a"]}) == "['a']\n"
+
+
+def test_a_template_pulling_in_another_is_never_kept(template_dir, cache_home):
+    (template_dir / "part.j2").write_text("part {{ x }}")
+    (template_dir / "t.j2").write_text("{% include 'part.j2' %}!")
+    assert templates.render("t.j2", {"x": 1}) == "part 1!"
+    (template_dir / "part.j2").write_text("other {{ x }}")
+    templates._environment.cache_clear()
+    assert templates.render("t.j2", {"x": 1}) == "other 1!"
+    kept = cache_home / "conformance" / "rendered"
+    assert not kept.exists() or not any(kept.iterdir())
+
+
+def test_a_second_fix_dry_run_imports_no_jinja(cache_home, tmp_path):
+    script = (
+        "import contextlib, io, json, sys\n"
+        "from conformance.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    code = main(sys.argv[1:])\n"
+        "print(json.dumps([code, 'jinja2' in sys.modules, out.getvalue()]))\n"
+    )
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", script, "fix", "--dry-run", "fixtures/kata-before"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "XDG_CACHE_HOME": str(cache_home)},
+            ).stdout
+        )
+        for _ in range(2)
+    ]
+    assert [run[:2] for run in runs] == [[1, True], [1, False]]
+    assert runs[0][2] == runs[1][2]
