@@ -1572,11 +1572,17 @@ class GitTreeView(RepoView):
             search = re.compile(pattern).search
 
             def listed() -> list[str]:
-                # One `ls-tree` lists a large tree faster than its tree objects one by one.
-                command = ["ls-tree", "-r", "-z", "--name-only", self.commit]
-                output = (run_git(self.root, command) or b"").decode("utf-8", "surrogateescape")
+                # The commit's names through `grep -E`, in C (from the index when it holds
+                # exactly the commit): matching 50,000 names in Python cost ~100 ms, and one
+                # listing is faster than the tree objects one by one.
+                command = self._tracked_command()
+                spawned = spawn_pipeline(self.root, command, ["grep", "-zE", pattern])
+                output = collect_pipeline(spawned) if spawned else None
+                if output is None:
+                    output = run_git(self.root, ["ls-tree", "-r", "-z", "--name-only", self.commit])
+                text = (output or b"").decode("utf-8", "surrogateescape")
                 return sorted(
-                    p for p in output.split("\0") if p and search(p) and "node_modules/" not in p
+                    p for p in text.split("\0") if p and search(p) and "node_modules/" not in p
                 )
 
             def still_found(path: str) -> bool:
