@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 
 from .modules import Binding, External, Module, Modules, kids, line_of, string_of, text, unwrap
 
@@ -162,23 +161,26 @@ def user_scoped_tables(source: str) -> list[str]:
 # Reading ------------------------------------------------------------------------------------
 
 
-@dataclass
 class _Column:
-    key: str
-    builder: str
-    validator: str  # of the column type, before references, `.array()` and optionality
-    line: int
-    timestamp: bool = False
-    required: bool = False
-    primary: bool = False
-    generated: bool = False
-    defaulted: bool = False  # a default the database or the app fills in on insert
-    default_now: bool = False
-    unique: bool = False
-    arrays: int = 0
-    # (the table's identity or None, as written: "users.id", the referenced column key)
-    reference: tuple[tuple | None, str, str] | None = None
-    on_delete: str | None = None
+    """One column as read from a Drizzle table. A plain class: `dataclasses` (through
+    `inspect`) costs ~5 ms of every `fix` that translates a schema."""
+
+    def __init__(self, key: str, builder: str, validator: str, line: int):
+        self.key = key
+        self.builder = builder
+        self.validator = validator  # of the column type, before references, `.array()`, `?`
+        self.line = line
+        self.timestamp = False
+        self.required = False
+        self.primary = False
+        self.generated = False
+        self.defaulted = False  # a default the database or the app fills in on insert
+        self.default_now = False
+        self.unique = False
+        self.arrays = 0
+        # (the table's identity or None, as written: "users.id", the referenced column key)
+        self.reference: tuple[tuple | None, str, str] | None = None
+        self.on_delete: str | None = None
 
     def replaced_by_system_field(self) -> bool:
         """Convex gives every document `_id` and `_creationTime`: the columns they replace go."""
@@ -189,23 +191,28 @@ class _Column:
         return self.timestamp and self.default_now and _CREATED_AT.fullmatch(self.key) is not None
 
 
-@dataclass
 class _Table:
-    identity: tuple
-    names: list[str]  # the names it is exported under, in the order found
-    local: str | None  # the name it is declared under
-    sql_name: str
-    path: str
-    line: int
-    dialect: str
-    columns: list[_Column] = field(default_factory=list)
-    # (label, column keys or None for an SQL expression, unique, partial)
-    constraints: list[tuple[str, list[str] | None, bool, bool]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, int, str]] = field(default_factory=list)  # (column, line, reason)
-    # What the table's third argument calls it: `(table) => [foreignKey(… [table.id])]`
-    own_name: str | None = None
-    rls: bool = False  # `.enableRLS()`
+    """One Drizzle table: where it is, its columns, constraints and what was left out."""
+
+    def __init__(
+        self, identity: tuple, names: list[str], local: str | None, sql_name: str, path: str,
+        line: int, dialect: str,
+    ):  # fmt: skip
+        self.identity = identity
+        self.names = names  # the names it is exported under, in the order found
+        self.local = local  # the name it is declared under
+        self.sql_name = sql_name
+        self.path = path
+        self.line = line
+        self.dialect = dialect
+        self.columns: list[_Column] = []
+        # (label, column keys or None for an SQL expression, unique, partial)
+        self.constraints: list[tuple[str, list[str] | None, bool, bool]] = []
+        self.notes: list[str] = []
+        self.skipped: list[tuple[str, int, str]] = []  # (column, line, reason)
+        # What the table's third argument calls it: `(table) => [foreignKey(… [table.id])]`
+        self.own_name: str | None = None
+        self.rls = False  # `.enableRLS()`
 
 
 class _Schema:
