@@ -99,7 +99,7 @@ class RepoView:
 
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root).resolve()
-        self._listed: list[str] = []
+        self._listed: set[str] = set()  # the folders listed so far ("" is the whole tree)
         self._files: set[str] = set()
         self._dirs: set[str] = set()
         self._texts: dict[str, str | FileProblem] = {}
@@ -143,10 +143,11 @@ class RepoView:
         """List, in one go, everything the given globs can match."""
         self._ensure_listed({literal_prefix(pattern) for pattern in patterns})
 
-    def _covered(self, prefix: str) -> bool:
-        return any(
-            done == "" or prefix == done or prefix.startswith(done + "/") for done in self._listed
-        )
+    def _covered(self, prefix: str, listed: set[str] | None = None) -> bool:
+        """Whether `prefix` or a folder holding it is in `listed` (the folders listed so far):
+        a look-up per ancestor, not a scan of thousands of listed files."""
+        listed = self._listed if listed is None else listed
+        return "" in listed or any(a in listed for a in _self_and_ancestors(prefix))
 
     def _ensure_listed(self, prefixes: set[str]) -> None:
         prefixes = {p for p in prefixes if not spelled_outside(p)}
@@ -158,14 +159,16 @@ class RepoView:
         wanted = sorted(p for p in prefixes if not self._covered(p))
         # Listing a parent covers its children: keep only the outermost prefixes.
         outermost: list[str] = []
+        kept: set[str] = set()
         for prefix in wanted:
-            if not any(prefix == o or o == "" or prefix.startswith(o + "/") for o in outermost):
+            if not self._covered(prefix, kept):
                 outermost.append(prefix)
+                kept.add(prefix)
         if not outermost:
             return
         for path in self._list(outermost):
             self._add(path)
-        self._listed.extend(outermost)
+        self._listed.update(outermost)
 
     def _add(self, path: str) -> None:
         self._files.add(path)
