@@ -2,7 +2,10 @@
 
 Targets: `--changed-since` on a one-file change under 150 ms wall (issue 5) and at most half a
 full check of the same repository (issue 12: `--changed-since` reads no more of git's index than
-the check it shortens), `--rev` under 1.5x a working-tree check. Every command is run in turn,
+the check it shortens), `--rev` under 1.5x a working-tree check that lists with git as `--rev`
+does (`CONFORMANCE_LISTING=full`: the default check reuses git's answers kept from the run
+before, which a commit read from git objects has no counterpart of; the ratio to it is printed
+too). Every command is run in turn,
 A B C … A B C …, so that the load of a shared machine falls on all of them alike; the medians of
 wall time and of CPU time (user + sys of the child and the git it waited for) are reported.
 
@@ -86,7 +89,13 @@ def main() -> int:
     base = [*conformance, "check", str(repo), "--contract", CONTRACT, "--format", "json"]
     since = [*base, "--changed-since", "HEAD"]
     nothing = "--changed-since HEAD, nothing changed"
-    commands = {"working tree": base, "--rev HEAD": [*base, "--rev", "HEAD"], nothing: since}
+    full = "working tree, git's listing (CONFORMANCE_LISTING=full)"
+    commands = {
+        "working tree": base,
+        full: ["env", "CONFORMANCE_LISTING=full", *base],
+        "--rev HEAD": [*base, "--rev", "HEAD"],
+        nothing: since,
+    }
     rows = interleaved(commands, repo, args.runs)
     # Each --changed-since against the working-tree check timed beside it.
     ratios = {nothing: rows[nothing][0] / rows["working tree"][0]}
@@ -110,6 +119,7 @@ def main() -> int:
             path.write_bytes(data)
         subprocess.run(["git", "-C", str(repo), "update-index", "-q", "--refresh"])
     working = rows["working tree"][0]
+    listed = rows[full][0]
     rev = rows["--rev HEAD"][0]
     worst = max(wall for label, (wall, _) in rows.items() if label.startswith("--changed"))
     worst_ratio = max(ratios.values())
@@ -119,14 +129,15 @@ def main() -> int:
         print(f"| {label} | {wall:.1f} | {cpu:.1f} |")
     print()
     print(
-        f"--rev / working tree: {rev / working:.2f}x (target <= {TARGET_REV_RATIO}x); "
+        f"--rev / working tree listed by git: {rev / listed:.2f}x (target <= {TARGET_REV_RATIO}x; "
+        f"{rev / working:.2f}x the default check); "
         f"--changed-since worst: {worst:.1f} ms (target < {TARGET_CHANGED_MS:.0f} ms), "
         f"at most {worst_ratio:.2f}x the working-tree check timed beside it "
         f"(target <= {TARGET_CHANGED_RATIO}x)"
     )
     return (
         0
-        if rev / working <= TARGET_REV_RATIO
+        if rev / listed <= TARGET_REV_RATIO
         and worst < TARGET_CHANGED_MS
         and worst_ratio <= TARGET_CHANGED_RATIO
         else 1

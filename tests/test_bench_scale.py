@@ -107,14 +107,16 @@ def test_other_benchmarks_are_read_or_reported_missing(tmp_path: Path) -> None:
 
 
 def test_startup_json_marks_fix_against_100_ms() -> None:
-    data = [
-        {"install": "wheel", "command": "check", "median_ms": 31.0, "peak_rss_mb": 20.0},
-        {"install": "wheel", "command": "fix --dry-run", "median_ms": 120.0},
-    ]
+    # The shape bench/startup.py --json prints.
+    figures = {
+        "check kata-before": {"wall_ms": 31.0, "cpu_ms": 30.5, "peak_rss_mb": 13.0},
+        "fix --dry-run kata-before": {"wall_ms": 120.0, "cpu_ms": 119.0, "peak_rss_mb": 24.0},
+    }
+    data = {"runs": 15, "python": "3.11.7", "wheel": figures}
     rows = scale.read_startup(json.dumps(data))
     assert [(r.label, r.measured, r.verdict) for r in rows] == [
-        ("wheel check", "median_ms 31.0, peak_rss_mb 20.0", ""),
-        ("wheel fix --dry-run", "median_ms 120.0", "**MISS**"),
+        ("wheel: `check kata-before`", "31.0 ms, CPU 30.5 ms, 13.0 MB", ""),
+        ("wheel: `fix --dry-run kata-before`", "120.0 ms, CPU 119.0 ms, 24.0 MB", "**MISS**"),
     ]
 
 
