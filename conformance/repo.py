@@ -473,11 +473,8 @@ class RepoView:
 
     def _collect_grep(self, spawned: tuple[int, int]) -> list[str] | None:
         """The paths a `git grep -l -z` listed, relative to the root; None when git failed."""
-        pid, read_end = spawned
-        with os.fdopen(read_end, "rb") as pipe:
-            output = pipe.read()
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: nothing matched
+        output = collect_git(spawned, succeeded=(0, 1))
+        if output is None:
             return None
         prefix = self.grep_prefix()
         listed = output.decode("utf-8", "surrogateescape").split("\0")
@@ -934,13 +931,8 @@ def _ignored(root: Path, paths: list[str]) -> set[str] | None:
         asked.seek(0)
         command = ["check-ignore", "--no-index", "--stdin", "-z"]
         spawned = spawn_git(root, command, stdin=asked.fileno())
-    if spawned is None:
-        return None
-    pid, read_end = spawned
-    with os.fdopen(read_end, "rb") as pipe:
-        output = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) not in (0, 1):  # 1: none of them is ignored
+    output = collect_git(spawned, succeeded=(0, 1))
+    if output is None:
         return None
     return {path for path in output.decode("utf-8", "surrogateescape").split("\0") if path}
 
@@ -1055,15 +1047,16 @@ def collect_pipeline(spawned) -> bytes | None:
     return output if os.waitstatus_to_exitcode(filter_status) in (0, 1) else None
 
 
-def collect_git(spawned: tuple[int, int] | None) -> bytes | None:
-    """The output of a `spawn_git`, or None when it failed."""
+def collect_git(spawned: tuple[int, int] | None, succeeded: tuple[int, ...] = (0,)) -> bytes | None:
+    """The output of a `spawn_git`, or None when it failed (exited with a code not in
+    `succeeded`: `git grep` and `git check-ignore` exit 1 when nothing matched)."""
     if spawned is None:
         return None
     pid, read_end = spawned
     with os.fdopen(read_end, "rb") as pipe:
         output = pipe.read()
     _, status = os.waitpid(pid, 0)
-    return output if os.waitstatus_to_exitcode(status) == 0 else None
+    return output if os.waitstatus_to_exitcode(status) in succeeded else None
 
 
 # Past this many files to hash, `git diff` (which reads the index's stat data) compares faster.
