@@ -430,7 +430,9 @@ class RepoView:
     def present(self, path: str) -> bool:
         """Whether a file `find` listed is in the work tree (git lists tracked files even after
         they were deleted from it): one stat, once per run."""
-        return self._on_disk(path)
+        # The kept answer first: a monorepo asks this twice for each of thousands of manifests.
+        present = self._disk.get(path)
+        return self._on_disk(path) if present is None else present
 
     def grep(self, pattern: str, suffixes: tuple[str, ...]) -> list[str]:
         """Files named `*<suffix>` whose text matches `pattern` (an extended regular expression
