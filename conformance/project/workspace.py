@@ -84,9 +84,11 @@ class Workspace:
             # A listed path is normal (no "//", no trailing "/"): its folder is what precedes
             # the last "/" (posixpath.dirname's rules cost more, thousands of times).
             directory = manifest.rpartition("/")[0] or "."
-            if NOT_PACKAGES.intersection(directory.split("/")):
+            if not NOT_PACKAGES.isdisjoint(directory.split("/")):
                 continue
-            found.append(Package(directory, every_one or directory == "." or self.reaches(directory)))
+            found.append(
+                Package(directory, every_one or directory == "." or self.reaches(directory))
+            )
         return found
 
     def reaches(self, directory: str) -> bool:
