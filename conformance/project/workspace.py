@@ -94,12 +94,14 @@ class Workspace:
     def reaches(self, directory: str) -> bool:
         """Whether the workspace globs name this directory (a package there is a member)."""
         included, excluded = self._member_patterns
+        # A loop, and no generator for no exclusions: a generator's set-up costs more than the
+        # match it wraps.
         for pattern in included:
             if pattern.match(directory):
                 break
         else:
             return False
-        return not any(r.match(directory) for r in excluded)
+        return not excluded or not any(r.match(directory) for r in excluded)
 
     @cached_property
     def _member_patterns(self) -> tuple[list[re.Pattern[str]], list[re.Pattern[str]]]:
