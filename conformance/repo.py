@@ -99,6 +99,9 @@ class RepoView:
 
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root).resolve()
+        # What a file's path in the repository follows on disk: a string join, once per file,
+        # costs less than pathlib's `/` or formatting the Path each time.
+        self._root_slash = f"{self.root}/"
         self._listed: set[str] = set()  # the folders listed so far ("" is the whole tree)
         self._files: set[str] = set()
         self._dirs: set[str] = set()
@@ -417,9 +420,11 @@ class RepoView:
                 regex = re.compile(pattern)
                 listed = [path for path in self._list_walk([""]) if regex.search(path)]
             found = self._found[pattern] = sorted(
-                path
-                for path in listed
-                if "node_modules/" not in path and not path.startswith(".git/")
+                [
+                    path
+                    for path in listed
+                    if "node_modules/" not in path and not path.startswith(".git/")
+                ]
             )
         if not present:
             return found
@@ -430,7 +435,9 @@ class RepoView:
     def present(self, path: str) -> bool:
         """Whether a file `find` listed is in the work tree (git lists tracked files even after
         they were deleted from it): one stat, once per run."""
-        return self._on_disk(path)
+        # The kept answer first: a monorepo asks this twice for each of thousands of manifests.
+        present = self._disk.get(path)
+        return self._on_disk(path) if present is None else present
 
     def grep(self, pattern: str, suffixes: tuple[str, ...]) -> list[str]:
         """Files named `*<suffix>` whose text matches `pattern` (an extended regular expression
@@ -582,7 +589,7 @@ class RepoView:
                 kept = self._stats[path]
             else:
                 try:
-                    kept = _regular_identity(os.lstat(f"{self.root}/{path}"))
+                    kept = _regular_identity(os.lstat(self._root_slash + path))
                 except (OSError, ValueError):
                     continue
             if kept is None:
@@ -689,9 +696,8 @@ class RepoView:
             return True
         present = self._disk.get(path)
         if present is None:
-            # A string join: pathlib's `/` costs more than the lstat itself.
             try:
-                self._stats[path] = _regular_identity(os.lstat(f"{self.root}/{path}"))
+                self._stats[path] = _regular_identity(os.lstat(self._root_slash + path))
                 present = True
             except PermissionError:
                 present = True  # in a folder that cannot be read: reading it says so

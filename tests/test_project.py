@@ -48,6 +48,57 @@ def test_workspace_globs_from_both_files_and_exclusions(tree):
     }
 
 
+def test_workspace_packages_in_git_are_the_tracked_manifests_on_disk(tree):
+    """In a git work tree the packages come from git's listing and one stat each: a manifest
+    deleted from the work tree is no package, one not tracked yet is not listed either, and the
+    members are what the walk outside git says for the same files."""
+    files = {
+        "pnpm-workspace.yaml": "packages:\n  - 'apps/*'\n  - 'packages/**'\n  - '!apps/legacy'\n",
+        "package.json": "{}",
+        "apps/web/package.json": "{}",
+        "apps/legacy/package.json": "{}",
+        "apps/gone/package.json": "{}",
+        "packages/ui/button/package.json": "{}",
+        "packages/ui/dist/package.json": "{}",
+        "tools/script/package.json": "{}",
+    }
+    root = tree(files)
+    walked = {p.path: p.member for p in model(root).workspace.packages}
+    init_git(root)
+    (root / "apps/gone/package.json").unlink()
+    (root / "apps/new").mkdir()
+    (root / "apps/new/package.json").write_text("{}")
+    listed = {p.path: p.member for p in model(root).workspace.packages}
+    expected = {
+        ".": True,
+        "apps/legacy": False,
+        "apps/web": True,
+        "packages/ui/button": True,
+        "tools/script": False,
+    }
+    assert walked == {**expected, "apps/gone": True}
+    assert listed == expected
+
+
+def test_rule_packages_globs_choose_the_package_folders(tree):
+    from conformance.rules.workspace_imports import checked_packages
+
+    root = tree(
+        {
+            "package.json": manifest(name="root", workspaces=["apps/*", "packages/*"]),
+            "apps/web/package.json": manifest(name="web"),
+            "packages/db/package.json": manifest(name="@x/db"),
+            "packages/ui/package.json": manifest(name="@x/ui"),
+            "packages/unnamed/package.json": "{}",
+        }
+    )
+    graph = model(root).imports
+    assert checked_packages(graph, []) == ["apps/web", "packages/db", "packages/ui"]
+    assert checked_packages(graph, ["packages/*"]) == ["packages/db", "packages/ui"]
+    assert checked_packages(graph, ["packages/d?", "apps/web/src/"]) == ["apps/web", "packages/db"]
+    assert checked_packages(graph, ["nothing/*"]) == []
+
+
 def test_malformed_workspace_files_do_not_stop_discovery(tree):
     root = tree(
         {

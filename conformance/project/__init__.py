@@ -84,7 +84,7 @@ class Project:
     def named(self, *names: str) -> list[str]:
         """Discovered files whose base name is one of `names`, sorted."""
         present = self.repo.present
-        return sorted(p for name in names for p in self._by_name.get(name, ()) if present(p))
+        return sorted([p for name in names for p in self._by_name.get(name, ()) if present(p)])
 
     def named_like(self, regex) -> list[str]:
         """Discovered files whose base name matches a compiled regex, sorted."""

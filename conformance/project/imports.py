@@ -240,23 +240,25 @@ class ImportGraph:
         workspace = self.project.workspace
         # Most manifests do not name the packages and most tsconfigs set no `paths`: a search of
         # their text comes first, and only those that do are parsed.
-        manifests = [_join(package.path, "package.json") for package in workspace.packages]
+        # A package's folder is a listed path's folder, normal already: its manifest is a join.
+        manifests = {
+            package.path: "package.json" if package.path == "." else f"{package.path}/package.json"
+            for package in workspace.packages
+        }
         configs = sorted(self._configs)
         needles = [*(f'"{name}"' for name in names), '"paths"']
-        # Discovery listed them from git's index: no walk for untracked files is needed.
-        discovered = self.project.discovered
-        found = self.repo.files_holding(
-            [p for p in [*manifests, *configs] if discovered(p)], needles
-        )
+        # Discovery listed them from git's index, and `named` kept those on disk: no walk for
+        # untracked files is needed.
+        found = self.repo.files_holding([*manifests.values(), *configs], needles)
         if found is None:
             found = grep(self.repo, needles, ["*package.json", "*tsconfig.json"], untracked=False)
         if found is None:
-            found = [p for p in [*manifests, *configs] if _holds(self.repo, p, needles)]
+            found = [p for p in [*manifests.values(), *configs] if _holds(self.repo, p, needles)]
         mentioned = set(found)
         folders = set()
         for package in workspace.packages:
             if (
-                _join(package.path, "package.json") in mentioned
+                manifests[package.path] in mentioned
                 and set(names) & workspace.dependencies(package.path).keys()
             ):
                 folders.add(package.path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..globs import matches_any
+from ..globs import compile_glob
 from ..model import Finding, NothingToCheck, Rule
 from ..repo import RepoView
 from .base import GLOBS, RuleKind, as_list
@@ -103,7 +103,9 @@ def checked_packages(graph: ImportGraph, patterns: list[str]) -> list[str]:
     """The folders of the named workspace packages a rule's `packages` name (all without any)."""
     workspace = graph.project.workspace
     directories = {package.path for package in workspace.packages} - {"."}
-    chosen = {d for d in directories if not patterns or matches_any(patterns, d)}
+    # Each glob compiled once: a monorepo has thousands of folders to match.
+    regexes = [compile_glob(pattern) for pattern in patterns]
+    chosen = {d for d in directories if not regexes or any(r.match(d) for r in regexes)}
     for pattern in patterns:  # a folder inside a package names that package
         holder = workspace.package_of(pattern.rstrip("/") + "/x")
         if holder in directories:
