@@ -21,6 +21,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import namedtuple
+from functools import cache
 
 from ..globs import has_magic
 from ..model import FileProblem
@@ -739,6 +740,16 @@ class ConvexAnalysis:
         auth = aliases(pattern, "auth") if pattern.type == "object_pattern" else set()
         # fluent-convex's earlier handlers took `({ context, input })`.
         ctx |= aliases(pattern, "context") if pattern.type == "object_pattern" else set()
+        written = body.text
+        # Without `auth` or `run`, only a call given ctx could reach it, and a body that writes
+        # ctx only before a `.` (`ctx.db`) gives it to no call nor name: "no", without a query.
+        if (
+            not auth
+            and b"auth" not in written
+            and b"run" not in written
+            and not any(_unmembered(name).search(written) for name in ctx)
+        ):
+            return False
         nodes = below(body, path, *_REACHING)
         for node in nodes:  # `const { auth } = ctx;`, `const c = ctx;`
             if node.type != "variable_declarator":
@@ -758,7 +769,6 @@ class ConvexAnalysis:
         ]
         # What the body does not spell it cannot call: `ctx.auth.…` and `ctx.run…` are read
         # only in the bodies that write `auth` (or take it destructured) and `run`.
-        written = body.text
         for _, callee in calls if auth or b"auth" in written else ():
             if callee.type != "member_expression":
                 continue
@@ -938,6 +948,14 @@ class ConvexAnalysis:
                 functions = self._function(*bound) if bound else []
                 return functions[0] if functions else None
         return None
+
+
+@cache
+def _unmembered(name: str) -> re.Pattern:
+    """`name` written as a whole word and not as the object of a member (`ctx,`, `ctx)`,
+    `= ctx;`, `...ctx`, but not `ctx.db` nor `ctx?.db`): where a body may give it on."""
+    word = re.escape(name.encode("utf-8"))
+    return re.compile(rb"(?<![\w$])" + word + rb"(?![\w$])(?!\s*(?:\.|\?\.(?!\d)))")
 
 
 def _folder(path: str) -> str:
