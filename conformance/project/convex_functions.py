@@ -144,6 +144,7 @@ class ConvexAnalysis:
         self._depth: dict[tuple[str, int, int], int] = {}
         self._low = 0
         self._top: dict[str, dict[str, Node]] = {}
+        self._exports: dict[str, list[tuple[str, str, Node]]] = {}
         # path → local name → the property of the value it was destructured from
         self._destructured: dict[str, dict[str, str]] = {}
         self._imports: dict[str, dict[str, tuple[str, str]]] = {}
@@ -167,6 +168,7 @@ class ConvexAnalysis:
         from it stays (builders, verdicts, imports), and a module that asks for it later has
         it parsed again. Memory then stays bounded by the modules in use, not by the app."""
         self._top.pop(path, None)
+        self._exports.pop(path, None)
         self._destructured.pop(path, None)
         self._functions.pop(path, None)
         self.repo.release_typescript(path)
@@ -183,28 +185,64 @@ class ConvexAnalysis:
         """Top-level bindings of a module by name: function declarations, and the value of each
         `const x = …` (exported or not)."""
         if path not in self._top:
-            values: dict[str, Node] = {}
-            self._destructured[path] = {}
-            tree = self.tree(path)
-            for statement in tree.root_node.children if tree else ():
-                if statement.type == "export_statement":
-                    statement = statement.child_by_field_name("declaration") or statement
-                if statement.type in ("function_declaration", "generator_function_declaration"):
-                    values[_text(statement.child_by_field_name("name"))] = statement
-                elif statement.type in ("lexical_declaration", "variable_declaration"):
-                    for declarator in statement.named_children:
-                        name = declarator.child_by_field_name("name")
-                        value = declarator.child_by_field_name("value")
-                        if name is None or value is None:
-                            continue
-                        if name.type == "identifier":
-                            values[_text(name)] = value
-                        elif name.type == "object_pattern":  # `const { auth } = convexAuth()`
-                            for key, local in _pattern_names(name):
-                                values[local] = value
-                                self._destructured[path][local] = key
-            self._top[path] = values
+            self._statements(path)
         return self._top[path]
+
+    def exports(self, path: str) -> list[tuple[str, str, Node]]:
+        """(local name, exported as, statement) of what a module exports itself (not `export
+        … from`); the local name of `export default <expression>` is ""."""
+        if path not in self._exports:
+            self._statements(path)
+        return self._exports[path]
+
+    def _statements(self, path: str) -> None:
+        """One pass over a module's statements for its top-level bindings and its exports."""
+        values: dict[str, Node] = {}
+        destructured: dict[str, str] = {}
+        exported: list[tuple[str, str, Node]] = []
+        tree = self.tree(path)
+        for statement in tree.root_node.children if tree else ():
+            declaration = statement
+            export = None
+            if statement.type == "export_statement":
+                declaration = statement.child_by_field_name("declaration")
+                if not statement.child_by_field_name("source"):
+                    export = statement
+                    if statement.child_by_field_name("value") is not None:
+                        exported.append(("", "default", statement))
+                if declaration is None:
+                    for clause in statement.children if export is not None else ():
+                        if clause.type == "export_clause":
+                            for spec in clause.named_children:
+                                local = _text(spec.child_by_field_name("name"))
+                                alias = spec.child_by_field_name("alias")
+                                exported.append((local, _text(alias) if alias else local, export))
+                    continue
+            kind = declaration.type
+            if kind in ("function_declaration", "generator_function_declaration"):
+                name = _text(declaration.child_by_field_name("name"))
+                values[name] = declaration
+                if export is not None and kind == "function_declaration":
+                    exported.append((name, name, export))
+            elif kind in ("lexical_declaration", "variable_declaration"):
+                for declarator in declaration.named_children:
+                    name = declarator.child_by_field_name("name")
+                    if name is None:
+                        continue
+                    value = declarator.child_by_field_name("value")
+                    if name.type == "identifier":
+                        text = _text(name)
+                        if export is not None:
+                            exported.append((text, text, export))
+                        if value is not None:
+                            values[text] = value
+                    elif name.type == "object_pattern" and value is not None:
+                        for key, local in _pattern_names(name):  # `const { auth } = convexAuth()`
+                            values[local] = value
+                            destructured[local] = key
+        self._top[path] = values
+        self._destructured[path] = destructured
+        self._exports[path] = exported
 
     def module(self, path: str, specifier: str) -> str | None:
         """The repository file an import names: a relative path, or a workspace package's
@@ -596,37 +634,6 @@ class ConvexAnalysis:
         if path not in self._functions:
             self._functions[path] = self._module_functions(path)
         return self._functions[path]
-
-    def exports(self, path: str) -> list[tuple[str, str, Node]]:
-        """(local name, exported as, statement) of what a module exports itself (not `export
-        … from`); the local name of `export default <expression>` is ""."""
-        tree = self.tree(path)
-        exported: list[tuple[str, str, Node]] = []
-        for statement in tree.root_node.children if tree else ():
-            if statement.type != "export_statement" or statement.child_by_field_name("source"):
-                continue
-            value = statement.child_by_field_name("value")
-            if value is not None:
-                exported.append(("", "default", statement))
-            declaration = statement.child_by_field_name("declaration")
-            if declaration is not None and declaration.type in (
-                "lexical_declaration",
-                "variable_declaration",
-            ):
-                for declarator in declaration.named_children:
-                    name = declarator.child_by_field_name("name")
-                    if name is not None and name.type == "identifier":
-                        exported.append((_text(name), _text(name), statement))
-            elif declaration is not None and declaration.type == "function_declaration":
-                name = _text(declaration.child_by_field_name("name"))
-                exported.append((name, name, statement))
-            for clause in statement.children:
-                if clause.type == "export_clause":
-                    for spec in clause.named_children:
-                        local = _text(spec.child_by_field_name("name"))
-                        alias = spec.child_by_field_name("alias")
-                        exported.append((local, _text(alias) if alias else local, statement))
-        return exported
 
     def _module_functions(self, path: str) -> list[ConvexFunction]:
         tree = self.tree(path)
