@@ -461,7 +461,7 @@ class ConvexAnalysis:
                 return None
             found = self.builder(*bound, depth + 1)
             if found is not None and found.where is not None and found.name is None:
-                return found._replace(name=name)
+                return Builder(found.kind, found.visibility, name, found.where, found.guards)
             return found
         if node.type == "member_expression":  # `server.query` of `import * as server`
             target, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
@@ -1032,12 +1032,14 @@ def _property(obj: Node | None, key: str) -> Node | None:
     """The value of `key` in an object literal (a method counts as its own value)."""
     if obj is None or obj.type != "object":
         return None
+    written = key.encode("utf-8")  # compared as written, without decoding every key
     for member in obj.named_children:
-        if member.type == "pair" and _text(member.child_by_field_name("key")).strip("\"'") == key:
+        kind = member.type
+        if kind == "pair" and member.child_by_field_name("key").text.strip(b"\"'") == written:
             return member.child_by_field_name("value")
-        if member.type == "method_definition" and _text(member.child_by_field_name("name")) == key:
+        if kind == "method_definition" and member.child_by_field_name("name").text == written:
             return member
-        if member.type == "shorthand_property_identifier" and _text(member) == key:
+        if kind == "shorthand_property_identifier" and member.text == written:
             return member
     return None
 
