@@ -689,15 +689,18 @@ class ConvexAnalysis:
 
     def _definition(self, path: str, call: Node) -> tuple[Builder, Node | None] | None:
         """(builder, handler) of a call defining a Convex function."""
-        calls = chain_of(call)
-        chain = self._fluent(path, call, 0, calls) if calls is not None else None
-        # fluent-convex registers only a chain ending in `.public()` or `.internal()`.
-        if chain is not None and chain.kind is not None and calls[1][-1][0] in PUBLISHED:
-            if chain.where == f"{path}:{call.start_point[0] + 1}":  # straight from createBuilder()
-                chain = chain._replace(where=None)
-            return chain, _fluent_handler(calls)
         callee = unwrap(call.child_by_field_name("function"))
-        builder = self.builder(path, callee) if callee is not None else None
+        if callee is None:
+            return None
+        if callee.type == "member_expression":  # a chain: no other call is one
+            calls = chain_of(call)
+            chain = self._fluent(path, call, 0, calls)
+            # fluent-convex registers only a chain ending in `.public()` or `.internal()`.
+            if chain is not None and chain.kind is not None and calls[1][-1][0] in PUBLISHED:
+                if chain.where == f"{path}:{call.start_point[0] + 1}":  # from createBuilder()
+                    chain = chain._replace(where=None)
+                return chain, _fluent_handler(calls)
+        builder = self.builder(path, callee)
         if builder is None or builder.kind is None:
             return None
         return builder, handler_of(call)
