@@ -381,3 +381,19 @@ def test_the_reaching_pretest_answers_as_the_query(tree, monkeypatch):
     }
     unreached = ["member", "optional", "split", "commented", "string", "spread"]
     assert fast == [("convex/a.ts", line_of[name], f"{name}()") for name in unreached]
+
+
+@pytest.mark.parametrize("name", CONVEX_AUTH_FIXTURES)
+def test_the_shared_answers_change_no_verdict(name, monkeypatch):
+    """A builder asked once per import a folder's modules share, an import statement's text
+    read once, and the pre-test of `_reaches`: without them the fixtures' reports are the same."""
+    from conformance import typescript
+    from conformance.project import convex_functions
+
+    fast = _report(FIXTURES / name, monkeypatch, keep_trees=False, reverse=False)
+    with monkeypatch.context() as patched:
+        patched.setattr(convex_functions.ConvexAnalysis, "_named", lambda self, path, n: (path, n))
+        patched.setattr(typescript, "_written_bindings", typescript._written_bindings.__wrapped__)
+        patched.setattr(convex_functions, "_unmembered", lambda n: re.compile(b""))
+        slow = _report(FIXTURES / name, monkeypatch, keep_trees=False, reverse=False)
+    assert fast[:2] == slow[:2]

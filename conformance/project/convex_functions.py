@@ -138,7 +138,7 @@ class ConvexAnalysis:
         self.repo = project.repo
         self.entry_points = list(entry_points)
         self._functions: dict[str, list[ConvexFunction]] = {}
-        self._builders: dict[tuple[str, int, int], Builder | None] = {}
+        self._builders: dict[tuple, Builder | None] = {}
         self._memo: dict[tuple[str, int, int], bool] = {}
         self._throws: dict[tuple[str, int, int], bool] = {}
         self._depth: dict[tuple[str, int, int], int] = {}
@@ -442,13 +442,26 @@ class ConvexAnalysis:
         node = unwrap(node)
         if node is None or depth > 20:
             return None
-        key = (path, node.start_byte, node.end_byte)  # a call and its callee start together
+        if node.type == "identifier":
+            key = self._named(path, node.text.decode("utf-8"))
+        else:
+            key = (path, node.start_byte, node.end_byte)  # a call and its callee start together
         if key in self._builders:
             return self._builders[key]
         self._builders[key] = None  # a cycle means nothing
         found = self._builder(path, node, depth)
         self._builders[key] = found
         return found
+
+    def _named(self, path: str, name: str) -> tuple:
+        """What a name means in a module, as a key: the import it names when the module does
+        not define it (every module of a folder importing `query` from "./_generated/server"
+        means one thing by it), else the module's own binding."""
+        if name not in self.top_level(path):
+            imported = self.bindings(path).get(name)
+            if imported is not None:
+                return (_folder(path), *imported, name)
+        return (path, name)
 
     def _builder(self, path: str, node: Node, depth: int) -> Builder | None:
         if node.type == "identifier":
