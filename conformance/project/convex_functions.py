@@ -654,11 +654,12 @@ class ConvexAnalysis:
             return []
         found: list[ConvexFunction] = []
         seen_http: set[int] = set()
+        top = self.top_level(path)
         for local, name, statement in self.exports(path):
             value = (
                 statement.child_by_field_name("value")
                 if name == "default" and not local
-                else self.top_level(path).get(local)
+                else top.get(local)
             )
             call = unwrap(value)
             if call is None or call.type != "call_expression":
@@ -730,11 +731,14 @@ class ConvexAnalysis:
         """Whether a function, given the Convex ctx as its parameter number `position`, calls a
         `ctx.auth` method or an auth library's entry point, itself or through the helpers it
         passes ctx to."""
-        if node.type in ("identifier", "shorthand_property_identifier"):
+        kind = node.type
+        if kind in FUNCTIONS:
+            target = (path, node)
+        elif kind in ("identifier", "shorthand_property_identifier"):
             bound = self.value(path, _text(node))
             target = self._function(*bound)[0] if bound and self._function(*bound) else None
         else:
-            target = (path, node) if node.type in FUNCTIONS else None
+            target = None
         if target is None:
             return False
         key = (target[0], target[1].start_byte, position)
@@ -759,10 +763,14 @@ class ConvexAnalysis:
         if position >= len(parameters) or body is None:
             return False
         pattern = parameters[position].child_by_field_name("pattern") or parameters[position]
-        ctx = {_text(pattern)} if pattern.type == "identifier" else set()
-        auth = aliases(pattern, "auth") if pattern.type == "object_pattern" else set()
-        # fluent-convex's earlier handlers took `({ context, input })`.
-        ctx |= aliases(pattern, "context") if pattern.type == "object_pattern" else set()
+        kind = pattern.type
+        if kind == "identifier":
+            ctx, auth = {_text(pattern)}, set()
+        elif kind == "object_pattern":
+            # fluent-convex's earlier handlers took `({ context, input })`.
+            ctx, auth = aliases(pattern, "context"), aliases(pattern, "auth")
+        else:
+            ctx, auth = set(), set()
         written = body.text
         # Without `auth` or `run`, only a call given ctx could reach it, and a body that writes
         # ctx only before a `.` (`ctx.db`) gives it to no call nor name: "no", without a query.
@@ -1063,14 +1071,12 @@ def _property(obj: Node | None, key: str) -> Node | None:
 def handler_of(call: Node) -> Node | None:
     """The handler of `builder({ handler })` or `builder(handler)`: a function or a name."""
     arguments = call.child_by_field_name("arguments")
-    first = (
-        next((a for a in arguments.named_children if a.type != "comment"), None)
-        if arguments
-        else None
-    )
-    if first is not None and first.type == "object":
-        return _property(first, "handler")
-    return first
+    for first in arguments.named_children if arguments else ():
+        if first.type == "object":
+            return _property(first, "handler")
+        if first.type != "comment":
+            return first
+    return None
 
 
 def parameters_of(function: Node) -> list[Node]:
