@@ -137,6 +137,11 @@ class ConvexAnalysis:
         self.project = project
         self.repo = project.repo
         self.entry_points = list(entry_points)
+        # (module, function) → the first entry point naming it.
+        self._functions_entered: dict[tuple, dict] = {}
+        for entry in self.entry_points:
+            key = (entry.get("module"), entry.get("function"))
+            self._functions_entered.setdefault(key, entry)
         self._functions: dict[str, list[ConvexFunction]] = {}
         self._builders: dict[tuple, Builder | None] = {}
         self._memo: dict[tuple[str, int, int], bool] = {}
@@ -206,9 +211,10 @@ class ConvexAnalysis:
             export = None
             if statement.type == "export_statement":
                 declaration = statement.child_by_field_name("declaration")
-                if not statement.child_by_field_name("source"):
+                # A declaration comes with no `from` and no default value.
+                if declaration is not None or not statement.child_by_field_name("source"):
                     export = statement
-                    if statement.child_by_field_name("value") is not None:
+                    if declaration is None and statement.child_by_field_name("value") is not None:
                         exported.append(("", "default", statement))
                 if declaration is None:
                     for clause in statement.children if export is not None else ():
@@ -914,14 +920,7 @@ class ConvexAnalysis:
         callee = unwrap(callee)
         if callee.type == "identifier":
             source = self.origin(path, _text(callee))
-            return next(
-                (
-                    e
-                    for e in self.entry_points
-                    if source is not None and (e["module"], e.get("function")) == source
-                ),
-                None,
-            )
+            return self._functions_entered.get(source) if source is not None else None
         if callee.type != "member_expression":
             return None
         method = _text(callee.child_by_field_name("property"))
