@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import namedtuple
-from functools import cache
+from functools import cache, lru_cache
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -414,9 +414,12 @@ _PLAIN_SPECIFIER = re.compile(
 _IMPORT_WORDS = frozenset({b"type", b"as", b"from", b"default", b"import"})
 
 
+@lru_cache(maxsize=1024)
 def _written_bindings(written: bytes) -> list[tuple[str, str, str, bool]] | None:
     """What `_statement_bindings` reads from the nodes, read from the statement's text when it
-    is plain (most are); None when it is not."""
+    is plain (most are); None when it is not. The modules of an app repeat their imports
+    (`import { query } from "./_generated/server"`): each text is read once (the list is
+    shared: read it, do not change it)."""
     match = _PLAIN_IMPORT.fullmatch(written)
     if match is None:
         return None

@@ -185,6 +185,7 @@ def _filled_mapping(value, defaults: dict) -> list[str]:
 def _kind_patterns() -> list[tuple[str, re.Pattern[str]]]:
     """The patterns the kinds and the project model build at run time, from the built-in
     contracts' options or from representative names."""
+    from conformance.project.convex_functions import _unmembered
     from conformance.project.prisma import reexport_regex
     from conformance.rules import KINDS
     from conformance.rules.envfile import declaration
@@ -215,6 +216,9 @@ def _kind_patterns() -> list[tuple[str, re.Pattern[str]]]:
     for kind in ("query", "mutation", "action"):
         patterns.append((f"convex_auth {kind}Ctx", re.compile(rf"{kind}Ctx\b", re.I)))
     patterns.append(("convex_auth renamed", re.compile(rf"\b{re.escape('ctx')}\b")))
+    # Matched against a handler's bytes; the same pattern as text scans as it does.
+    unmembered = _unmembered("ctx").pattern.decode()
+    patterns.append(("convex_functions unmembered", re.compile(unmembered)))
     names = ["@acme/db", "@acme/api", "db"]
     patterns.append(("imports naming", re.compile("[\"'](?:" + "|".join(names) + ")")))
     return patterns
@@ -239,6 +243,7 @@ def all_patterns() -> list[tuple[str, re.Pattern[str], str]]:
 # Calls whose pattern is no literal: each is covered above (or is a glob, or the user's own).
 DYNAMIC = {
     "globs.py": "compile_glob: test_globs_match_long_paths_in_linear_time",
+    "project/convex_functions.py": "_unmembered: _kind_patterns",
     "project/drizzle.py": "literal: _drizzle_patterns",
     "project/imports.py": "naming: _kind_patterns",
     "project/prisma.py": "reexport_regex: _kind_patterns; _SETTING on a generator block",

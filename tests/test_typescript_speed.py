@@ -12,11 +12,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import FIXTURES
 
 from conformance.contract import load_rules
-from conformance.engine import run
+from conformance.engine import check_rule, run
+from conformance.model import Rule
 from conformance.repo import RepoView
 from conformance.typescript import SOURCE_SUFFIXES, below, parse, walk
 
@@ -306,3 +309,91 @@ def test_made_from_found_where_names_are_spelled_is_every_calls():
     assert _made_from(hand, ("express",)) == "RouterX.make()"
     assert _made_from(hand, ("hono",)) == "new Hono()"
     assert _made_from(hand, ("socket.io",)) == "new io.Server()"
+
+
+# Handlers the pre-test of `_reaches` answers "no" without a query, and ones it must leave to the
+# query: ctx given on (as an argument, renamed, across lines, after a comment), ctx only as the
+# object of a member (`ctx.db`, `ctx?.db`, across a line), ctx in a string or a longer name.
+REACHING_HANDLERS = {
+    "member": "async (ctx) => await ctx.db.query('t').take(1)",
+    "optional": "async (ctx) => ctx?.db.get('x')",
+    "split": "async (ctx) => ctx\n    .db.get('x')",
+    "commented": "async (ctx) => ctx /* the caller */ .db.get('x')",
+    "string": "async (ctx) => { await load('ctx'); return ctxCount; }",
+    "spread": "async (ctx) => { await requireUser({ ...ctx }); }",
+    "given": "async (ctx) => { await requireUser(ctx); }",
+    "across": "async (ctx) => { await requireUser(\n    ctx\n  ); }",
+    "after": "async (ctx) => { await requireUser(ctx /* c */); }",
+    "renamed": "async (ctx) => { const c = ctx; await requireUser(c); }",
+    "dollar": "async ($ctx) => { await requireUser($ctx); }",
+    "context": "async ({ context }) => { await requireUser(context); }",
+    "delegated": "async (ctx) => await ctx.runQuery(api.a.me, {})",
+    "destructured": "async ({ auth: who }) => await who.getUserIdentity()",
+}
+
+
+def _reaching_source() -> str:
+    handlers = REACHING_HANDLERS.items()
+    return (
+        'import { query } from "./_generated/server";\n'
+        'import { api } from "./_generated/api";\n'
+        "async function requireUser(ctx) { return await ctx.auth.getUserIdentity(); }\n"
+        "export const me = query({ handler: async (ctx) => ctx.auth.getUserIdentity() });\n"
+        + "".join(
+            f"export const {name} = query({{ handler: {body} }});\n" for name, body in handlers
+        )
+    )
+
+
+def _reaching_report(tree, monkeypatch, *, pretest: bool):
+    from conformance.project import convex_functions
+    from conformance.rules.convex_auth import ConvexAuthRequired
+
+    source = _reaching_source()
+    queried = []
+    root = tree({"convex/a.ts": source, "convex/_generated/api.ts": "export const api = {};\n"})
+    with monkeypatch.context() as patched:
+        if not pretest:  # every name "given on": the query reads every body
+            patched.setattr(convex_functions, "_unmembered", lambda name: re.compile(b""))
+        below = convex_functions.below
+        patched.setattr(convex_functions, "below", lambda *a: queried.append(a) or below(*a))
+        rule = Rule(
+            id="auth",
+            kind=ConvexAuthRequired.name,
+            message="{function}",
+            why="w",
+            contract="t",
+            options={"files": "convex/**/*.ts", "exclude": ["convex/_generated/**"]},
+        )
+        report = check_rule(rule, RepoView(root)).findings
+    return [(f.path, f.line, f.message) for f in report], len(queried)
+
+
+def test_the_reaching_pretest_answers_as_the_query(tree, monkeypatch):
+    fast, fast_queries = _reaching_report(tree, monkeypatch, pretest=True)
+    slow, slow_queries = _reaching_report(tree, monkeypatch, pretest=False)
+    assert fast == slow
+    # `member`, `optional` and `split` skip the query; a comment, a string, a spread do not.
+    assert fast_queries == slow_queries - 3
+    lines = _reaching_source().splitlines()
+    line_of = {
+        line.split()[2]: number for number, line in enumerate(lines, 1) if line.startswith("export")
+    }
+    unreached = ["member", "optional", "split", "commented", "string", "spread"]
+    assert fast == [("convex/a.ts", line_of[name], f"{name}()") for name in unreached]
+
+
+@pytest.mark.parametrize("name", CONVEX_AUTH_FIXTURES)
+def test_the_shared_answers_change_no_verdict(name, monkeypatch):
+    """A builder asked once per import a folder's modules share, an import statement's text
+    read once, and the pre-test of `_reaches`: without them the fixtures' reports are the same."""
+    from conformance import typescript
+    from conformance.project import convex_functions
+
+    fast = _report(FIXTURES / name, monkeypatch, keep_trees=False, reverse=False)
+    with monkeypatch.context() as patched:
+        patched.setattr(convex_functions.ConvexAnalysis, "_named", lambda self, path, n: (path, n))
+        patched.setattr(typescript, "_written_bindings", typescript._written_bindings.__wrapped__)
+        patched.setattr(convex_functions, "_unmembered", lambda n: re.compile(b""))
+        slow = _report(FIXTURES / name, monkeypatch, keep_trees=False, reverse=False)
+    assert fast[:2] == slow[:2]

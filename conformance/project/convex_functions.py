@@ -21,6 +21,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import namedtuple
+from functools import cache
 
 from ..globs import has_magic
 from ..model import FileProblem
@@ -136,13 +137,19 @@ class ConvexAnalysis:
         self.project = project
         self.repo = project.repo
         self.entry_points = list(entry_points)
+        # (module, function) → the first entry point naming it.
+        self._functions_entered: dict[tuple, dict] = {}
+        for entry in self.entry_points:
+            key = (entry.get("module"), entry.get("function"))
+            self._functions_entered.setdefault(key, entry)
         self._functions: dict[str, list[ConvexFunction]] = {}
-        self._builders: dict[tuple[str, int, int], Builder | None] = {}
+        self._builders: dict[tuple, Builder | None] = {}
         self._memo: dict[tuple[str, int, int], bool] = {}
         self._throws: dict[tuple[str, int, int], bool] = {}
         self._depth: dict[tuple[str, int, int], int] = {}
         self._low = 0
         self._top: dict[str, dict[str, Node]] = {}
+        self._exports: dict[str, list[tuple[str, str, Node]]] = {}
         # path → local name → the property of the value it was destructured from
         self._destructured: dict[str, dict[str, str]] = {}
         self._imports: dict[str, dict[str, tuple[str, str]]] = {}
@@ -166,6 +173,7 @@ class ConvexAnalysis:
         from it stays (builders, verdicts, imports), and a module that asks for it later has
         it parsed again. Memory then stays bounded by the modules in use, not by the app."""
         self._top.pop(path, None)
+        self._exports.pop(path, None)
         self._destructured.pop(path, None)
         self._functions.pop(path, None)
         self.repo.release_typescript(path)
@@ -182,28 +190,65 @@ class ConvexAnalysis:
         """Top-level bindings of a module by name: function declarations, and the value of each
         `const x = …` (exported or not)."""
         if path not in self._top:
-            values: dict[str, Node] = {}
-            self._destructured[path] = {}
-            tree = self.tree(path)
-            for statement in tree.root_node.children if tree else ():
-                if statement.type == "export_statement":
-                    statement = statement.child_by_field_name("declaration") or statement
-                if statement.type in ("function_declaration", "generator_function_declaration"):
-                    values[_text(statement.child_by_field_name("name"))] = statement
-                elif statement.type in ("lexical_declaration", "variable_declaration"):
-                    for declarator in statement.named_children:
-                        name = declarator.child_by_field_name("name")
-                        value = declarator.child_by_field_name("value")
-                        if name is None or value is None:
-                            continue
-                        if name.type == "identifier":
-                            values[_text(name)] = value
-                        elif name.type == "object_pattern":  # `const { auth } = convexAuth()`
-                            for key, local in _pattern_names(name):
-                                values[local] = value
-                                self._destructured[path][local] = key
-            self._top[path] = values
+            self._statements(path)
         return self._top[path]
+
+    def exports(self, path: str) -> list[tuple[str, str, Node]]:
+        """(local name, exported as, statement) of what a module exports itself (not `export
+        … from`); the local name of `export default <expression>` is ""."""
+        if path not in self._exports:
+            self._statements(path)
+        return self._exports[path]
+
+    def _statements(self, path: str) -> None:
+        """One pass over a module's statements for its top-level bindings and its exports."""
+        values: dict[str, Node] = {}
+        destructured: dict[str, str] = {}
+        exported: list[tuple[str, str, Node]] = []
+        tree = self.tree(path)
+        for statement in tree.root_node.children if tree else ():
+            declaration = statement
+            export = None
+            if statement.type == "export_statement":
+                declaration = statement.child_by_field_name("declaration")
+                # A declaration comes with no `from` and no default value.
+                if declaration is not None or not statement.child_by_field_name("source"):
+                    export = statement
+                    if declaration is None and statement.child_by_field_name("value") is not None:
+                        exported.append(("", "default", statement))
+                if declaration is None:
+                    for clause in statement.children if export is not None else ():
+                        if clause.type == "export_clause":
+                            for spec in clause.named_children:
+                                local = _text(spec.child_by_field_name("name"))
+                                alias = spec.child_by_field_name("alias")
+                                exported.append((local, _text(alias) if alias else local, export))
+                    continue
+            kind = declaration.type
+            if kind in ("function_declaration", "generator_function_declaration"):
+                name = _text(declaration.child_by_field_name("name"))
+                values[name] = declaration
+                if export is not None and kind == "function_declaration":
+                    exported.append((name, name, export))
+            elif kind in ("lexical_declaration", "variable_declaration"):
+                for declarator in declaration.named_children:
+                    name = declarator.child_by_field_name("name")
+                    if name is None:
+                        continue
+                    value = declarator.child_by_field_name("value")
+                    if name.type == "identifier":
+                        text = _text(name)
+                        if export is not None:
+                            exported.append((text, text, export))
+                        if value is not None:
+                            values[text] = value
+                    elif name.type == "object_pattern" and value is not None:
+                        for key, local in _pattern_names(name):  # `const { auth } = convexAuth()`
+                            values[local] = value
+                            destructured[local] = key
+        self._top[path] = values
+        self._destructured[path] = destructured
+        self._exports[path] = exported
 
     def module(self, path: str, specifier: str) -> str | None:
         """The repository file an import names: a relative path, or a workspace package's
@@ -403,13 +448,26 @@ class ConvexAnalysis:
         node = unwrap(node)
         if node is None or depth > 20:
             return None
-        key = (path, node.start_byte, node.end_byte)  # a call and its callee start together
+        if node.type == "identifier":
+            key = self._named(path, node.text.decode("utf-8"))
+        else:
+            key = (path, node.start_byte, node.end_byte)  # a call and its callee start together
         if key in self._builders:
             return self._builders[key]
         self._builders[key] = None  # a cycle means nothing
         found = self._builder(path, node, depth)
         self._builders[key] = found
         return found
+
+    def _named(self, path: str, name: str) -> tuple:
+        """What a name means in a module, as a key: the import it names when the module does
+        not define it (every module of a folder importing `query` from "./_generated/server"
+        means one thing by it), else the module's own binding."""
+        if name not in self.top_level(path):
+            imported = self.bindings(path).get(name)
+            if imported is not None:
+                return (_folder(path), *imported, name)
+        return (path, name)
 
     def _builder(self, path: str, node: Node, depth: int) -> Builder | None:
         if node.type == "identifier":
@@ -422,7 +480,7 @@ class ConvexAnalysis:
                 return None
             found = self.builder(*bound, depth + 1)
             if found is not None and found.where is not None and found.name is None:
-                return found._replace(name=name)
+                return Builder(found.kind, found.visibility, name, found.where, found.guards)
             return found
         if node.type == "member_expression":  # `server.query` of `import * as server`
             target, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
@@ -596,48 +654,18 @@ class ConvexAnalysis:
             self._functions[path] = self._module_functions(path)
         return self._functions[path]
 
-    def exports(self, path: str) -> list[tuple[str, str, Node]]:
-        """(local name, exported as, statement) of what a module exports itself (not `export
-        … from`); the local name of `export default <expression>` is ""."""
-        tree = self.tree(path)
-        exported: list[tuple[str, str, Node]] = []
-        for statement in tree.root_node.children if tree else ():
-            if statement.type != "export_statement" or statement.child_by_field_name("source"):
-                continue
-            value = statement.child_by_field_name("value")
-            if value is not None:
-                exported.append(("", "default", statement))
-            declaration = statement.child_by_field_name("declaration")
-            if declaration is not None and declaration.type in (
-                "lexical_declaration",
-                "variable_declaration",
-            ):
-                for declarator in declaration.named_children:
-                    name = declarator.child_by_field_name("name")
-                    if name is not None and name.type == "identifier":
-                        exported.append((_text(name), _text(name), statement))
-            elif declaration is not None and declaration.type == "function_declaration":
-                name = _text(declaration.child_by_field_name("name"))
-                exported.append((name, name, statement))
-            for clause in statement.children:
-                if clause.type == "export_clause":
-                    for spec in clause.named_children:
-                        local = _text(spec.child_by_field_name("name"))
-                        alias = spec.child_by_field_name("alias")
-                        exported.append((local, _text(alias) if alias else local, statement))
-        return exported
-
     def _module_functions(self, path: str) -> list[ConvexFunction]:
         tree = self.tree(path)
         if tree is None:
             return []
         found: list[ConvexFunction] = []
         seen_http: set[int] = set()
+        top = self.top_level(path)
         for local, name, statement in self.exports(path):
             value = (
                 statement.child_by_field_name("value")
                 if name == "default" and not local
-                else self.top_level(path).get(local)
+                else top.get(local)
             )
             call = unwrap(value)
             if call is None or call.type != "call_expression":
@@ -681,15 +709,18 @@ class ConvexAnalysis:
 
     def _definition(self, path: str, call: Node) -> tuple[Builder, Node | None] | None:
         """(builder, handler) of a call defining a Convex function."""
-        calls = chain_of(call)
-        chain = self._fluent(path, call, 0, calls) if calls is not None else None
-        # fluent-convex registers only a chain ending in `.public()` or `.internal()`.
-        if chain is not None and chain.kind is not None and calls[1][-1][0] in PUBLISHED:
-            if chain.where == f"{path}:{call.start_point[0] + 1}":  # straight from createBuilder()
-                chain = chain._replace(where=None)
-            return chain, _fluent_handler(calls)
         callee = unwrap(call.child_by_field_name("function"))
-        builder = self.builder(path, callee) if callee is not None else None
+        if callee is None:
+            return None
+        if callee.type == "member_expression":  # a chain: no other call is one
+            calls = chain_of(call)
+            chain = self._fluent(path, call, 0, calls)
+            # fluent-convex registers only a chain ending in `.public()` or `.internal()`.
+            if chain is not None and chain.kind is not None and calls[1][-1][0] in PUBLISHED:
+                if chain.where == f"{path}:{call.start_point[0] + 1}":  # from createBuilder()
+                    chain = chain._replace(where=None)
+                return chain, _fluent_handler(calls)
+        builder = self.builder(path, callee)
         if builder is None or builder.kind is None:
             return None
         return builder, handler_of(call)
@@ -706,11 +737,14 @@ class ConvexAnalysis:
         """Whether a function, given the Convex ctx as its parameter number `position`, calls a
         `ctx.auth` method or an auth library's entry point, itself or through the helpers it
         passes ctx to."""
-        if node.type in ("identifier", "shorthand_property_identifier"):
+        kind = node.type
+        if kind in FUNCTIONS:
+            target = (path, node)
+        elif kind in ("identifier", "shorthand_property_identifier"):
             bound = self.value(path, _text(node))
             target = self._function(*bound)[0] if bound and self._function(*bound) else None
         else:
-            target = (path, node) if node.type in FUNCTIONS else None
+            target = None
         if target is None:
             return False
         key = (target[0], target[1].start_byte, position)
@@ -735,10 +769,24 @@ class ConvexAnalysis:
         if position >= len(parameters) or body is None:
             return False
         pattern = parameters[position].child_by_field_name("pattern") or parameters[position]
-        ctx = {_text(pattern)} if pattern.type == "identifier" else set()
-        auth = aliases(pattern, "auth") if pattern.type == "object_pattern" else set()
-        # fluent-convex's earlier handlers took `({ context, input })`.
-        ctx |= aliases(pattern, "context") if pattern.type == "object_pattern" else set()
+        kind = pattern.type
+        if kind == "identifier":
+            ctx, auth = {_text(pattern)}, set()
+        elif kind == "object_pattern":
+            # fluent-convex's earlier handlers took `({ context, input })`.
+            ctx, auth = aliases(pattern, "context"), aliases(pattern, "auth")
+        else:
+            ctx, auth = set(), set()
+        written = body.text
+        # Without `auth` or `run`, only a call given ctx could reach it, and a body that writes
+        # ctx only before a `.` (`ctx.db`) gives it to no call nor name: "no", without a query.
+        if (
+            not auth
+            and b"auth" not in written
+            and b"run" not in written
+            and not any(_unmembered(name).search(written) for name in ctx)
+        ):
+            return False
         nodes = below(body, path, *_REACHING)
         for node in nodes:  # `const { auth } = ctx;`, `const c = ctx;`
             if node.type != "variable_declarator":
@@ -758,7 +806,6 @@ class ConvexAnalysis:
         ]
         # What the body does not spell it cannot call: `ctx.auth.…` and `ctx.run…` are read
         # only in the bodies that write `auth` (or take it destructured) and `run`.
-        written = body.text
         for _, callee in calls if auth or b"auth" in written else ():
             if callee.type != "member_expression":
                 continue
@@ -873,14 +920,7 @@ class ConvexAnalysis:
         callee = unwrap(callee)
         if callee.type == "identifier":
             source = self.origin(path, _text(callee))
-            return next(
-                (
-                    e
-                    for e in self.entry_points
-                    if source is not None and (e["module"], e.get("function")) == source
-                ),
-                None,
-            )
+            return self._functions_entered.get(source) if source is not None else None
         if callee.type != "member_expression":
             return None
         method = _text(callee.child_by_field_name("property"))
@@ -938,6 +978,14 @@ class ConvexAnalysis:
                 functions = self._function(*bound) if bound else []
                 return functions[0] if functions else None
         return None
+
+
+@cache
+def _unmembered(name: str) -> re.Pattern:
+    """`name` written as a whole word and not as the object of a member (`ctx,`, `ctx)`,
+    `= ctx;`, `...ctx`, but not `ctx.db` nor `ctx?.db`): where a body may give it on."""
+    word = re.escape(name.encode("utf-8"))
+    return re.compile(rb"(?<![\w$])" + word + rb"(?![\w$])(?!\s*(?:\.|\?\.(?!\d)))")
 
 
 def _folder(path: str) -> str:
@@ -1007,12 +1055,14 @@ def _property(obj: Node | None, key: str) -> Node | None:
     """The value of `key` in an object literal (a method counts as its own value)."""
     if obj is None or obj.type != "object":
         return None
+    written = key.encode("utf-8")  # compared as written, without decoding every key
     for member in obj.named_children:
-        if member.type == "pair" and _text(member.child_by_field_name("key")).strip("\"'") == key:
+        kind = member.type
+        if kind == "pair" and member.child_by_field_name("key").text.strip(b"\"'") == written:
             return member.child_by_field_name("value")
-        if member.type == "method_definition" and _text(member.child_by_field_name("name")) == key:
+        if kind == "method_definition" and member.child_by_field_name("name").text == written:
             return member
-        if member.type == "shorthand_property_identifier" and _text(member) == key:
+        if kind == "shorthand_property_identifier" and member.text == written:
             return member
     return None
 
@@ -1020,14 +1070,12 @@ def _property(obj: Node | None, key: str) -> Node | None:
 def handler_of(call: Node) -> Node | None:
     """The handler of `builder({ handler })` or `builder(handler)`: a function or a name."""
     arguments = call.child_by_field_name("arguments")
-    first = (
-        next((a for a in arguments.named_children if a.type != "comment"), None)
-        if arguments
-        else None
-    )
-    if first is not None and first.type == "object":
-        return _property(first, "handler")
-    return first
+    for first in arguments.named_children if arguments else ():
+        if first.type == "object":
+            return _property(first, "handler")
+        if first.type != "comment":
+            return first
+    return None
 
 
 def parameters_of(function: Node) -> list[Node]:

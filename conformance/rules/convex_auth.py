@@ -205,7 +205,10 @@ class ConvexAuthRequired(RuleKind):
 
 def _shown(function: ConvexFunction) -> str:
     """`send()`, or an HTTP action's route (`POST /webhook`)."""
-    return f"{function.name}()" if re.fullmatch(r"[\w$]+", function.name) else function.name
+    return f"{function.name}()" if _NAME.fullmatch(function.name) else function.name
+
+
+_NAME = re.compile(r"[\w$]+")
 
 
 def _looked_at(function: ConvexFunction) -> str:
