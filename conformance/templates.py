@@ -64,8 +64,9 @@ def _bytecode_cache(options: str):
         def dump_bytecode(self, bucket):
             with suppress(OSError):
                 super().dump_bytecode(bucket)
+            trim(self.directory)  # one entry per template path: templates of many checkouts
 
-    from .usercache import cache_folder
+    from .usercache import cache_folder, trim
 
     key = hashlib.sha1(options.encode(), usedforsecurity=False).hexdigest()[:12]
     folder = cache_folder(f"jinja-{key}")

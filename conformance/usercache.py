@@ -19,15 +19,45 @@ def cache_folder(name: str) -> str | None:
     return folder
 
 
+# Entries kept per cache folder: every repository checked adds its own (its compose files, a
+# contract by path, a rendering per context), so a folder is trimmed to half this, the least
+# recently written first, whenever a write takes it past it.
+KEPT_ENTRIES = 512
+
+
 def write_file(path: str, data: bytes) -> None:
     """Write `path` whole or not at all (a reader never sees half a file); failures are ignored."""
+    from contextlib import suppress
+
     temporary = f"{path}.{os.getpid()}.tmp"
     try:
         with open(temporary, "wb") as stream:
             stream.write(data)
         os.replace(temporary, path)
     except OSError:
-        from contextlib import suppress
-
         with suppress(OSError):
             os.unlink(temporary)
+        return
+    trim(os.path.dirname(path))
+
+
+def trim(folder: str) -> None:
+    """Keep at most KEPT_ENTRIES files in `folder`: past that, the older ones go until half
+    remain (one listing per write; a hit never writes)."""
+    from contextlib import suppress
+
+    try:
+        with os.scandir(folder) as listing:
+            entries = [entry for entry in listing if entry.is_file(follow_symlinks=False)]
+    except OSError:
+        return
+    if len(entries) <= KEPT_ENTRIES:
+        return
+    aged = []
+    for entry in entries:
+        with suppress(OSError):  # another run may have trimmed it already
+            aged.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.path))
+    aged.sort()
+    for _, path in aged[: len(aged) - KEPT_ENTRIES // 2]:
+        with suppress(OSError):
+            os.unlink(path)

@@ -433,3 +433,18 @@ def test_a_second_fix_dry_run_imports_no_jinja(cache_home, tmp_path):
     ]
     assert [run[:2] for run in runs] == [[1, True], [1, False]]
     assert runs[0][2] == runs[1][2]
+
+
+def test_a_cache_folder_is_trimmed_to_its_newest_entries(tmp_path):
+    from conformance import usercache
+
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    written = []
+    for number in range(usercache.KEPT_ENTRIES + 1):
+        path = folder / f"entry-{number:04d}"
+        usercache.write_file(str(path), b"x")
+        os.utime(path, ns=(number * 10**9, number * 10**9))  # written one second apart
+        written.append(path.name)
+    assert len(list(folder.iterdir())) == usercache.KEPT_ENTRIES // 2
+    assert sorted(p.name for p in folder.iterdir()) == written[-(usercache.KEPT_ENTRIES // 2) :]
