@@ -185,33 +185,43 @@ _OPTIONS = "StrictUndefined keep_trailing_newline trim_blocks lstrip_blocks sand
 
 def _rendering_key(name: str, context: dict[str, object]) -> str | None:
     """A digest of everything the output depends on: the template's text, the context (by
-    `repr`, which tells a tuple from a list and keeps the order of keys), the environment's
-    options, this module (its filters) and the installed Jinja (by their files' size and
-    time). None when the rendering cannot be kept."""
+    `repr`, which tells a tuple from a list and keeps the order of keys) and the renderer (see
+    `_renderer`). None when the rendering cannot be kept."""
     import hashlib
+
+    renderer = _renderer()
+    try:
+        source = (templates_dir() / name).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None  # Jinja says what is wrong with the template
+    if renderer is None or _PULLS_IN.search(source):
+        return None
+    material = "\0".join([renderer, name, source, repr(context)])
+    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@cache
+def _renderer() -> str | None:
+    """What renders, once per run: the environment's options, this module (its escaping
+    filters) and the installed Jinja, by their files' size and time; None when unknown."""
     import importlib.util
     import os
 
     try:
-        source = (templates_dir() / name).read_text(encoding="utf-8")
         jinja = importlib.util.find_spec("jinja2")
         installed = os.stat(jinja.origin) if jinja and jinja.origin else None
-        filters = os.stat(__file__)  # the escaping filters are this module's code
+        filters = os.stat(__file__)
     except (OSError, ValueError):
-        return None  # Jinja says what is wrong with the template
-    if installed is None or _PULLS_IN.search(source):
         return None
-    material = "\0".join(
+    if installed is None:
+        return None
+    return "\0".join(
         [
             _OPTIONS,
             f"{filters.st_size}:{filters.st_mtime_ns}",
             f"{jinja.origin}:{installed.st_size}:{installed.st_mtime_ns}",
-            name,
-            source,
-            repr(context),
         ]
     )
-    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _kept_rendering(key: str) -> str | None:
