@@ -54,7 +54,7 @@ def wheel_install(cache: Path) -> Path:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        [wheel] = Path(dist).glob("conformance-*.whl")
+        [wheel] = Path(dist).glob("repo_conformance-*.whl")
         digest = hashlib.sha256(wheel.read_bytes()).hexdigest()[:16]
         venv = cache / "venv"
         marker = venv / ".wheel-sha256"

@@ -21,8 +21,16 @@ def test_wheel_carries_contracts_and_templates_and_runs(tmp_path):
         check=True,
         capture_output=True,
     )
-    [wheel] = dist.glob("conformance-*.whl")
+    [wheel] = dist.glob("repo_conformance-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
+    metadata = zipfile.ZipFile(wheel).read("repo_conformance-0.1.0.dist-info/METADATA").decode()
+    # `conformance` on the package index is another project: ours installs as repo-conformance.
+    assert "\nName: repo-conformance\n" in metadata
+    assert "\nLicense-Expression: MIT\n" in metadata
+    assert "Classifier: Topic :: Software Development :: Quality Assurance" in metadata
+    assert "Project-URL: Homepage, https://pypi.org/project/repo-conformance/" in metadata
+    license_text = zipfile.ZipFile(wheel).read("repo_conformance-0.1.0.dist-info/licenses/LICENSE")
+    assert license_text.startswith(b"MIT License")
     assert "conformance/contracts/convex-adoption.yaml" in names
     assert "conformance/_templates/convex-adoption/convex/schema.ts.j2" in names
     entry_points = zipfile.ZipFile(wheel).read(
@@ -61,3 +69,13 @@ def test_wheel_carries_contracts_and_templates_and_runs(tmp_path):
     )
     assert dry_run.returncode == 1, dry_run.stderr
     assert "+export default http;\n" in dry_run.stdout
+
+
+def test_every_install_instruction_names_this_distribution():
+    """`pip install conformance` would install an unrelated project of the same name."""
+    texts = {path: path.read_text() for path in [ROOT / "README.md", *ROOT.glob("*/README.md")]}
+    for path, text in texts.items():
+        for line in text.splitlines():
+            if "pip install" in line and "-e" not in line.split("pip install")[1].split():
+                assert "repo-conformance" in line, f"{path.name}: {line.strip()}"
+    assert "pip install repo-conformance" in texts[ROOT / "README.md"]
