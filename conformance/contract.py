@@ -471,3 +471,28 @@ def load_waivers(root: Path) -> list[Waiver]:
             expires = datetime.date.fromisoformat(expires)
         waivers.append(Waiver(raw["rule"], raw.get("path"), raw["reason"].strip(), expires, line))
     return waivers
+
+
+def baseline_settings(root: Path) -> tuple[str, bool, int | None]:
+    """Where the repository keeps its baseline (relative to it), whether a stale one fails the
+    run, and the config line naming it (None: the default path)."""
+    from .baseline import DEFAULT_PATH
+
+    config = root / CONFIG_NAME
+    if not config.is_file():
+        return DEFAULT_PATH, False, None
+    document = read_yaml(config, CONFIG_NAME)
+    from .schema import validate
+
+    validate(document, "config")
+    path = document.data.get("baseline")
+    strict = bool(document.data.get("strict_baseline", False))
+    if path is None:
+        return DEFAULT_PATH, strict, None
+    line = document.line_of("baseline")
+    parts = Path(path).parts
+    if Path(path).is_absolute() or ".." in parts:
+        raise UsageError(
+            f"baseline `{path}`: must be a path inside the repository", CONFIG_NAME, line
+        )
+    return Path(path).as_posix(), strict, line

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import datetime
     from typing import Any
 
+    from .baseline import Entry
     from .contract import Waiver
 
 
@@ -53,7 +54,8 @@ _SUPPRESSION = re.compile(
     re.MULTILINE,
 )
 
-STATUSES = ("pass", "fail", "unchecked", "waived", "skipped")
+# `known`: every finding of the rule is in the baseline (debt being paid down; the run passes).
+STATUSES = ("pass", "fail", "unchecked", "waived", "known", "skipped")
 
 
 def check_rule(rule: Rule, repo: RepoView) -> Outcome:
@@ -183,6 +185,12 @@ class Report:
         ]
         self.expired: list[Waiver] = []  # matched a finding, but past its date: fails the run
         self.stale: list[Waiver] = []  # matches no finding: reported, does not fail
+        # Against a baseline file (None: none in use): findings it knows, entries it holds that
+        # no longer match (fixed), and whether fixed entries fail the run (strict_baseline).
+        self.baseline: str | None = None
+        self.known: list[Finding] = []
+        self.fixed: list[Entry] = []
+        self.strict_baseline = False
         self.unchanged: list[str] = []  # skipped by --changed-since: inputs did not change
         # (contract, Resolution) of every parameter discovery decided (see `parameters`).
         self.discovered: list[tuple[str, Any]] = []
@@ -196,7 +204,8 @@ class Report:
     @property
     def failing(self) -> bool:
         required = any(not rule.optional for rule in self.unchecked_rules)
-        return bool(self.findings or self.expired or required or self.empty)
+        stale_baseline = self.strict_baseline and bool(self.fixed)
+        return bool(self.findings or self.expired or required or self.empty or stale_baseline)
 
     @property
     def unchecked_rules(self) -> list[Rule]:
@@ -206,6 +215,8 @@ class Report:
     def status(self, rule: Rule) -> str:
         if self.results[rule.id]:
             return "fail"
+        if any(finding.rule == rule.id for finding in self.known):
+            return "known"
         if self.outcomes[rule.id].findings or self.outcomes[rule.id].suppressed:
             return "waived"
         return "unchecked" if self.outcomes[rule.id].reason is not None else "pass"
@@ -260,7 +271,41 @@ class Report:
             "stale_waivers": len(self.stale),
             "unchanged": len(self.unchanged),
             "unchecked": len(self.unchecked_rules),
+            **(
+                {"known": len(self.known), "fixed": sum(e.count for e in self.fixed)}
+                if self.baseline is not None
+                else {}
+            ),
         }
+
+    def progress(self) -> list[dict[str, Any]]:
+        """Per rule against the baseline: how many findings are known, fixed and new (rules
+        with none of the three left out)."""
+        counts = {
+            rule.id: {"rule": rule.id, "known": 0, "fixed": 0, "new": 0} for rule in self.rules
+        }
+        for finding in self.known:
+            counts[finding.rule]["known"] += 1
+        for entry in self.fixed:  # a rule no contract has any more: all its entries are fixed
+            counts.setdefault(entry.rule, {"rule": entry.rule, "known": 0, "fixed": 0, "new": 0})
+            counts[entry.rule]["fixed"] += entry.count
+        for rule_id, findings in self.results.items():
+            counts[rule_id]["new"] += len(findings)
+        return [c for c in counts.values() if c["known"] or c["fixed"] or c["new"]]
+
+    def apply_baseline(self, entries: list[Entry], source: str, known: set[str]) -> None:
+        """Set aside the findings the baseline knows; its entries for the rules checked that
+        match nothing are fixed. `known` holds every loaded rule id: entries of a rule left out
+        by --select or --changed-since say nothing, those of a rule no contract has are fixed."""
+        from .baseline import compare
+
+        checked = {rule.id for rule in self.rules}
+        relevant = [e for e in entries if e.rule in checked or e.rule not in known]
+        comparison = compare([f for fs in self.results.values() for f in fs], relevant)
+        self.baseline, self.known, self.fixed = source, comparison.known, comparison.fixed
+        new = set(comparison.new)
+        for rule_id, findings in self.results.items():
+            self.results[rule_id] = [f for f in findings if f in new]
 
     def apply_waivers(
         self, waivers: list[Waiver], today: datetime.date | None, known: set[str]

@@ -140,6 +140,11 @@ def config_schema(with_rules: bool = True) -> dict[str, Any]:
             "waivers": {"type": "array", "items": WAIVER},
             # Rule ids (globs allowed) that may stay unchecked without failing the run.
             "optional": {"type": "array", "items": {"type": "string", "format": "glob"}},
+            # The known findings `check` does not fail on (`conformance baseline` writes it),
+            # relative to the repository; and whether entries it holds that match nothing any
+            # more (fixed, not yet pruned) fail the run.
+            "baseline": {"type": "string", "minLength": 1},
+            "strict_baseline": {"type": "boolean"},
         },
     }
 
