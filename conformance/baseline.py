@@ -14,7 +14,11 @@ import json
 import re
 from collections import Counter, namedtuple
 
-from .model import Finding, UsageError
+from .model import FileProblem, Finding, UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .repo import RepoView
 
 DEFAULT_PATH = ".conformance-baseline.json"
 VERSION = 1
@@ -121,10 +125,10 @@ def compare(findings: list[Finding], entries: list[Entry]) -> Comparison:
     return Comparison(new, known, fixed)
 
 
-def pruned(entries: list[Entry], comparison: Comparison) -> list[Entry]:
+def pruned(entries: list[Entry], fixed_entries: list[Entry]) -> list[Entry]:
     """The ratchet: the baseline without what was fixed; it never gains an entry."""
     fixed = Counter()
-    for entry in comparison.fixed:
+    for entry in fixed_entries:
         fixed[(entry.rule, entry.path, entry.fingerprint)] += entry.count
     kept = []
     for entry in entries:
@@ -134,3 +138,14 @@ def pruned(entries: list[Entry], comparison: Comparison) -> list[Entry]:
         if entry.count - gone:
             kept.append(entry._replace(count=entry.count - gone))
     return kept
+
+
+def read(repo: RepoView, path: str) -> list[Entry] | None:
+    """The baseline at `path` in the repository's view (None when there is none)."""
+    if not repo.is_file(path):
+        return None
+    try:
+        text = repo.text(path)
+    except FileProblem as problem:
+        raise UsageError(f"cannot read the baseline: {problem.message}", path) from None
+    return load(text, path)

@@ -102,6 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--param", action="append", metavar="NAME=VALUE", help="override a contract parameter"
     )
+    check.add_argument(
+        "--no-baseline", action="store_true", help="report every finding, the baseline's too"
+    )
+    check.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="then remove from the baseline what was fixed (it never gains an entry)",
+    )
 
     fix = commands.add_parser("fix", **sub, help="repair what the contracts' fixes can repair")
     fix.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
@@ -116,6 +124,23 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--select", action="append", help="only these rule ids (globs, commas)")
     fix.add_argument("--ignore", action="append", help="skip these rule ids (globs, commas)")
     fix.add_argument("--param", action="append", metavar="NAME=VALUE", help="as for check")
+    fix.add_argument(
+        "--include-baseline", action="store_true", help="repair the baseline's findings too"
+    )
+
+    baseline = commands.add_parser(
+        "baseline", **sub, help="accept today's findings as known debt (.conformance-baseline.json)"
+    )
+    baseline.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
+    baseline.add_argument("--contract", action="append", help="as for check")
+    baseline.add_argument("--select", action="append", help="only these rule ids (globs, commas)")
+    baseline.add_argument("--ignore", action="append", help="skip these rule ids (globs, commas)")
+    baseline.add_argument("--param", action="append", metavar="NAME=VALUE", help="as for check")
+    baseline.add_argument(
+        "--prune",
+        action="store_true",
+        help="only remove what was fixed; never add a finding (as check --update-baseline)",
+    )
 
     init = commands.add_parser("init", **sub, help="write a conformance.yaml for a repository")
     init.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
@@ -149,12 +174,12 @@ _QUICK = {
             "--ignore": "append",
             "--param": "append",
         },
-        {"--debug"},
+        {"--debug", "--no-baseline", "--update-baseline"},
         {"format": "text"},
     ),
     "fix": (
         {"--contract": "append", "--select": "append", "--ignore": "append", "--param": "append"},
-        {"--debug", "--dry-run", "--allow-dirty", "--force"},
+        {"--debug", "--dry-run", "--allow-dirty", "--force", "--include-baseline"},
         {},
     ),
 }
@@ -211,7 +236,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = parse_arguments(argv)
-        handlers = {"check": _check, "fix": _fix, "init": _init, "list": _list, "explain": _explain}
+        handlers = {
+            "check": _check,
+            "fix": _fix,
+            "init": _init,
+            "list": _list,
+            "explain": _explain,
+            "baseline": _baseline,
+        }
         handler = handlers[args.command]
         return handler(args)
     except UsageError as error:
@@ -279,7 +311,22 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
     known = {rule.id for rule in rules}
     waivers = load_waivers(repo.root)
     report.apply_waivers(waivers, _today() if waivers else None, known)
+    if not getattr(args, "no_baseline", False):
+        _against_baseline(repo, report, known)
     return repo, report
+
+
+def _against_baseline(repo, report, known: set[str]) -> None:
+    """Set aside the findings the repository's baseline knows, read from the same view as the
+    rest (`--rev` reads the commit's)."""
+    from .baseline import read
+    from .contract import baseline_settings
+
+    path, strict, _ = baseline_settings(repo.root)
+    entries = read(repo, path)
+    if entries is not None:
+        report.apply_baseline(entries, path, known)
+        report.strict_baseline = strict
 
 
 def _today():
@@ -312,9 +359,39 @@ def _check(args: argparse.Namespace) -> int:
         from .repo import GitTreeView
 
         repo = GitTreeView(open_repo(args.path).root, args.rev)
-    _, report = _checked(args, repo)
+    if args.update_baseline and (args.rev or args.changed_since):
+        raise UsageError(
+            "--update-baseline prunes the work tree's baseline: not with --rev or --changed-since"
+        )
+    repo, report = _checked(args, repo)
     _emit(render(report, args.format), args.output)
+    if args.update_baseline:
+        _prune_baseline(repo, report)
     return EXIT_FINDINGS if report.failing else EXIT_CLEAN
+
+
+def _prune_baseline(repo, report) -> None:
+    """Write the baseline without its fixed entries; said on stderr (stdout is the report)."""
+    from .baseline import dump, pruned, read
+    from .contract import baseline_settings
+    from .formats import printable
+
+    if report.baseline is None:
+        path, _, _ = baseline_settings(repo.root)
+        raise UsageError(
+            f"--update-baseline: there is no baseline ({path}); `conformance baseline` writes one"
+        )
+    entries = read(repo, report.baseline)
+    kept = pruned(entries, report.fixed)
+    if len(kept) != len(entries) or kept != entries:
+        _write(repo.root / report.baseline, dump(kept))
+    gone = sum(e.count for e in report.fixed)
+    said = (
+        f"{report.baseline}: {_count(gone, 'fixed finding')} removed"
+        if gone
+        else f"{report.baseline}: nothing fixed, unchanged"
+    )
+    print(printable(said), file=sys.stderr)
 
 
 def _check_range(args: argparse.Namespace) -> int:
@@ -362,6 +439,7 @@ def _fix_locked(args: argparse.Namespace) -> int:
     from .formats import text
     from .repo import RepoView
 
+    args.no_baseline = args.include_baseline
     repo, report = _checked(args)
     if not report.findings:
         print(text(report), end="")
@@ -387,6 +465,48 @@ def _fix_locked(args: argparse.Namespace) -> int:
     )
     print(text(after), end="")
     return EXIT_FINDINGS if after.failing else EXIT_CLEAN
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    """Write the baseline: every finding of the rules run (waived ones aside) is known; entries
+    of rules not run this time (--select) are kept. With --prune, only what was fixed goes."""
+    from .baseline import dump, entries_of, pruned, read
+    from .contract import baseline_settings
+    from .formats import printable
+
+    args.no_baseline = not args.prune
+    repo, report = _checked(args)
+    path, _, _ = baseline_settings(repo.root)
+    if args.prune:
+        if report.baseline is None:
+            raise UsageError(f"baseline --prune: there is no baseline ({path})")
+        entries = pruned(read(repo, path), report.fixed)
+        said = f"{_count(sum(e.count for e in report.fixed), 'fixed finding')} removed"
+    else:
+        # Rules left out by --select/--ignore keep the entries they had.
+        ran = {rule.id for rule in report.rules}
+        partial = args.select or args.ignore
+        earlier = (read(repo, path) or []) if partial else []
+        entries = [e for e in earlier if e.rule not in ran] + entries_of(report.findings)
+        rules = _count(len(report.failed), "rule")
+        said = f"{_count(len(report.findings), 'finding')} of {rules} known"
+    _write(repo.root / path, dump(entries))
+    print(printable(f"wrote {path}: {said} ({_count(len(entries), 'entry', 'entries')})"))
+    return EXIT_CLEAN
+
+
+def _count(number: int, word: str, plural: str | None = None) -> str:
+    return f"{number:,} {word if number == 1 else plural or word + 's'}"
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace a file whole (a reader never sees half of it)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as error:
+        raise UsageError(f"cannot write the baseline: {error.strerror}", str(path)) from None
 
 
 def _init(args: argparse.Namespace) -> int:

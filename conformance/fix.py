@@ -50,8 +50,29 @@ def plan(report: Report, repo: RepoView, *, force: bool = False) -> Workspace:
                 cannot_fix(work, rule, problem)
             except NothingToCheck:
                 continue  # this subject had nothing to check, so nothing to repair
+    _leave_baselined(work, report)
     guard_importers(work, force=force)
     return work
+
+
+def _leave_baselined(work: Workspace, report: Report) -> None:
+    """A fix stays away from a path where the rules that planned it have only findings the
+    baseline knows: that debt is paid down on purpose (`fix --include-baseline` repairs it)."""
+    if not report.known:
+        return
+    known: dict[str, set[str]] = {}
+    for finding in report.known:
+        known.setdefault(finding.rule, set()).add(finding.path.rstrip("/"))
+    for findings in report.results.values():
+        for finding in findings:
+            known.get(finding.rule, set()).discard(finding.path.rstrip("/"))
+    for change in work.changes():
+        if change.status in WRITES and all(
+            change.path.rstrip("/") in known.get(rule, ()) for rule in change.rules
+        ):
+            work.leave(
+                change.path, "its findings are in the baseline (--include-baseline fixes them)"
+            )
 
 
 # Importers ------------------------------------------------------------------------------------

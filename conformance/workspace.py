@@ -175,6 +175,13 @@ class Workspace:
         self._conflicts.add(path)
         self._notes[path] = note
 
+    def leave(self, path: str, note: str) -> None:
+        """Take a planned change out of the plan on purpose (it becomes `skip`, with why)."""
+        for file in self._dir_files.pop(path, []):
+            self._planned.pop(file, None)
+        self._planned.pop(path, None)
+        self.annotate(path, note)
+
     def changes(self) -> list[Change]:
         """One Change per touched path; files inside a removed directory are folded into it (a
         place inside one, `path:line`, a translator reports something it left out of, stays)."""

@@ -48,11 +48,11 @@ def test_counts_decide_new_known_and_fixed():
 def test_prune_only_shrinks():
     entries = baseline.entries_of([finding(line=1), finding(line=2), finding(message="other")])
     comparison = baseline.compare([finding(line=5), finding(message="brand new")], entries)
-    kept = baseline.pruned(entries, comparison)
+    kept = baseline.pruned(entries, comparison.fixed)
     assert [(e.message, e.count) for e in kept] == [
         ("public mutation send() never checks ctx.auth", 1)
     ]
-    assert baseline.pruned(kept, baseline.compare([], kept)) == []
+    assert baseline.pruned(kept, baseline.compare([], kept).fixed) == []
 
 
 def test_file_is_sorted_one_entry_per_line_and_reads_back():
