@@ -1,0 +1,143 @@
+"""A migration in progress: `conformance baseline` accepts today's findings, `check` then fails
+only on new ones, says what was fixed, and the ratchet only ever shrinks the file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import git, init_git
+
+BASELINE = ".conformance-baseline.json"
+NEW_IMPORT = 'import { Pool } from "pg";\nexport const pool = new Pool();\n'
+
+
+@pytest.fixture
+def kata(fixture_copy) -> Path:
+    root = fixture_copy("kata-before")
+    init_git(root)
+    return root
+
+
+def entries(root: Path) -> list[dict]:
+    return json.loads((root / BASELINE).read_text())["findings"]
+
+
+def test_baseline_then_only_new_findings_fail(kata, cli, check_json):
+    code, out, _ = cli("baseline", str(kata))
+    assert code == 0
+    assert out == f"wrote {BASELINE}: 32 findings of 15 rules known (31 entries)\n"
+    assert sum(e["count"] for e in entries(kata)) == 32
+    assert check_json(str(kata))[0] == 0
+
+    (kata / "packages/db/src/extra.ts").write_text(NEW_IMPORT)
+    code, payload = check_json(str(kata))
+    assert code == 1
+    assert [(f["path"], f["line"], f["rule"]) for f in payload["findings"]] == [
+        ("packages/db/src/extra.ts", 1, "no-postgres-imports")
+    ]
+    assert payload["summary"]["known"] == 32
+    statuses = {r["id"]: r["status"] for r in payload["rules"]}
+    assert statuses["no-postgres-imports"] == "fail"
+    assert statuses["no-sql-scripts"] == "known"
+    assert statuses["convex-dependency"] == "known"
+    # Everything, the baseline's too, on request.
+    assert check_json(str(kata), "--no-baseline")[1]["summary"]["findings"] == 33
+
+
+def test_a_fixed_finding_is_counted_and_the_ratchet_only_removes(kata, cli, check_json):
+    cli("baseline", str(kata))
+    before = entries(kata)
+    git(kata, "rm", "-q", "packages/db/src/migrate.ts")
+    code, payload = check_json(str(kata))
+    assert code == 0
+    assert payload["summary"]["fixed"] == 2  # the scaffold file, and its pg import
+    (kata / "packages/db/src/extra.ts").write_text(NEW_IMPORT)
+
+    code, _, err = cli("check", str(kata), "--update-baseline")
+    assert code == 1
+    assert err == f"{BASELINE}: 2 fixed findings removed\n"
+    after = entries(kata)
+    assert len(after) == len(before) - 2
+    assert all(entry in before for entry in after)  # never gains one, the new import included
+    _, _, err = cli("check", str(kata), "--update-baseline")
+    assert err == f"{BASELINE}: nothing fixed, unchanged\n"
+    assert entries(kata) == after
+
+
+def test_moved_code_keeps_every_finding_known(kata, cli, check_json):
+    cli("baseline", str(kata))
+    code, payload = check_json(str(kata), "--no-baseline")
+    for path in {f["path"] for f in payload["findings"]}:
+        file = kata / path
+        if file.is_file():
+            text = file.read_text()
+            # Lines above every finding: a blank line is valid in each of these formats.
+            file.write_text("\n\n\n" + text if not text.startswith("{") else "{\n\n\n" + text[1:])
+    code, payload = check_json(str(kata), "--no-baseline")
+    assert payload["summary"]["findings"] == 32
+    code, payload = check_json(str(kata))
+    assert (code, payload["findings"], payload["summary"]["fixed"]) == (0, [], 0)
+
+
+def test_rev_reads_the_baseline_of_the_commit_it_checks(kata, cli, check_json):
+    cli("baseline", str(kata))
+    git(kata, "add", BASELINE)
+    git(kata, "commit", "-q", "-m", "baseline")
+    (kata / BASELINE).unlink()
+    assert check_json(str(kata), "--rev", "HEAD")[0] == 0
+    assert check_json(str(kata), "--rev", "HEAD~1")[0] == 1
+    assert check_json(str(kata))[0] == 1
+
+
+def test_fix_leaves_baselined_findings_alone(kata, cli):
+    cli("baseline", str(kata))
+    (kata / "docs/NEW.md").write_text("# Stack\n\nPostgreSQL schema + Drizzle migrations\n")
+    (kata / "conformance.yaml").write_text(
+        (kata / "conformance.yaml").read_text().replace("docs/PROJECT_PLAN.md,", "docs/*.md,")
+    )
+    git(kata, "add", "-A")
+    git(kata, "commit", "-q", "-m", "new doc")
+    code, out, _ = cli("check", str(kata))
+    assert code == 1
+    assert "docs/NEW.md:3: active-docs-baseline" in out
+    code, out, _ = cli("fix", "--dry-run", str(kata))
+    statuses = [line for line in out.splitlines() if "docs/" in line and "[" in line]
+    left = (
+        "[active-docs-baseline]  (its findings are in the baseline (--include-baseline fixes them))"
+    )
+    assert statuses == [
+        f"skip      docs/M1-dependency-graph.mermaid  {left}",
+        "edit      docs/NEW.md  [active-docs-baseline]",
+        f"skip      docs/PROJECT_PLAN.md  {left}",
+    ]
+    code, out, _ = cli("fix", "--dry-run", "--include-baseline", str(kata))
+    assert "edit      docs/PROJECT_PLAN.md  [active-docs-baseline]" in out
+
+
+def test_strict_baseline_fails_until_the_file_shrinks(kata, cli, check_json):
+    cli("baseline", str(kata))
+    config = kata / "conformance.yaml"
+    config.write_text(config.read_text() + "strict_baseline: true\n")
+    assert check_json(str(kata))[0] == 0
+    git(kata, "rm", "-q", "packages/db/src/migrate.ts")
+    assert check_json(str(kata))[0] == 1
+    cli("check", str(kata), "--update-baseline")
+    assert check_json(str(kata))[0] == 0
+
+
+def test_a_configured_baseline_path_and_a_broken_file(kata, cli):
+    config = kata / "conformance.yaml"
+    config.write_text(config.read_text() + "baseline: ci/known.json\n")
+    (kata / "ci").mkdir()
+    assert cli("baseline", str(kata))[0] == 0
+    assert (kata / "ci/known.json").is_file() and not (kata / BASELINE).exists()
+    (kata / "ci/known.json").write_text('{"version": 1,\n "findings": [\n<<<<<<< ours\n')
+    code, out, err = cli("check", str(kata))
+    assert (code, out) == (2, "")
+    assert err == "conformance: error: ci/known.json:3: not a baseline file: Expecting value\n"
+    config.write_text(config.read_text().replace("ci/known.json", "../outside.json"))
+    code, _, err = cli("check", str(kata))
+    assert code == 2
+    assert "conformance.yaml:12: baseline `../outside.json`: must be a path inside" in err
