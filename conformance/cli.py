@@ -406,7 +406,12 @@ def _check_range(args: argparse.Namespace) -> int:
     rules = select_rules(rules, _csv(args.select), _csv(args.ignore))
     # A change to the config or a contract file mid-range runs every rule again.
     definitions = {"conformance.yaml", *filter(None, (_inside(root, r) for r in rules))}
-    report = check_range(root, rules, args.rev, definitions)
+    baseline = None
+    if not args.no_baseline:
+        from .contract import baseline_settings
+
+        baseline = baseline_settings(root)[0]
+    report = check_range(root, rules, args.rev, definitions, baseline)
     _emit(render_range(report, args.format), args.output)
     return EXIT_FINDINGS if report.tip_report.findings else EXIT_CLEAN
 

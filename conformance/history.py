@@ -95,14 +95,21 @@ class RangeReport:
 
 
 def check_range(
-    root: Path, rules: list[Rule], spec: str, definitions: set[str] = frozenset()
+    root: Path,
+    rules: list[Rule],
+    spec: str,
+    definitions: set[str] = frozenset(),
+    baseline: str | None = None,
 ) -> RangeReport:
     """Check A, then each commit of A..B, incrementally: a rule runs again at a commit only
     when the change from the commit checked before it touches what the rule consulted there (a
     folder it listed, a file it read, a search it made); otherwise its outcome is kept. A
     change to one of the `definitions` (config and contract files) runs every rule again. git
     runs four times for the whole range: log, rev-parse, one diff-tree fed every pair of
-    consecutive commits, and one cat-file serving every object read."""
+    consecutive commits, and one cat-file serving every object read. With a `baseline` path,
+    each commit is compared with the baseline that commit holds: a rule fails where it has
+    findings that baseline does not know, and every commit records per rule how many findings
+    were known, new and fixed (the burn-down)."""
     from .engine import run
     from .repo import GitObjects, GitTreeView
 
@@ -123,7 +130,7 @@ def check_range(
         start = _commit_of(objects, root, base)
         checked = _Checked(root, rules, objects, prefix)
         checked.at(base, start, None, True)
-        failing = set(checked.failed())
+        failing = set(checked.failed(baseline))
         broken_by: dict[str, dict | None] = dict.fromkeys(failing)
         shas = [start, *(commit["sha"] for commit in commits)]
         tip_report = None
@@ -132,12 +139,18 @@ def check_range(
                 # The tip is checked as `--rev B` checks it, every rule in one view (a rule's
                 # count of inspected files depends on what the rules before it read).
                 objects.next_commit(changed)
-                tip_report = run(rules, GitTreeView(root, tip, objects, commit["sha"], prefix))
+                view = GitTreeView(root, tip, objects, commit["sha"], prefix)
+                tip_report = run(rules, view)
+                _against_baseline(tip_report, view, baseline, rules)
                 commit["failed"] = tip_report.failed
+                if baseline is not None:
+                    commit["baseline"] = tip_report.progress()
             else:
                 everything = changed is None or not definitions.isdisjoint(changed)
                 checked.at(commit["sha"], commit["sha"], changed, everything)
-                commit["failed"] = checked.failed()
+                commit["failed"] = checked.failed(baseline)
+                if baseline is not None:
+                    commit["baseline"] = checked.progress
             now = set(commit["failed"])
             # A rule that starts failing is broken by this commit; one that passes again is mended.
             broken_by.update({rule: commit for rule in now - failing})
@@ -148,9 +161,19 @@ def check_range(
             objects.next_commit(None)
             view = GitTreeView(root, tip, objects, _commit_of(objects, root, tip), prefix)
             tip_report = run(rules, view)
+            _against_baseline(tip_report, view, baseline, rules)
     finally:
         objects.close()
     return RangeReport(base, tip, commits, broken_by, tip_report)
+
+
+def _against_baseline(report: Report, view, path: str | None, rules: list[Rule]) -> None:
+    """Compare a commit's report with the baseline that commit holds (if it holds one)."""
+    from .baseline import read
+
+    entries = read(view, path) if path is not None else None
+    if entries is not None:
+        report.apply_baseline(entries, path, {rule.id for rule in rules})
 
 
 def _commit_of(objects, root: Path, rev: str) -> str:
@@ -207,6 +230,8 @@ class _Checked:
         self.root, self.rules, self.objects, self.prefix = root, rules, objects, prefix
         self.outcomes: dict = {}
         self.consulted: dict[str, _Consulted] = {}
+        self.view = None  # of the commit checked last
+        self.progress: list[dict] = []  # against its baseline: see Report.progress
         # A custom check may read what no view records: it always runs.
         self.always = {
             rule.id for rule in rules if rule.kind == "python" or not rule_patterns(rule)
@@ -218,7 +243,7 @@ class _Checked:
         from .repo import GitTreeView
 
         self.objects.next_commit(changed)
-        probe = GitTreeView(self.root, rev, self.objects, sha, self.prefix)
+        probe = self.view = GitTreeView(self.root, rev, self.objects, sha, self.prefix)
         for rule in self.rules:
             if (
                 not everything
@@ -231,8 +256,17 @@ class _Checked:
             self.outcomes[rule.id] = _check_alone(rule, view)
             self.consulted[rule.id] = _Consulted(view)
 
-    def failed(self) -> list[str]:
-        return [rule.id for rule in self.rules if self.outcomes[rule.id].findings]
+    def failed(self, baseline: str | None = None) -> list[str]:
+        """The rules failing at the commit checked last: with findings its `baseline` (a path)
+        does not know."""
+        if baseline is None:
+            return [rule.id for rule in self.rules if self.outcomes[rule.id].findings]
+        from .engine import Report
+
+        report = Report(self.rules, self.outcomes)
+        _against_baseline(report, self.view, baseline, self.rules)
+        self.progress = report.progress()
+        return report.failed
 
 
 def _check_alone(rule: Rule, view):

@@ -141,3 +141,31 @@ def test_a_configured_baseline_path_and_a_broken_file(kata, cli):
     code, _, err = cli("check", str(kata))
     assert code == 2
     assert "conformance.yaml:12: baseline `../outside.json`: must be a path inside" in err
+
+
+def test_a_range_compares_each_commit_with_its_own_baseline(kata, cli):
+    cli("baseline", str(kata))
+    git(kata, "add", BASELINE)
+    git(kata, "commit", "-q", "-m", "baseline")
+    git(kata, "rm", "-q", "packages/db/src/migrate.ts")
+    git(kata, "commit", "-q", "-m", "drop the migrator")
+    (kata / "packages/db/src/extra.ts").write_text(NEW_IMPORT)
+    git(kata, "add", "-A")
+    git(kata, "commit", "-q", "-m", "a new pg import")
+    code, out, _ = cli("check", str(kata), "--rev", "HEAD~3..HEAD", "--format", "json")
+    assert code == 1
+    payload = json.loads(out)
+
+    def counts(commit, rule):
+        found = [c for c in commit["baseline"] if c["rule"] == rule]
+        return (found[0]["known"], found[0]["fixed"], found[0]["new"]) if found else None
+
+    baselined, dropped, added = payload["commits"]
+    assert [c["failed"] for c in payload["commits"]] == [[], [], ["no-postgres-imports"]]
+    assert counts(baselined, "no-postgres-imports") == (4, 0, 0)
+    assert counts(dropped, "no-postgres-imports") == (3, 1, 0)
+    assert counts(added, "no-postgres-imports") == (3, 1, 1)
+    # Before the baseline existed every finding was new: the base fails all 15 rules, and
+    # the commit adding the baseline mends them.
+    assert payload["broken_by"] == {"no-postgres-imports": added["sha"]}
+    assert payload["tip"]["summary"]["known"] == 30
