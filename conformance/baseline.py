@@ -77,15 +77,17 @@ def load(text: str, source: str) -> list[Entry]:
         raise UsageError(f"baseline version {data.get('version')!r}: expected {VERSION}", source)
     entries = []
     for number, item in enumerate(data["findings"]):
-        line = _line_of_entry(text, number)
         if not isinstance(item, dict):
-            raise UsageError("a baseline entry must be an object", source, line)
+            problem = "a baseline entry must be an object"
+            raise UsageError(problem, source, _line_of_entry(text, number))
         missing = [key for key in ("rule", "path", "fingerprint") if not _text(item.get(key))]
         if missing:
-            raise UsageError(f"baseline entry without {', '.join(missing)}", source, line)
+            problem = f"baseline entry without {', '.join(missing)}"
+            raise UsageError(problem, source, _line_of_entry(text, number))
         count = item.get("count", 1)
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            raise UsageError(f"baseline entry count {count!r}: expected 1 or more", source, line)
+            problem = f"baseline entry count {count!r}: expected 1 or more"
+            raise UsageError(problem, source, _line_of_entry(text, number))
         message = item.get("message", "")
         entries.append(Entry(item["rule"], item["path"], item["fingerprint"], str(message), count))
     return entries
