@@ -35,6 +35,7 @@ h2 { font-size: 1.2rem; border-bottom: 1px solid #d0d7de; padding-bottom: .25rem
      margin-top: 2rem; }
 h3 { font-size: 1.05rem; margin: 0 0 .25rem; }
 code, pre { font: 13px/1.4 ui-monospace, monospace; }
+h3 code { font-size: 1rem; }
 pre { white-space: pre-wrap; background: #f6f8fa; padding: .5rem; }
 .verdict { font-weight: 600; }
 .fail { color: #cf222e; } .pass { color: #1a7f37; }
@@ -93,7 +94,7 @@ def summary_section(report: Report) -> str:
         (summary["expired_waivers"], "expired waivers"),
         (summary["stale_waivers"], "stale waivers"),
     ]
-    shown = "".join(f"<li><b>{text(count)}</b>{text(label)}</li>" for count, label in counts)
+    shown = "".join(f"<li><b>{text(count)}</b> {text(label)}</li>" for count, label in counts)
     checked = f" in <code>{text(report.root)}</code>" if report.root is not None else ""
     failing = "".join(
         f'<tr><td><a href="#{_anchor(report, rule)}"><code>{text(rule.id)}</code></a></td>'
@@ -142,7 +143,7 @@ def _rule_section(report: Report, rule: Rule, findings: list[Finding]) -> str:
     )
     return (
         f'<section class="rule" id="{_anchor(report, rule)}">'
-        f"<h3><code>{text(rule.id)}</code> — {len(findings)} findings"
+        f"<h3><code>{text(rule.id)}</code> — {_count(len(findings), 'finding')}"
         f"{f', {fixable} fixable' if fixable else ''}</h3>"
         f'<p class="meta">contract {text(rule.contract)} · kind {text(rule.kind)}</p>'
         f'<p class="why">{text(rule.why)}</p>'
@@ -232,6 +233,10 @@ SECTIONS: tuple[Section, ...] = (
 def _anchor(report: Report, rule: Rule) -> str:
     # By position: a rule id is the contract's text, and an id attribute should not carry it.
     return f"rule-{report.rules.index(rule) + 1}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _config_line(waiver) -> str:
