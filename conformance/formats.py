@@ -64,11 +64,11 @@ def git_prefix(report: Report) -> str | None:
     return prefix_of(report.root)
 
 
-def in_repository(report: Report):
-    """A function placing a path relative to PATH relative to the git top level (unchanged when
-    PATH is the top level or in no work tree): what CI systems resolve paths against."""
-    prefix = git_prefix(report) or ""
-    return lambda path: prefix + path
+def in_repository(prefix: str | None):
+    """A function placing a path relative to PATH relative to the git top level, given PATH's
+    `git_prefix` (unchanged at the top level or outside git): what CI systems resolve paths
+    against."""
+    return lambda path: (prefix or "") + path
 
 
 def expired_message(waiver: Waiver) -> str:
@@ -215,7 +215,7 @@ def _command(level: str, path: str | None, line: int | None, title: str, message
 def github(report: Report) -> str:
     """GitHub Actions workflow commands: annotations on the lines of the pull request (paths
     relative to the repository's top level, where GitHub looks for them)."""
-    where = in_repository(report)
+    where = in_repository(git_prefix(report))
     lines = [_command("error", where(f.path), f.line, f.rule, f.message) for f in report.findings]
     lines += [
         _command("notice", where(f.path), f.line, f"{f.rule} (waived)", f"{f.message} — {w.reason}")
@@ -263,7 +263,7 @@ def sarif(report: Report) -> str:
     import json as encoder
 
     prefix = git_prefix(report)
-    where = in_repository(report)
+    where = in_repository(prefix)
     index = {rule.id: number for number, rule in enumerate(report.rules)}
     rules = [
         {
@@ -388,7 +388,7 @@ def junit(report: Report) -> str:
     repository is escaped as for a terminal: XML 1.0 cannot carry most controls."""
     from xml.etree import ElementTree
 
-    where = in_repository(report)
+    where = in_repository(git_prefix(report))
 
     def location(finding) -> str:
         return where(finding.location())
