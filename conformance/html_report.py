@@ -16,7 +16,7 @@ from html import escape
 
 from . import __version__
 from .contract import CONFIG_NAME
-from .formats import expired_message, printable, stale_message
+from .formats import discovered_lines, expired_message, printable, stale_message
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -220,6 +220,21 @@ def passing_section(report: Report) -> str:
     return f'<h2 id="passing">Passing rules</h2>\n<ul>{items}</ul>\n'
 
 
+def notes_section(report: Report) -> str:
+    """What the rules' kinds said about what they saw, and where discovered parameters came
+    from (or what discovery looked for)."""
+    notes = [
+        f"{rule.id}: {report.outcomes[rule.id].note}"
+        for rule in report.rules
+        if report.outcomes[rule.id].note
+    ]
+    lines = [*notes, *discovered_lines(report)]
+    if not lines:
+        return ""
+    items = "".join(f"<li>{text(line)}</li>" for line in lines)
+    return f'<h2 id="notes">Notes</h2>\n<ul>{items}</ul>\n'
+
+
 SECTIONS: tuple[Section, ...] = (
     summary_section,
     findings_section,
@@ -227,6 +242,7 @@ SECTIONS: tuple[Section, ...] = (
     waived_section,
     remarks_section,
     passing_section,
+    notes_section,
 )
 
 

@@ -216,3 +216,29 @@ def test_waived_unchecked_and_stale_are_listed(cli, tree, tmp_path):
         "<tr><td><code>db-importers-intact</code></td><td>optional</td>"
         "<td>nothing to check: no other package imports @x/db</td></tr>"
     ) in written
+
+
+def test_sections_are_functions_of_the_report(cli, fixture_copy, tmp_path):
+    """A new view is one more function in the list (issue 14's chart over a range)."""
+    from conformance.contract import load
+    from conformance.engine import open_repo, run
+    from conformance.html_report import SECTIONS, html
+
+    repo = open_repo(fixture_copy("kata-half"))
+    _, rules = load(repo.root, None, {}, repo)
+    checked = run(rules, repo)
+
+    def chart(report) -> str:
+        return f"<svg><title>{len(report.findings)} findings</title></svg>"
+
+    page = html(checked, [SECTIONS[0], chart, *SECTIONS[1:]])
+    assert "<svg><title>16 findings</title></svg>" in page
+    assert page.index("</header>") < page.index("<svg>") < page.index("Findings by rule")
+
+
+def test_notes_say_where_discovered_parameters_came_from(cli, fixture_copy, tmp_path):
+    written = report(cli, fixture_copy("kata-half"), tmp_path).read_text(encoding="utf-8")
+    assert (
+        "<li>discovered: drizzle_schema = src/schema.ts (packages/db/drizzle.config.ts:4 "
+        "&quot;schema&quot;) [convex-adoption]</li>"
+    ) in written
