@@ -71,6 +71,15 @@ def in_repository(prefix: str | None):
     return lambda path: (prefix or "") + path
 
 
+# `{item}`, `{path}`…: what a finding fills into its rule's message.
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def message_outline(rule) -> str:
+    """A rule's message as no finding fills it: each placeholder shown as `…`."""
+    return _PLACEHOLDER.sub("…", rule.message)
+
+
 def expired_message(waiver: Waiver) -> str:
     return f"waiver for {waiver.rule} expired on {waiver.expires}: {waiver.reason}"
 
@@ -269,7 +278,7 @@ def sarif(report: Report) -> str:
         {
             "id": rule.id,
             **({"name": name} if (name := _friendly_name(rule.id)) else {}),
-            "shortDescription": {"text": printable(rule.message.replace("{item}", "…"))},
+            "shortDescription": {"text": printable(message_outline(rule))},
             "fullDescription": {"text": printable(rule.why)},
             "help": {"text": printable(rule.why)},
             "properties": {"contract": rule.contract, "kind": rule.kind},

@@ -16,7 +16,13 @@ from html import escape
 
 from . import __version__
 from .contract import CONFIG_NAME
-from .formats import discovered_lines, expired_message, printable, stale_message
+from .formats import (
+    discovered_lines,
+    expired_message,
+    message_outline,
+    printable,
+    stale_message,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -214,8 +220,7 @@ def passing_section(report: Report) -> str:
     if not passing:
         return ""
     items = "".join(
-        f"<li><code>{text(rule.id)}</code> — {text(rule.message.replace('{item}', '…'))}</li>"
-        for rule in passing
+        f"<li><code>{text(rule.id)}</code> — {text(message_outline(rule))}</li>" for rule in passing
     )
     return f'<h2 id="passing">Passing rules</h2>\n<ul>{items}</ul>\n'
 

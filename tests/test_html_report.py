@@ -242,3 +242,8 @@ def test_notes_say_where_discovered_parameters_came_from(cli, fixture_copy, tmp_
         "<li>discovered: drizzle_schema = src/schema.ts (packages/db/drizzle.config.ts:4 "
         "&quot;schema&quot;) [convex-adoption]</li>"
     ) in written
+    # A passing rule with its message as no finding fills it.
+    assert (
+        "<li><code>env-example-convex</code> — … must document the Convex variables "
+        "(CONVEX_DEPLOYMENT, CONVEX_URL)</li>"
+    ) in written
