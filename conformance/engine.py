@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections import namedtuple
 from pathlib import Path
 
@@ -168,9 +169,12 @@ def _suppress(
 
 
 class Report:
-    def __init__(self, rules: list[Rule], outcomes: dict[str, Outcome]):
+    def __init__(self, rules: list[Rule], outcomes: dict[str, Outcome], root: Path | None = None):
         self.rules = rules
         self.outcomes = outcomes
+        self.root = root  # the folder checked (the reports place paths relative to it)
+        self.seconds: dict[str, float] = {}  # rule id → time spent checking it
+        self.elapsed: float | None = None  # the whole run, listing included
         # rule id → findings that count (not waived)
         self.results = {rule_id: list(o.findings) for rule_id, o in outcomes.items()}
         # Findings set aside, with the waiver (or inline comment) that did it.
@@ -351,13 +355,22 @@ def _covers(waiver: Waiver, finding: Finding) -> bool:
 def run(rules: list[Rule], repo: RepoView) -> Report:
     from .rules import KINDS, rule_patterns
 
+    started = time.perf_counter()
     repo.prefetch([pattern for rule in rules for pattern in rule_patterns(rule)])
     # The kinds that scan TypeScript files say which first: each file is then parsed once.
     for rule in rules:
         if rule.unchecked is None:
             for instance in instances(rule):
                 KINDS[rule.kind].expect(instance, repo)
-    return Report(rules, {rule.id: check_rule(rule, repo) for rule in rules})
+    outcomes, seconds = {}, {}
+    for rule in rules:
+        begun = time.perf_counter()
+        outcomes[rule.id] = check_rule(rule, repo)
+        seconds[rule.id] = time.perf_counter() - begun
+    report = Report(rules, outcomes, repo.root)
+    report.seconds = seconds
+    report.elapsed = time.perf_counter() - started
+    return report
 
 
 def open_repo(path: str | Path) -> RepoView:

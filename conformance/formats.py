@@ -1,4 +1,10 @@
-"""Report formats: text for people, json for scripts, github / sarif / junit for CI systems."""
+"""Report formats: text for people, json for scripts, github / sarif / junit for CI systems, html
+for a page to read (see `html_report`).
+
+Text and json place paths relative to the folder checked (PATH), as waivers and `fix` do; the CI
+formats place them relative to the top level of PATH's git work tree, as the CI system checks the
+repository out, so an annotation lands on the right file when PATH is a subfolder (`json` adds
+that path as `git_path`). Outside git, every path is relative to PATH."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ if TYPE_CHECKING:
     from .contract import Waiver
     from .engine import Report
 
-FORMATS = ("text", "json", "github", "sarif", "junit")
+FORMATS = ("text", "json", "github", "sarif", "junit", "html")
 
 # What text from a repository must not carry to a terminal, a CI log or an XML report: C0
 # controls but tab (ESC starts sequences that clear the screen or write the clipboard, CR
@@ -39,9 +45,39 @@ def printable(text: str) -> str:
 
 
 def render(report: Report, fmt: str) -> str:
+    if fmt == "html":
+        from .html_report import html
+
+        return html(report)
     return {"text": text, "json": json, "github": github, "sarif": sarif, "junit": junit}[fmt](
         report
     )
+
+
+def git_prefix(report: Report) -> str | None:
+    """Where the folder checked lies in its git work tree ("" at the top, "services/kata/"
+    below), None when it is in no work tree."""
+    if report.root is None:
+        return None
+    from .repo import git_prefix as prefix_of
+
+    return prefix_of(report.root)
+
+
+def in_repository(prefix: str | None):
+    """A function placing a path relative to PATH relative to the git top level, given PATH's
+    `git_prefix` (unchanged at the top level or outside git): what CI systems resolve paths
+    against."""
+    return lambda path: (prefix or "") + path
+
+
+# `{item}`, `{path}`…: what a finding fills into its rule's message.
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def message_outline(rule) -> str:
+    """A rule's message as no finding fills it: each placeholder shown as `…`."""
+    return _PLACEHOLDER.sub("…", rule.message)
 
 
 def expired_message(waiver: Waiver) -> str:
@@ -140,12 +176,23 @@ def json(report: Report) -> str:
         expires = w.expires.isoformat() if w.expires else None
         return {"rule": w.rule, "path": w.path, "reason": w.reason, "expires": expires}
 
+    prefix = git_prefix(report)
+
+    def git_path(path: str) -> str | None:
+        return None if prefix is None else prefix + path
+
+    def finding(f) -> dict:
+        return {**f.as_dict(), "git_path": git_path(f.path)}
+
     payload = {
-        "findings": [finding.as_dict() for finding in report.findings],
-        "waived": [{**f.as_dict(), "waiver": waiver(w)} for f, w in report.waived],
+        "findings": [finding(f) for f in report.findings],
+        "waived": [{**finding(f), "waiver": waiver(w)} for f, w in report.waived],
         "expired_waivers": [waiver(w) for w in report.expired],
         "stale_waivers": [waiver(w) for w in report.stale],
-        "remarks": [{"path": p, "line": n, "message": t} for p, n, t in report.remarks],
+        "remarks": [
+            {"path": p, "git_path": git_path(p), "line": n, "message": t}
+            for p, n, t in report.remarks
+        ],
         "rules": report.statuses(),
         "parameters": [
             {"contract": contract, **resolution._asdict()}
@@ -175,21 +222,25 @@ def _command(level: str, path: str | None, line: int | None, title: str, message
 
 
 def github(report: Report) -> str:
-    """GitHub Actions workflow commands: annotations on the lines of the pull request."""
-    lines = [_command("error", f.path, f.line, f.rule, f.message) for f in report.findings]
+    """GitHub Actions workflow commands: annotations on the lines of the pull request (paths
+    relative to the repository's top level, where GitHub looks for them)."""
+    where = in_repository(git_prefix(report))
+    lines = [_command("error", where(f.path), f.line, f.rule, f.message) for f in report.findings]
     lines += [
-        _command("notice", f.path, f.line, f"{f.rule} (waived)", f"{f.message} — {w.reason}")
+        _command("notice", where(f.path), f.line, f"{f.rule} (waived)", f"{f.message} — {w.reason}")
         for f, w in report.waived
     ]
+    config = where(CONFIG_NAME)
     lines += [
-        _command("error", CONFIG_NAME, w.line, "expired waiver", expired_message(w))
+        _command("error", config, w.line, "expired waiver", expired_message(w))
         for w in report.expired
     ]
     lines += [
-        _command("warning", CONFIG_NAME, w.line, "stale waiver", stale_message(w))
-        for w in report.stale
+        _command("warning", config, w.line, "stale waiver", stale_message(w)) for w in report.stale
     ]
-    lines += [_command("warning", p, n, "conformance-ignore", t) for p, n, t in report.remarks]
+    lines += [
+        _command("warning", where(p), n, "conformance-ignore", t) for p, n, t in report.remarks
+    ]
     lines += [
         _command(
             "notice" if rule.optional else "error",
@@ -210,19 +261,24 @@ def github(report: Report) -> str:
 
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/repo-conformance/"
 
 
 def sarif(report: Report) -> str:
     """SARIF 2.1.0: one reporting descriptor per rule (its why as help), one result per finding;
-    waived findings carry an external suppression with the waiver's reason."""
+    waived findings carry an external suppression with the waiver's reason. Uris are relative to
+    `%SRCROOT%`, the git top level (PATH outside git); a finding on a whole file (or on one that
+    is missing) is placed on its line 1, as GitHub needs a line and the validator a region."""
     import json as encoder
 
+    prefix = git_prefix(report)
+    where = in_repository(prefix)
     index = {rule.id: number for number, rule in enumerate(report.rules)}
     rules = [
         {
             "id": rule.id,
-            "name": rule.id,
-            "shortDescription": {"text": printable(rule.message.replace("{item}", "…"))},
+            **({"name": name} if (name := _friendly_name(rule.id)) else {}),
+            "shortDescription": {"text": printable(message_outline(rule))},
             "fullDescription": {"text": printable(rule.why)},
             "help": {"text": printable(rule.why)},
             "properties": {"contract": rule.contract, "kind": rule.kind},
@@ -231,10 +287,10 @@ def sarif(report: Report) -> str:
     ]
 
     def result(finding, suppression=None) -> dict:
-        region = {"startLine": finding.line} if finding.line else {}
-        location = {"artifactLocation": {"uri": _uri(finding.path), "uriBaseId": "%SRCROOT%"}}
-        if region:
-            location["region"] = region
+        location = {
+            "artifactLocation": {"uri": _uri(where(finding.path)), "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": finding.line or 1},
+        }
         entry = {
             "ruleId": finding.rule,
             "ruleIndex": index[finding.rule],
@@ -262,7 +318,10 @@ def sarif(report: Report) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": CONFIG_NAME, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {
+                            "uri": _uri(where(CONFIG_NAME)),
+                            "uriBaseId": "%SRCROOT%",
+                        },
                         "region": {"startLine": waiver.line},
                     }
                 }
@@ -285,15 +344,38 @@ def sarif(report: Report) -> str:
             "driver": {
                 "name": "conformance",
                 "version": __version__,
-                "informationUri": "https://pypi.org/project/conformance/",
+                "informationUri": INFORMATION_URI,
                 "rules": rules,
             }
         },
+        "originalUriBaseIds": {"%SRCROOT%": _source_root(report, prefix)},
         "results": results,
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
     }
     document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return encoder.dumps(document, indent=2) + "\n"
+
+
+def _friendly_name(rule_id: str) -> str | None:
+    """A rule's SARIF `name`: its id in Pascal case (`no-postgres-service` → NoPostgresService),
+    as the validator asks; none when that is the id itself (SARIF1001: then it must be left out)."""
+    name = "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9A-Za-z]+", rule_id))
+    return name if name and name != rule_id else None
+
+
+def _source_root(report: Report, prefix: str | None) -> dict:
+    """`%SRCROOT%`: the git top level (or the folder checked, outside git) as an absolute
+    `file:` uri ending in `/`, for viewers that open the files; GitHub reads the relative uris."""
+    description = (
+        "the top level of the git work tree" if prefix is not None else "the folder checked"
+    )
+    entry: dict = {"description": {"text": description}}
+    if report.root is not None:
+        top = report.root
+        for _ in filter(None, (prefix or "").split("/")):
+            top = top.parent
+        entry["uri"] = top.as_uri().rstrip("/") + "/"
+    return entry
 
 
 def _uri(path: str) -> str:
@@ -310,13 +392,20 @@ def _uri(path: str) -> str:
 
 
 def junit(report: Report) -> str:
-    """JUnit XML: one test case per rule, failing with its findings; waived findings as output.
-    Text from the repository is escaped as for a terminal: XML 1.0 cannot carry most controls."""
+    """JUnit XML: one test case per rule (with the seconds spent checking it), failing with its
+    findings (paths relative to the git top level); waived findings as output. Text from the
+    repository is escaped as for a terminal: XML 1.0 cannot carry most controls."""
     from xml.etree import ElementTree
 
+    where = in_repository(git_prefix(report))
+
+    def location(finding) -> str:
+        return where(finding.location())
+
     summary = report.summary()
-    suites = ElementTree.Element("testsuites", name="conformance")
     unchecked = report.unchecked_rules
+    elapsed = report.elapsed if report.elapsed is not None else sum(report.seconds.values())
+    suites = ElementTree.Element("testsuites", name="conformance", time=_seconds(elapsed))
     suite = ElementTree.SubElement(
         suites,
         "testsuite",
@@ -325,22 +414,27 @@ def junit(report: Report) -> str:
         failures=str(summary["failed_rules"] + len(report.expired)),
         errors=str(sum(not rule.optional for rule in unchecked)),
         skipped=str(sum(rule.optional for rule in unchecked)),
+        time=_seconds(elapsed),
     )
     waived_by_rule: dict[str, list[str]] = {}
     for finding, waiver in report.waived:
         waived_by_rule.setdefault(finding.rule, []).append(
-            printable(f"{finding.location()}: waived: {finding.message} ({waiver.reason})")
+            printable(f"{location(finding)}: waived: {finding.message} ({waiver.reason})")
         )
     for rule in report.rules:
         case = ElementTree.SubElement(
-            suite, "testcase", classname=f"{CONFIG_NAME}.{rule.contract}", name=rule.id
+            suite,
+            "testcase",
+            classname=f"{CONFIG_NAME}.{rule.contract}",
+            name=rule.id,
+            time=_seconds(report.seconds.get(rule.id, 0.0)),
         )
         findings = report.results[rule.id]
         if findings:
             failure = ElementTree.SubElement(
                 case, "failure", message=f"{len(findings)} findings", type="conformance"
             )
-            failure.text = "\n".join(printable(f"{f.location()}: {f.message}") for f in findings)
+            failure.text = "\n".join(printable(f"{location(f)}: {f.message}") for f in findings)
             failure.text += f"\n\nwhy: {printable(rule.why)}"
         reason = report.outcomes[rule.id].reason
         if reason is not None and not findings:
@@ -353,9 +447,17 @@ def junit(report: Report) -> str:
             ElementTree.SubElement(case, "system-out").text = "\n".join(waived_by_rule[rule.id])
     for waiver in report.expired:
         case = ElementTree.SubElement(
-            suite, "testcase", classname=CONFIG_NAME, name=f"waiver:{waiver.rule}"
+            suite,
+            "testcase",
+            classname=CONFIG_NAME,
+            name=f"waiver:{waiver.rule}",
+            time=_seconds(0.0),
         )
         message = printable(expired_message(waiver))
         ElementTree.SubElement(case, "failure", message=message, type="waiver")
     ElementTree.indent(suites)
     return ElementTree.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.6f}"

@@ -969,6 +969,17 @@ def _scratch_file():
     return tempfile.TemporaryFile()
 
 
+def git_prefix(root: Path) -> str | None:
+    """Where `root` lies in its git work tree: "" at the top level, "services/kata/" below it;
+    None when it is in no work tree (or git is missing). What CI systems want paths relative to:
+    the repository they check out, not the folder conformance was pointed at."""
+    shown = run_git(root, ["rev-parse", "--is-inside-work-tree", "--show-prefix"])
+    if shown is None:
+        return None
+    inside, _, prefix = os.fsdecode(shown).partition("\n")
+    return prefix.removesuffix("\n") if inside == "true" else None
+
+
 def run_git(cwd: Path, args: list[str]) -> bytes | None:
     """git's stdout, or None when git is missing or fails."""
     return collect_git(spawn_git(cwd, args))

@@ -18,16 +18,19 @@ from pathlib import Path
 import pytest
 
 
-def skip(why: str, subject: str) -> None:
-    reason = f"SKIPPED: {why} — {subject} was NOT typechecked"
+def skip(why: str, subject: str, unchecked: str = "typechecked") -> None:
+    reason = f"SKIPPED: {why} — {subject} was NOT {unchecked}"
     warnings.warn(reason, stacklevel=2)  # the warnings summary shows it without -rs
     pytest.skip(reason)
 
 
-def npm_install(folder: str, packages: list[str], subject: str) -> Path:
-    """The node_modules holding `packages` (npm specs), installed on first use."""
+def npm_install(
+    folder: str, packages: list[str], subject: str, unchecked: str = "typechecked"
+) -> Path:
+    """The node_modules holding `packages` (npm specs), installed on first use; `subject` and
+    `unchecked` say what a skip leaves unchecked ("the Convex code", "typechecked")."""
     if shutil.which("node") is None or shutil.which("npm") is None:
-        skip("node or npm is not installed", subject)
+        skip("node or npm is not installed", subject, unchecked)
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     cache = Path(base) / "conformance-tests" / folder
     cache.mkdir(parents=True, exist_ok=True)
@@ -45,6 +48,6 @@ def npm_install(folder: str, packages: list[str], subject: str) -> Path:
             )
             if install.returncode != 0:
                 errors = [line for line in install.stderr.splitlines() if "error" in line]
-                skip(f"npm install failed ({(errors or ['no output'])[0]})", subject)
+                skip(f"npm install failed ({(errors or ['no output'])[0]})", subject, unchecked)
             done.write_text(wanted)
     return cache / "node_modules"

@@ -16,12 +16,20 @@ import pytest
 from conftest import FIXTURES
 
 HALF = str(FIXTURES / "kata-half")
+
+
+@pytest.fixture
+def half(fixture_copy) -> str:
+    """kata-half outside any git repository: CI paths relative to the folder checked."""
+    return str(fixture_copy("kata-half"))
+
+
 FUTURE = (datetime.date.today() + datetime.timedelta(days=365)).isoformat()
 PAST = (datetime.date.today() - datetime.timedelta(days=1)).isoformat()
 
 
-def test_github_annotations(cli):
-    code, out, _ = cli("check", HALF, "--format", "github")
+def test_github_annotations(cli, half):
+    code, out, _ = cli("check", half, "--format", "github")
     assert code == 1
     lines = out.splitlines()
     assert (
@@ -45,8 +53,8 @@ def test_github_escaping():
     )
 
 
-def test_sarif_structure(cli):
-    code, out, _ = cli("check", HALF, "--format", "sarif")
+def test_sarif_structure(cli, half):
+    code, out, _ = cli("check", half, "--format", "sarif")
     assert code == 1
     document = json.loads(out)
     assert document["version"] == "2.1.0"
@@ -109,10 +117,10 @@ def test_sarif_validates_against_the_official_schema(cli, sarif_schema, tree):
     jsonschema.Draft7Validator(sarif_schema).validate(json.loads(out))
 
 
-def test_junit_structure(cli, tmp_path):
+def test_junit_structure(cli, tmp_path, half):
     report = tmp_path / "out" / "junit.xml"
     report.parent.mkdir()
-    code, out, _ = cli("check", HALF, "--format", "junit", "--output", str(report))
+    code, out, _ = cli("check", half, "--format", "junit", "--output", str(report))
     assert (code, out) == (1, "")
     suites = ElementTree.parse(report).getroot()
     [suite] = suites.findall("testsuite")
@@ -258,11 +266,13 @@ def test_inline_suppressions_need_a_reason_and_are_reported_when_unused(tree, cl
     assert payload["remarks"] == [
         {
             "path": "docs/a.md",
+            "git_path": None,  # not in a git work tree
             "line": 4,
             "message": "conformance-ignore no-todo needs a reason (`: why`); it sets nothing aside",
         },
         {
             "path": "docs/a.md",
+            "git_path": None,  # not in a git work tree
             "line": 6,
             "message": "conformance-ignore no-todo matches no finding (unused); remove it",
         },

@@ -16,7 +16,7 @@ import pytest
 from conftest import init_git
 from hostile import FIFOS, GENERATED, materialise
 
-FORMATS = ["text", "json", "github", "sarif", "junit"]
+FORMATS = ["text", "json", "github", "sarif", "junit", "html"]
 # What a terminal acts on: C0 controls but tab and newline, DEL, C1, bidi controls, line separators.
 RAW_CONTROL = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
@@ -83,6 +83,8 @@ def test_check_reports_findings_in_every_format(hostile, output):
         assert all(re.fullmatch(r"[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*", uri) for uri in uris), uris
     elif output == "junit":
         ET.fromstring(run.stdout)
+    elif output == "html":
+        assert run.stdout.count("<section ") == run.stdout.count("</section>") > 0
 
 
 def test_text_names_every_unreadable_file(hostile):
