@@ -29,8 +29,8 @@ FLOORS = [
     {"project"},  # what the repository is
     {"rules"},  # rule kinds
     {"contract", "schema", "parameters"},  # contracts
-    {"engine"},
-    {"formats", "html_report", "fix"},  # reports and repair
+    {"engine", "baseline"},  # running rules; what a baseline already knows
+    {"formats", "html_report", "burndown", "fix"},  # reports and repair
     {"cli", "plugin", "init", "history", "__main__"},  # front-ends
 ]
 
