@@ -76,8 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="conformance",
         description="Executable contracts for architectural decisions: check a repository "
         "against them, and fix what drifted.",
-        epilog="`conformance COMMAND --help` describes a command. Exit codes: 0 clean, "
-        "1 findings, 2 usage or contract error, 3 internal error.",
+        epilog="Exit codes: 0 clean, 1 findings, 2 usage or contract error, 3 internal error.",
         formatter_class=_HelpFormatter,
     )
     parser.add_argument(
@@ -107,7 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 0 even with findings (usage errors still exit 2, internal errors 3)",
     )
     commands = parser.add_subparsers(
-        dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
+        dest="command",
+        required=True,
+        parser_class=_Parser,
+        metavar="COMMAND",
+        help="what to do; `conformance COMMAND --help` says more",
     )
     sub = {"formatter_class": _HelpFormatter, "parents": [common]}
     run_sub = {"formatter_class": _HelpFormatter, "parents": [common, reporting]}

@@ -188,7 +188,7 @@ def statistics(report: Report, fmt: str) -> str:
     total = sum(count for count, _ in counts.values())
     lines.append(
         f"{counted(total, 'finding')} of {counted(len(rows), 'rule')}"
-        + ("; [*]: `conformance fix` repairs them" if any(f for _, f in counts.values()) else "")
+        + ("; [*] fixable with `conformance fix`" if any(f for _, f in counts.values()) else "")
     )
     return "\n".join(map(printable, lines)) + "\n"
 

@@ -169,6 +169,7 @@ class Progress:
 
 def _columns(stream: TextIO) -> int:
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        columns = os.get_terminal_size(stream.fileno()).columns
     except (OSError, ValueError, AttributeError):
-        return 80
+        columns = 0
+    return columns or 80  # a terminal that does not say its size (0) is taken as 80 wide
