@@ -137,8 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REV",
         help="run only the rules whose inputs changed since REV (work tree included)",
     )
-    check.add_argument("--select", action="append", help="only these rule ids (globs, commas)")
-    check.add_argument("--ignore", action="append", help="skip these rule ids (globs, commas)")
+    check.add_argument(
+        "--select", action="append", metavar="ID", help="only these rule ids (globs, commas)"
+    )
+    check.add_argument(
+        "--ignore", action="append", metavar="ID", help="skip these rule ids (globs, commas)"
+    )
     check.add_argument(
         "--param", action="append", metavar="NAME=VALUE", help="override a contract parameter"
     )
@@ -170,8 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument(
         "--force", action="store_true", help="replace existing files that differ from a template"
     )
-    fix.add_argument("--select", action="append", help="only these rule ids (globs, commas)")
-    fix.add_argument("--ignore", action="append", help="skip these rule ids (globs, commas)")
+    fix.add_argument(
+        "--select", action="append", metavar="ID", help="only these rule ids (globs, commas)"
+    )
+    fix.add_argument(
+        "--ignore", action="append", metavar="ID", help="skip these rule ids (globs, commas)"
+    )
     fix.add_argument("--param", action="append", metavar="NAME=VALUE", help="as for check")
 
     init = commands.add_parser("init", **sub, help="write a conformance.yaml for a repository")
@@ -194,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="a repository: list the contracts and rules its conformance.yaml names (its own "
         "contract files included); without it, the built-in contracts",
     )
-    listing.add_argument("--contract", action="append", help="only these contracts")
+    listing.add_argument(
+        "--contract", action="append", metavar="NAME|FILE", help="only these contracts"
+    )
     listing.add_argument(
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
     )
@@ -591,7 +601,7 @@ def _all_contracts(names: list[str] | None, path: str | None = None):
     from .contract import builtin_names, load_contract
 
     if names or path is None:
-        base = Path.cwd()
+        base = Path(path) if path else Path.cwd()  # a contract file named relative to PATH
         return [load_contract(name, base, every_rule=True) for name in names or builtin_names()]
     from .engine import open_repo
 
