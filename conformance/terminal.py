@@ -134,8 +134,9 @@ class Progress:
             return False
 
     def step(self, done: int, total: int, what: str) -> None:
-        """The callback: `done` of `total` steps of `what` (e.g. 3, 18, "rules: no-pg-imports")."""
-        self.said = f"{what} ({done}/{total})"
+        """The callback: `done` of `total` steps are done, the next is `what` (e.g. 3, 18,
+        "checking no-postgres-imports")."""
+        self.said = f"{what} ({done} of {total} done)"
 
     def __enter__(self) -> Progress:
         import threading
@@ -157,13 +158,15 @@ class Progress:
             return
         from .formats import printable
 
+        shown = ""
         while not self._stop.is_set():
-            if self.said:
+            said = self.said
+            if said and said != shown:  # redrawn only when it changed
                 width = _columns(self.stream) - 1
-                line = printable(f"conformance: {self.said}")[:width]
+                line = printable(f"conformance: {said}")[:width]
                 self.stream.write(f"\r\x1b[K{line}")
                 self.stream.flush()
-                self.shown = True
+                shown, self.shown = said, True
             self._stop.wait(self.PERIOD)
 
 

@@ -641,7 +641,7 @@ def test_a_slow_run_shows_progress_on_a_terminal_and_clears_it():
     code, out, err = slow_check("check", BEFORE, stderr_tty=True)
     assert code == 1 and out.endswith("(convex-adoption)\n") and ESC not in out
     assert "\r\x1b[Kconformance: checking " in err
-    assert "/18)" in err
+    assert " of 18 done)" in err
     assert err.endswith("\r\x1b[K")  # cleared: the line is blank when the run ends
 
 
@@ -674,5 +674,14 @@ def test_progress_is_written_only_once_the_delay_passed(monkeypatch):
     with terminal.Progress(stream) as progress:
         progress.step(1, 2, "checking \x1b]0;x")  # a rule id is the repository's text
         time.sleep(0.3)
-    assert stream.getvalue().startswith("\r\x1b[Kconformance: checking \\x1b]0;x (1/2)")
-    assert stream.getvalue().endswith("\r\x1b[K")
+    # Drawn once (it did not change), escaped, then cleared.
+    assert stream.getvalue() == "\r\x1b[Kconformance: checking \\x1b]0;x (1 of 2 done)\r\x1b[K"
+
+
+def test_the_pytest_plugin_counts_one_finding_as_one():
+    from conformance.plugin import ContractViolation
+
+    assert [str(ContractViolation(["a"])), str(ContractViolation(["a", "b"]))] == [
+        "1 finding",
+        "2 findings",
+    ]
