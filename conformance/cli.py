@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .formats import FORMATS
-from .model import Rule, UsageError, error_summary
+from .model import Rule, UsageError, did_you_mean, error_summary
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -44,6 +44,12 @@ def _yaml_list(name: str, raw: str) -> list[Any]:
         raise UsageError(f"--param {name}: {error.message}") from None
 
 
+FORMAT_HELP = (
+    "report format: text (for people, the default), json (for scripts), github (workflow "
+    "annotations), sarif (code scanning), junit (test reports), html (one page to look at)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     import argparse
 
@@ -61,21 +67,55 @@ def build_parser() -> argparse.ArgumentParser:
         def error(self, message: str) -> None:  # one line, exit 2, no usage dump
             raise UsageError(message)
 
+    class _Version(argparse.Action):
+        def __call__(self, parser, namespace, values, option_string=None) -> None:
+            print(version_text())
+            parser.exit()
+
     parser = _Parser(
         prog="conformance",
         description="Executable contracts for architectural decisions: check a repository "
         "against them, and fix what drifted.",
+        epilog="Exit codes: 0 clean, 1 findings, 2 usage or contract error, 3 internal error.",
         formatter_class=_HelpFormatter,
+    )
+    parser.add_argument(
+        "-V",
+        "--version",
+        action=_Version,
+        nargs=0,
+        default=argparse.SUPPRESS,
+        help="print the version and exit",
     )
     # Every parser sizes its help with _HelpFormatter: argparse's own imports `shutil`.
     common = _Parser(add_help=False, formatter_class=_HelpFormatter)
     common.add_argument(
         "--debug", action="store_true", help="print the traceback of an internal error"
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    # The options of a run that may find something: how much it says, and what it exits with.
+    reporting = _Parser(add_help=False, formatter_class=_HelpFormatter)
+    reporting.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only findings (and what else fails the run): nothing when it passes",
+    )
+    reporting.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even with findings (usage errors still exit 2, internal errors 3)",
+    )
+    commands = parser.add_subparsers(
+        dest="command",
+        required=True,
+        parser_class=_Parser,
+        metavar="COMMAND",
+        help="what to do; `conformance COMMAND --help` says more",
+    )
     sub = {"formatter_class": _HelpFormatter, "parents": [common]}
+    run_sub = {"formatter_class": _HelpFormatter, "parents": [common, reporting]}
 
-    check = commands.add_parser("check", **sub, help="check a repository against its contracts")
+    check = commands.add_parser("check", **run_sub, help="check a repository against its contracts")
     check.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
     check.add_argument(
         "--contract",
@@ -83,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="built-in contract name or contract YAML file (repeatable); "
         "without it, PATH/conformance.yaml names the contracts",
     )
-    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
     check.add_argument("--output", metavar="FILE", help="write the report to FILE, not stdout")
     history = check.add_mutually_exclusive_group()
     history.add_argument(
@@ -97,8 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="REV",
         help="run only the rules whose inputs changed since REV (work tree included)",
     )
-    check.add_argument("--select", action="append", help="only these rule ids (globs, commas)")
-    check.add_argument("--ignore", action="append", help="skip these rule ids (globs, commas)")
+    check.add_argument(
+        "--select", action="append", metavar="ID", help="only these rule ids (globs, commas)"
+    )
+    check.add_argument(
+        "--ignore", action="append", metavar="ID", help="skip these rule ids (globs, commas)"
+    )
     check.add_argument(
         "--param", action="append", metavar="NAME=VALUE", help="override a contract parameter"
     )
@@ -110,8 +154,25 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="then remove from the baseline what was fixed (it never gains an entry)",
     )
+    check.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print the number of findings of each rule instead of the findings (text or json)",
+    )
+    check.add_argument("--fix", action="store_true", help="as `conformance fix`")
+    check.add_argument("--diff", action="store_true", help="as `conformance fix --dry-run`")
+    check.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="with --fix: touch files with uncommitted changes",
+    )
+    check.add_argument(
+        "--force",
+        action="store_true",
+        help="with --fix or --diff: replace existing files that differ from a template",
+    )
 
-    fix = commands.add_parser("fix", **sub, help="repair what the contracts' fixes can repair")
+    fix = commands.add_parser("fix", **run_sub, help="repair what the contracts' fixes can repair")
     fix.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
     fix.add_argument("--contract", action="append", help="as for check")
     fix.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
@@ -121,8 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument(
         "--force", action="store_true", help="replace existing files that differ from a template"
     )
-    fix.add_argument("--select", action="append", help="only these rule ids (globs, commas)")
-    fix.add_argument("--ignore", action="append", help="skip these rule ids (globs, commas)")
+    fix.add_argument(
+        "--select", action="append", metavar="ID", help="only these rule ids (globs, commas)"
+    )
+    fix.add_argument(
+        "--ignore", action="append", metavar="ID", help="skip these rule ids (globs, commas)"
+    )
     fix.add_argument("--param", action="append", metavar="NAME=VALUE", help="as for check")
     fix.add_argument(
         "--include-baseline", action="store_true", help="repair the baseline's findings too"
@@ -151,14 +216,55 @@ def build_parser() -> argparse.ArgumentParser:
         "exists in the repository are proposed",
     )
 
-    listing = commands.add_parser("list", **sub, help="list built-in contracts and their rules")
-    listing.add_argument("--contract", action="append", help="only these contracts")
+    listing = commands.add_parser(
+        "list",
+        **sub,
+        help="list contracts and their rules: the built-in ones, or those PATH's config names",
+    )
+    listing.add_argument(
+        "path",
+        nargs="?",
+        help="a repository: list the contracts and rules its conformance.yaml names (its own "
+        "contract files included); without it, the built-in contracts",
+    )
+    listing.add_argument(
+        "--contract", action="append", metavar="NAME|FILE", help="only these contracts"
+    )
+    listing.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
 
-    explain = commands.add_parser("explain", **sub, help="explain a rule: what, why, how to fix")
-    explain.add_argument("rule_id")
-    explain.add_argument("path", nargs="?", default=".", help="repository whose config to search")
+    explain = commands.add_parser(
+        "explain",
+        **sub,
+        help="explain a rule (what, why, how to fix) or a rule kind (what it checks, its options)",
+    )
+    explain.add_argument(
+        "name", metavar="NAME", help="a rule id, or a rule kind (a rule id comes first)"
+    )
+    explain.add_argument(
+        "path", nargs="?", default=".", help="repository whose config to search (default: .)"
+    )
+    explain.add_argument(
+        "--kind", action="store_true", help="NAME is a rule kind, even where a rule has that id"
+    )
     return parser
 
+
+def version_text() -> str:
+    """`conformance VERSION`: the installed distribution's version, else (run from a source
+    tree that was never installed) the package's own, said to be so."""
+    from importlib import metadata
+
+    try:
+        return f"conformance {metadata.version(DISTRIBUTION)}"
+    except metadata.PackageNotFoundError:
+        from . import __version__
+
+        return f"conformance {__version__} (not installed: {Path(__file__).parent})"
+
+
+DISTRIBUTION = "repo-conformance"
 
 # What the quick reading of `check` and `fix` knows of their options: those taking a value
 # (each given once, or "append" to a list) and the flags. Its defaults are argparse's.
@@ -174,15 +280,20 @@ _QUICK = {
             "--ignore": "append",
             "--param": "append",
         },
-        {"--debug", "--no-baseline", "--update-baseline"},
+        {
+            *["--debug", "--quiet", "--exit-zero", "--statistics", "--fix", "--diff"],
+            *["--allow-dirty", "--force", "--no-baseline", "--update-baseline"],
+        },
         {"format": "text"},
     ),
     "fix": (
         {"--contract": "append", "--select": "append", "--ignore": "append", "--param": "append"},
-        {"--debug", "--dry-run", "--allow-dirty", "--force", "--include-baseline"},
+        {"--debug", "--dry-run", "--allow-dirty", "--force", "--quiet", "--exit-zero"}
+        | {"--include-baseline"},
         {},
     ),
 }
+_SHORT = {"-q": "--quiet"}
 
 
 def parse_arguments(argv: list[str]):
@@ -206,6 +317,7 @@ def _quick_arguments(argv: list[str]):
     positional = False
     tokens = iter(argv[1:])
     for token in tokens:
+        token = _SHORT.get(token, token)
         option, equals, value = token.partition("=")
         if not token or token == "-" or not token.startswith("-"):
             if positional or not token:
@@ -235,6 +347,11 @@ def _quick_arguments(argv: list[str]):
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
+        if not argv:
+            # The bare command is a mistake, as ruff takes it: the help, on stderr (a pipe
+            # reading stdout gets nothing it would take for a report), and exit 2.
+            print(build_parser().format_help(), end="", file=sys.stderr)
+            return EXIT_USAGE
         args = parse_arguments(argv)
         handlers = {
             "check": _check,
@@ -244,8 +361,8 @@ def main(argv: list[str] | None = None) -> int:
             "explain": _explain,
             "baseline": _baseline,
         }
-        handler = handlers[args.command]
-        return handler(args)
+        code = handlers[args.command](args)
+        return EXIT_CLEAN if code == EXIT_FINDINGS and getattr(args, "exit_zero", False) else code
     except UsageError as error:
         from .formats import printable
 
@@ -269,9 +386,21 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _progress(args: argparse.Namespace):
+    """The progress line of a run at a terminal (see terminal.Progress), or nothing."""
+    from contextlib import nullcontext
+
+    from .terminal import Progress
+
+    if getattr(args, "quiet", False) or not Progress.wanted():
+        return nullcontext()
+    return Progress()
+
+
 def _checked(args: argparse.Namespace, repo=None, also=None):
     """Load and select the rules, run them on the repository and apply its waivers; `also`
-    gives rules to add to the selected ones (from the loaded ones)."""
+    gives rules to add to the selected ones (from the loaded ones). At a terminal, a long run
+    shows its progress on stderr."""
     from .contract import CONFIG_NAME, load, load_waivers
     from .engine import open_repo, run, select_rules
 
@@ -296,7 +425,8 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
         selected, unchanged = affected(selected, changed, definitions)
     if also is not None:
         selected = [*selected, *also(selected, repo)]
-    report = run(selected, repo)
+    with _progress(args) as progress:
+        report = run(selected, repo, progress and progress.step)
     if not rules:
         report.empty = f"{CONFIG_NAME} names no contract and no rule: nothing is checked"
     report.unchanged = [rule.id for rule in unchanged]
@@ -342,8 +472,13 @@ def _inside(root: Path, rule: Rule) -> str | None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .formats import render
-
+    if args.fix or args.diff:
+        return _check_fix(args)
+    for option in ("allow_dirty", "force"):
+        if getattr(args, option):
+            raise UsageError(f"--{option.replace('_', '-')} is for --fix or --diff (or `fix`)")
+    if args.statistics and args.format not in ("text", "json"):
+        raise UsageError(f"--statistics reports as text or json, not {args.format}")
     if args.rev is not None or args.changed_since is not None:
         from .history import check_revision
 
@@ -364,7 +499,8 @@ def _check(args: argparse.Namespace) -> int:
             "--update-baseline prunes the work tree's baseline: not with --rev or --changed-since"
         )
     repo, report = _checked(args, repo)
-    _emit(render(report, args.format), args.output)
+    text_report = args.format == "text" and not args.statistics
+    _emit(_report(report, args), args.output, report if text_report else None)
     if args.update_baseline:
         _prune_baseline(repo, report)
     return EXIT_FINDINGS if report.failing else EXIT_CLEAN
@@ -394,6 +530,35 @@ def _prune_baseline(repo, report) -> None:
     print(printable(said), file=sys.stderr)
 
 
+def _report(report, args: argparse.Namespace) -> str:
+    """The report as --format, --quiet and --statistics ask."""
+    from . import formats
+
+    if args.statistics:
+        return formats.statistics(report, args.format)
+    if args.format == "text" and args.quiet:
+        return formats.quiet_text(report)
+    return formats.render(report, args.format)
+
+
+def _check_fix(args: argparse.Namespace) -> int:
+    """`check --fix` is `fix`, `check --diff` is `fix --dry-run` (as in ruff)."""
+    if args.fix and args.diff:
+        raise UsageError("--fix writes, --diff does not: give one of them")
+    given = {
+        "--format": args.format != "text",
+        "--output": args.output is not None,
+        "--rev": args.rev is not None,
+        "--changed-since": args.changed_since is not None,
+        "--statistics": args.statistics,
+    }
+    for option, present in given.items():
+        if present:
+            raise UsageError(f"{option} is for a check; --fix and --diff report as `fix` does")
+    args.dry_run = args.diff
+    return _fix(args)
+
+
 def _check_range(args: argparse.Namespace) -> int:
     from .contract import load_rules
     from .engine import open_repo, select_rules
@@ -401,6 +566,8 @@ def _check_range(args: argparse.Namespace) -> int:
 
     if args.format not in ("text", "json"):
         raise UsageError(f"--rev A..B reports as text or json, not {args.format}")
+    if args.statistics:
+        raise UsageError("--statistics is for one revision, not a range A..B")
     root = open_repo(args.path).root
     rules = load_rules(root, args.contract, _parameters(args.param))
     rules = select_rules(rules, _csv(args.select), _csv(args.ignore))
@@ -411,19 +578,36 @@ def _check_range(args: argparse.Namespace) -> int:
         from .contract import baseline_settings
 
         baseline = baseline_settings(root)[0]
-    report = check_range(root, rules, args.rev, definitions, baseline)
-    _emit(render_range(report, args.format), args.output)
+    with _progress(args) as progress:
+        report = check_range(
+            root, rules, args.rev, definitions, baseline, progress and progress.step
+        )
+    if args.quiet and args.format == "text":
+        from .formats import quiet_text
+
+        # Quiet, a range says what fails at its end, as a check of B would.
+        _emit(quiet_text(report.tip_report), args.output, report.tip_report)
+    else:
+        shown = report.tip_report if args.format == "text" else None
+        _emit(render_range(report, args.format), args.output, shown)
     return EXIT_FINDINGS if report.tip_report.findings else EXIT_CLEAN
 
 
-def _emit(output: str, path: str | None) -> None:
+def _emit(output: str, path: str | None, text_of=None) -> None:
+    """Write a report to `path`, else print it; `text_of` is the report a text `output` shows,
+    printed in colour at a terminal (terminal.colour_wanted), never to a file."""
     if path:
         try:
             Path(path).write_text(output, encoding="utf-8")
         except OSError as error:
             raise UsageError(f"cannot write the report: {error.strerror}", path) from None
-    else:
-        print(output, end="")
+        return
+    if text_of is not None:
+        from .terminal import colour_wanted, paint_report
+
+        if colour_wanted(sys.stdout):
+            output = paint_report(output, text_of)
+    print(output, end="")
 
 
 def _fix(args: argparse.Namespace) -> int:
@@ -441,18 +625,26 @@ def _fix(args: argparse.Namespace) -> int:
 
 def _fix_locked(args: argparse.Namespace) -> int:
     from .fix import WRITES, apply, plan, preflight, recheck, render_diff, render_statuses
-    from .formats import text
+    from .formats import quiet_text, text
+    from .model import counted
     from .repo import RepoView
+    from .terminal import colour_wanted, paint_diff, paint_statuses
 
-    args.no_baseline = args.include_baseline
+    args.no_baseline = getattr(args, "include_baseline", False)
+    colour = colour_wanted(sys.stdout)
+    report_text = quiet_text if args.quiet else text
     repo, report = _checked(args)
     if not report.findings:
-        print(text(report), end="")
+        _emit(report_text(report), None, report)
         return EXIT_FINDINGS if report.failing else EXIT_CLEAN
     changes = plan(report, repo, force=args.force).changes()
     if args.dry_run:
-        print(render_diff(changes), end="")
-        print(render_statuses(changes), end="")
+        diff = render_diff(changes)
+        print(paint_diff(diff) if colour else diff, end="")
+        if args.quiet:
+            return EXIT_FINDINGS
+        statuses = render_statuses(changes)
+        print(paint_statuses(statuses) if colour else statuses, end="")
         try:
             preflight(changes, repo.root, allow_dirty=args.allow_dirty)
         except UsageError as error:
@@ -460,15 +652,17 @@ def _fix_locked(args: argparse.Namespace) -> int:
         print("dry run: nothing was written")
         return EXIT_FINDINGS
     apply(changes, repo.root, allow_dirty=args.allow_dirty)
-    print(render_statuses(changes), end="")
     written = sum(c.status in WRITES for c in changes)
-    print(f"{written} paths changed; checking again:\n")
+    if not args.quiet:
+        statuses = render_statuses(changes)
+        print(paint_statuses(statuses) if colour else statuses, end="")
+        print(f"{counted(written, 'path')} changed; checking again:\n")
     changed = [c.path for c in changes if c.status in WRITES]
     # The check after a fix holds every package it changed to its importers.
     _, after = _checked(
         args, RepoView(repo.root), lambda selected, view: recheck(selected, view, changed)
     )
-    print(text(after), end="")
+    _emit(report_text(after), None, after)
     return EXIT_FINDINGS if after.failing else EXIT_CLEAN
 
 
@@ -528,21 +722,71 @@ def _init(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def _all_contracts(names: list[str] | None):
+def _all_contracts(names: list[str] | None, path: str | None = None):
+    """The contracts `list` shows: those named, else those PATH's conformance.yaml names (its
+    own rules as one more, named after the file), else the built-in ones; every rule of each,
+    whatever its `when:`."""
     from .contract import builtin_names, load_contract
 
-    return [load_contract(name, Path.cwd(), every_rule=True) for name in names or builtin_names()]
+    if names or path is None:
+        base = Path(path) if path else Path.cwd()  # a contract file named relative to PATH
+        return [load_contract(name, base, every_rule=True) for name in names or builtin_names()]
+    from .engine import open_repo
+
+    return _config_contracts(open_repo(path).root)
+
+
+def _config_contracts(root: Path):
+    from .contract import CONFIG_NAME, Contract, load_contract, make_rule, read_yaml
+    from .schema import validate
+
+    config = root / CONFIG_NAME
+    if not config.is_file():
+        raise UsageError(f"no {CONFIG_NAME} in {root}; `conformance init {root}` writes one")
+    document = read_yaml(config, CONFIG_NAME)
+    validate(document, "config")
+    contracts = []
+    for index, entry in enumerate(document.data.get("contracts") or []):
+        reference = entry if isinstance(entry, str) else entry["contract"]
+        overrides = {} if isinstance(entry, str) else dict(entry.get("parameters") or {})
+        lines = {n: document.line_of("contracts", index, "parameters", n) for n in overrides}
+        try:
+            contracts.append(
+                load_contract(reference, root, overrides, lines, CONFIG_NAME, every_rule=True)
+            )
+        except UsageError as error:
+            if error.path is None:
+                error.path, error.line = CONFIG_NAME, document.line_of("contracts", index)
+            raise
+    own = document.data.get("rules") or []
+    if own:
+        rules = [
+            make_rule(raw, CONFIG_NAME, [{}], document, index, str(root))
+            for index, raw in enumerate(own)
+        ]
+        description = "the rules the repository's own config defines."
+        contracts.append(Contract(CONFIG_NAME, description, CONFIG_NAME, {}, {}, rules, []))
+    return contracts
 
 
 def _list(args: argparse.Namespace) -> int:
     from .formats import printable
     from .rules import KINDS
 
+    contracts = _all_contracts(args.contract, args.path)
+    if args.format == "json":
+        import json
+
+        print(json.dumps(_listing(contracts, list(KINDS)), indent=2))
+        return EXIT_CLEAN
+
     def say(line: str = "") -> None:
         print(printable(line))  # a contract's text may come from the repository
 
-    for contract in _all_contracts(args.contract):
+    for contract in contracts:
         say(f"{contract.name}: {_first_sentence(contract.description)}")
+        if contract.source != contract.name and not contract.source.startswith("<built-in>"):
+            say(f"  from {contract.source}")
         for resolution in contract.resolutions:
             name = resolution.name
             if resolution.origin == "discovered":
@@ -558,6 +802,45 @@ def _list(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _listing(contracts, kinds: list[str]) -> dict[str, Any]:
+    """`list --format json`: what the text shows, whole (every sentence, every condition)."""
+
+    def parameter(contract, resolution) -> dict[str, Any]:
+        discovered = resolution.origin == "discovered"
+        return {
+            "name": resolution.name,
+            "origin": resolution.origin,
+            "value": None if discovered else resolution.values[0],
+            "discovered": resolution.sources[0] if discovered else None,
+            "description": " ".join(contract.parameter_help.get(resolution.name, "").split()),
+        }
+
+    return {
+        "contracts": [
+            {
+                "name": contract.name,
+                "source": contract.source,
+                "description": " ".join(contract.description.split()),
+                "parameters": [parameter(contract, r) for r in contract.resolutions],
+                "rules": [
+                    {
+                        "id": rule.id,
+                        "kind": rule.kind,
+                        "message": rule.message,
+                        "why": " ".join(rule.why.split()),
+                        "when": rule.when,
+                        "source": rule.source,
+                        "line": rule.line,
+                    }
+                    for rule in contract.rules
+                ],
+            }
+            for contract in contracts
+        ],
+        "rule_kinds": kinds,
+    }
+
+
 def _conditions(when: dict[str, Any]) -> str:
     return ", ".join(f"{name}={_show(value)}" for name, value in when.items())
 
@@ -569,7 +852,19 @@ def _first_sentence(text: str) -> str:
 
 def _explain(args: argparse.Namespace) -> int:
     from .contract import CONFIG_NAME, load_rules
+    from .formats import printable
+    from .rules import KINDS
 
+    def say(text: str) -> None:
+        # A rule of conformance.yaml is the repository's text: shown line by line, escaped.
+        print("\n".join(map(printable, text.split("\n"))))
+
+    if args.kind and args.name not in KINDS:
+        hint = did_you_mean(args.name, list(KINDS))
+        raise UsageError(f"unknown rule kind `{args.name}`{hint}")
+    if args.kind:
+        say(explain_kind(args.name))
+        return EXIT_CLEAN
     contracts = _all_contracts(None)
     candidates: list[Rule] = [rule for c in contracts for rule in c.rules]
     if (Path(args.path) / CONFIG_NAME).is_file():
@@ -580,14 +875,84 @@ def _explain(args: argparse.Namespace) -> int:
         for r in contract.resolutions
         if r.origin == "discovered"
     }
+    # A rule id comes before a kind of the same name: a rule is the more particular question,
+    # and `--kind` reaches the kind.
     for rule in candidates:
-        if rule.id == args.rule_id:
-            from .formats import printable
-
-            # A rule of conformance.yaml is the repository's text: shown line by line, escaped.
-            print("\n".join(map(printable, explain_rule(rule, discovered).split("\n"))))
+        if rule.id == args.name:
+            say(explain_rule(rule, discovered))
+            if args.name in KINDS:
+                say(
+                    f"\n(`{args.name}` is also a rule kind: `conformance explain --kind "
+                    f"{args.name}` explains it)"
+                )
             return EXIT_CLEAN
-    raise UsageError(f"unknown rule `{args.rule_id}`; `conformance list` shows the rules")
+    if args.name in KINDS:
+        say(explain_kind(args.name))
+        return EXIT_CLEAN
+    hint = did_you_mean(args.name, sorted({rule.id for rule in candidates} | set(KINDS)), None)
+    raise UsageError(
+        f"unknown rule or rule kind `{args.name}`{hint}; `conformance list` shows them"
+    )
+
+
+def explain_kind(name: str) -> str:
+    """A rule kind: what it checks (its docstring), the options a rule of it takes, its
+    `fix:` options and how a person fixes what it finds."""
+    import inspect
+
+    from .rules import KINDS
+    from .rules.base import GENERIC_FIX
+
+    kind = KINDS[name]
+    required = set(kind.required)
+    options = [
+        f"  {key}{' (required)' if key in required else ''}: {_schema_summary(schema)}"
+        for key, schema in kind.properties.items()
+    ]
+    fixes = {**GENERIC_FIX, **kind.fix_properties}
+    return "\n".join(
+        [
+            f"{name}  (rule kind)",
+            "",
+            "What it checks:",
+            textwrap_indent(inspect.cleandoc(kind.__doc__ or "")),
+            "",
+            "Options (besides id, kind, message and why):",
+            *(options or ["  none"]),
+            "",
+            "Fix options (under `fix:`):",
+            *(f"  {key}: {_schema_summary(schema)}" for key, schema in fixes.items()),
+            "",
+            "How to fix:",
+            textwrap_indent(kind.hint or "see the rule's message"),
+        ]
+    )
+
+
+def textwrap_indent(text: str) -> str:
+    import textwrap
+
+    return textwrap.indent(text, "  ")
+
+
+def _schema_summary(schema: dict[str, Any]) -> str:
+    """A JSON Schema of an option, in a few words: `glob, or a list of them`, `one of: a, b`."""
+    if "anyOf" in schema:
+        parts = [_schema_summary(part) for part in schema["anyOf"]]
+        single, *rest = parts
+        if rest == [f"list of {single}"]:
+            return f"{single}, or a list of them"
+        return " or ".join(parts)
+    if "enum" in schema:
+        return "one of: " + ", ".join(map(str, schema["enum"]))
+    kind = schema.get("type", "any value")
+    if kind == "string" and "format" in schema:
+        return schema["format"]
+    if kind == "array":
+        return f"list of {_schema_summary(schema.get('items', {}))}"
+    if kind == "object" and "properties" in schema:
+        return "mapping of " + ", ".join(schema["properties"])
+    return {"object": "mapping"}.get(kind, kind)
 
 
 def explain_rule(rule: Rule, discovered: dict[str, str] | None = None) -> str:

@@ -413,8 +413,8 @@ def _load_config(
     config = root / CONFIG_NAME
     if not config.is_file():
         raise UsageError(
-            f"no {CONFIG_NAME} in {root}; name a contract with --contract "
-            f"(built in: {', '.join(builtin_names())})"
+            f"no {CONFIG_NAME} in {root}; `conformance init {root}` writes one, or name a "
+            f"contract with --contract (built in: {', '.join(builtin_names())})"
         )
     document = read_yaml(config, CONFIG_NAME)
     from .schema import validate

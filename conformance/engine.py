@@ -9,15 +9,29 @@ from pathlib import Path
 
 from .globs import glob_problem, matches_any
 from .lines import LineCounter
-from .model import FileProblem, Finding, Inspection, NothingToCheck, Rule, UsageError, instances
+from .model import (
+    FileProblem,
+    Finding,
+    Inspection,
+    NothingToCheck,
+    Rule,
+    UsageError,
+    did_you_mean,
+    instances,
+)
 from .repo import RepoView
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Callable
     from typing import Any
 
     from .baseline import Entry
+
+    # (done, total, what is being done): how a front-end hears of a long run's progress.
+    Progress = Callable[[int, int, str], None]
+
     from .contract import Waiver
 
 
@@ -31,7 +45,9 @@ def select_rules(rules: list[Rule], select: list[str], ignore: list[str]) -> lis
                 raise UsageError(f"{option} {pattern}: {problem}")
     for pattern in [*select, *ignore]:
         if not any(matches_any([pattern], rule_id) for rule_id in ids):
-            raise UsageError(f"no rule matches `{pattern}` (rules: {', '.join(ids)})")
+            option = "--select" if pattern in select else "--ignore"
+            hint = did_you_mean(pattern, ids, "rules")
+            raise UsageError(f"{option}: no rule matches `{pattern}`{hint}")
     return [
         rule
         for rule in rules
@@ -352,10 +368,14 @@ def _covers(waiver: Waiver, finding: Finding) -> bool:
     )
 
 
-def run(rules: list[Rule], repo: RepoView) -> Report:
+def run(rules: list[Rule], repo: RepoView, progress: Progress | None = None) -> Report:
+    """Check `rules` on `repo`; `progress(done, total, what)` hears of each rule as it starts
+    (a front-end shows it: nothing here prints)."""
     from .rules import KINDS, rule_patterns
 
     started = time.perf_counter()
+    if progress:
+        progress(0, len(rules), "listing files")
     repo.prefetch([pattern for rule in rules for pattern in rule_patterns(rule)])
     # The kinds that scan TypeScript files say which first: each file is then parsed once.
     for rule in rules:
@@ -363,7 +383,9 @@ def run(rules: list[Rule], repo: RepoView) -> Report:
             for instance in instances(rule):
                 KINDS[rule.kind].expect(instance, repo)
     outcomes, seconds = {}, {}
-    for rule in rules:
+    for done, rule in enumerate(rules):
+        if progress:
+            progress(done, len(rules), f"checking {rule.id}")
         begun = time.perf_counter()
         outcomes[rule.id] = check_rule(rule, repo)
         seconds[rule.id] = time.perf_counter() - begun

@@ -12,6 +12,7 @@ import re
 
 from . import __version__
 from .contract import CONFIG_NAME
+from .model import counted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -147,25 +148,84 @@ def text(report: Report) -> str:
         lines.append("")
     if summary["findings"]:
         lines.append(
-            f"{summary['findings']} findings in {summary['files']} files{waived}: "
-            f"{summary['failed_rules']} of {summary['rules']} rules failed{not_checked} "
-            f"({contracts})"
+            f"{counted(summary['findings'], 'finding')} in {counted(summary['files'], 'file')}"
+            f"{waived}: {summary['failed_rules']} of {counted(summary['rules'], 'rule')} failed"
+            f"{not_checked} ({contracts})"
         )
     elif report.expired:
-        lines.append(f"{len(report.expired)} expired waivers{not_checked} ({contracts})")
+        expired = counted(len(report.expired), "expired waiver")
+        lines.append(f"{expired}{not_checked} ({contracts})")
     elif summary["unchecked"]:
         checked = summary["rules"] - summary["unchecked"]
         verdict = "fails" if report.failing else "passes"
         lines.append(
-            f"No findings{waived}, but {summary['unchecked']} of {summary['rules']} rules had "
-            f"nothing to check; {checked} pass; the run {verdict} ({contracts})"
+            f"No findings{waived}, but {summary['unchecked']} of "
+            f"{counted(summary['rules'], 'rule')} had nothing to check; {checked} "
+            f"{'passes' if checked == 1 else 'pass'}; "
+            f"the run {verdict} ({contracts})"
         )
     elif report.empty:
         lines.append(report.empty)
     else:
-        lines.append(f"All {summary['rules']} rules pass{waived} ({contracts})")
+        passing = (
+            "The 1 rule passes" if summary["rules"] == 1 else f"All {summary['rules']} rules pass"
+        )
+        lines.append(f"{passing}{waived} ({contracts})")
     if report.unchanged:
-        lines.append(f"{len(report.unchanged)} rules not run: their inputs did not change")
+        lines.append(
+            f"{counted(len(report.unchanged), 'rule')} not run: "
+            f"{'its inputs' if len(report.unchanged) == 1 else 'their inputs'} did not change"
+        )
+    return "\n".join(map(printable, lines)) + "\n"
+
+
+def quiet_text(report: Report) -> str:
+    """`--quiet`: the findings, then whatever else fails the run (an expired waiver, a required
+    rule with nothing to check); nothing at all when it passes."""
+    lines = [
+        f"{finding.location()}: {finding.rule} {finding.message}" for finding in report.findings
+    ]
+    lines += [f"{CONFIG_NAME}:{w.line}: error: {expired_message(w)}" for w in report.expired]
+    lines += [
+        unchecked_message(rule, report.outcomes[rule.id].reason)
+        for rule in report.unchecked_rules
+        if not rule.optional
+    ]
+    return "".join(printable(line) + "\n" for line in lines)
+
+
+def statistics(report: Report, fmt: str) -> str:
+    """`--statistics`: how many findings each rule has, most first (as ruff counts them), and
+    whether `fix` repairs them ([*]); as text or json."""
+    counts: dict[str, list] = {}
+    for finding in report.findings:
+        entry = counts.setdefault(finding.rule, [0, False])
+        entry[0] += 1
+        entry[1] = entry[1] or finding.fixable
+    messages = {rule.id: re.sub(r"\{\w+\}", "…", rule.message) for rule in report.rules}
+    rows = sorted(counts.items(), key=lambda item: (-item[1][0], item[0]))
+    if fmt == "json":
+        import json as encoder
+
+        payload = [
+            {"rule": rule, "count": count, "fixable": fixable, "message": messages[rule]}
+            for rule, (count, fixable) in rows
+        ]
+        return encoder.dumps(payload, indent=2) + "\n"
+    if not rows:
+        return f"No findings ({counted(len(report.rules), 'rule')} checked)\n"
+    count_width = len(str(rows[0][1][0]))
+    id_width = max(len(rule) for rule in counts)
+    lines = [
+        f"{count:>{count_width}}  {rule:<{id_width}}  {'[*] ' if fixable else '    '}"
+        f"{messages[rule]}"
+        for rule, (count, fixable) in rows
+    ]
+    total = sum(count for count, _ in counts.values())
+    lines.append(
+        f"{counted(total, 'finding')} of {counted(len(rows), 'rule')}"
+        + ("; [*] fixable with `conformance fix`" if any(f for _, f in counts.values()) else "")
+    )
     return "\n".join(map(printable, lines)) + "\n"
 
 
@@ -253,8 +313,8 @@ def github(report: Report) -> str:
     ]
     summary = report.summary()
     lines.append(
-        f"conformance: {summary['findings']} findings, {summary['waived']} waived, "
-        f"{summary['failed_rules']} of {summary['rules']} rules failed, "
+        f"conformance: {counted(summary['findings'], 'finding')}, {summary['waived']} waived, "
+        f"{summary['failed_rules']} of {counted(summary['rules'], 'rule')} failed, "
         f"{summary['unchecked']} unchecked"
     )
     return "\n".join(lines) + "\n"
@@ -432,7 +492,7 @@ def junit(report: Report) -> str:
         findings = report.results[rule.id]
         if findings:
             failure = ElementTree.SubElement(
-                case, "failure", message=f"{len(findings)} findings", type="conformance"
+                case, "failure", message=counted(len(findings), "finding"), type="conformance"
             )
             failure.text = "\n".join(printable(f"{location(f)}: {f.message}") for f in findings)
             failure.text += f"\n\nwhy: {printable(rule.why)}"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from .globs import literal_prefix, matches
-from .model import Rule, UsageError
+from .model import Rule, UsageError, counted
 from .repo import collect_git, run_git, spawn_git
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .engine import Report
+    from .engine import Progress, Report
     from .repo import RepoView
 
 
@@ -100,6 +100,7 @@ def check_range(
     spec: str,
     definitions: set[str] = frozenset(),
     baseline: str | None = None,
+    progress: Progress | None = None,
 ) -> RangeReport:
     """Check A, then each commit of A..B, incrementally: a rule runs again at a commit only
     when the change from the commit checked before it touches what the rule consulted there (a
@@ -109,7 +110,8 @@ def check_range(
     consecutive commits, and one cat-file serving every object read. With a `baseline` path,
     each commit is compared with the baseline that commit holds: a rule fails where it has
     findings that baseline does not know, and every commit records per rule how many findings
-    were known, new and fixed (the burn-down)."""
+    were known, new and fixed (the burn-down). `progress(done, total, what)` hears of each
+    commit as its check starts."""
     from .engine import run
     from .repo import GitObjects, GitTreeView
 
@@ -128,13 +130,19 @@ def check_range(
     objects = GitObjects(root)
     try:
         start = _commit_of(objects, root, base)
+        if progress:
+            progress(0, len(commits) + 1, f"checking {base}")
         checked = _Checked(root, rules, objects, prefix)
         checked.at(base, start, None, True)
         failing = set(checked.failed(baseline))
         broken_by: dict[str, dict | None] = dict.fromkeys(failing)
         shas = [start, *(commit["sha"] for commit in commits)]
         tip_report = None
-        for commit, changed in zip(commits, _changes(root, shas, prefix), strict=True):
+        for done, (commit, changed) in enumerate(
+            zip(commits, _changes(root, shas, prefix), strict=True), start=1
+        ):
+            if progress:
+                progress(done, len(commits) + 1, f"checking {commit['short']}")
             if commit is commits[-1]:
                 # The tip is checked as `--rev B` checks it, every rule in one view (a rule's
                 # count of inspected files depends on what the rules before it read).
@@ -345,7 +353,7 @@ def render_range(report: RangeReport, fmt: str) -> str:
             "tip": json.loads(json_report(report.tip_report)),
         }
         return json.dumps(payload, indent=2) + "\n"
-    lines = [f"{report.base}..{report.tip}: {len(report.commits)} commits checked"]
+    lines = [f"{report.base}..{report.tip}: {counted(len(report.commits), 'commit')} checked"]
     for rule, commit in sorted(report.broken_by.items()):
         if commit is None:
             lines.append(f"{rule}: already failing at {report.base}")

@@ -22,11 +22,20 @@ SQL_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 TS_IDENTIFIER = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 
 
-def did_you_mean(word: str, choices: list[str]) -> str:
+def did_you_mean(word: str, choices: list[str], known: str | None = "known") -> str:
+    """` (did you mean `x`?)` for the closest of `choices`; without one, ` (known: …)` listing
+    them all (`known` names the list; None: say nothing)."""
     import difflib
 
     close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean `{close[0]}`?)" if close else f" (known: {', '.join(choices)})"
+    if close:
+        return f" (did you mean `{close[0]}`?)"
+    return f" ({known}: {', '.join(choices)})" if known else ""
+
+
+def counted(count: int, word: str, words: str | None = None) -> str:
+    """`1 finding`, `2 findings` (`words` when the plural is not `word` + s)."""
+    return f"{count} {word if count == 1 else words or word + 's'}"
 
 
 def error_summary(error: BaseException) -> str:

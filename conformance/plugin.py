@@ -70,7 +70,7 @@ def pytest_collection_modifyitems(
 
 class ContractViolation(Exception):
     def __init__(self, lines: list[str]):
-        super().__init__(f"{len(lines)} findings")
+        super().__init__("1 finding" if len(lines) == 1 else f"{len(lines)} findings")
         self.lines = lines
 
 

@@ -109,3 +109,10 @@ def check_json(cli):
         return code, json.loads(out)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _no_colour_settings(monkeypatch):
+    """The reports as a pipe gets them, whatever colour the shell running the tests asks for."""
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)

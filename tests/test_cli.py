@@ -98,7 +98,7 @@ def test_usage_errors_exit_2_with_one_line(cli, tmp_path):
         (("check", str(tmp_path)), "no conformance.yaml"),
         (("check", BEFORE, "--contract", "convex-adoptin"), "did you mean `convex-adoption`"),
         (("check", BEFORE, "--param", "packge=x"), "--param packge"),
-        (("explain", "no-such-rule"), "unknown rule `no-such-rule`"),
+        (("explain", "no-such-rule"), "unknown rule or rule kind `no-such-rule`"),
         (("frobnicate",), "invalid choice"),
     ]:
         code, out, err = cli(*argv)

@@ -89,7 +89,7 @@ def test_after_schema_is_what_the_fix_writes(fixture_copy, cli):
     assert cli("check", str(root), "--select", INDEXES)[0] == 0
     snapshot = (root / "convex/schema.ts").read_bytes()
     code, out, _ = cli("fix", str(root), "--select", INDEXES)
-    assert (code, out) == (0, "All 1 rules pass (convex-auth)\n")
+    assert (code, out) == (0, "The 1 rule passes (convex-auth)\n")
     assert (root / "convex/schema.ts").read_bytes() == snapshot
 
 

@@ -151,7 +151,7 @@ def test_active_waiver_sets_findings_aside(tree, cli):
     code, out, _ = cli("check", str(root), "--select", "convex-project-files")
     assert code == 0
     assert "packages/db/convex.json: convex-project-files waived: " in out
-    assert out.endswith("All 1 rules pass, 3 waived (convex-adoption)\n")
+    assert out.endswith("The 1 rule passes, 3 waived (convex-adoption)\n")
 
 
 def test_expired_waiver_fails_and_says_so(tree, cli):

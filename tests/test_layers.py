@@ -31,7 +31,7 @@ FLOORS = [
     {"contract", "schema", "parameters", "baseline"},  # contracts, and the findings accepted
     {"engine"},
     {"formats", "html_report", "burndown", "fix"},  # reports and repair
-    {"cli", "plugin", "init", "history", "__main__"},  # front-ends
+    {"cli", "plugin", "init", "history", "terminal", "__main__"},  # front-ends
 ]
 
 

@@ -442,7 +442,7 @@ def test_prisma_config_schema_and_migrations_are_relative_to_the_config(tree):
     ]
     found = discover(root, "prisma-migrations")
     assert list(zip(found.values, found.sources, strict=True)) == [
-        ("db/sql", ".config/prisma.ts `migrations.path`, 1 migrations")
+        ("db/sql", ".config/prisma.ts `migrations.path`, 1 migration")
     ]
 
 

@@ -301,6 +301,8 @@ TOKENS = [
     *["--ignore", "--param", "--debug", "--dry-run", "--allow-dirty", "--force", "--help"],
     *["--contract=x", "--contract=", "--format=json", "--format=xml", "--debug=1", "--cont"],
     *["-h", "-", "--", "-1", "", "repo", "a=b", "json", "text", "x,y", "HEAD~1", "-x", "- y"],
+    *["-q", "--quiet", "--exit-zero", "--statistics", "--fix", "--diff", "-qq", "--quiet=1"],
+    *["--version", "-V", "--exit", "--stat"],
 ]
 
 
@@ -322,6 +324,10 @@ def parsed_by_argparse(argv: list[str]) -> dict | None:
         ["check", "--changed-since", "main", "--param", "a=b", "--ignore", "x"],
         ["check", "--format", "text", "--format", "sarif"],
         ["fix", "--dry-run", "fixtures/kata-before", "--allow-dirty", "--force", "--param=x=y"],
+        ["check", "-q", "--exit-zero", "--statistics", "--format", "json"],
+        ["check", "--fix", "--allow-dirty", "--force", "repo", "--quiet"],
+        ["check", "--diff", "--select", "a"],
+        ["fix", "--quiet", "--exit-zero", "-q"],
     ],
 )
 def test_a_plain_command_line_is_read_quickly_as_argparse_reads_it(argv):
@@ -345,6 +351,11 @@ def test_a_plain_command_line_is_read_quickly_as_argparse_reads_it(argv):
         ["fix", "--dry-run=yes"],
         ["list"],
         [],
+        ["--version"],
+        ["check", "-qq"],
+        ["check", "--exit"],  # an abbreviation of --exit-zero
+        ["fix", "--statistics"],
+        ["fix", "--diff"],
     ],
 )
 def test_anything_else_is_left_to_argparse(argv):
@@ -356,6 +367,7 @@ PIECES = [
     *[["--contract", "x"], ["--contract", "y.yaml"], ["--format", "json"], ["--output", "o"]],
     *[["--rev", "HEAD"], ["--changed-since", "main"], ["--select", "a,b"], ["--ignore", "c"]],
     *[["--param", "a=b"], ["--debug"], ["--dry-run"], ["--allow-dirty"], ["--force"], ["repo"]],
+    *[["-q"], ["--quiet"], ["--exit-zero"], ["--statistics"], ["--fix"], ["--diff"]],
 ]
 
 

@@ -17,7 +17,7 @@ import re
 from collections import namedtuple
 from functools import cached_property
 
-from ..model import FileProblem
+from ..model import FileProblem, counted
 from . import relative
 
 TYPE_CHECKING = False
@@ -195,11 +195,11 @@ class Prisma:
             beside = relative("migrations", folder)
             if self.project.has_dir(beside):
                 found.setdefault(beside, f"beside the schema {path}")
-        counted = []
+        migrations = []
         for folder, source in sorted(found.items()):
             steps = self.repo.glob(f"{folder}/*/migration.sql", files_only=True)
-            counted.append((folder, f"{source}, {len(steps)} migrations"))
-        return counted
+            migrations.append((folder, f"{source}, {counted(len(steps), 'migration')}"))
+        return migrations
 
     # The client ------------------------------------------------------------------------------
 

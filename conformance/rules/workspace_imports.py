@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..globs import compile_glob
-from ..model import Finding, NothingToCheck, Rule
+from ..model import Finding, NothingToCheck, Rule, counted
 from ..repo import RepoView
 from .base import GLOBS, RuleKind, as_list
 
@@ -90,11 +90,11 @@ class WorkspaceImports(RuleKind):
         if repo.inspection is not None:
             files = len({imported.path for imported in imports})
             names = ", ".join(sorted({imported.name for imported in imports}))
-            said = f"{len(imports)} imports of {names} in {files} files"
+            said = f"{counted(len(imports), 'import')} of {names} in {counted(files, 'file')}"
             if unchecked:
                 said += (
-                    f"; {unchecked} imported names not checked (passed on from another npm "
-                    "package, CommonJS, or build output)"
+                    f"; {counted(unchecked, 'imported name')} not checked (passed on from "
+                    "another npm package, CommonJS, or build output)"
                 )
             repo.inspection.note = said
 
