@@ -99,7 +99,7 @@ class ImportAbsent(RuleKind):
                 continue
             if not any(into_paths(path, m.group(2)) for m in _SPECIFIER.finditer(text)):
                 continue  # blanking comments only takes imports away
-            code = strip_js_comments(text)
+            code = strip_js_comments(text, path)
             line_of = LineCounter(code)
             for match in _SPECIFIER.finditer(code):
                 if into_paths(path, match.group(2)):

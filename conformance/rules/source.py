@@ -11,15 +11,26 @@ from ..repo import RepoView
 from .base import PATHS, REGEXES, STRINGS, RuleKind, included_files
 from .text import compile_patterns
 
-# Strings and template literals are matched so that comment markers inside them are kept;
-# comments are blanked out, keeping their line breaks so line numbers stay true.
+# Outside JavaScript/TypeScript (Vue, Svelte, Astro files): strings and template literals are
+# matched so that comment markers inside them are kept; comments are blanked out, keeping their
+# line breaks so line numbers stay true. A regex literal holding `/*` fools it, hence the parser.
 _JS_LEXEME = re.compile(
     r"""//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`""",
     re.DOTALL,
 )
 
 
-def strip_js_comments(source: str) -> str:
+def strip_js_comments(source: str, path: str) -> str:
+    """`source` with its comments blanked (line breaks kept, so lines stay true). A TypeScript
+    or JavaScript file is parsed (tree-sitter tells a comment from a regex literal holding `/*`
+    or a string holding `//`); a file without `//` or `/*` holds no comment and is not."""
+    if "//" not in source and "/*" not in source:
+        return source
+    from ..typescript import SOURCE_SUFFIXES
+
+    if path.endswith(SOURCE_SUFFIXES):
+        return _strip_parsed_comments(source, path)
+
     def blank(match: re.Match[str]) -> str:
         text = match.group()
         if text.startswith(("//", "/*")):
@@ -29,12 +40,25 @@ def strip_js_comments(source: str) -> str:
     return _JS_LEXEME.sub(blank, source)
 
 
+def _strip_parsed_comments(source: str, path: str) -> str:
+    from ..typescript import find, parse
+
+    tree = parse(source, path)
+    # tree-sitter counts bytes: blanking them (line breaks kept) keeps every line where it was.
+    code = bytearray(source.encode("utf-8"))
+    for comment in find(tree, "comment"):
+        start, end = comment.start_byte, comment.end_byte
+        code[start:end] = re.sub(rb"[^\n]", b" ", bytes(code[start:end]))
+    return code.decode("utf-8")
+
+
 class SourceAbsent(RuleKind):
     """The named source files must not contain the code patterns (comments are ignored).
 
     Only the files the contract names are read: a test that asserts `new pg.Pool` is gone
     mentions it on purpose and is not a violation, and neither is a comment recalling the old
-    client. A JavaScript/TypeScript lexer blanks comments; strings still count as code.
+    client. TypeScript/JavaScript files are parsed to blank their comments (a regex literal
+    holding `/*` or a string holding `//` is code); strings still count as code.
     """
 
     name = "source-absent"
@@ -72,7 +96,7 @@ def search_code(
             present = [(i, r) for i, r in present if r.search(text)]
             if not present:
                 continue
-            code = strip_js_comments(text)
+            code = strip_js_comments(text, path)
         except FileProblem as problem:
             yield kind.problem(rule, problem)
             continue
