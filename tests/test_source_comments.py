@@ -6,11 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conformance.engine import run
 from conformance.model import Rule
 from conformance.repo import RepoView
-from conformance.rules.source import strip_js_comments
+from conformance.rules.source import (
+    _JS_LEXEME,
+    _blank_comment,
+    _regex_literal_possible,
+    _strip_parsed_comments,
+    strip_js_comments,
+)
 
 # A regex literal holding `/*` (trailing slashes trimmed), the way URL helpers write it.
 SOURCE = """\
@@ -54,8 +62,8 @@ def test_strings_and_template_literals_keep_their_slashes():
         " " * len("   comment */"),
         "export const pool = new pg.Pool({ connectionString: link });",
     ]
-    # Blanked byte for byte: a comment holding non-ASCII text keeps the lines after it true.
-    assert strip_js_comments("// café\nx", "a.ts") == " " * len("// café".encode()) + "\nx"
+    # tree-sitter counts bytes; a comment holding non-ASCII text is blanked character for character.
+    assert strip_js_comments("// café\nx", "a.tsx") == " " * len("// café") + "\nx"
 
 
 def test_import_absent_reads_past_a_regex_literal(tree):
@@ -84,9 +92,41 @@ def test_files_that_cannot_match_or_hold_no_comment_are_not_parsed(tree, monkeyp
         {
             "src/a.ts": "// a comment\nexport const x = 1;\n",  # no pattern: never read past grep
             "src/b.ts": "export const pool = new pg.Pool();\n",  # no comment: nothing to blank
-            "src/c.ts": "// old client\nexport const pool = new pg.Pool();\n",
+            "src/c.ts": "// old client\nexport const pool = new pg.Pool();\n",  # the lexer will do
+            "src/d.ts": 'const s = p.replace(/\\/*$/, ""); /** x */\nconst pool = new pg.Pool();\n',
+            "src/e.tsx": "// <p>http://x</p>\nexport const pool = new pg.Pool();\n",
         }
     )
-    found = _check(root, "source-absent", files="src/*.ts", phrases=["new pg.Pool"])
-    assert found == [("src/b.ts", 1, "`new pg.Pool`"), ("src/c.ts", 2, "`new pg.Pool`")]
-    assert parsed == ["src/c.ts"]
+    found = _check(root, "source-absent", files="src/*", phrases=["new pg.Pool"])
+    assert [(path, line) for path, line, _ in found] == [
+        ("src/b.ts", 1),
+        ("src/c.ts", 2),
+        ("src/d.ts", 2),
+        ("src/e.tsx", 2),
+    ]
+    assert parsed == ["src/d.ts", "src/e.tsx"]
+
+
+# Statements and comments of TypeScript a lexer may misread, and plain code around them.
+PIECES = [
+    "x = a / b;",
+    "y = /\\/*$/;",
+    "z = /^https?:\\/\\//;",
+    'q = /["]/;',
+    "// line comment",
+    "/* block */",
+    "/** doc\n comment */",
+    's = "str // not";',
+    "c = 'it\\'s /* not */';",
+    "t = `tpl ${a} // not`;",
+    "m = `multi\nline /* not */`;",
+    "f(x);",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(["\n", " "])), max_size=10))
+def test_the_lexer_answers_as_the_parser_wherever_it_is_trusted(pieces):
+    source = "".join(piece + separator for piece, separator in pieces)
+    if not _regex_literal_possible(source):
+        assert _JS_LEXEME.sub(_blank_comment, source) == _strip_parsed_comments(source, "a.ts")
