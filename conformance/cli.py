@@ -132,6 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", **sub, help="explain a rule: what, why, how to fix")
     explain.add_argument("rule_id")
     explain.add_argument("path", nargs="?", default=".", help="repository whose config to search")
+
+    schema = commands.add_parser(
+        "schema", **sub, help="print the JSON Schema of contract files or of conformance.yaml"
+    )
+    schema.add_argument(
+        "which",
+        nargs="?",
+        choices=("contract", "config"),
+        default="contract",
+        help="contract: a contract file (the default); config: conformance.yaml",
+    )
     return parser
 
 
@@ -211,7 +222,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = parse_arguments(argv)
-        handlers = {"check": _check, "fix": _fix, "init": _init, "list": _list, "explain": _explain}
+        handlers = {
+            "check": _check,
+            "fix": _fix,
+            "init": _init,
+            "list": _list,
+            "explain": _explain,
+            "schema": _schema,
+        }
         handler = handlers[args.command]
         return handler(args)
     except UsageError as error:
@@ -463,6 +481,15 @@ def _explain(args: argparse.Namespace) -> int:
             print("\n".join(map(printable, explain_rule(rule, discovered).split("\n"))))
             return EXIT_CLEAN
     raise UsageError(f"unknown rule `{args.rule_id}`; `conformance list` shows the rules")
+
+
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from .schema import editor_schema
+
+    print(json.dumps(editor_schema(args.which), indent=2))
+    return EXIT_CLEAN
 
 
 def explain_rule(rule: Rule, discovered: dict[str, str] | None = None) -> str:
