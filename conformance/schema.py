@@ -22,15 +22,27 @@ if TYPE_CHECKING:
 # `x-literal`: read as written, never filled from a parameter, so `${name}` gets no pass there.
 RULE_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]*$", "x-literal": True}
 COMMON_PROPERTIES = {
-    "id": RULE_ID,
-    "kind": {"type": "string", "x-literal": True},
-    # `{item}`, `{path}` and the kind's facts are filled in (str.format); `{{ }}` are braces.
-    "message": {"type": "string", "minLength": 1, "format": "message"},
-    "why": {"type": "string", "minLength": 1},
-    # The rule applies only when each named parameter has the given value (e.g. a phase).
-    "when": {"type": "object", "x-literal": True},
-    # With nothing to check, the rule is `unchecked` without failing the run.
-    "optional": {"type": "boolean", "x-literal": True},
+    "id": {**RULE_ID, "description": "The rule's name in reports, `--select` and waivers."},
+    "kind": {"type": "string", "x-literal": True, "description": "What the rule checks."},
+    "message": {
+        "type": "string",
+        "minLength": 1,
+        "format": "message",
+        "description": "A finding's message: `{item}`, `{path}` and the kind's facts are "
+        "filled in; `{{ }}` are braces.",
+    },
+    "why": {"type": "string", "minLength": 1, "description": "The reason, shown by `explain`."},
+    "when": {
+        "type": "object",
+        "x-literal": True,
+        "description": "Parameter → value: the rule applies only when each has it (a phase).",
+    },
+    "optional": {
+        "type": "boolean",
+        "x-literal": True,
+        "default": False,
+        "description": "With nothing to check, the rule is `unchecked` without failing the run.",
+    },
 }
 
 
@@ -39,11 +51,24 @@ def options_schema(kind: str) -> dict[str, Any]:
     from .rules import KINDS
     from .rules.base import GENERIC_FIX
 
-    fix = {**GENERIC_FIX, **KINDS[kind].fix_properties}
+    rule_kind = KINDS[kind]
+
+    def documented(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        notes = {}
+        if name in rule_kind.option_help:
+            notes["description"] = rule_kind.option_help[name]
+        if name in rule_kind.option_defaults:
+            notes["default"] = rule_kind.option_defaults[name]
+        return {**schema, **notes} if notes else schema
+
+    fix = {
+        name: documented(f"fix.{name}", schema)
+        for name, schema in {**GENERIC_FIX, **rule_kind.fix_properties}.items()
+    }
     return {
         "type": "object",
         "properties": {
-            **KINDS[kind].properties,
+            **{name: documented(name, schema) for name, schema in rule_kind.properties.items()},
             "fix": {"type": "object", "additionalProperties": False, "properties": fix},
         },
     }

@@ -79,6 +79,21 @@ class SourceAbsent(RuleKind):
     name = "source-absent"
     properties = {"files": PATHS, "exclude": PATHS, "phrases": STRINGS, "regex": REGEXES}
     required = ("files",)
+    option_help = {
+        "files": "Source files to read (globs).",
+        "exclude": "Files to leave out (globs).",
+        "phrases": "Code that must be gone; comments do not count.",
+        "regex": "Regexes of code that must be gone.",
+    }
+    example = """\
+id: no-pg-pool
+kind: source-absent
+files: "packages/*/src/**/*.ts"
+exclude: ["**/*.test.ts"]
+phrases: [new pg.Pool]
+message: "the Postgres pool is still built: {item}"
+why: Convex replaced the connection pool.
+"""
     hint = "Rewrite the code so it no longer uses the old API."
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
