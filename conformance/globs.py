@@ -48,6 +48,11 @@ def glob_problem(pattern: str) -> str | None:
 # module (`python -X importtime`, wcmatch 12.0.1), on a check whose whole start-up is ~40 ms;
 # the regex it makes matches as fast. tests/test_globs.py holds wcmatch's answers (GLOBSTAR,
 # BRACE) for the patterns it checks.
+# Each level of braces is read by a call of its own: a pattern nesting them hundreds deep would
+# exhaust Python's stack.
+MAX_BRACE_DEPTH = 32
+
+
 class _Translation:
     """A glob read once, left to right: `{a,{b,c}}` alternatives are globs themselves (nested
     braces, a `*` in an alternative), `[...]` classes (`!`/`^` negates, `a-z` ranges, `\\]` for a
@@ -57,6 +62,7 @@ class _Translation:
     def __init__(self, pattern: str, names: bool):
         self.pattern, self.names = pattern, names
         self.problems: list[str] = []
+        self.depth = 0  # of the braces being read
         self.regex = self._sequence(0, len(pattern))
 
     def _sequence(self, start: int, end: int) -> str:
@@ -114,8 +120,13 @@ class _Translation:
             i += 1
         if i >= end or not commas:
             return re.escape("{"), start + 1
+        if self.depth == MAX_BRACE_DEPTH:
+            self.problems.append(f"braces nested more than {MAX_BRACE_DEPTH} deep")
+            return re.escape("{"), start + 1
+        self.depth += 1
         bounds = [start, *commas, i]
         options = [self._sequence(a + 1, b) for a, b in pairwise(bounds)]
+        self.depth -= 1
         return "(?:" + "|".join(options) + ")", i + 1
 
     def _class_end(self, start: int, end: int) -> int | None:

@@ -87,6 +87,13 @@ def test_any_text_compiles_and_problems_are_said_not_raised(pattern):
     assert problem is None or "is not a character class" in problem
 
 
+def test_braces_nested_past_the_limit_are_a_problem_not_a_crash():
+    deep = "{a," * 33 + "b" + "}" * 33
+    assert glob_problem(deep) == "braces nested more than 32 deep"
+    assert isinstance(compile_glob(deep), re.Pattern)
+    assert matches("{a," * 32 + "b" + "}" * 32, "b") and glob_problem("{a," * 32 + "b}") is None
+
+
 CONTRACT = """\
 rules:
   - id: no-env
