@@ -248,6 +248,17 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "--kind", action="store_true", help="NAME is a rule kind, even where a rule has that id"
     )
+
+    schema = commands.add_parser(
+        "schema", **sub, help="print the JSON Schema of contract files or of conformance.yaml"
+    )
+    schema.add_argument(
+        "which",
+        nargs="?",
+        choices=("contract", "config"),
+        default="contract",
+        help="contract: a contract file (the default); config: conformance.yaml",
+    )
     return parser
 
 
@@ -360,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
             "list": _list,
             "explain": _explain,
             "baseline": _baseline,
+            "schema": _schema,
         }
         code = handlers[args.command](args)
         return EXIT_CLEAN if code == EXIT_FINDINGS and getattr(args, "exit_zero", False) else code
@@ -953,6 +965,15 @@ def _schema_summary(schema: dict[str, Any]) -> str:
     if kind == "object" and "properties" in schema:
         return "mapping of " + ", ".join(schema["properties"])
     return {"object": "mapping"}.get(kind, kind)
+
+
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from .schema import editor_schema
+
+    print(json.dumps(editor_schema(args.which), indent=2))
+    return EXIT_CLEAN
 
 
 def explain_rule(rule: Rule, discovered: dict[str, str] | None = None) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from .containment import OUTSIDE, outside, outside_in, spelled_outside
 from .globs import compile_glob, has_magic, literal_prefix
 from .listing import identity
-from .model import FileProblem, Inspection
+from .model import FileProblem, Inspection, UsageError
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -115,6 +115,7 @@ class RepoView:
         self._stats: dict[str, str | None] = {}
         self._untracked: set[str] = set()  # listed files git does not track (and does not ignore)
         self._use_git: bool | None = None
+        self._git_trusted = False  # git was asked whether it reads this work tree, and does
         self._cache = None
         self._facts_kept = None
         self._found: dict[str, list[str]] = {}  # pattern → `find(pattern, present=False)`
@@ -249,6 +250,18 @@ class RepoView:
             self._use_git = any((d / ".git").exists() for d in (self.root, *self.root.parents))
         return self._use_git
 
+    def _insist_on_git(self) -> None:
+        """Before reading the disk where git did not answer: a work tree git refuses to read
+        (\"dubious ownership\" in a CI container, a broken config) would have its ignored files
+        checked as if they were the repository's, so that is a usage error; a folder outside any
+        repository, a repository with nothing committed yet and a missing git read the disk."""
+        if not self.reads_work_tree or not self._git_available() or self._git_trusted:
+            return
+        refusal = git_refusal(self.root)
+        if refusal is not None:
+            raise UsageError(refusal)
+        self._git_trusted = True
+
     def _index_cache(self):
         """The tracked files kept from earlier runs (see `listing`), or None for a view that does
         not read the work tree."""
@@ -340,6 +353,7 @@ class RepoView:
             warnings.seek(0)
             said = warnings.read().decode("utf-8", "surrogateescape")
         if output is None:
+            self._insist_on_git()
             self._use_git = False
             return None
         for folder, reason in _UNOPENED.findall(said):
@@ -417,6 +431,7 @@ class RepoView:
                 if not listed and not run_git(self.root, self._tracked_command()):
                     listed = None  # nothing committed or staged yet: the disk is the repository
             if listed is None:
+                self._insist_on_git()
                 regex = re.compile(pattern)
                 listed = [path for path in self._list_walk([""]) if regex.search(path)]
             found = self._found[pattern] = sorted(
@@ -455,6 +470,7 @@ class RepoView:
                 if not listed and not run_git(self.root, self._tracked_command()):
                     listed = None  # nothing committed or staged yet: the disk is the repository
             if listed is None:
+                self._insist_on_git()
                 listed = self._grep_disk(pattern, suffixes)
             found = self._grepped[key] = sorted(
                 path
@@ -978,6 +994,19 @@ def git_prefix(root: Path) -> str | None:
         return None
     inside, _, prefix = os.fsdecode(shown).partition("\n")
     return prefix.removesuffix("\n") if inside == "true" else None
+
+
+def git_refusal(root: Path) -> str | None:
+    """Why git refuses to read the repository holding `root`, in one line; None when it reads
+    it, when there is no repository there, or when git is missing."""
+    with _scratch_file() as said:
+        output = collect_git(spawn_git(root, ["rev-parse", "--git-dir"], said.fileno()))
+        said.seek(0)
+        message = said.read().decode("utf-8", "surrogateescape")
+    if output is not None or not message or "not a git repository" in message:
+        return None
+    lines = [line.strip().removeprefix("fatal: ") for line in message.splitlines()]
+    return f"git cannot read {root}: " + "; ".join(line.rstrip(":") for line in lines if line)
 
 
 def run_git(cwd: Path, args: list[str]) -> bytes | None:

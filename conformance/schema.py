@@ -22,15 +22,27 @@ if TYPE_CHECKING:
 # `x-literal`: read as written, never filled from a parameter, so `${name}` gets no pass there.
 RULE_ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9._-]*$", "x-literal": True}
 COMMON_PROPERTIES = {
-    "id": RULE_ID,
-    "kind": {"type": "string", "x-literal": True},
-    # `{item}`, `{path}` and the kind's facts are filled in (str.format); `{{ }}` are braces.
-    "message": {"type": "string", "minLength": 1, "format": "message"},
-    "why": {"type": "string", "minLength": 1},
-    # The rule applies only when each named parameter has the given value (e.g. a phase).
-    "when": {"type": "object", "x-literal": True},
-    # With nothing to check, the rule is `unchecked` without failing the run.
-    "optional": {"type": "boolean", "x-literal": True},
+    "id": {**RULE_ID, "description": "The rule's name in reports, `--select` and waivers."},
+    "kind": {"type": "string", "x-literal": True, "description": "What the rule checks."},
+    "message": {
+        "type": "string",
+        "minLength": 1,
+        "format": "message",
+        "description": "A finding's message: `{item}`, `{path}` and the kind's facts are "
+        "filled in; `{{ }}` are braces.",
+    },
+    "why": {"type": "string", "minLength": 1, "description": "The reason, shown by `explain`."},
+    "when": {
+        "type": "object",
+        "x-literal": True,
+        "description": "Parameter → value: the rule applies only when each has it (a phase).",
+    },
+    "optional": {
+        "type": "boolean",
+        "x-literal": True,
+        "default": False,
+        "description": "With nothing to check, the rule is `unchecked` without failing the run.",
+    },
 }
 
 
@@ -39,11 +51,24 @@ def options_schema(kind: str) -> dict[str, Any]:
     from .rules import KINDS
     from .rules.base import GENERIC_FIX
 
-    fix = {**GENERIC_FIX, **KINDS[kind].fix_properties}
+    rule_kind = KINDS[kind]
+
+    def documented(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        notes = {}
+        if name in rule_kind.option_help:
+            notes["description"] = rule_kind.option_help[name]
+        if name in rule_kind.option_defaults:
+            notes["default"] = rule_kind.option_defaults[name]
+        return {**schema, **notes} if notes else schema
+
+    fix = {
+        name: documented(f"fix.{name}", schema)
+        for name, schema in {**GENERIC_FIX, **rule_kind.fix_properties}.items()
+    }
     return {
         "type": "object",
         "properties": {
-            **KINDS[kind].properties,
+            **{name: documented(name, schema) for name, schema in rule_kind.properties.items()},
             "fix": {"type": "object", "additionalProperties": False, "properties": fix},
         },
     }
@@ -147,6 +172,91 @@ def config_schema(with_rules: bool = True) -> dict[str, Any]:
             "strict_baseline": {"type": "boolean"},
         },
     }
+
+
+# What an editor accepts where the loader accepts a parameter: its value is checked once the
+# contract's parameters are filled in.
+PARAMETER_REFERENCE = {"type": "string", "pattern": r"^\$\{[A-Za-z_][A-Za-z0-9_]*\}$"}
+
+
+def editor_schema(which: str) -> dict[str, Any]:
+    """The schema `conformance schema` prints for editors (yaml-language-server): `contract` for
+    contract files, `config` for conformance.yaml, each as `validate` reads it, but a `${name}`
+    reference is accepted wherever the loader accepts one."""
+    schema = contract_schema() if which == "contract" else config_schema()
+    return _shared_parts_named(_parameters_allowed(schema))
+
+
+def _shared_parts_named(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with each large part it repeats (a fix's rendered files, once per rule kind)
+    written once under `definitions` and referred to: 1.3 MB of JSON becomes ~0.2 MB."""
+    import json
+
+    seen: dict[str, int] = {}
+
+    def count(part: Any) -> None:
+        if isinstance(part, dict):
+            text = json.dumps(part, sort_keys=True)
+            seen[text] = seen.get(text, 0) + 1
+            for item in part.values():
+                count(item)
+        elif isinstance(part, list):
+            for item in part:
+                count(item)
+
+    count(schema)
+    definitions: dict[str, Any] = {}
+    names: dict[str, str] = {}
+
+    def shared(part: Any, key: str) -> Any:
+        if isinstance(part, list):
+            return [shared(item, key) for item in part]
+        if not isinstance(part, dict):
+            return part
+        text = json.dumps(part, sort_keys=True)
+        if seen[text] > 1 and len(text) > 300:
+            if text not in names:
+                name, number = key, 1
+                while name in definitions:
+                    number += 1
+                    name = f"{key}-{number}"
+                names[text] = name
+                definitions[name] = None  # taken before its parts are named
+                definitions[name] = inside(part, key)
+            return {"$ref": f"#/definitions/{names[text]}"}
+        return inside(part, key)
+
+    def inside(part: dict[str, Any], key: str) -> dict[str, Any]:
+        # A part is named after the option (or key) holding it.
+        if "properties" in part:
+            properties = {k: shared(v, k) for k, v in part["properties"].items()}
+            return {k: properties if k == "properties" else shared(v, key) for k, v in part.items()}
+        return {k: shared(v, key) for k, v in part.items()}
+
+    named = shared(schema, "schema")
+    return {**named, "definitions": definitions}
+
+
+def _parameters_allowed(schema: dict[str, Any], value: bool = False) -> dict[str, Any]:
+    """`schema` with each schema of a value (a property's, a list item's) also accepting a
+    `${name}` reference, unless written literally (`x-literal`); the `if` of a rule's kind
+    stays as it is."""
+    out: dict[str, Any] = {}
+    for key, part in schema.items():
+        if key == "properties":
+            out[key] = {name: _parameters_allowed(item, True) for name, item in part.items()}
+        elif key in ("items", "additionalProperties") and isinstance(part, dict):
+            out[key] = _parameters_allowed(part, True)
+        elif key in ("anyOf", "allOf"):
+            out[key] = [_parameters_allowed(item) for item in part]
+        elif key == "then":
+            out[key] = _parameters_allowed(part)
+        else:
+            out[key] = part
+    if value and not schema.get("x-literal") and schema.get("type") != "string" and schema:
+        notes = {k: out.pop(k) for k in ("description", "default") if k in out}
+        return {**notes, "anyOf": [out, PARAMETER_REFERENCE]}
+    return out
 
 
 def option_violation(kind_name: str, options: dict[str, Any]) -> SchemaViolation | None:

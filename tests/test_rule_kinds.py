@@ -272,7 +272,7 @@ def test_source_absent_ignores_comments_and_unnamed_files(tree):
 
 def test_strip_js_comments_keeps_strings_and_lines():
     source = "a = '//x'; // gone\nb = `/* kept */`; /* gone\n gone */ c\n"
-    stripped = strip_js_comments(source)
+    stripped = strip_js_comments(source, "a.vue")
     assert "'//x'" in stripped and "`/* kept */`" in stripped
     assert "gone" not in stripped
     assert stripped.count("\n") == source.count("\n")

@@ -50,10 +50,21 @@ RENDERED_FILE = {
 # what a deleted path must be (`delete`, and `path-absent`'s own fix): a path built from a
 # discovered parameter may name something else, and only that artifact is deleted of it.
 GENERIC_FIX = {
-    "create": {"type": "array", "items": RENDERED_FILE},
-    "rewrite": {"type": "array", "items": RENDERED_FILE},
-    "delete": PATHS,
-    "removes": {"enum": sorted(ARTIFACTS)},
+    "create": {
+        "type": "array",
+        "items": RENDERED_FILE,
+        "description": "Files the fix renders from templates where they are missing.",
+    },
+    "rewrite": {
+        "type": "array",
+        "items": RENDERED_FILE,
+        "description": "Files the fix renders from templates over what they hold.",
+    },
+    "delete": {**PATHS, "description": "Paths the fix deletes (globs)."},
+    "removes": {
+        "enum": sorted(ARTIFACTS),
+        "description": "What a deleted path must be: only that artifact of it is deleted.",
+    },
 }
 
 
@@ -92,6 +103,12 @@ class RuleKind:
     # JSON Schema of the kind's own options; `id`, `kind`, `message` and `why` are common to all.
     properties: ClassVar[dict[str, Any]] = {}
     required: ClassVar[tuple[str, ...]] = ()
+    # What each option means (`fix.NAME` for the kind's fix options) and the value an absent
+    # one takes: the schema carries them (`conformance schema`, an editor's hover) and
+    # docs/rule-kinds.md shows them with `example`, a rule of the kind in YAML.
+    option_help: ClassVar[dict[str, str]] = {}
+    option_defaults: ClassVar[dict[str, Any]] = {}
+    example: ClassVar[str] = ""
     # How a person fixes a finding by hand.
     hint: ClassVar[str] = ""
     # JSON Schema of the kind's own options under a rule's `fix:` (see `fix`).

@@ -236,6 +236,28 @@ class CallAbsent(RuleKind):
         "instead": {"type": "object", "additionalProperties": {"type": "string"}},
     }
     required = ("files", "callees")
+    option_help = {
+        "files": "TypeScript/JavaScript files to read (globs).",
+        "exclude": "Files to leave out (globs).",
+        "callees": "Dotted callees no call may have (`*`: any run of characters, dots too).",
+        "clients": "Callee's first name → exports holding the same object (`src/db.ts#db`).",
+        "constructs": "Class name → modules it comes from: constructing one is a finding too.",
+        "instead": "Callee glob → the replacement the finding suggests.",
+    }
+    example = """\
+id: no-prisma-calls
+kind: call-absent
+files: "src/**/*.ts"
+callees: ["prisma.*"]
+clients:
+  prisma: ["src/lib/db.ts#db"]
+constructs:
+  PrismaClient: ["@prisma/client"]
+instead:
+  "prisma.*": a Convex query or mutation
+message: "{item}"
+why: Data access goes through Convex functions.
+"""
     hint = (
         "Replace each call with the one the finding suggests. Call sites are not rewritten "
         "automatically: the new API takes other arguments and returns other shapes."

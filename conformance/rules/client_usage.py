@@ -55,6 +55,21 @@ class ClientUsageAbsent(RuleKind):
     name = "client-usage-absent"
     properties = {"files": PATHS, "exclude": PATHS, "classes": STRINGS, "modules": STRINGS}
     required = ("files", "classes")
+    option_help = {
+        "files": "TypeScript/JavaScript files to read (globs).",
+        "exclude": "Files to leave out (globs).",
+        "classes": "Client classes that may be neither constructed nor called.",
+        "modules": "Only classes imported from these modules count.",
+    }
+    example = """\
+id: no-browser-http-client
+kind: client-usage-absent
+files: "apps/web/src/**/*.tsx"
+classes: [ConvexHttpClient]
+modules: [convex/browser]
+message: "{item}"
+why: Components go through the app's API routes, never to Convex directly.
+"""
     hint = (
         "Replace the client's calls with the new data layer (a repository method or a tRPC "
         "procedure) and delete the client."

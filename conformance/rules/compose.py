@@ -30,6 +30,18 @@ class ComposeServicePresent(RuleKind):
     name = "compose-service-present"
     properties = {"files": PATHS, "names": STRINGS}
     required = ("files", "names")
+    option_help = {
+        "files": "Compose files to read (globs).",
+        "names": "Services to keep, each found by its service name or its image.",
+    }
+    example = """\
+id: redis-kept
+kind: compose-service-present
+files: [docker-compose.yml, "docker-compose.*.yml"]
+names: [redis]
+message: "service removed: {item}"
+why: The queue still needs Redis after the database moves.
+"""
     hint = "Restore the service in the compose file."
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
@@ -67,6 +79,20 @@ class ComposeServiceAbsent(RuleKind):
     name = "compose-service-absent"
     properties = {"files": PATHS, "names": STRINGS, "images": GLOBS}
     required = ("files",)
+    option_help = {
+        "files": "Compose files to read (globs).",
+        "names": "Service names no file may define.",
+        "images": "Images no service may run (globs, compared without registry, tag or digest).",
+    }
+    example = """\
+id: no-postgres-service
+kind: compose-service-absent
+files: "**/docker-compose*.yml"
+names: [postgres, db]
+images: [postgres, "*/postgis", bitnami/postgresql]
+message: "Postgres still runs: {item}"
+why: The database moved to Convex.
+"""
     hint = "Remove the service, its volumes and `depends_on` references from the compose file."
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:

@@ -187,6 +187,22 @@ class TsPresent(RuleKind):
         "throw_if_unset": STRINGS,
     }
     required = ("files",)
+    option_help = {
+        "files": "TypeScript/JavaScript files to read (globs).",
+        "new": "Class → module: a `new Class(…)` of the class imported from that module.",
+        "env": "Environment variables the file must read.",
+        "throw_if_unset": "Variables the file must throw for when they are unset.",
+    }
+    example = """\
+id: convex-client-built
+kind: ts-present
+files: apps/web/src/lib/convex.ts
+new: {ConvexHttpClient: convex/browser}
+env: [NEXT_PUBLIC_CONVEX_URL]
+throw_if_unset: [NEXT_PUBLIC_CONVEX_URL]
+message: "{item}"
+why: The web app reaches Convex through one client that fails loudly without its URL.
+"""
     hint = "Write the missing construct (or create the file from the contract's template)."
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:

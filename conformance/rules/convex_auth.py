@@ -87,6 +87,27 @@ class ConvexAuthRequired(RuleKind):
     }
     required = ("files",)
     fix_properties = {"error_message": STRING}
+    option_help = {
+        "files": "Convex function modules to read (globs).",
+        "exclude": "Files to leave out (globs).",
+        "builders": "Builders of `_generated/server` whose exports clients can call.",
+        "public_functions": "Functions public on purpose, as `module.function` globs (`public/*`).",
+        "auth_functions": "Auth library calls that establish the caller, beyond the defaults.",
+        "fix.error_message": "Message of the error the guard the fix writes throws.",
+    }
+    option_defaults = {
+        "builders": ["query", "mutation", "action"],
+        "fix.error_message": "Unauthenticated",
+    }
+    example = """\
+id: convex-functions-check-auth
+kind: convex-auth-required
+files: "convex/**/*.ts"
+exclude: ["convex/_generated/**"]
+public_functions: [web.subscribe]
+message: "{item}"
+why: A public function is callable by anyone with the deployment URL.
+"""
     hint = (
         "Establish the caller in the handler (`await ctx.auth.getUserIdentity()`, or the "
         "helper the project uses) and reject visitors; a function only the backend calls "

@@ -47,6 +47,19 @@ class ConvexIndexPresent(RuleKind):
     name = "convex-index-present"
     properties = {"schema": PATH, "indexes": {"type": "array", "items": INDEX}}
     required = ("schema", "indexes")
+    option_help = {
+        "schema": "The Convex schema file.",
+        "indexes": "Indexes to declare, each `{table, name, fields}` (fields in order).",
+    }
+    example = """\
+id: messages-index
+kind: convex-index-present
+schema: convex/schema.ts
+indexes:
+  - {table: messages, name: by_session_time, fields: [sessionId, timestamp]}
+message: "{item}"
+why: The chat view reads a session's messages in order.
+"""
     hint = (
         'Add `.index("name", ["field", …])` to the table\'s `defineTable(…)` chain. The fix does '
         "that for a missing index on a table that declares its fields; a missing table, or an "

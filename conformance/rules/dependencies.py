@@ -45,6 +45,27 @@ class DependencyPresent(RuleKind):
     name = "dependency-present"
     properties = {"files": PATHS, "names": STRINGS, "sections": SECTION_LIST}
     required = ("files", "names")
+    option_help = {
+        "files": "package.json files to read (globs).",
+        "names": "Packages each file must declare.",
+        "sections": "package.json sections a name may be declared in.",
+        "fix.version": "Version range the fix declares: one for all, or a mapping name → range.",
+        "fix.section": "Section the fix declares a missing package in.",
+    }
+    option_defaults = {
+        "sections": ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"],
+        "fix.section": "dependencies",
+    }
+    example = """\
+id: convex-dependency
+kind: dependency-present
+files: packages/backend/package.json
+names: [convex]
+message: "not declared: {item}"
+why: The backend uses Convex, so it depends on it.
+fix:
+  version: ^1.17.0
+"""
     hint = "Add the package with your package manager (e.g. `pnpm add convex`)."
     fix_properties = {
         "version": {"anyOf": [STRING, {"type": "object", "additionalProperties": STRING}]},
@@ -114,6 +135,22 @@ class DependencyAbsent(RuleKind):
     name = "dependency-absent"
     properties = {"files": PATHS, "names": STRINGS, "sections": SECTION_LIST}
     required = ("files", "names")
+    option_help = {
+        "files": "package.json files to read (globs).",
+        "names": "Packages no file may declare.",
+        "sections": "package.json sections to look in.",
+    }
+    option_defaults = {
+        "sections": ["dependencies", "devDependencies", "peerDependencies", "optionalDependencies"]
+    }
+    example = """\
+id: no-postgres-dependencies
+kind: dependency-absent
+files: "packages/*/package.json"
+names: [pg, drizzle-orm, drizzle-kit]
+message: "still declared: {item}"
+why: Nothing may keep compiling against the old database client.
+"""
     hint = "Remove the package with your package manager (e.g. `pnpm remove pg`)."
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:

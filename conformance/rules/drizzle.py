@@ -87,6 +87,19 @@ class DrizzleOutputAbsent(RuleKind):
     name = "drizzle-output-absent"
     # An empty `package` would put the directory at the repository root.
     properties = {"config": NAMED_PATH, "package": NAMED_PATH, "default": STRING}
+    option_help = {
+        "config": "drizzle config file whose `out` names the migrations folder.",
+        "package": "Package drizzle-kit runs in: each of its drizzle configs is read.",
+        "default": "Migrations folder when a config names none.",
+    }
+    option_defaults = {"default": "drizzle"}
+    example = """\
+id: no-drizzle-migrations
+kind: drizzle-output-absent
+package: packages/db
+message: "migrations left: {item}"
+why: The SQL migrations belong to the database that was dropped.
+"""
     hint = "Delete the migrations directory (`git rm -r`)."
 
     def patterns(self, rule: Rule) -> list[str]:

@@ -34,6 +34,24 @@ class EnvVarPresent(RuleKind):
     name = "env-var-present"
     properties = {"files": PATHS, "names": STRINGS}
     required = ("files", "names")
+    option_help = {
+        "files": "Env example files to read (globs).",
+        "names": "Variables each file must declare.",
+        "fix.value": "Value the fix writes after `NAME=`.",
+        "fix.comment": "Comment the fix writes above the variables it adds.",
+        "fix.template": "Template the fix renders where the file is missing.",
+    }
+    option_defaults = {"fix.value": ""}
+    example = """\
+id: convex-url-documented
+kind: env-var-present
+files: .env.example
+names: [CONVEX_DEPLOYMENT, NEXT_PUBLIC_CONVEX_URL]
+message: "not declared: {item}"
+why: A new machine learns what to configure from the example.
+fix:
+  comment: Convex (npx convex dev writes these)
+"""
     hint = "Add `NAME=` (with a comment saying what it is for) to the env example."
     fix_properties = {"value": STRING, "comment": STRING, "template": STRING}
 

@@ -76,6 +76,18 @@ class ExportsPresent(RuleKind):
     name = "exports-present"
     properties = {"files": PATHS, "names": STRINGS}
     required = ("files", "names")
+    option_help = {
+        "files": "Modules to read (globs).",
+        "names": "Functions or constants each module must export.",
+    }
+    example = """\
+id: db-client-exports
+kind: exports-present
+files: packages/db/src/index.ts
+names: [db, getUser]
+message: "not exported: {item}"
+why: The other packages import the data layer through these names.
+"""
     hint = "Export the missing functions from the module (or create the module)."
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:

@@ -58,6 +58,21 @@ class ImportAbsent(RuleKind):
         "directive": STRING,
     }
     required = ("files", "modules")
+    option_help = {
+        "files": "Source files to read (globs).",
+        "exclude": "Files to leave out (globs).",
+        "modules": "Modules no file may import (globs; subpath imports count).",
+        "paths": "Repository files or folders no file may import, however the import is written.",
+        "directive": "Only files whose directive prologue holds it are read (`use client`).",
+    }
+    example = """\
+id: no-drizzle-imports
+kind: import-absent
+files: "packages/*/src/**/*.{ts,tsx}"
+modules: [drizzle-orm, "@neondatabase/*"]
+message: "still imported: {item}"
+why: The package no longer depends on Drizzle.
+"""
     hint = "Remove the import and the code that depends on it."
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
@@ -99,7 +114,7 @@ class ImportAbsent(RuleKind):
                 continue
             if not any(into_paths(path, m.group(2)) for m in _SPECIFIER.finditer(text)):
                 continue  # blanking comments only takes imports away
-            code = strip_js_comments(text)
+            code = strip_js_comments(text, path)
             line_of = LineCounter(code)
             for match in _SPECIFIER.finditer(code):
                 if into_paths(path, match.group(2)):

@@ -50,6 +50,24 @@ class KeyPath(RuleKind):
         "format": {"enum": ["json", "yaml", "toml"]},
     }
     required = ("files", "key")
+    option_help = {
+        "files": "JSON, YAML or TOML files to read (globs).",
+        "key": "Dotted path of the key, or a list of keys (for keys holding dots).",
+        "exists": "Whether the key must exist (`false`: must be absent).",
+        "equals": "Value the key must hold.",
+        "matches": "Regex the key's value must match.",
+        "format": "Format of the files when their suffix does not tell: `json`, `yaml` or `toml`.",
+    }
+    option_defaults = {"exists": True}
+    example = """\
+id: convex-functions-dir
+kind: key-path
+files: convex.json
+key: functions
+equals: convex/
+message: "{item}"
+why: The CLI deploys the functions from where the code lives.
+"""
     hint = "Edit the value in the file."
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:

@@ -84,6 +84,24 @@ class NextRoutePresent(RuleKind):
     name = "next-route-present"
     properties = {"app": PATH, "project": PATH, "routes": STRINGS, "methods": STRINGS}
     required = ("routes",)
+    option_help = {
+        "app": "App Router folder, named directly.",
+        "project": "Next.js project whose routers serve the routes.",
+        "routes": "URL paths that must be served (`/api/sessions/[id]`).",
+        "methods": "HTTP methods each handler must export.",
+        "fix.template": "Template of the route handler the fix writes.",
+        "fix.vars": "Values passed to the template.",
+        "fix.context": "Data sources fed to the template.",
+    }
+    example = """\
+id: sessions-route
+kind: next-route-present
+project: apps/web
+routes: [/api/sessions]
+methods: [GET, POST]
+message: "{item}"
+why: The client reads and creates sessions through this route.
+"""
     hint = "Create the route handler (`app/<path>/route.ts`) and export the HTTP methods."
     fix_properties = {
         "template": STRING,

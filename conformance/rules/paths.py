@@ -23,6 +23,18 @@ class PathPresent(RuleKind):
     name = "path-present"
     properties = {"paths": PATHS, "type": {"enum": ["file", "dir", "any"]}}
     required = ("paths",)
+    option_help = {
+        "paths": "Paths or globs; each must match at least one file or directory.",
+        "type": "What each match must be: `file`, `dir` or `any`.",
+    }
+    option_defaults = {"type": "any"}
+    example = """\
+id: adr-folder
+kind: path-present
+paths: [docs/adr, convex/schema.ts]
+message: "missing: {item}"
+why: The decision is recorded and the new schema exists.
+"""
     hint = "Create the missing file or directory."
 
     def patterns(self, rule: Rule) -> list[str]:
@@ -50,6 +62,18 @@ class PathAbsent(RuleKind):
     name = "path-absent"
     properties = {"paths": PATHS}
     required = ("paths",)
+    option_help = {
+        "paths": "Paths or globs no file or directory may match.",
+    }
+    example = """\
+id: no-drizzle-config
+kind: path-absent
+paths: ["drizzle.config.{ts,js}", "migrations/**/*.sql"]
+message: "left over from Postgres: {item}"
+why: The Drizzle config and migrations belong to the stack that was dropped.
+fix:
+  delete: ["drizzle.config.{ts,js}"]
+"""
     hint = "Delete the path (`git rm -r` when it is tracked)."
 
     def patterns(self, rule: Rule) -> list[str]:

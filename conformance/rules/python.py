@@ -72,6 +72,21 @@ class PythonCheck(RuleKind):
     name = "python"
     properties = {"function": STRING, "args": {"type": "object"}, "files": {}}
     required = ("function",)
+    option_help = {
+        "function": "`file.py:name` (relative to the contract) or `package.module:name` to call.",
+        "args": "Keyword arguments passed to the function.",
+        "files": "Globs the function reads: listed before it runs, watched by `--changed-since`.",
+    }
+    option_defaults = {"args": {}}
+    example = """\
+id: no-todo-in-schema
+kind: python
+function: checks.py:no_todos
+args: {marker: TODO}
+files: [convex/schema.ts]
+message: "{item}"
+why: The schema is the contract with the clients; it is finished.
+"""
     hint = "See the custom check's own message."
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:

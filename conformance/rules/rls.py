@@ -90,6 +90,23 @@ class RlsPolicies(RuleKind):
     # Table names are written into SQL unquoted.
     properties = {"config": PATH, "default": STRING, "tables": SQL_IDENTIFIERS}
     required = ("config", "tables")
+    option_help = {
+        "config": "drizzle config whose `out` names the migrations folder.",
+        "default": "Migrations folder when the config names none.",
+        "tables": "Tables that must have row-level security enabled and a policy.",
+        "fix.file": "File the fix writes in the migrations folder.",
+        "fix.template": "Template of the SQL the fix writes.",
+        "fix.vars": "Values passed to the template.",
+    }
+    option_defaults = {"default": "drizzle", "fix.file": "row_level_security.sql"}
+    example = """\
+id: rls-on-user-tables
+kind: rls-policies
+config: packages/db/drizzle.config.ts
+tables: [sessions, messages]
+message: "{item}"
+why: Every row belongs to one user; the database enforces it.
+"""
     hint = (
         "Add a migration with `ALTER TABLE <t> ENABLE ROW LEVEL SECURITY;` and "
         "`CREATE POLICY ... ON <t> USING (...)` for each table."

@@ -51,6 +51,23 @@ class ScriptPresent(RuleKind):
     name = "script-present"
     properties = {"files": PATHS, "script": STRING, "matches": REGEX}
     required = ("files", "script")
+    option_help = {
+        "files": "package.json files to read (globs).",
+        "script": "Name of the script that must exist.",
+        "matches": "Regex the script's command must match.",
+        "fix.command": "Command the fix writes for the script.",
+    }
+    example = """\
+id: db-dev-script
+kind: script-present
+files: packages/backend/package.json
+script: dev
+matches: "^convex dev\\\\b"
+message: "`dev` does not start Convex: {item}"
+why: Developers start the backend the way the decision says.
+fix:
+  command: convex dev
+"""
     hint = "Add or change the script in package.json."
     fix_properties = {"command": STRING}
 
@@ -101,6 +118,24 @@ class ScriptForbidden(RuleKind):
     name = "script-forbidden"
     properties = {"files": PATHS, "scripts": GLOBS, "pattern": REGEX}
     required = ("files", "pattern")
+    option_help = {
+        "files": "package.json files to read (globs).",
+        "scripts": "Script names to look at (globs).",
+        "pattern": "Regex no script's command may match.",
+        "fix.strip": "Regex of the part of the command the fix cuts out.",
+        "fix.remove_script": "Whether the fix removes the whole script instead.",
+    }
+    option_defaults = {"scripts": ["*"], "fix.remove_script": False}
+    example = """\
+id: no-drizzle-kit-scripts
+kind: script-forbidden
+files: "**/package.json"
+pattern: "\\\\bdrizzle-kit\\\\b"
+message: "runs drizzle-kit: {item}"
+why: drizzle-kit is gone with the Postgres stack.
+fix:
+  remove_script: true
+"""
     hint = "Change the script's command."
     # `strip`: a regex cut out of the command; `remove_script`: drop the script altogether.
     fix_properties = {"strip": REGEX, "remove_script": BOOLEAN}

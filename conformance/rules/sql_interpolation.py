@@ -161,6 +161,21 @@ class SqlInterpolation(RuleKind):
     name = "sql-interpolation"
     properties = {"files": PATHS, "exclude": PATHS, "callees": STRINGS}
     required = ("files",)
+    option_help = {
+        "files": "TypeScript/JavaScript files to read (globs).",
+        "exclude": "Files to leave out (globs).",
+        "callees": "Method names that run SQL text.",
+    }
+    option_defaults = {
+        "callees": ["execute", "query", "raw", "unsafe", "$queryRawUnsafe", "$executeRawUnsafe"]
+    }
+    example = """\
+id: no-sql-interpolation
+kind: sql-interpolation
+files: "packages/db/src/**/*.ts"
+message: "{item}"
+why: A value spliced into SQL text is an injection.
+"""
     hint = (
         "Bind values as parameters: Drizzle's tagged sql`... ${value}` template (or the query "
         "builder), `client.query(text, [value])` for pg. SET takes no parameters: use "

@@ -61,6 +61,30 @@ class TextAbsent(RuleKind):
     name = "text-absent"
     properties = {**TEXT_PROPERTIES, "unless": REGEX}
     required = ("files",)
+    option_help = {
+        "files": "Files to read (globs).",
+        "exclude": "Files to leave out (globs).",
+        "phrases": "Phrases no file may contain (any run of whitespace matches a space).",
+        "regex": "Regexes no file may match.",
+        "ignore_case": "Whether phrases and regexes match without regard to case.",
+        "unless": "Regex: a line matching it is left alone.",
+        "fix.replacements": "Mapping of each phrase to the text the fix writes in its place.",
+        "fix.pattern_replacement": "Text the fix writes in place of each regex match.",
+    }
+    option_defaults = {"ignore_case": False}
+    example = """\
+id: docs-no-postgres
+kind: text-absent
+files: "docs/**/*.md"
+exclude: ["docs/adr/**"]
+phrases: [Postgres, Drizzle]
+unless: "(?i)historical"
+message: "still describes the old stack: {item}"
+why: Active documentation steers new work.
+fix:
+  replacements:
+    Postgres: Convex
+"""
     hint = "Reword the passage, or mark it as historical and move it under an excluded path."
     # Phrase → replacement, applied only to the rule's files (never to excluded ones);
     # `pattern_replacement` replaces what a `regex` matched, except inside markdown links.
@@ -159,6 +183,22 @@ class TextPresent(RuleKind):
     name = "text-present"
     properties = TEXT_PROPERTIES
     required = ("files",)
+    option_help = {
+        "files": "Files to read (globs).",
+        "exclude": "Files to leave out (globs).",
+        "phrases": "Phrases each file must contain (any run of whitespace matches a space).",
+        "regex": "Regexes each file must match.",
+        "ignore_case": "Whether phrases and regexes match without regard to case.",
+    }
+    option_defaults = {"ignore_case": False}
+    example = """\
+id: readme-names-convex
+kind: text-present
+files: README.md
+phrases: [Convex]
+message: "{item}"
+why: The README tells a newcomer what the data layer is.
+"""
     hint = "Add the expected text."
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:

@@ -53,6 +53,16 @@ class WorkspaceImports(RuleKind):
 
     name = "workspace-imports"
     properties = {"packages": GLOBS}
+    option_help = {
+        "packages": "Workspace packages whose importers are checked (their folders, globs).",
+    }
+    example = """\
+id: workspace-imports-resolve
+kind: workspace-imports
+packages: [packages/db]
+message: "{item}"
+why: A package's importers break when what they take is no longer exported.
+"""
     hint = (
         "Publish the subpath again in the package's `exports`, export the name again (a "
         "re-export marked deprecated is enough while importers move), or change the importers."
