@@ -129,6 +129,25 @@ def build_parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", **sub, help="list built-in contracts and their rules")
     listing.add_argument("--contract", action="append", help="only these contracts")
 
+    # `conformance hook`: the pre-commit hook (.pre-commit-hooks.yaml), which passes the files.
+    hook = commands.add_parser(
+        "hook",
+        **sub,
+        help="check what is being committed (git's index): the pre-commit hook",
+        description="Check the staged content (git's index, never the work tree) of the "
+        "repository in the current folder, with the rules whose inputs include a FILE (and a "
+        "file the index deletes); every rule when conformance.yaml or a contract file is among "
+        "them or staged. Without FILE, the files staged differently from HEAD. Works before "
+        "the first commit.",
+    )
+    hook.add_argument("files", nargs="*", metavar="FILE", help="a file being committed")
+    hook.add_argument("--contract", action="append", help="as for check")
+    hook.add_argument("--format", choices=FORMATS, default="text")
+    hook.add_argument("--select", action="append", help="only these rule ids (globs, commas)")
+    hook.add_argument("--ignore", action="append", help="skip these rule ids (globs, commas)")
+    hook.add_argument("--param", action="append", metavar="NAME=VALUE", help="as for check")
+    hook.set_defaults(path=".")
+
     explain = commands.add_parser("explain", **sub, help="explain a rule: what, why, how to fix")
     explain.add_argument("rule_id")
     explain.add_argument("path", nargs="?", default=".", help="repository whose config to search")
@@ -211,7 +230,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = parse_arguments(argv)
-        handlers = {"check": _check, "fix": _fix, "init": _init, "list": _list, "explain": _explain}
+        handlers = {
+            "check": _check,
+            "fix": _fix,
+            "hook": _hook,
+            "init": _init,
+            "list": _list,
+            "explain": _explain,
+        }
         handler = handlers[args.command]
         return handler(args)
     except UsageError as error:
@@ -249,18 +275,22 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
     # Discovery's listing runs in the background while the contracts load.
     repo.start_find(DISCOVERED_FILES)
     since = getattr(args, "changed_since", None)
+    committed = getattr(args, "files", None)  # `hook`: the files being committed
     contracts, rules = load(repo.root, args.contract, _parameters(args.param), repo)
     selected = select_rules(rules, _csv(args.select), _csv(args.ignore))
     unchanged: list[Rule] = []
-    if since:
+    if since or committed is not None:
         from .globs import literal_prefix
-        from .history import affected, changed_paths
+        from .history import affected, changed_paths, staged_paths
         from .rules import rule_patterns
 
         # The rules' inputs, and the config and contract files that define the rules.
         definitions = {"conformance.yaml", *filter(None, (_inside(repo.root, r) for r in rules))}
-        prefixes = [literal_prefix(p) for r in selected for p in rule_patterns(r)]
-        changed = changed_paths(repo.root, since, [*prefixes, *definitions], repo)
+        if committed is not None:
+            changed = staged_paths(repo, committed, definitions)
+        else:
+            prefixes = [literal_prefix(p) for r in selected for p in rule_patterns(r)]
+            changed = changed_paths(repo.root, since, [*prefixes, *definitions], repo)
         selected, unchanged = affected(selected, changed, definitions)
     if also is not None:
         selected = [*selected, *also(selected, repo)]
@@ -314,6 +344,20 @@ def _check(args: argparse.Namespace) -> int:
         repo = GitTreeView(open_repo(args.path).root, args.rev)
     _, report = _checked(args, repo)
     _emit(render(report, args.format), args.output)
+    return EXIT_FINDINGS if report.failing else EXIT_CLEAN
+
+
+def _hook(args: argparse.Namespace) -> int:
+    from .engine import open_repo
+    from .formats import render
+    from .repo import GitIndexView
+
+    repo = GitIndexView(open_repo(args.path).root)
+    try:
+        _, report = _checked(args, repo)
+    finally:
+        repo.close()
+    print(render(report, args.format), end="")
     return EXIT_FINDINGS if report.failing else EXIT_CLEAN
 
 
