@@ -16,7 +16,6 @@ import yaml
 from conftest import ROOT, git, init_git
 
 from conformance.model import FileProblem
-from conformance.repo import GitIndexView
 
 PKG_JSON = "packages/db/package.json"
 BIN = Path(sys.executable).parent
@@ -256,6 +255,8 @@ def test_hook_outside_git(fixture_copy, cli, monkeypatch):
 
 
 def test_staged_view(tree):
+    from conformance.repo import GitIndexView
+
     root = tree(
         {
             "a.txt": "committed\n",
@@ -308,6 +309,7 @@ def test_staged_view(tree):
 
 def test_staged_paths(fixture_copy):
     from conformance.history import staged_paths
+    from conformance.repo import GitIndexView
 
     root = fixture_copy("kata-after")
     new_repository(root)
