@@ -167,9 +167,8 @@ def test_commit_checks_the_index_not_the_work_tree(committed, precommit):
     done = subprocess.run([BIN / "conformance", "check"], cwd=committed, capture_output=True)
     assert b"drizzle-scaffold-removed" in done.stdout
 
-
-def test_commit_deleting_a_file_runs_the_rules_reading_it(committed, precommit):
-    # pre-commit passes no file for a deletion: the hook finds it in the index.
+    # A commit that only deletes a file: pre-commit passes no file, the hook finds it in the
+    # index.
     git(committed, "rm", "-q", "packages/db/convex/schema.ts")
     code, out = precommit(committed, "commit", "-q", "-m", "rm", tool="git")
     assert code == 1
