@@ -1755,19 +1755,31 @@ class GitIndexView(GitTreeView):
                 if stage in ("0", "2") or path not in self._staged:
                     self._staged[path] = (mode, sha)
 
+        self._sorted = sorted(self._staged)
+
     def staged(self) -> list[str]:
         """Every path of the index below the root, sorted."""
-        return sorted(self._staged)
+        return self._sorted
+
+    def _below(self, prefix: str) -> list[str]:
+        """The staged paths at or below `prefix`, by bisection ("/" sorts before any character
+        a path can continue a name with but the ones below it)."""
+        from bisect import bisect_left
+
+        if not prefix:
+            return self._sorted
+        start = bisect_left(self._sorted, prefix)
+        end = bisect_left(self._sorted, prefix + "0", start)  # "0" follows "/"
+        return [p for p in self._sorted[start:end] if p == prefix or p.startswith(prefix + "/")]
 
     def _list(self, prefixes: list[str]) -> list[str]:
         paths = []
-        for path, (mode, _) in self._staged.items():
-            if any(not p or _is_below(path, p) for p in prefixes) and not SKIPPED_DIRS.intersection(
-                path.split("/")
-            ):
-                paths.append(path)
-                if mode == _LINK_MODE:
-                    self._listed_links.add(path)
+        for prefix in prefixes:
+            for path in self._below(prefix):
+                if not SKIPPED_DIRS.intersection(path.split("/")):
+                    paths.append(path)
+                    if self._staged[path][0] == _LINK_MODE:
+                        self._listed_links.add(path)
         return paths
 
     def _index_is_commit(self) -> bool:
@@ -1775,7 +1787,7 @@ class GitIndexView(GitTreeView):
 
     def _entry(self, path: str) -> tuple[str, str] | None:
         found = self._staged.get(path)
-        if found is None and any(p.startswith(f"{path}/") for p in self._staged):
+        if found is None and self._below(path):
             return _TREE_MODE, ""
         return found
 
