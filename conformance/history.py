@@ -72,11 +72,11 @@ def staged_paths(view: GitIndexView, files: list[str], definitions: set[str]) ->
 def staged_changes(view: GitIndexView) -> dict[str, str]:
     """Each path staged differently from HEAD, with git's status letter (A, D, M, T); before
     the first commit, every staged path is added."""
-    if run_git(view.root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]) is None:
-        return dict.fromkeys(view.staged(), "A")
     command = ["diff", "--cached", "--no-renames", "--name-status", "-z", "--relative", "HEAD"]
     output = run_git(view.root, command)
     if output is None:
+        if run_git(view.root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]) is None:
+            return dict.fromkeys(view.staged(), "A")
         raise UsageError(f"cannot compare git's index with HEAD in {view.root}")
     tokens = output.decode("utf-8", "surrogateescape").split("\0")
     return {path: status for status, path in zip(tokens[::2], tokens[1::2], strict=False) if path}

@@ -1785,6 +1785,11 @@ class GitIndexView(GitTreeView):
     def _index_is_commit(self) -> bool:
         return True  # `git grep --cached` and `git ls-files` read exactly this view's files
 
+    # Discovery's listing starts in the background, as in the work tree (a tree view reads
+    # objects instead): `git ls-files | grep -E` lists the index.
+    start_find = RepoView.start_find
+    find = RepoView.find
+
     def _entry(self, path: str) -> tuple[str, str] | None:
         found = self._staged.get(path)
         if found is None and self._below(path):
