@@ -234,6 +234,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=("text", "json"), default="text", help="text (default) or json"
     )
 
+    # `conformance hook`: the pre-commit hook (.pre-commit-hooks.yaml), which passes the files.
+    hook = commands.add_parser(
+        "hook",
+        **sub,
+        help="check what is being committed (git's index): the pre-commit hook",
+        description="Check the staged content (git's index, never the work tree) of the "
+        "repository in the current folder, with the rules whose inputs include a FILE (and a "
+        "file the index deletes); every rule when conformance.yaml or a contract file is among "
+        "them or staged. Without FILE, the files staged differently from HEAD. Works before "
+        "the first commit.",
+    )
+    hook.add_argument("files", nargs="*", metavar="FILE", help="a file being committed")
+    hook.add_argument("--contract", action="append", help="as for check")
+    hook.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
+    hook.add_argument(
+        "--select", action="append", metavar="ID", help="only these rule ids (globs, commas)"
+    )
+    hook.add_argument(
+        "--ignore", action="append", metavar="ID", help="skip these rule ids (globs, commas)"
+    )
+    hook.add_argument("--param", action="append", metavar="NAME=VALUE", help="as for check")
+    hook.set_defaults(path=".")
+
     explain = commands.add_parser(
         "explain",
         **sub,
@@ -367,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         handlers = {
             "check": _check,
             "fix": _fix,
+            "hook": _hook,
             "init": _init,
             "list": _list,
             "explain": _explain,
@@ -422,18 +446,22 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
     # Discovery's listing runs in the background while the contracts load.
     repo.start_find(DISCOVERED_FILES)
     since = getattr(args, "changed_since", None)
+    committed = getattr(args, "files", None)  # `hook`: the files being committed
     contracts, rules = load(repo.root, args.contract, _parameters(args.param), repo)
     selected = select_rules(rules, _csv(args.select), _csv(args.ignore))
     unchanged: list[Rule] = []
-    if since:
+    if since or committed is not None:
         from .globs import literal_prefix
-        from .history import affected, changed_paths
+        from .history import affected, changed_paths, staged_paths
         from .rules import rule_patterns
 
         # The rules' inputs, and the config and contract files that define the rules.
         definitions = {"conformance.yaml", *filter(None, (_inside(repo.root, r) for r in rules))}
-        prefixes = [literal_prefix(p) for r in selected for p in rule_patterns(r)]
-        changed = changed_paths(repo.root, since, [*prefixes, *definitions], repo)
+        if committed is not None:
+            changed = staged_paths(repo, committed, definitions)
+        else:
+            prefixes = [literal_prefix(p) for r in selected for p in rule_patterns(r)]
+            changed = changed_paths(repo.root, since, [*prefixes, *definitions], repo)
         selected, unchanged = affected(selected, changed, definitions)
     if also is not None:
         selected = [*selected, *also(selected, repo)]
@@ -569,6 +597,20 @@ def _check_fix(args: argparse.Namespace) -> int:
             raise UsageError(f"{option} is for a check; --fix and --diff report as `fix` does")
     args.dry_run = args.diff
     return _fix(args)
+
+
+def _hook(args: argparse.Namespace) -> int:
+    from .engine import open_repo
+    from .formats import render
+    from .repo import GitIndexView
+
+    repo = GitIndexView(open_repo(args.path).root)
+    try:
+        _, report = _checked(args, repo)
+    finally:
+        repo.close()
+    print(render(report, args.format), end="")
+    return EXIT_FINDINGS if report.failing else EXIT_CLEAN
 
 
 def _check_range(args: argparse.Namespace) -> int:

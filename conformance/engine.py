@@ -211,7 +211,7 @@ class Report:
         self.known: list[Finding] = []
         self.fixed: list[Entry] = []
         self.strict_baseline = False
-        self.unchanged: list[str] = []  # skipped by --changed-since: inputs did not change
+        self.unchanged: list[str] = []  # skipped by --changed-since or hook: inputs unchanged
         # (contract, Resolution) of every parameter discovery decided (see `parameters`).
         self.discovered: list[tuple[str, Any]] = []
         # Files discovery consulted but could not read ("path:line: why"; the rules reading them
@@ -260,7 +260,7 @@ class Report:
                 "id": rule_id,
                 "status": "skipped",
                 "inspected": 0,
-                "reason": "--changed-since: its inputs did not change",
+                "reason": "none of its inputs changed (--changed-since) or is committed (hook)",
                 "optional": False,
                 "note": None,
             }

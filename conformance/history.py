@@ -6,12 +6,12 @@ from pathlib import Path
 
 from .globs import literal_prefix, matches
 from .model import Rule, UsageError, counted
-from .repo import collect_git, run_git, spawn_git
+from .repo import collect_git, normalize, run_git, spawn_git
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .engine import Progress, Report
-    from .repo import RepoView
+    from .repo import GitIndexView, RepoView
 
 
 def check_revision(option: str, rev: str, *, ranges: bool = False) -> None:
@@ -56,6 +56,30 @@ def changed_paths(
         for path in listing.decode("utf-8", "surrogateescape").split("\0")
         if path
     }
+
+
+def staged_paths(view: GitIndexView, files: list[str], definitions: set[str]) -> set[str]:
+    """The paths whose rules a commit of the index must run: `files` (what pre-commit passes:
+    the files being committed, every tracked file with --all-files; without them, every path
+    staged differently from HEAD), the paths the index deletes (pre-commit never passes
+    those) and the `definitions` staged differently from HEAD."""
+    changes = staged_changes(view)
+    picked = {normalize(path) for path in files} if files else set(changes)
+    picked.update(path for path, status in changes.items() if status == "D" or path in definitions)
+    return picked
+
+
+def staged_changes(view: GitIndexView) -> dict[str, str]:
+    """Each path staged differently from HEAD, with git's status letter (A, D, M, T); before
+    the first commit, every staged path is added."""
+    command = ["diff", "--cached", "--no-renames", "--name-status", "-z", "--relative", "HEAD"]
+    output = run_git(view.root, command)
+    if output is None:
+        if run_git(view.root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]) is None:
+            return dict.fromkeys(view.staged(), "A")
+        raise UsageError(f"cannot compare git's index with HEAD in {view.root}")
+    tokens = output.decode("utf-8", "surrogateescape").split("\0")
+    return {path: status for status, path in zip(tokens[::2], tokens[1::2], strict=False) if path}
 
 
 def reads(patterns: list[str], path: str) -> bool:

@@ -1768,3 +1768,111 @@ class GitTreeView(RepoView):
     def close(self) -> None:
         if self._own_objects:
             self._objects.close()
+
+
+class GitIndexView(GitTreeView):
+    """The repository as staged: the files of git's index, what `git commit` would commit, read
+    from git objects (`git ls-files -s` names each file's blob, one `git cat-file --batch` reads
+    them). The work tree is never read: an unstaged edit or an untracked file is not seen. It
+    needs no commit (the first commit of a repository is checked like any other). A file
+    staged as a symlink is read where it points, when that is a file staged inside the
+    repository, as the work tree's reader follows it; a path that is staged in a merge
+    conflict reads as "ours" (stage 2)."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        # No commit: what the tree view would read from one is read from the index here.
+        super().__init__(root, "the index", None, "", "")
+        listed = run_git(self.root, ["ls-files", "-s", "-z"])
+        if listed is None:
+            from .model import UsageError
+
+            raise UsageError(f"{self.root} is not in a git work tree: there is no index to check")
+        self._staged: dict[str, tuple[str, str]] = {}  # path → (mode, blob)
+        for entry in listed.decode("utf-8", "surrogateescape").split("\0"):
+            head, _, path = entry.partition("\t")  # `mode object stage<TAB>path`
+            if path:
+                mode, sha, stage = head.split(" ")
+                if stage in ("0", "2") or path not in self._staged:
+                    self._staged[path] = (mode, sha)
+
+        self._sorted = sorted(self._staged)
+
+    def staged(self) -> list[str]:
+        """Every path of the index below the root, sorted."""
+        return self._sorted
+
+    def _below(self, prefix: str) -> list[str]:
+        """The staged paths at or below `prefix`, by bisection ("/" sorts before any character
+        a path can continue a name with but the ones below it)."""
+        from bisect import bisect_left
+
+        if not prefix:
+            return self._sorted
+        start = bisect_left(self._sorted, prefix)
+        end = bisect_left(self._sorted, prefix + "0", start)  # "0" follows "/"
+        return [p for p in self._sorted[start:end] if p == prefix or p.startswith(prefix + "/")]
+
+    def _list(self, prefixes: list[str]) -> list[str]:
+        paths = []
+        for prefix in prefixes:
+            for path in self._below(prefix):
+                if not SKIPPED_DIRS.intersection(path.split("/")):
+                    paths.append(path)
+                    if self._staged[path][0] == _LINK_MODE:
+                        self._listed_links.add(path)
+        return paths
+
+    def _index_is_commit(self) -> bool:
+        return True  # `git grep --cached` and `git ls-files` read exactly this view's files
+
+    # Discovery's listing starts in the background, as in the work tree (a tree view reads
+    # objects instead): `git ls-files | grep -E` lists the index.
+    start_find = RepoView.start_find
+    find = RepoView.find
+
+    def _entry(self, path: str) -> tuple[str, str] | None:
+        found = self._staged.get(path)
+        if found is None and self._below(path):
+            return _TREE_MODE, ""
+        return found
+
+    def _read_bytes(self, path: str) -> bytes:
+        if spelled_outside(path):
+            raise FileProblem(path, "is outside the repository")
+        real = normalize(path)
+        for _ in range(40):  # as many links as the kernel follows before ELOOP
+            real = next(
+                (
+                    self._aliases[ancestor] + real[len(ancestor) :]
+                    for ancestor in _self_and_ancestors(real)
+                    if ancestor in self._aliases
+                ),
+                real,
+            )
+            entry = self._entry(real)
+            if entry is None:
+                problem = "is a broken symlink" if real != normalize(path) else "does not exist"
+                raise FileProblem(path, problem, missing=problem == "does not exist")
+            mode, sha = entry
+            if mode == _TREE_MODE:
+                raise FileProblem(path, "is a directory, expected a file")
+            if mode not in _BLOB_MODES:
+                raise FileProblem(path, "is not a regular file (submodule)")
+            found = self._objects.object(sha, path)
+            if found is None or found[0] != "blob":
+                raise FileProblem(path, "cannot be read: its staged blob is missing")
+            if mode != _LINK_MODE:
+                return found[1]
+            target = found[1].decode("utf-8", "surrogateescape")
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(real), target))
+            if target.startswith("/") or spelled_outside(resolved):
+                raise FileProblem(path, "is a symlink pointing outside the repository")
+            real = resolved
+        raise FileProblem(path, "is a symlink loop")
+
+    def _read_link(self, path: str) -> str | None:
+        found = self._staged.get(path)
+        if found is None or found[0] != _LINK_MODE:
+            return None
+        data = self._objects.object(found[1], path)
+        return data[1].decode("utf-8", "surrogateescape") if data else None
