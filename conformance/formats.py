@@ -12,7 +12,7 @@ import re
 
 from . import __version__
 from .contract import CONFIG_NAME
-from .model import counted
+from .model import Finding, counted
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -137,12 +137,14 @@ def text(report: Report) -> str:
         for rule in report.rules
         if report.outcomes[rule.id].note
     ]
-    for block in (unchecked, noted, discovered_lines(report)):
+    for block in (unchecked, noted, discovered_lines(report), baseline_lines(report)):
         if block:
             lines.extend(["", *block] if lines else block)
     summary = report.summary()
     contracts = ", ".join(report.contracts)
     waived = f", {summary['waived']} waived" if summary["waived"] else ""
+    if summary.get("known"):
+        waived += f", {summary['known']:,} known"
     not_checked = f", {summary['unchecked']} unchecked" if summary["unchecked"] else ""
     if lines:
         lines.append("")
@@ -156,16 +158,26 @@ def text(report: Report) -> str:
         expired = counted(len(report.expired), "expired waiver")
         lines.append(f"{expired}{not_checked} ({contracts})")
     elif summary["unchecked"]:
-        checked = summary["rules"] - summary["unchecked"]
+        known_only = sum(entry["status"] == "known" for entry in report.statuses())
+        checked = summary["rules"] - summary["unchecked"] - known_only
         verdict = "fails" if report.failing else "passes"
         lines.append(
-            f"No findings{waived}, but {summary['unchecked']} of "
+            f"No {'new ' if known_only else ''}findings{waived}, but {summary['unchecked']} of "
             f"{counted(summary['rules'], 'rule')} had nothing to check; {checked} "
-            f"{'passes' if checked == 1 else 'pass'}; "
+            f"{'passes' if checked == 1 else 'pass'}"
+            f"{f', {known_only} only known' if known_only else ''}; "
             f"the run {verdict} ({contracts})"
         )
     elif report.empty:
         lines.append(report.empty)
+    elif summary.get("known"):
+        known_only = sum(entry["status"] == "known" for entry in report.statuses())
+        verdict = "fails" if report.failing else "passes"
+        lines.append(
+            f"No new findings{waived}: {known_only} of {counted(summary['rules'], 'rule')} "
+            f"{'has' if known_only == 1 else 'have'} only known ones; the run {verdict} "
+            f"({contracts})"
+        )
     else:
         passing = (
             "The 1 rule passes" if summary["rules"] == 1 else f"All {summary['rules']} rules pass"
@@ -177,6 +189,28 @@ def text(report: Report) -> str:
             f"{'its inputs' if len(report.unchanged) == 1 else 'their inputs'} did not change"
         )
     return "\n".join(map(printable, lines)) + "\n"
+
+
+def baseline_lines(report: Report) -> list[str]:
+    """Progress against the baseline, per rule (`rule: 1,127 known, 12 fixed, 0 new`), and
+    what to do with the entries that no longer match."""
+    if report.baseline is None:
+        return []
+    lines = [f"baseline {report.baseline}:"]
+    lines += [
+        f"  {entry['rule']}: {entry['known']:,} known, {entry['fixed']:,} fixed, "
+        f"{entry['new']:,} new"
+        for entry in report.progress()
+    ]
+    fixed = sum(entry.count for entry in report.fixed)
+    if fixed:
+        held = f"the baseline holds {counted(fixed, 'fixed finding')}"
+        prune = "`conformance check --update-baseline` removes them"
+        if report.strict_baseline:
+            lines.append(f"error: {held}, which strict_baseline does not allow: {prune}")
+        else:
+            lines.append(f"note: {held}; {prune}")
+    return lines
 
 
 def quiet_text(report: Report) -> str:
@@ -191,6 +225,7 @@ def quiet_text(report: Report) -> str:
         for rule in report.unchecked_rules
         if not rule.optional
     ]
+    lines += [line for line in baseline_lines(report) if line.startswith("error: ")]
     return "".join(printable(line) + "\n" for line in lines)
 
 
@@ -259,6 +294,15 @@ def json(report: Report) -> str:
             for contract, resolution in report.discovered
         ],
         "unread_by_discovery": report.unread,
+        "baseline": None
+        if report.baseline is None
+        else {
+            "path": report.baseline,
+            "strict": report.strict_baseline,
+            "rules": report.progress(),
+            "known": [finding(f) for f in report.known],
+            "fixed": [entry._asdict() for entry in report.fixed],
+        },
         "summary": report.summary(),
     }
     return encoder.dumps(payload, indent=2) + "\n"
@@ -346,7 +390,9 @@ def sarif(report: Report) -> str:
         for rule in report.rules
     ]
 
-    def result(finding, suppression=None) -> dict:
+    compared = report.baseline is not None
+
+    def result(finding, suppression=None, state="new", level="error") -> dict:
         location = {
             "artifactLocation": {"uri": _uri(where(finding.path)), "uriBaseId": "%SRCROOT%"},
             "region": {"startLine": finding.line or 1},
@@ -354,18 +400,26 @@ def sarif(report: Report) -> str:
         entry = {
             "ruleId": finding.rule,
             "ruleIndex": index[finding.rule],
-            "level": "error",
+            "level": level,
             "message": {"text": printable(finding.message)},
             "locations": [{"physicalLocation": location}],
         }
         if suppression:
             entry["suppressions"] = [suppression]
+        if compared:  # new, unchanged (in the baseline), absent (in it, no longer found)
+            entry["baselineState"] = state
         return entry
 
     results = [result(f) for f in report.findings]
     results += [
         result(f, {"kind": "external", "status": "accepted", "justification": printable(w.reason)})
         for f, w in report.waived
+    ]
+    results += [result(f, state="unchanged", level="note") for f in report.known]
+    results += [
+        result(Finding(e.path, None, e.rule, e.message), state="absent", level="none")
+        for e in report.fixed
+        if e.rule in index
     ]
     notifications = [
         {
@@ -503,8 +557,12 @@ def junit(report: Report) -> str:
             tag = "skipped" if rule.optional else "error"
             message = printable(f"unchecked: {reason}")
             ElementTree.SubElement(case, tag, message=message, type="unchecked")
-        if rule.id in waived_by_rule:
-            ElementTree.SubElement(case, "system-out").text = "\n".join(waived_by_rule[rule.id])
+        output = list(waived_by_rule.get(rule.id, []))
+        known = sum(f.rule == rule.id for f in report.known)
+        if known:  # debt in the baseline passes; the output says how much is left
+            output.append(printable(f"{counted(known, 'known finding')} in {report.baseline}"))
+        if output:
+            ElementTree.SubElement(case, "system-out").text = "\n".join(output)
     for waiver in report.expired:
         case = ElementTree.SubElement(
             suite,

@@ -169,3 +169,73 @@ def test_a_range_compares_each_commit_with_its_own_baseline(kata, cli):
     # the commit adding the baseline mends them.
     assert payload["broken_by"] == {"no-postgres-imports": added["sha"]}
     assert payload["tip"]["summary"]["known"] == 30
+
+
+def test_every_report_format_tells_known_from_new(kata, cli, tmp_path):
+    """Text: progress per rule; JSON: the same, with the known findings and fixed entries;
+    SARIF: baselineState on every result (and Microsoft's validator accepts it); JUnit: a rule
+    with only known findings passes and says how many are left; GitHub: only new findings."""
+    import subprocess
+    from xml.etree import ElementTree
+
+    cli("baseline", str(kata))
+    git(kata, "rm", "-q", "packages/db/src/migrate.ts")
+    (kata / "packages/db/src/extra.ts").write_text(NEW_IMPORT)
+
+    _, out, _ = cli("check", str(kata))
+    assert "\n  no-postgres-imports: 3 known, 1 fixed, 1 new\n" in out
+    assert "\n  drizzle-scaffold-removed: 2 known, 1 fixed, 0 new\n" in out
+    assert (
+        "note: the baseline holds 2 fixed findings; `conformance check --update-baseline` "
+        "removes them\n" in out
+    )
+    assert out.endswith(
+        "1 finding in 1 file, 30 known: 1 of 18 rules failed, 1 unchecked (convex-adoption)\n"
+    )
+
+    _, out, _ = cli("check", str(kata), "--format", "json")
+    compared = json.loads(out)["baseline"]
+    assert compared["path"] == BASELINE and compared["strict"] is False
+    assert {"rule": "no-postgres-imports", "known": 3, "fixed": 1, "new": 1} in compared["rules"]
+    assert len(compared["known"]) == 30
+    assert sorted((e["rule"], e["path"], e["count"]) for e in compared["fixed"]) == [
+        ("drizzle-scaffold-removed", "packages/db/src/migrate.ts", 1),
+        ("no-postgres-imports", "packages/db/src/migrate.ts", 1),
+    ]
+
+    log = tmp_path / "report.sarif"
+    cli("check", str(kata), "--format", "sarif", "--output", str(log))
+    results = json.loads(log.read_text())["runs"][0]["results"]
+    states = {}
+    for result in results:
+        states[result["baselineState"]] = states.get(result["baselineState"], 0) + 1
+    assert states == {"new": 1, "unchanged": 30, "absent": 2}
+    [new] = [r for r in results if r["baselineState"] == "new"]
+    assert (new["level"], new["ruleId"]) == ("error", "no-postgres-imports")
+
+    _, out, _ = cli("check", str(kata), "--format", "junit")
+    cases = {case.get("name"): case for case in ElementTree.fromstring(out).iter("testcase")}
+    assert cases["no-sql-scripts"].find("failure") is None
+    assert cases["no-sql-scripts"].findtext("system-out") == f"4 known findings in {BASELINE}"
+    assert cases["no-postgres-imports"].find("failure").get("message") == "1 finding"
+
+    _, out, _ = cli("check", str(kata), "--format", "github")
+    assert [line.split(",")[0] for line in out.splitlines() if line.startswith("::error")] == [
+        "::error file=packages/db/src/extra.ts"
+    ]
+
+    from test_ci_paths import multitool
+
+    binary = multitool()
+    validation = tmp_path / "validation.sarif"
+    options = ["--log", "ForceOverwrite", "--level", "Error;Warning", "--rule-kind", "Sarif;Gh"]
+    run = subprocess.run(
+        [str(binary), "validate", str(log), "--output", str(validation), *options],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"DOTNET_SYSTEM_GLOBALIZATION_INVARIANT": "1", "PATH": "/usr/bin:/bin"},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    problems = json.loads(validation.read_text())["runs"][0]["results"]
+    assert [f"{r['ruleId']}: {r['message']}" for r in problems] == []

@@ -23,8 +23,10 @@ def test_json_format_shape(check_json):
         "rules",
         "parameters",
         "unread_by_discovery",
+        "baseline",
         "summary",
     }
+    assert payload["baseline"] is None  # the fixture has no .conformance-baseline.json
     # No other package of kata imports its data layer: db-importers-intact is unchecked.
     assert {entry["status"] for entry in payload["rules"]} == {"fail", "pass", "unchecked"}
     assert set(payload["rules"][0]) == {"id", "status", "inspected", "reason", "optional", "note"}
