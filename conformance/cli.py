@@ -618,8 +618,8 @@ def _check_range(args: argparse.Namespace) -> int:
     from .engine import open_repo, select_rules
     from .history import check_range, render_range
 
-    if args.format not in ("text", "json"):
-        raise UsageError(f"--rev A..B reports as text or json, not {args.format}")
+    if args.format not in ("text", "json", "html"):
+        raise UsageError(f"--rev A..B reports as text, json or html, not {args.format}")
     if args.statistics:
         raise UsageError("--statistics is for one revision, not a range A..B")
     root = open_repo(args.path).root

@@ -362,6 +362,10 @@ class _Consulted:
 
 
 def render_range(report: RangeReport, fmt: str) -> str:
+    if fmt == "html":
+        from .html_report import range_page
+
+        return range_page(report.tip_report, report.commits, f"{report.base}..{report.tip}")
     if fmt == "json":
         import json
 

@@ -99,6 +99,11 @@ def summary_section(report: Report) -> str:
         (summary["waived"], "waived"),
         (summary["expired_waivers"], "expired waivers"),
         (summary["stale_waivers"], "stale waivers"),
+        *(
+            [(summary["known"], "known (baseline)"), (summary["fixed"], "fixed since baseline")]
+            if report.baseline is not None
+            else []
+        ),
     ]
     shown = "".join(f"<li><b>{text(count)}</b> {text(label)}</li>" for count, label in counts)
     checked = f" in <code>{text(report.root)}</code>" if report.root is not None else ""
@@ -214,6 +219,45 @@ def remarks_section(report: Report) -> str:
     return f'<h2 id="remarks">Remarks</h2>\n<ul>{items}</ul>\n'
 
 
+def baseline_section(report: Report) -> str:
+    """Progress against the baseline per rule (known, fixed, new), the baseline's findings
+    folded away by rule, and the entries that no longer match."""
+    if report.baseline is None:
+        return ""
+    rows = "".join(
+        f"<tr><td><code>{text(entry['rule'])}</code></td><td>{entry['known']:,}</td>"
+        f"<td>{entry['fixed']:,}</td><td>{entry['new']:,}</td></tr>"
+        for entry in report.progress()
+    )
+    known: dict[str, list[str]] = {}
+    for finding in report.known:
+        where = f'<code class="where">{text(finding.location())}</code>'
+        known.setdefault(finding.rule, []).append(f"<li>{where} {text(finding.message)}</li>")
+    folded = "".join(
+        f"<details><summary><code>{text(rule_id)}</code> — {_count(len(items), 'known finding')}"
+        f'</summary><ul class="findings">{"".join(items)}</ul></details>\n'
+        for rule_id, items in known.items()
+    )
+    fixed = "".join(
+        f'<li><code class="where">{text(entry.path)}</code> <code>{text(entry.rule)}</code> '
+        f"{text(entry.message)}{f' ({entry.count} times)' if entry.count > 1 else ''}</li>"
+        for entry in report.fixed
+    )
+    strict = "strict_baseline: this fails the run. " if report.strict_baseline else ""
+    prune = (
+        f"<h3>Fixed, still in the baseline</h3><p>{strict}"
+        f"<code>conformance check --update-baseline</code> removes them.</p>"
+        f'<ul class="findings">{fixed}</ul>\n'
+        if fixed
+        else ""
+    )
+    return (
+        f'<h2 id="baseline">Against the baseline <code>{text(report.baseline)}</code></h2>\n'
+        f"<table><tr><th>rule</th><th>known</th><th>fixed</th><th>new</th></tr>{rows}</table>\n"
+        f"{prune}{folded}"
+    )
+
+
 def passing_section(report: Report) -> str:
     """The rules that checked something and found nothing wrong."""
     passing = [rule for rule in report.rules if report.status(rule) == "pass"]
@@ -246,9 +290,31 @@ SECTIONS: tuple[Section, ...] = (
     unchecked_section,
     waived_section,
     remarks_section,
+    baseline_section,
     passing_section,
     notes_section,
 )
+
+
+def range_page(report: Report, commits: list[dict], span: str) -> str:
+    """`check --rev A..B --format html`: the report of B, after a burn-down of the range."""
+    from .burndown import charts
+
+    def burndown_section(_: Report) -> str:
+        drawn = charts(commits)
+        if not drawn:
+            return f'<h2 id="burndown">{text(span)}</h2><p>No findings in any commit.</p>\n'
+        figures = "".join(
+            f'<figure class="chart" data-rule="{text(name)}">{svg}</figure>\n'
+            for name, svg in drawn
+        )
+        return (
+            f'<h2 id="burndown">Burn-down over {text(span)} ({_count(len(commits), "commit")})'
+            f"</h2>\n<p>Findings at each commit: known to the baseline that commit holds, new, "
+            f"and fixed since it (each bar's tooltip names the commit).</p>\n{figures}"
+        )
+
+    return html(report, [SECTIONS[0], burndown_section, *SECTIONS[1:]])
 
 
 def _anchor(report: Report, rule: Rule) -> str:

@@ -42,6 +42,17 @@ async function main() {
       images: document.images.length,
       elements: [...new Set([...document.querySelectorAll("*")].map((e) => e.localName))].sort(),
       styled: getComputedStyle(document.querySelector(".counts")).display,
+      charts: [...document.querySelectorAll("figure.chart")].map((figure) => ({
+        rule: figure.dataset.rule,
+        width: figure.querySelector("svg").getBoundingClientRect().width,
+        commits: [...figure.querySelectorAll("g.commit")].map((bar) => ({
+          title: bar.querySelector("title").textContent,
+          drawn: [...bar.querySelectorAll("rect")].map((rect) => ({
+            fill: rect.getAttribute("fill"),
+            height: rect.getBoundingClientRect().height,
+          })),
+        })),
+      })),
     }));
   } finally {
     await browser.close();

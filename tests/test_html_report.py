@@ -247,3 +247,46 @@ def test_notes_say_where_discovered_parameters_came_from(cli, fixture_copy, tmp_
         "<li><code>env-example-convex</code> — … must document the Convex variables "
         "(CONVEX_DEPLOYMENT, CONVEX_URL)</li>"
     ) in written
+
+
+def test_a_range_draws_its_burn_down_in_chromium(cli, browser, fixture_copy, tmp_path):
+    """`check --rev A..B --format html`: one chart for all rules and one per rule with findings,
+    a bar per commit whose tooltip names it, known (grey) shrinking as findings are fixed and a
+    new one (orange) where it came in; nothing loaded, nothing logged."""
+    from conftest import git, init_git
+
+    root = fixture_copy("kata-before")
+    init_git(root)
+    assert cli("baseline", str(root))[0] == 0
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "baseline")
+    git(root, "rm", "-q", "packages/db/src/migrate.ts")
+    git(root, "commit", "-q", "-m", "drop the migrator")
+    (root / "packages/db/src/extra.ts").write_text('import { Pool } from "pg";\n')
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "a new <b>pg</b> import")
+    page = tmp_path / "range.html"
+    code, out, err = cli(
+        "check", str(root), "--rev", "HEAD~3..HEAD", "--format", "html", "--output", str(page)
+    )
+    assert (code, out, err) == (1, "", "")
+
+    seen = load(browser, page)
+    assert (seen["console"], seen["errors"], seen["dialogs"]) == ([], [], [])
+    assert seen["requests"] == [page.as_uri()]
+    charts = {chart["rule"]: chart for chart in seen["dom"]["charts"]}
+    assert len(charts) == 16  # all rules, and the 15 with findings
+    assert all(chart["width"] > 0 for chart in charts.values())
+    imports = charts["no-postgres-imports"]["commits"]
+    assert [c["title"].split(": ", 1)[1] for c in imports] == [
+        "4 known, 0 fixed, 0 new",
+        "3 known, 1 fixed, 0 new",
+        "3 known, 1 fixed, 1 new",
+    ]
+    assert imports[2]["title"].startswith(git(root, "rev-parse", "--short", "HEAD").strip())
+    assert "a new <b>pg</b> import" in imports[2]["title"]  # the subject, as text
+    heights = [{rect["fill"]: rect["height"] for rect in c["drawn"]} for c in imports]
+    assert heights[0]["#999999"] > heights[1]["#999999"] > 0  # known shrinks
+    assert "#d55e00" not in heights[1] and heights[2]["#d55e00"] > 0  # the new import
+    assert heights[1]["#009e73"] > 0  # fixed, below the axis
+    assert "Burn-down over HEAD~3..HEAD (3 commits)" in seen["dom"]["text"]
