@@ -94,7 +94,7 @@ def test_bad_revisions(history, cli):
         (("--rev", "nope"), "--rev nope: not a commit"),
         (("--rev", "nope..HEAD"), "--rev nope..HEAD: expected A..B with two revisions"),
         (("--changed-since", "nope"), "--changed-since nope: not a revision"),
-        (("--rev", "HEAD~1..HEAD", "--format", "sarif"), "reports as text or json"),
+        (("--rev", "HEAD~1..HEAD", "--format", "sarif"), "reports as text, json or html"),
         (("--rev", "HEAD", "--changed-since", "HEAD"), "not allowed with argument"),
     ]:
         code, _, err = cli("check", str(history), *argv)
