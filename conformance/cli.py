@@ -1062,6 +1062,14 @@ def explain_rule(rule: Rule, discovered: dict[str, str] | None = None) -> str:
             "",
             "How to fix:",
             wrap.fill(kind.hint),
+            "",
+            "Not fixing it yet:",
+            wrap.fill(
+                "a waiver (`waivers:` in conformance.yaml: the rule, a path, a reason, perhaps an "
+                "expiry) records an exception you decided to keep; a baseline (`conformance "
+                "baseline`) holds findings you intend to pay down: they stop failing the run, "
+                "new ones still fail it, and `check --update-baseline` shrinks it as they go."
+            ),
         ]
     )
 

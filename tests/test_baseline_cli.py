@@ -239,3 +239,13 @@ def test_every_report_format_tells_known_from_new(kata, cli, tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     problems = json.loads(validation.read_text())["runs"][0]["results"]
     assert [f"{r['ruleId']}: {r['message']}" for r in problems] == []
+
+
+def test_explain_says_when_to_waive_and_when_to_baseline(cli):
+    code, out, _ = cli(
+        "explain", "no-sql-scripts", str(Path(__file__).parent.parent / "fixtures/kata-before")
+    )
+    assert code == 0
+    tail = " ".join(out.split("Not fixing it yet:")[1].split())
+    assert tail.startswith("a waiver (`waivers:` in conformance.yaml")
+    assert "a baseline (`conformance baseline`) holds findings you intend to pay down" in tail
