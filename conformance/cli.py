@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
 def _checked(args: argparse.Namespace, repo=None, also=None):
     """Load and select the rules, run them on the repository and apply its waivers; `also`
     gives rules to add to the selected ones (from the loaded ones)."""
-    from .contract import CONFIG_NAME, load, load_waivers
+    from .contract import CONFIG_FILES, config_document, load, load_waivers
     from .engine import open_repo, run, select_rules
 
     repo = repo or open_repo(args.path)
@@ -258,7 +258,7 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
         from .rules import rule_patterns
 
         # The rules' inputs, and the config and contract files that define the rules.
-        definitions = {"conformance.yaml", *filter(None, (_inside(repo.root, r) for r in rules))}
+        definitions = {*CONFIG_FILES, *filter(None, (_inside(repo.root, r) for r in rules))}
         prefixes = [literal_prefix(p) for r in selected for p in rule_patterns(r)]
         changed = changed_paths(repo.root, since, [*prefixes, *definitions], repo)
         selected, unchanged = affected(selected, changed, definitions)
@@ -266,7 +266,8 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
         selected = [*selected, *also(selected, repo)]
     report = run(selected, repo)
     if not rules:
-        report.empty = f"{CONFIG_NAME} names no contract and no rule: nothing is checked"
+        shown = config_document(repo.root).path
+        report.empty = f"{shown} names no contract and no rule: nothing is checked"
     report.unchanged = [rule.id for rule in unchanged]
     report.contracts = list(dict.fromkeys(rule.contract for rule in [*rules, *selected]))
     report.discovered = [
@@ -318,7 +319,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _check_range(args: argparse.Namespace) -> int:
-    from .contract import load_rules
+    from .contract import CONFIG_FILES, load_rules
     from .engine import open_repo, select_rules
     from .history import check_range, render_range
 
@@ -328,7 +329,7 @@ def _check_range(args: argparse.Namespace) -> int:
     rules = load_rules(root, args.contract, _parameters(args.param))
     rules = select_rules(rules, _csv(args.select), _csv(args.ignore))
     # A change to the config or a contract file mid-range runs every rule again.
-    definitions = {"conformance.yaml", *filter(None, (_inside(root, r) for r in rules))}
+    definitions = {*CONFIG_FILES, *filter(None, (_inside(root, r) for r in rules))}
     report = check_range(root, rules, args.rev, definitions)
     _emit(render_range(report, args.format), args.output)
     return EXIT_FINDINGS if report.tip_report.findings else EXIT_CLEAN
@@ -443,11 +444,11 @@ def _first_sentence(text: str) -> str:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from .contract import CONFIG_NAME, load_rules
+    from .contract import config_document, load_rules
 
     contracts = _all_contracts(None)
     candidates: list[Rule] = [rule for c in contracts for rule in c.rules]
-    if (Path(args.path) / CONFIG_NAME).is_file():
+    if config_document(Path(args.path)) is not None:
         candidates = load_rules(Path(args.path)) + candidates
     discovered = {
         r.name: r.sources[0]

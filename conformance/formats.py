@@ -88,8 +88,8 @@ def text(report: Report) -> str:
         lines.append(f"{finding.location()}: {finding.rule} {finding.message}")
     notes = [
         *(f"{f.location()}: {f.rule} waived: {f.message} ({w.reason})" for f, w in report.waived),
-        *(f"{CONFIG_NAME}:{w.line}: error: {expired_message(w)}" for w in report.expired),
-        *(f"{CONFIG_NAME}:{w.line}: warning: {stale_message(w)}" for w in report.stale),
+        *(f"{w.source}:{w.line}: error: {expired_message(w)}" for w in report.expired),
+        *(f"{w.source}:{w.line}: warning: {stale_message(w)}" for w in report.stale),
         *(f"{path}:{line}: warning: {text}" for path, line, text in report.remarks),
     ]
     if notes:
@@ -182,11 +182,11 @@ def github(report: Report) -> str:
         for f, w in report.waived
     ]
     lines += [
-        _command("error", CONFIG_NAME, w.line, "expired waiver", expired_message(w))
+        _command("error", w.source, w.line, "expired waiver", expired_message(w))
         for w in report.expired
     ]
     lines += [
-        _command("warning", CONFIG_NAME, w.line, "stale waiver", stale_message(w))
+        _command("warning", w.source, w.line, "stale waiver", stale_message(w))
         for w in report.stale
     ]
     lines += [_command("warning", p, n, "conformance-ignore", t) for p, n, t in report.remarks]
@@ -262,7 +262,7 @@ def sarif(report: Report) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": CONFIG_NAME, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": waiver.source, "uriBaseId": "%SRCROOT%"},
                         "region": {"startLine": waiver.line},
                     }
                 }
@@ -353,7 +353,7 @@ def junit(report: Report) -> str:
             ElementTree.SubElement(case, "system-out").text = "\n".join(waived_by_rule[rule.id])
     for waiver in report.expired:
         case = ElementTree.SubElement(
-            suite, "testcase", classname=CONFIG_NAME, name=f"waiver:{waiver.rule}"
+            suite, "testcase", classname=waiver.source, name=f"waiver:{waiver.rule}"
         )
         message = printable(expired_message(waiver))
         ElementTree.SubElement(case, "failure", message=message, type="waiver")
