@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, write_tree
@@ -46,11 +48,54 @@ def finding_lines(output: str) -> set[str]:
     }
 
 
-def test_items_per_rule_with_clean_node_ids(tmp_path):
-    result = pytest_run(tmp_path, f"--conformance={FIXTURES / 'kata-half'}", "--collect-only")
+def shown(path, cwd) -> str:
+    """A path as pytest shows a node id: relative to where it runs, with `..` outside it."""
+    return Path(os.path.relpath(path, cwd)).as_posix()
+
+
+def test_items_are_collected_like_any_test(tmp_path):
+    config = FIXTURES / "kata-half" / "conformance.yaml"
+    result = pytest_run(tmp_path, f"--conformance={config.parent}", "--collect-only")
+    assert result.returncode == 0, result.stdout + result.stderr
     ids = [line for line in result.stdout.splitlines() if "::" in line]
-    assert ids[0] == "kata-half/conformance.yaml::convex-dependency"
+    assert ids[0] == f"{shown(config, tmp_path)}::convex-dependency"
     assert len(ids) == 18
+    assert "18 tests collected" in result.stdout
+    result = pytest_run(tmp_path, f"--conformance={config.parent}", "-v")  # the header: -q -v
+    assert "collected 18 items" in result.stdout
+    # -x stops at the first failed rule; -k selects rules by id.
+    result = pytest_run(tmp_path, f"--conformance={config.parent}", "-x")
+    assert result.stdout.splitlines()[-1].startswith("1 failed, 3 passed in ")
+    result = pytest_run(tmp_path, f"--conformance={config.parent}", "-k", "no-sql-scripts")
+    assert result.stdout.splitlines()[-1].startswith("1 failed, 17 deselected in ")
+
+
+def failed_ids(output: str) -> list[str]:
+    return [line.split()[1] for line in output.splitlines() if line.startswith("FAILED ")]
+
+
+@pytest.mark.parametrize("inside", [True, False], ids=["target-is-cwd", "target-elsewhere"])
+def test_a_printed_node_id_reruns_its_rule(fixture_copy, tmp_path, inside):
+    root = fixture_copy("kata-half")
+    cwd = root if inside else tmp_path / "runner"
+    cwd.mkdir(exist_ok=True)
+    target = "." if inside else str(root)
+    first = failed_ids(pytest_run(cwd, f"--conformance={target}").stdout)
+    assert len(first) == 12
+    wanted = next(i for i in first if i.endswith("::no-sql-scripts"))
+    assert wanted == f"{shown(root / 'conformance.yaml', cwd)}::no-sql-scripts"
+    again = pytest_run(cwd, f"--conformance={target}", wanted)
+    assert failed_ids(again.stdout) == [wanted], again.stdout + again.stderr
+    assert again.stdout.splitlines()[-1].startswith("1 failed in ")
+
+
+def test_last_failed_reruns_the_failed_rules(fixture_copy):
+    root = fixture_copy("kata-half")
+    run = [sys.executable, "-m", "pytest", "--conformance=."]
+    subprocess.run(run, cwd=root, capture_output=True, check=False)
+    again = subprocess.run([*run, "--lf"], cwd=root, capture_output=True, text=True, check=False)
+    assert "collected 12 items\nrun-last-failure: rerun previous 12 failures\n" in again.stdout
+    assert re.search(r"=+ 12 failed in [\d.]+s =+$", again.stdout.splitlines()[-1])
 
 
 def test_node_ids_inside_the_target(tmp_path):
