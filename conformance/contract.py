@@ -97,8 +97,14 @@ def config_document(root: Path) -> YamlDocument | CompiledDocument | TomlDocumen
     pyproject.toml (None without either). Both at once is an error: which one holds is not
     for conformance to guess."""
     yaml_config, pyproject = root / CONFIG_NAME, root / PYPROJECT
-    table = _read(pyproject, PYPROJECT, _pyproject_table) if pyproject.is_file() else None
-    if yaml_config.is_file():
+    has_yaml = yaml_config.is_file()
+    try:
+        table = _read(pyproject, PYPROJECT, _pyproject_table) if pyproject.is_file() else None
+    except UsageError:
+        if not has_yaml:
+            raise
+        table = None  # a pyproject.toml that does not parse is not for conformance.yaml to fix
+    if has_yaml:
         if table is not None:
             raise UsageError(
                 f"[tool.conformance] here and {CONFIG_NAME} both configure {root}; keep one",

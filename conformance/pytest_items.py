@@ -98,8 +98,8 @@ class ContractError(Exception):
 
 
 class InternalError(Exception):
-    """conformance itself failed checking a rule: a bug to report, not a finding. Raised in the
-    item's setup, so pytest counts an error (E), never a failed rule (F)."""
+    """conformance itself failed: a bug to report, not a finding. Raised collecting a config
+    file or in an item's setup, so pytest counts an error (E), never a failed rule (F)."""
 
     def __init__(self, error: Exception):
         from .model import error_summary
@@ -136,10 +136,10 @@ class ContractFile(pytest.File):
             for rule in rules
         ]
 
-    def repr_failure(self, excinfo, style=None) -> str:
+    def repr_failure(self, excinfo):
         if isinstance(excinfo.value, ContractError):
             return str(excinfo.value)
-        return super().repr_failure(excinfo, style=style)
+        return super().repr_failure(excinfo)
 
 
 class RuleItem(pytest.Item):

@@ -168,6 +168,18 @@ def test_invalid_toml_is_a_usage_error(tree, cli):
     assert err.startswith("conformance: error: pyproject.toml: invalid TOML: "), err
 
 
+def test_broken_pyproject_beside_conformance_yaml_is_not_judged(tree, cli):
+    root = tree(
+        {
+            "conformance.yaml": "rules:\n  - id: has-readme\n    kind: path-present\n"
+            "    paths: README.md\n    message: m\n    why: w\n",
+            "pyproject.toml": "[tool.conformance\n",
+            "README.md": "x\n",
+        }
+    )
+    assert cli("check", str(root))[0] == 0
+
+
 def test_pyproject_without_the_table_is_no_config(tree, cli):
     # Naming the package, and even a pytest option called conformance, is not a config.
     root = tree(
