@@ -146,8 +146,8 @@ TARGET = {
 
 def test_a_target_elsewhere_is_collected_like_a_test_file(tmp_path):
     """Its conftest.py is imported, as for any test file pytest collects; its pytest.ini is
-    not read (pytest reads the one of the directory it runs in, `--conformance` names no path
-    for pytest to find one from)."""
+    not read (pytest finds its config from the directory it runs in and the paths on its
+    command line: `--conformance` names none)."""
     target = write_tree(tmp_path / "target", TARGET)
     runner = tmp_path / "runner"
     runner.mkdir()
@@ -155,6 +155,11 @@ def test_a_target_elsewhere_is_collected_like_a_test_file(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "README.md: has-readme m: README.md" in result.stdout
     assert (target / "imported").exists()
+    # A node id of the target on the command line is a path pytest finds its config from.
+    nodeid = f"{shown(target / 'conformance.yaml', runner)}::has-readme"
+    result = pytest_run(runner, f"--conformance={target}", nodeid)
+    assert result.returncode == 4
+    assert "unrecognized arguments: --definitely-not-an-option" in result.stderr
 
 
 def test_the_target_as_working_directory_is_pytests_own_project(tmp_path):
