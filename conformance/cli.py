@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--contract",
         action="append",
         help="built-in contract name or contract YAML file (repeatable); "
-        "without it, PATH/conformance.yaml names the contracts",
+        "without it, PATH/conformance.yaml (or pyproject.toml's [tool.conformance]) names them",
     )
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--output", metavar="FILE", help="write the report to FILE, not stdout")

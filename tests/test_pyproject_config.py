@@ -122,6 +122,13 @@ def test_pyproject_config_under_the_pytest_plugin(fixture_copy, tmp_path):
     assert "FAILED kata-half-toml/pyproject.toml::no-postgres-dependencies" not in result.stdout
 
 
+def test_explain_finds_a_rule_of_the_pyproject_config(fixture_copy, cli):
+    _, with_toml = both_configs(fixture_copy)
+    code, out, _ = cli("explain", "has-license", str(with_toml))
+    assert code == 0
+    assert "Reused code needs a licence." in out
+
+
 def test_both_configs_is_an_error(fixture_copy, cli):
     with_yaml, with_toml = both_configs(fixture_copy)
     (with_toml / "conformance.yaml").write_text((with_yaml / "conformance.yaml").read_text())
