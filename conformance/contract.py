@@ -87,7 +87,7 @@ def _pyproject_table(path: Path, shown: str, text: str) -> TomlDocument | None:
     from .tomlconfig import conformance_table
 
     try:
-        return conformance_table(shown, text)
+        return conformance_table(os.fsdecode(path), shown, text)
     except ValueError as error:  # tomllib's: "Invalid value (at line 3, column 7)"
         raise UsageError(f"invalid TOML: {error}", shown) from None
 

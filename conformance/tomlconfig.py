@@ -1,8 +1,9 @@
 """The `[tool.conformance]` table of a pyproject.toml: the same document as conformance.yaml.
 
 tomllib gives values, not where they were written, so the line of every key path is found here
-by a scan of the (already parsed, hence valid) text. tomllib costs ~10 ms to import: a
-pyproject.toml that never names `conformance` as a key is not parsed at all.
+by a scan of the (already parsed, hence valid) text. tomllib costs ~5 ms to import: a
+pyproject.toml that never names `conformance` as a key is not parsed at all, and a table whose
+text is unchanged since the last run is read back from the user's cache.
 """
 
 from __future__ import annotations
@@ -31,18 +32,33 @@ class TomlDocument(CompiledDocument):
         return super().line_of(*keys) or self.lines.get(())
 
 
-def conformance_table(shown: str, text: str) -> TomlDocument | None:
-    """The `[tool.conformance]` table of pyproject.toml's `text`, None without one. Raises
-    ValueError (tomllib's TOMLDecodeError) when the text is not TOML."""
+def conformance_table(source: str, shown: str, text: str) -> TomlDocument | None:
+    """The `[tool.conformance]` table of pyproject.toml's `text` (read from the file
+    `source`), None without one. Raises
+    ValueError (tomllib's TOMLDecodeError) when the text is not TOML. Kept in the user's cache
+    as YAML configs are (tomllib and the scan cost ~6 ms a run)."""
     if not _MAY_HAVE_TABLE.search(text):
         return None
+    from .yamlcache import compiled
+
+    try:
+        return compiled("contracts", f"pyproject-{source}", shown, text, _parsed, TomlDocument)
+    except _NoTable:
+        return None
+
+
+class _NoTable(Exception):
+    """A pyproject.toml that names `conformance` as some other key (a pytest ini option)."""
+
+
+def _parsed(shown: str, text: str) -> TomlDocument:
     import tomllib
 
     data: Any = tomllib.loads(text)
     for key in TABLE:
         data = data.get(key) if isinstance(data, dict) else None
     if data is None:
-        return None
+        raise _NoTable
     every = key_lines(text).items()
     lines = {keys[len(TABLE) :]: line for keys, line in every if keys[:2] == TABLE}
     return TomlDocument(shown, _plain(data), lines)

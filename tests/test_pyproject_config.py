@@ -10,6 +10,7 @@ import tomllib
 
 import yaml
 
+from conformance import contract
 from conformance.tomlconfig import key_lines
 
 # kata-half's config plus a rule of the repository's own and two waivers (one expired).
@@ -154,6 +155,24 @@ def test_schema_error_names_pyproject_and_line(tree, cli):
     code, _, err = cli("check", str(root))
     assert code == 2
     assert err.startswith("conformance: error: pyproject.toml:17: rules[1]"), err
+
+
+def test_a_cached_table_gives_what_the_parse_gave(tree, cli, monkeypatch, tmp_path):
+    """The second run reads the table back from the user's cache: without tomllib, with the
+    same lines."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = tree(
+        {
+            "pyproject.toml": '[tool.conformance]\ncontracts = ["convex-adoption"]\n\n'
+            '[[tool.conformance.rules]]\nid = "a"\nkind = "path-present"\npaths = "x"\n'
+            'message = "m"\nwhy = "w"\nextra = 1\n'
+        }
+    )
+    first = cli("check", str(root))
+    assert first[2].startswith("conformance: error: pyproject.toml:10: rules[0]"), first
+    contract._parsed.clear()
+    monkeypatch.setitem(sys.modules, "tomllib", None)  # importing it now raises ImportError
+    assert cli("check", str(root)) == first
 
 
 def test_error_in_a_contract_entry_names_its_line(tree, cli):
