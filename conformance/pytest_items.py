@@ -32,12 +32,15 @@ def _roots(config: pytest.Config) -> list[Path]:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    roots = _roots(config)
+    if not roots:
+        return  # a project that does not use the plugin pays for no import
     from .contract import config_document, contract_path, missing_config
     from .model import UsageError
 
     contracts = config.getoption("conformance_contracts")
     sources: dict[Path, Path] = {}
-    for root in dict.fromkeys(_roots(config)):
+    for root in dict.fromkeys(roots):
         try:
             document = config_document(root)
             if document is not None:

@@ -188,11 +188,19 @@ def test_conformance_repo_fixture_serves_custom_checks(tmp_path):
     assert "1 passed, 18 deselected" in result.stdout
 
 
-def test_the_plugin_defines_no_repo_fixture(tmp_path):
-    write_tree(tmp_path, {"test_own.py": "def test_uses_repo(repo):\n    pass\n"})
+def test_the_plugin_defines_no_repo_fixture_and_loads_nothing_unused(tmp_path):
+    write_tree(
+        tmp_path,
+        {
+            "test_own.py": "import sys\n\n\ndef test_uses_repo(repo):\n    pass\n\n\n"
+            "def test_nothing_of_the_engine_loaded():\n"
+            "    assert 'conformance.contract' not in sys.modules\n"
+        },
+    )
     result = pytest_run(tmp_path, "test_own.py")
     assert result.returncode == 1
     assert "fixture 'repo' not found" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("1 passed, 1 error in ")
 
 
 def test_ini_option_and_bad_contract(tmp_path):
