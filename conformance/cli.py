@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--contract",
         action="append",
         help="built-in contract name or contract YAML file (repeatable); "
-        "without it, PATH/conformance.yaml names the contracts",
+        "without it, PATH/conformance.yaml (or pyproject.toml's [tool.conformance]) names them",
     )
     check.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
     check.add_argument("--output", metavar="FILE", help="write the report to FILE, not stdout")
@@ -437,7 +437,7 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
     """Load and select the rules, run them on the repository and apply its waivers; `also`
     gives rules to add to the selected ones (from the loaded ones). At a terminal, a long run
     shows its progress on stderr."""
-    from .contract import CONFIG_NAME, load, load_waivers
+    from .contract import CONFIG_FILES, config_document, load, load_waivers
     from .engine import open_repo, run, select_rules
 
     repo = repo or open_repo(args.path)
@@ -456,7 +456,7 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
         from .rules import rule_patterns
 
         # The rules' inputs, and the config and contract files that define the rules.
-        definitions = {"conformance.yaml", *filter(None, (_inside(repo.root, r) for r in rules))}
+        definitions = {*CONFIG_FILES, *filter(None, (_inside(repo.root, r) for r in rules))}
         if committed is not None:
             changed = staged_paths(repo, committed, definitions)
         else:
@@ -468,7 +468,8 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
     with _progress(args) as progress:
         report = run(selected, repo, progress and progress.step)
     if not rules:
-        report.empty = f"{CONFIG_NAME} names no contract and no rule: nothing is checked"
+        shown = config_document(repo.root).path
+        report.empty = f"{shown} names no contract and no rule: nothing is checked"
     report.unchanged = [rule.id for rule in unchanged]
     report.contracts = list(dict.fromkeys(rule.contract for rule in [*rules, *selected]))
     report.discovered = [
@@ -614,7 +615,7 @@ def _hook(args: argparse.Namespace) -> int:
 
 
 def _check_range(args: argparse.Namespace) -> int:
-    from .contract import load_rules
+    from .contract import CONFIG_FILES, load_rules
     from .engine import open_repo, select_rules
     from .history import check_range, render_range
 
@@ -626,7 +627,7 @@ def _check_range(args: argparse.Namespace) -> int:
     rules = load_rules(root, args.contract, _parameters(args.param))
     rules = select_rules(rules, _csv(args.select), _csv(args.ignore))
     # A change to the config or a contract file mid-range runs every rule again.
-    definitions = {"conformance.yaml", *filter(None, (_inside(root, r) for r in rules))}
+    definitions = {*CONFIG_FILES, *filter(None, (_inside(root, r) for r in rules))}
     baseline = None
     if not args.no_baseline:
         from .contract import baseline_settings
@@ -791,14 +792,14 @@ def _all_contracts(names: list[str] | None, path: str | None = None):
 
 
 def _config_contracts(root: Path):
-    from .contract import CONFIG_NAME, Contract, load_contract, make_rule, read_yaml
+    from .contract import Contract, config_document, load_contract, make_rule, missing_config
     from .schema import validate
 
-    config = root / CONFIG_NAME
-    if not config.is_file():
-        raise UsageError(f"no {CONFIG_NAME} in {root}; `conformance init {root}` writes one")
-    document = read_yaml(config, CONFIG_NAME)
+    document = config_document(root)
+    if document is None:
+        raise UsageError(missing_config(root, "--contract"))
     validate(document, "config")
+    shown = document.path
     contracts = []
     for index, entry in enumerate(document.data.get("contracts") or []):
         reference = entry if isinstance(entry, str) else entry["contract"]
@@ -806,20 +807,19 @@ def _config_contracts(root: Path):
         lines = {n: document.line_of("contracts", index, "parameters", n) for n in overrides}
         try:
             contracts.append(
-                load_contract(reference, root, overrides, lines, CONFIG_NAME, every_rule=True)
+                load_contract(reference, root, overrides, lines, shown, every_rule=True)
             )
         except UsageError as error:
             if error.path is None:
-                error.path, error.line = CONFIG_NAME, document.line_of("contracts", index)
+                error.path, error.line = shown, document.line_of("contracts", index)
             raise
     own = document.data.get("rules") or []
     if own:
         rules = [
-            make_rule(raw, CONFIG_NAME, [{}], document, index, str(root))
-            for index, raw in enumerate(own)
+            make_rule(raw, shown, [{}], document, index, str(root)) for index, raw in enumerate(own)
         ]
         description = "the rules the repository's own config defines."
-        contracts.append(Contract(CONFIG_NAME, description, CONFIG_NAME, {}, {}, rules, []))
+        contracts.append(Contract(shown, description, shown, {}, {}, rules, []))
     return contracts
 
 
@@ -905,7 +905,7 @@ def _first_sentence(text: str) -> str:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    from .contract import CONFIG_NAME, load_rules
+    from .contract import config_document, load_rules
     from .formats import printable
     from .rules import KINDS
 
@@ -921,7 +921,7 @@ def _explain(args: argparse.Namespace) -> int:
         return EXIT_CLEAN
     contracts = _all_contracts(None)
     candidates: list[Rule] = [rule for c in contracts for rule in c.rules]
-    if (Path(args.path) / CONFIG_NAME).is_file():
+    if config_document(Path(args.path)) is not None:
         candidates = load_rules(Path(args.path)) + candidates
     discovered = {
         r.name: r.sources[0]

@@ -1,4 +1,5 @@
-"""Loading contracts (built in, or YAML files) and a repository's `conformance.yaml`."""
+"""Loading contracts (built in, or YAML files) and a repository's config: `conformance.yaml`, or
+the `[tool.conformance]` table of its pyproject.toml."""
 
 from __future__ import annotations
 
@@ -12,17 +13,22 @@ from .yamlcache import CompiledDocument, compiled
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from .project import Project
+    from .tomlconfig import TomlDocument
 
 BUILTIN_DIR = Path(__file__).parent / "contracts"
 CONFIG_NAME = "conformance.yaml"
+PYPROJECT = "pyproject.toml"
+# Where a repository's config may be written: a change to either may change every rule.
+CONFIG_FILES = (CONFIG_NAME, PYPROJECT)
 
 
-Waiver = namedtuple("Waiver", "rule path reason expires line")
-Waiver.__doc__ = """An accepted exception from conformance.yaml: rule id, optional path glob, the
-reason (required), an optional expiry date, and its line for messages."""
+Waiver = namedtuple("Waiver", "rule path reason expires line source", defaults=[CONFIG_NAME])
+Waiver.__doc__ = """An accepted exception from the config: rule id, optional path glob, the
+reason (required), an optional expiry date, and its line and file for messages."""
 
 Contract = namedtuple(
     "Contract", "name description source parameters parameter_help rules resolutions"
@@ -36,15 +42,20 @@ def builtin_names() -> list[str]:
     )
 
 
-_parsed: dict[tuple[Path, int, int], YamlDocument] = {}
+_parsed: dict[tuple[Path, int, int], Any] = {}
 # A contract or config is a page of YAML; the largest built-in is 40 KB.
 MAX_BYTES = 4 * 1024 * 1024
 
 
 def read_yaml(path: Path, shown: str) -> YamlDocument | CompiledDocument:
     """Parse a contract or config file, once per run (conformance.yaml is read for its contracts
-    and again for its waivers). Only a regular file of at most MAX_BYTES is read: a FIFO or
-    `/dev/zero` would never end."""
+    and again for its waivers)."""
+    return _read(path, shown, _compiled)
+
+
+def _read(path: Path, shown: str, parse: Callable[[Path, str, str], Any]) -> Any:
+    """`parse(path, shown, text)` of a file, once per version of it. Only a regular file of at
+    most MAX_BYTES is read: a FIFO or `/dev/zero` would never end."""
     import stat as kinds
 
     try:
@@ -68,8 +79,40 @@ def read_yaml(path: Path, shown: str) -> YamlDocument | CompiledDocument:
     except FileProblem as problem:
         message = "no such file" if problem.missing else problem.message
         raise UsageError(message, shown, problem.line) from None
-    document = _parsed[key] = _compiled(path, shown, text)
+    document = _parsed[key] = parse(path, shown, text)
     return document
+
+
+def _pyproject_table(path: Path, shown: str, text: str) -> TomlDocument | None:
+    from .tomlconfig import conformance_table
+
+    try:
+        return conformance_table(os.fsdecode(path), shown, text)
+    except ValueError as error:  # tomllib's: "Invalid value (at line 3, column 7)"
+        raise UsageError(f"invalid TOML: {error}", shown) from None
+
+
+def config_document(root: Path) -> YamlDocument | CompiledDocument | TomlDocument | None:
+    """The repository's config: conformance.yaml, or the `[tool.conformance]` table of its
+    pyproject.toml (None without either). Both at once is an error: which one holds is not
+    for conformance to guess."""
+    yaml_config, pyproject = root / CONFIG_NAME, root / PYPROJECT
+    has_yaml = yaml_config.is_file()
+    try:
+        table = _read(pyproject, PYPROJECT, _pyproject_table) if pyproject.is_file() else None
+    except UsageError:
+        if not has_yaml:
+            raise
+        table = None  # a pyproject.toml that does not parse is not for conformance.yaml to fix
+    if has_yaml:
+        if table is not None:
+            raise UsageError(
+                f"[tool.conformance] here and {CONFIG_NAME} both configure {root}; keep one",
+                PYPROJECT,
+                table.line_of(),
+            )
+        return read_yaml(yaml_config, CONFIG_NAME)
+    return table
 
 
 def _compiled(path: Path, shown: str, text: str) -> YamlDocument | CompiledDocument:
@@ -410,16 +453,13 @@ def load(
 def _load_config(
     root: Path, parameters: dict[str, Any], project: Project
 ) -> tuple[list[Contract], list[Rule]]:
-    config = root / CONFIG_NAME
-    if not config.is_file():
-        raise UsageError(
-            f"no {CONFIG_NAME} in {root}; `conformance init {root}` writes one, or name a "
-            f"contract with --contract (built in: {', '.join(builtin_names())})"
-        )
-    document = read_yaml(config, CONFIG_NAME)
+    document = config_document(root)
+    if document is None:
+        raise UsageError(missing_config(root, "--contract"))
     from .schema import validate
 
     validate(document, "config")
+    shown = document.path
     contracts: list[Contract] = []
     for index, entry in enumerate(document.data.get("contracts") or []):
         reference = entry if isinstance(entry, str) else entry["contract"]
@@ -429,17 +469,17 @@ def _load_config(
         }
         try:
             contract = load_contract(
-                reference, root, overrides, lines, CONFIG_NAME, parameters, project=project
+                reference, root, overrides, lines, shown, parameters, project=project
             )
         except UsageError as error:
             # An error about a `--param` is the command line's, not this entry's.
             if error.path is None and not error.message.startswith("--param "):
-                error.path, error.line = CONFIG_NAME, document.line_of("contracts", index)
+                error.path, error.line = shown, document.line_of("contracts", index)
             raise
         contracts.append(contract)
     rules = [rule for contract in contracts for rule in contract.rules]
     for index, raw in enumerate(document.data.get("rules") or []):
-        rules.append(make_rule(raw, CONFIG_NAME, [{}], document, index, str(root)))
+        rules.append(make_rule(raw, shown, [{}], document, index, str(root)))
     # Rules the repository accepts leaving unchecked (say, no compose file by design).
     optional = [str(pattern) for pattern in document.data.get("optional") or []]
     if optional:
@@ -452,12 +492,20 @@ def _load_config(
     return contracts, rules
 
 
+def missing_config(root: Path, contract_option: str) -> str:
+    """What to say when `root` has no config and no contract is named with `contract_option`."""
+    return (
+        f"no {CONFIG_NAME} (nor [tool.conformance] in {PYPROJECT}) in {root}; "
+        f"`conformance init {root}` writes one, or name a contract with {contract_option} "
+        f"(built in: {', '.join(builtin_names())})"
+    )
+
+
 def load_waivers(root: Path) -> list[Waiver]:
-    """The `waivers:` of `root/conformance.yaml` (none without one)."""
-    config = root / CONFIG_NAME
-    if not config.is_file():
+    """The `waivers:` of the repository's config (none without one)."""
+    document = config_document(root)
+    if document is None:
         return []
-    document = read_yaml(config, CONFIG_NAME)
     from .schema import validate
 
     validate(document, "config")
@@ -469,7 +517,8 @@ def load_waivers(root: Path) -> list[Waiver]:
             import datetime
 
             expires = datetime.date.fromisoformat(expires)
-        waivers.append(Waiver(raw["rule"], raw.get("path"), raw["reason"].strip(), expires, line))
+        reason = raw["reason"].strip()
+        waivers.append(Waiver(raw["rule"], raw.get("path"), reason, expires, line, document.path))
     return waivers
 
 
@@ -478,10 +527,9 @@ def baseline_settings(root: Path) -> tuple[str, bool, int | None]:
     run, and the config line naming it (None: the default path)."""
     from .baseline import DEFAULT_PATH
 
-    config = root / CONFIG_NAME
-    if not config.is_file():
+    document = config_document(root)
+    if document is None:
         return DEFAULT_PATH, False, None
-    document = read_yaml(config, CONFIG_NAME)
     from .schema import validate
 
     validate(document, "config")
@@ -493,6 +541,6 @@ def baseline_settings(root: Path) -> tuple[str, bool, int | None]:
     parts = Path(path).parts
     if Path(path).is_absolute() or ".." in parts:
         raise UsageError(
-            f"baseline `{path}`: must be a path inside the repository", CONFIG_NAME, line
+            f"baseline `{path}`: must be a path inside the repository", document.path, line
         )
     return Path(path).as_posix(), strict, line

@@ -125,8 +125,8 @@ def text(report: Report) -> str:
         lines.append(f"{finding.location()}: {finding.rule} {finding.message}")
     notes = [
         *(f"{f.location()}: {f.rule} waived: {f.message} ({w.reason})" for f, w in report.waived),
-        *(f"{CONFIG_NAME}:{w.line}: error: {expired_message(w)}" for w in report.expired),
-        *(f"{CONFIG_NAME}:{w.line}: warning: {stale_message(w)}" for w in report.stale),
+        *(f"{w.source}:{w.line}: error: {expired_message(w)}" for w in report.expired),
+        *(f"{w.source}:{w.line}: warning: {stale_message(w)}" for w in report.stale),
         *(f"{path}:{line}: warning: {text}" for path, line, text in report.remarks),
     ]
     if notes:
@@ -219,7 +219,7 @@ def quiet_text(report: Report) -> str:
     lines = [
         f"{finding.location()}: {finding.rule} {finding.message}" for finding in report.findings
     ]
-    lines += [f"{CONFIG_NAME}:{w.line}: error: {expired_message(w)}" for w in report.expired]
+    lines += [f"{w.source}:{w.line}: error: {expired_message(w)}" for w in report.expired]
     lines += [
         unchecked_message(rule, report.outcomes[rule.id].reason)
         for rule in report.unchecked_rules
@@ -334,13 +334,13 @@ def github(report: Report) -> str:
         _command("notice", where(f.path), f.line, f"{f.rule} (waived)", f"{f.message} — {w.reason}")
         for f, w in report.waived
     ]
-    config = where(CONFIG_NAME)
     lines += [
-        _command("error", config, w.line, "expired waiver", expired_message(w))
+        _command("error", where(w.source), w.line, "expired waiver", expired_message(w))
         for w in report.expired
     ]
     lines += [
-        _command("warning", config, w.line, "stale waiver", stale_message(w)) for w in report.stale
+        _command("warning", where(w.source), w.line, "stale waiver", stale_message(w))
+        for w in report.stale
     ]
     lines += [
         _command("warning", where(p), n, "conformance-ignore", t) for p, n, t in report.remarks
@@ -433,7 +433,7 @@ def sarif(report: Report) -> str:
                 {
                     "physicalLocation": {
                         "artifactLocation": {
-                            "uri": _uri(where(CONFIG_NAME)),
+                            "uri": _uri(where(waiver.source)),
                             "uriBaseId": "%SRCROOT%",
                         },
                         "region": {"startLine": waiver.line},
@@ -567,7 +567,7 @@ def junit(report: Report) -> str:
         case = ElementTree.SubElement(
             suite,
             "testcase",
-            classname=CONFIG_NAME,
+            classname=waiver.source,
             name=f"waiver:{waiver.rule}",
             time=_seconds(0.0),
         )

@@ -15,7 +15,6 @@ from __future__ import annotations
 from html import escape
 
 from . import __version__
-from .contract import CONFIG_NAME
 from .formats import (
     discovered_lines,
     expired_message,
@@ -327,4 +326,4 @@ def _count(number: int, noun: str) -> str:
 
 
 def _config_line(waiver) -> str:
-    return f'<code class="where">{text(f"{CONFIG_NAME}:{waiver.line}")}</code>'
+    return f'<code class="where">{text(f"{waiver.source}:{waiver.line}")}</code>'

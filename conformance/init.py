@@ -14,7 +14,14 @@ import datetime
 import json
 from pathlib import Path
 
-from .contract import BUILTIN_DIR, CONFIG_NAME, builtin_names, load_contract, read_yaml
+from .contract import (
+    BUILTIN_DIR,
+    CONFIG_NAME,
+    builtin_names,
+    config_document,
+    load_contract,
+    read_yaml,
+)
 from .model import UsageError
 from .project import Project, project_of
 from .repo import RepoView, parse_yaml
@@ -220,6 +227,11 @@ def init(root: Path, contracts: list[str] | None) -> list[str]:
     target = root / CONFIG_NAME
     if target.exists() or target.is_symlink():
         raise UsageError(f"{CONFIG_NAME} already exists in {root}; not overwritten")
+    existing = config_document(root)
+    if existing is not None:  # [tool.conformance]: a conformance.yaml beside it would clash
+        raise UsageError(
+            f"[tool.conformance] already configures {root}", existing.path, existing.line_of()
+        )
     text, said = render_config(root, contracts)
     atomic_write(target, text)
     return said

@@ -1,5 +1,6 @@
 """Parsed YAML kept in the user's cache, keyed by the very text it was parsed from: a contract,
-conformance.yaml, or a repository's compose file and pnpm-workspace.yaml. Importing PyYAML costs
+conformance.yaml (or pyproject.toml's [tool.conformance]), or a repository's compose file and
+pnpm-workspace.yaml. Importing PyYAML costs
 ~10 ms of every run, more than the rest of a small check; a document whose text is unchanged
 since the last run is read back with marshal instead, and PyYAML is never imported."""
 
@@ -30,11 +31,19 @@ class CompiledDocument(namedtuple("CompiledDocument", "path data lines")):
         return None
 
 
-def compiled(kind: str, name: str, shown: str, text: str, parse: Callable[[str, str], Any]):
+def compiled(
+    kind: str,
+    name: str,
+    shown: str,
+    text: str,
+    parse: Callable[[str, str], Any],
+    document_type: type[CompiledDocument] = CompiledDocument,
+):
     """The document `parse(shown, text)` gives, from the cache entry `name` of folder `kind`
     when that entry holds this very text (never stale: the text is kept and compared, not a
-    date). What `parse` raises is raised; a document marshal cannot keep (a YAML date) is
-    parsed every time."""
+    date), as a `document_type`. What `parse` raises is raised; a document marshal cannot keep
+    (a YAML date) is parsed every time. `parse` gives a YAML document, or a CompiledDocument
+    that already knows its lines (pyproject.toml's table)."""
     import marshal
 
     from .usercache import cache_folder, write_file
@@ -48,13 +57,15 @@ def compiled(kind: str, name: str, shown: str, text: str, parse: Callable[[str, 
             with open(cached, "rb") as stream:
                 kept, data, lines = marshal.load(stream)
             if kept == text:
-                return CompiledDocument(shown, data, lines)
+                return document_type(shown, data, lines)
         except (OSError, EOFError, ValueError, TypeError):
             pass  # no entry yet, or one cut short or from another Python: parse
     document = parse(shown, text)
     if cached:
+        known = isinstance(document, CompiledDocument)
         try:
-            entry = marshal.dumps((text, document.data, _key_lines(document.node)))
+            lines = document.lines if known else _key_lines(document.node)
+            entry = marshal.dumps((text, document.data, lines))
         except ValueError:
             return document
         write_file(cached, entry)

@@ -507,8 +507,9 @@ def test_list_a_repository_without_a_config_names_init(cli, tmp_path):
     assert cli("list", str(tmp_path)) == (
         2,
         "",
-        f"conformance: error: no conformance.yaml in {tmp_path}; `conformance init {tmp_path}` "
-        "writes one\n",
+        f"conformance: error: no conformance.yaml (nor [tool.conformance] in pyproject.toml) in "
+        f"{tmp_path}; `conformance init {tmp_path}` writes one, or name a contract with --contract "
+        "(built in: convex-adoption, convex-auth, convex-to-postgres, prisma-to-convex)\n",
     )
 
 
@@ -516,8 +517,9 @@ def test_the_missing_config_error_names_init(cli, tmp_path):
     code, _, err = cli("check", str(tmp_path))
     assert code == 2
     assert err.startswith(
-        f"conformance: error: no conformance.yaml in {tmp_path}; `conformance init {tmp_path}` "
-        "writes one, or name a contract with --contract (built in: convex-adoption, "
+        f"conformance: error: no conformance.yaml (nor [tool.conformance] in pyproject.toml) in "
+        f"{tmp_path}; `conformance init {tmp_path}` writes one, or name a contract with --contract "
+        "(built in: convex-adoption, "
     )
 
 
@@ -679,7 +681,7 @@ def test_progress_is_written_only_once_the_delay_passed(monkeypatch):
 
 
 def test_the_pytest_plugin_counts_one_finding_as_one():
-    from conformance.plugin import ContractViolation
+    from conformance.pytest_items import ContractViolation
 
     assert [str(ContractViolation(["a"])), str(ContractViolation(["a", "b"]))] == [
         "1 finding",

@@ -391,16 +391,18 @@ def test_the_pytest_plugin_reports_an_internal_error_as_an_error(tmp_path):
     """A rule whose check crashed is an error of its item (E), not a failed rule (F)."""
     result = _pytest_with(tmp_path, "from conformance.rules.paths import PathPresent", "check")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"E           conformance.plugin.InternalError: {INTERNAL}" in result.stdout
+    assert f"E           conformance.pytest_items.InternalError: {INTERNAL}" in result.stdout
     assert "raise ZeroDivisionError('division by zero')" in result.stdout  # where it broke
     assert " deselected, 1 error in " in result.stdout.splitlines()[-1]
 
 
 def test_the_pytest_plugin_stops_on_an_internal_error_loading_contracts(tmp_path):
+    """An error collecting the config file, with the traceback: never a failed rule."""
     result = _pytest_with(tmp_path, "import conformance.contract", "load_rules")
-    assert result.returncode == 3, result.stdout + result.stderr
-    assert f"_pytest.outcomes.Exit: {INTERNAL} !" in result.stdout
-    assert "raise ZeroDivisionError('division by zero')" in result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"E   conformance.pytest_items.InternalError: {INTERNAL}" in result.stdout
+    assert "raise ZeroDivisionError('division by zero')" in result.stdout
+    assert "Interrupted: 1 error during collection" in result.stdout
 
 
 def test_a_checks_module_in_conformance_yaml_is_named_from_the_repository(cli, tmp_path):

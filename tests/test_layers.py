@@ -23,6 +23,7 @@ FLOORS = [
         "containment",
         "usercache",
         "yamlcache",
+        "tomlconfig",
         "listing",
     },  # files
     {"translate", "edit", "workspace", "templates"},  # translation and edits
@@ -31,7 +32,7 @@ FLOORS = [
     {"contract", "schema", "parameters", "baseline"},  # contracts, and the findings accepted
     {"engine"},
     {"formats", "html_report", "burndown", "fix"},  # reports and repair
-    {"cli", "plugin", "init", "history", "terminal", "__main__"},  # front-ends
+    {"cli", "plugin", "pytest_items", "init", "history", "terminal", "__main__"},  # front-ends
 ]
 
 
