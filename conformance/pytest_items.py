@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
+
+from .model import counted
 
 if TYPE_CHECKING:
     from .contract import Waiver
@@ -92,8 +94,6 @@ def shared_view(config: pytest.Config, root: Path) -> RepoView:
 
 class ContractViolation(Exception):
     def __init__(self, lines: list[str]):
-        from .model import counted
-
         super().__init__(counted(len(lines), "finding"))
         self.lines = lines
 
@@ -118,7 +118,8 @@ class ContractFile(pytest.File):
         self.root = root
 
     def collect(self) -> list[RuleItem]:
-        from .contract import load_rules, load_waivers
+        from .baseline import read
+        from .contract import baseline_settings, load_rules, load_waivers
         from .engine import open_repo
         from .model import UsageError
         from .rules import rule_patterns
@@ -130,6 +131,8 @@ class ContractFile(pytest.File):
             view = shared_view(self.config, root)
             rules = load_rules(root, contracts, repo=view)
             waivers = load_waivers(root)
+            path, strict, _ = baseline_settings(root)
+            baseline = Baseline(path, read(view, path), strict)
         except UsageError as error:
             raise ContractError(f"conformance: {error}") from None
         except Exception as error:
@@ -137,7 +140,9 @@ class ContractFile(pytest.File):
         view.prefetch([p for rule in rules for p in rule_patterns(rule)])
         known = {rule.id for rule in rules}
         return [
-            RuleItem.from_parent(self, name=rule.id, rule=rule, waivers=waivers, known=known)
+            RuleItem.from_parent(
+                self, name=rule.id, rule=rule, waivers=waivers, known=known, baseline=baseline
+            )
             for rule in rules
         ]
 
@@ -147,10 +152,20 @@ class ContractFile(pytest.File):
         return super().repr_failure(excinfo)
 
 
+class Baseline(NamedTuple):
+    """The repository's baseline: its path, its entries (None without one), strict_baseline."""
+
+    path: str
+    entries: list | None
+    strict: bool
+
+
 class RuleItem(pytest.Item):
-    def __init__(self, *, rule: Rule, waivers: list[Waiver], known: set[str], **kwargs):
+    def __init__(
+        self, *, rule: Rule, waivers: list[Waiver], known: set[str], baseline: Baseline, **kwargs
+    ):
         super().__init__(**kwargs)
-        self.rule, self.waivers, self.known = rule, waivers, known
+        self.rule, self.waivers, self.known, self.baseline = rule, waivers, known, baseline
 
     def setup(self) -> None:
         from .engine import check_rule
@@ -175,10 +190,24 @@ class RuleItem(pytest.Item):
         outcome = self.outcome
         report = Report([self.rule], {self.rule.id: outcome})
         report.apply_waivers(self.waivers, datetime.date.today(), self.known)
+        if self.baseline.entries is not None:
+            report.apply_baseline(self.baseline.entries, self.baseline.path, self.known)
         lines = [f"{f.location()}: {f.rule} {f.message}" for f in report.findings]
         lines += [f"{w.source}:{w.line}: {expired_message(w)}" for w in report.expired]
+        fixed = sum(entry.count for entry in report.fixed)
+        if fixed and self.baseline.strict:
+            lines.append(
+                f"{self.baseline.path}: holds {counted(fixed, 'fixed finding')} of this rule, "
+                "which strict_baseline does not allow: `conformance check --update-baseline`"
+            )
         if lines:
             raise ContractViolation(list(map(printable, lines)))
+        if report.known:
+            # Passed: what is left of the debt is said, not hidden (`pytest -rP` shows it).
+            note = f"{counted(len(report.known), 'known finding')} in {self.baseline.path}"
+            note += f", {fixed} fixed" if fixed else ""
+            self.user_properties.append(("baseline", note))
+            self.add_report_section("call", "baseline", printable(note))
         if outcome.reason is not None:
             if self.rule.optional:
                 pytest.skip(printable(f"unchecked (optional): {outcome.reason}"))

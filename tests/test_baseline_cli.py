@@ -249,3 +249,32 @@ def test_explain_says_when_to_waive_and_when_to_baseline(cli):
     tail = " ".join(out.split("Not fixing it yet:")[1].split())
     assert tail.startswith("a waiver (`waivers:` in conformance.yaml")
     assert "a baseline (`conformance baseline`) holds findings you intend to pay down" in tail
+
+
+def test_the_pytest_plugin_passes_rules_with_only_known_findings_and_says_so(kata, cli):
+    import subprocess
+    import sys
+
+    def pytest_run(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfP", *args]
+        return subprocess.run(command, cwd=kata, capture_output=True, text=True, check=False)
+
+    assert (
+        pytest_run(f"--conformance={kata}")
+        .stdout.splitlines()[-1]
+        .startswith("15 failed, 2 passed, 1 skipped")
+    )
+    cli("baseline", str(kata))
+    result = pytest_run(f"--conformance={kata}")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.splitlines()[-1].startswith("17 passed, 1 skipped")
+    assert f"4 known findings in {BASELINE}" in result.stdout  # no-sql-scripts, under -rP
+
+    (kata / "packages/db/src/extra.ts").write_text(NEW_IMPORT)
+    git(kata, "rm", "-q", "packages/db/src/migrate.ts")
+    result = pytest_run(f"--conformance={kata}")
+    assert result.returncode == 1
+    assert "FAILED conformance.yaml::no-postgres-imports" in result.stdout
+    assert "packages/db/src/extra.ts:1: no-postgres-imports" in result.stdout
+    assert f"3 known findings in {BASELINE}, 1 fixed" not in result.stdout  # it failed
+    assert f"2 known findings in {BASELINE}, 1 fixed" in result.stdout  # drizzle-scaffold-removed
