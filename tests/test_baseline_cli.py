@@ -301,3 +301,18 @@ def test_changed_since_and_the_hook_compare_with_the_baseline(kata, cli, monkeyp
     cli("baseline", str(kata))
     git(kata, "add", BASELINE)
     assert cli("hook", "packages/db/src/extra.ts")[0] == 0
+
+
+def test_a_rule_over_every_file_does_not_find_the_baseline_quoting_it(kata, cli, check_json):
+    config = kata / "conformance.yaml"
+    config.write_text(
+        config.read_text()
+        + "rules:\n  - id: no-drizzle-anywhere\n    kind: text-absent\n    files: ['**/*']\n"
+        + "    phrases: ['PostgreSQL schema + Drizzle migrations']\n"
+        + "    message: 'the old stack is named: {item}'\n    why: It is gone.\n"
+    )
+    before = check_json(str(kata))[1]["summary"]["findings"]
+    cli("baseline", str(kata))
+    code, payload = check_json(str(kata))
+    assert (code, payload["findings"]) == (0, [])
+    assert payload["summary"]["known"] == before
