@@ -104,7 +104,10 @@ def summary_section(report: Report) -> str:
             else []
         ),
     ]
-    shown = "".join(f"<li><b>{text(count)}</b> {text(label)}</li>" for count, label in counts)
+    shown = "".join(
+        f"<li><b>{text(count)}</b> {text(_one(label) if count == 1 else label)}</li>"
+        for count, label in counts
+    )
     checked = f" in <code>{text(report.root)}</code>" if report.root is not None else ""
     failing = "".join(
         f'<tr><td><a href="#{_anchor(report, rule)}"><code>{text(rule.id)}</code></a></td>'
@@ -319,6 +322,14 @@ def range_page(report: Report, commits: list[dict], span: str) -> str:
 def _anchor(report: Report, rule: Rule) -> str:
     # By position: a rule id is the contract's text, and an id attribute should not carry it.
     return f"rule-{report.rules.index(rule) + 1}"
+
+
+def _one(label: str) -> str:
+    """`findings` → `finding`, `stale waivers` → `stale waiver` (the count beside it is 1)."""
+    head, _, tail = label.partition(" ")
+    head = head.removesuffix("s") if head in ("findings", "files") else head
+    tail = tail.removesuffix("s") if tail == "waivers" else tail
+    return f"{head} {tail}".strip()
 
 
 def _count(number: int, noun: str) -> str:

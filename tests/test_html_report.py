@@ -290,3 +290,15 @@ def test_a_range_draws_its_burn_down_in_chromium(cli, browser, fixture_copy, tmp
     assert "#d55e00" not in heights[1] and heights[2]["#d55e00"] > 0  # the new import
     assert heights[1]["#009e73"] > 0  # fixed, below the axis
     assert "Burn-down over HEAD~3..HEAD (3 commits)" in seen["dom"]["text"]
+
+
+def test_a_count_of_one_reads_in_the_singular(cli, tree, tmp_path):
+    root = tree(
+        {
+            "conformance.yaml": "rules:\n  - id: no-env\n    kind: path-absent\n"
+            "    paths: ['.env']\n    message: 'a .env is committed: {item}'\n    why: Secrets.\n",
+            ".env": "KEY=1\n",
+        }
+    )
+    page = report(cli, root, tmp_path).read_text()
+    assert "<li><b>1</b> finding</li><li><b>1</b> file</li>" in page
