@@ -144,6 +144,7 @@ class ConvexAnalysis:
             self._functions_entered.setdefault(key, entry)
         self._functions: dict[str, list[ConvexFunction]] = {}
         self._builders: dict[tuple, Builder | None] = {}
+        self._fluent_bases: dict[tuple, Builder | None] = {}
         self._memo: dict[tuple[str, int, int], bool] = {}
         self._throws: dict[tuple[str, int, int], bool] = {}
         self._depth: dict[tuple[str, int, int], int] = {}
@@ -209,7 +210,10 @@ class ConvexAnalysis:
         for statement in tree.root_node.children if tree else ():
             declaration = statement
             export = None
-            if statement.type == "export_statement":
+            kind = statement.type
+            if kind == "import_statement" or kind == "comment":
+                continue
+            if kind == "export_statement":
                 declaration = statement.child_by_field_name("declaration")
                 # A declaration comes with no `from` and no default value.
                 if declaration is not None or not statement.child_by_field_name("source"):
@@ -224,7 +228,7 @@ class ConvexAnalysis:
                                 alias = spec.child_by_field_name("alias")
                                 exported.append((local, _text(alias) if alias else local, export))
                     continue
-            kind = declaration.type
+                kind = declaration.type
             if kind in ("function_declaration", "generator_function_declaration"):
                 name = _text(declaration.child_by_field_name("name"))
                 values[name] = declaration
@@ -593,12 +597,14 @@ class ConvexAnalysis:
         base: Builder | None = None
         root = unwrap(root)
         if root is not None and root.type == "identifier":
-            source = self.origin(path, _text(root))
-            if source is None:
-                bound = self.value(path, _text(root))
-                base = self.builder(*bound, depth + 1) if bound else None
-                if base is None and bound is not None and _is_fluent_root(self, *bound):
-                    base = Builder(None, "public", None, None, ())
+            name = _text(root)
+            if depth:
+                base = self._fluent_base(path, name, depth)
+            else:  # no builder is being worked out: what the name means decides, once
+                key = self._named(path, name)
+                if key not in self._fluent_bases:
+                    self._fluent_bases[key] = self._fluent_base(path, name, depth)
+                base = self._fluent_bases[key]
         elif (
             root is not None
             and root.type == "call_expression"
@@ -624,6 +630,17 @@ class ConvexAnalysis:
         name = _text(root) if base.where is not None and root.type == "identifier" else None
         where = base.where or f"{path}:{node.start_point[0] + 1}"
         return Builder(kind, visibility, name, where, tuple(guards))
+
+    def _fluent_base(self, path: str, name: str, depth: int) -> Builder | None:
+        """The builder a chain's root name stands for: a chain defined elsewhere, or
+        fluent-convex's `createBuilder()` (a builder of no kind yet); None otherwise."""
+        if self.origin(path, name) is not None:
+            return None
+        bound = self.value(path, name)
+        base = self.builder(*bound, depth + 1) if bound else None
+        if base is None and bound is not None and _is_fluent_root(self, *bound):
+            base = Builder(None, "public", None, None, ())
+        return base
 
     def _middleware(self, path: str, node: Node, hops: int = 0) -> list[tuple[str, Node]]:
         """The function of a middleware: `x.createMiddleware(fn)`, a function given directly,
@@ -764,29 +781,31 @@ class ConvexAnalysis:
         return result
 
     def _reaches(self, path: str, function: Node, position: int) -> bool:
-        parameters = parameters_of(function)
         body = function.child_by_field_name("body")
-        if position >= len(parameters) or body is None:
+        parameter = _parameter(function, position)
+        if parameter is None or body is None:
             return False
-        pattern = parameters[position].child_by_field_name("pattern") or parameters[position]
+        pattern = parameter.child_by_field_name("pattern") or parameter
         kind = pattern.type
+        written = body.text
+        quiet = b"auth" not in written and b"run" not in written
         if kind == "identifier":
-            ctx, auth = {_text(pattern)}, set()
+            name = pattern.text
+            # Without `auth` or `run`, only a call given ctx could reach it, and a body that
+            # writes ctx only before a `.` (`ctx.db`) gives it to no call nor name: "no",
+            # without a query.
+            if quiet and (name not in written or not _unmembered(name).search(written)):
+                return False
+            ctx, auth = {name.decode("utf-8")}, set()
         elif kind == "object_pattern":
             # fluent-convex's earlier handlers took `({ context, input })`.
             ctx, auth = aliases(pattern, "context"), aliases(pattern, "auth")
+            if quiet and not auth and not any(_unmembered(n).search(written) for n in ctx):
+                return False
+        elif quiet:
+            return False
         else:
             ctx, auth = set(), set()
-        written = body.text
-        # Without `auth` or `run`, only a call given ctx could reach it, and a body that writes
-        # ctx only before a `.` (`ctx.db`) gives it to no call nor name: "no", without a query.
-        if (
-            not auth
-            and b"auth" not in written
-            and b"run" not in written
-            and not any(_unmembered(name).search(written) for name in ctx)
-        ):
-            return False
         nodes = below(body, path, *_REACHING)
         for node in nodes:  # `const { auth } = ctx;`, `const c = ctx;`
             if node.type != "variable_declarator":
@@ -981,10 +1000,10 @@ class ConvexAnalysis:
 
 
 @cache
-def _unmembered(name: str) -> re.Pattern:
+def _unmembered(name: str | bytes) -> re.Pattern:
     """`name` written as a whole word and not as the object of a member (`ctx,`, `ctx)`,
     `= ctx;`, `...ctx`, but not `ctx.db` nor `ctx?.db`): where a body may give it on."""
-    word = re.escape(name.encode("utf-8"))
+    word = re.escape(name if isinstance(name, bytes) else name.encode("utf-8"))
     return re.compile(rb"(?<![\w$])" + word + rb"(?![\w$])(?!\s*(?:\.|\?\.(?!\d)))")
 
 
@@ -1076,6 +1095,23 @@ def handler_of(call: Node) -> Node | None:
         if first.type != "comment":
             return first
     return None
+
+
+def _parameter(function: Node, position: int) -> Node | None:
+    """`parameters_of(function)[position]`, or None when there are not that many."""
+    single = function.child_by_field_name("parameter")  # `ctx => …`
+    if single is not None:
+        return single if position == 0 else None
+    parameters = function.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters else ():
+        if parameter.type in _PARAMETERS:
+            if position == 0:
+                return parameter
+            position -= 1
+    return None
+
+
+_PARAMETERS = ("required_parameter", "optional_parameter")
 
 
 def parameters_of(function: Node) -> list[Node]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from ..model import Finding, Rule
 from ..repo import Needles, RepoView
@@ -279,7 +280,7 @@ class CallAbsent(RuleKind):
                 item = f"{where} calls {callee}"
                 if written != callee:
                     item += f" (as {written})"
-                replacement = next((v for k, v in instead.items() if _matches([k], callee)), None)
+                replacement = next((v for k, v in instead.items() if _matches((k,), callee)), None)
                 if replacement is not None:
                     item += f"; use {replacement} instead"
                 yield self.finding(rule, path, line, item, callee=callee)
@@ -341,7 +342,14 @@ def _alternatives(names: list[str]) -> str:
     return "|".join(re.escape(name) for name in sorted(set(names)))
 
 
-def _matches(patterns: list[str], callee: str) -> bool:
-    from fnmatch import fnmatchcase
+def _matches(patterns: tuple[str, ...], callee: str) -> bool:
+    """Whether `fnmatchcase(callee, pattern)` holds for one of the patterns: one regex for all
+    of them, made once (a file's calls are each tried against every pattern)."""
+    return bool(patterns) and _glob_regex(patterns).match(callee) is not None
 
-    return any(fnmatchcase(callee, pattern) for pattern in patterns)
+
+@lru_cache(maxsize=256)
+def _glob_regex(patterns: tuple[str, ...]) -> re.Pattern:
+    from fnmatch import translate
+
+    return re.compile("|".join(f"(?:{translate(pattern)})" for pattern in patterns))
