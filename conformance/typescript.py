@@ -222,7 +222,9 @@ def module_imports(tree: Tree) -> list[ModuleImport]:
     return sorted(found, key=lambda found_import: found_import.line)
 
 
-_DYNAMIC_IMPORT = re.compile(rb"\bimport\s*\(")
+# `\bimport\s*\(` with the word first and the look back after it: a pattern starting with its
+# literal is searched for as a string, ten times faster on a module.
+_DYNAMIC_IMPORT = re.compile(rb"import(?<!\wimport)\s*\(")
 
 
 @cache

@@ -108,14 +108,14 @@ def _text(node: Node) -> str:
 
 def unwrap(node: Node | None) -> Node | None:
     """An expression without `as T`, `satisfies T`, `!` and parentheses around it."""
-    while node is not None and node.type in (
-        "as_expression",
-        "satisfies_expression",
-        "non_null_expression",
-        "parenthesized_expression",
-    ):
+    while node is not None and node.type in _WRAPPERS:
         node = node.named_children[0] if node.named_children else None
     return node
+
+
+_WRAPPERS = frozenset(
+    {"as_expression", "satisfies_expression", "non_null_expression", "parenthesized_expression"}
+)
 
 
 # ctx methods that run another function as the same caller (`ctx.runQuery(api.users.me)`): the
@@ -806,6 +806,11 @@ class ConvexAnalysis:
             return False
         else:
             ctx, auth = set(), set()
+        # A body that spells neither `auth` nor `run` can only give ctx to a call: the calls
+        # it gives ctx to are found where it spells ctx's names, without a query over it.
+        given = _given(body, written, ctx) if quiet and not auth else None
+        if given is not None:
+            return self._reaches_through(path, given, ctx)
         nodes = below(body, path, *_REACHING)
         for node in nodes:  # `const { auth } = ctx;`, `const c = ctx;`
             if node.type != "variable_declarator":
@@ -849,14 +854,22 @@ class ConvexAnalysis:
                 if called is not None and self.authenticates(called):
                     return True
         names = [name.encode("utf-8") for name in ctx]
-        for call, callee in calls:
+        given = []
+        for call, _ in calls:
             arguments = call.child_by_field_name("arguments")
             if arguments is None or arguments.type != "arguments":
                 continue
             # A call that is not passed ctx does not spell its name (the text is read in C).
-            written = arguments.text
-            if not any(name in written for name in names):
-                continue
+            if any(name in arguments.text for name in names):
+                given.append(call)
+        return self._reaches_through(path, given, ctx)
+
+    def _reaches_through(self, path: str, calls: list[Node], ctx: set[str]) -> bool:
+        """Whether one of `calls` (in source order), given a name of ctx as an argument, is an
+        entry point or a helper that reaches ctx.auth with it."""
+        for call in calls:
+            callee = call.child_by_field_name("function")
+            arguments = call.child_by_field_name("arguments")
             for index, argument in enumerate(arguments.named_children):
                 if argument.type != "identifier" or _text(argument) not in ctx:
                     continue
@@ -1003,8 +1016,45 @@ class ConvexAnalysis:
 def _unmembered(name: str | bytes) -> re.Pattern:
     """`name` written as a whole word and not as the object of a member (`ctx,`, `ctx)`,
     `= ctx;`, `...ctx`, but not `ctx.db` nor `ctx?.db`): where a body may give it on."""
-    word = re.escape(name if isinstance(name, bytes) else name.encode("utf-8"))
-    return re.compile(rb"(?<![\w$])" + word + rb"(?![\w$])(?!\s*(?:\.|\?\.(?!\d)))")
+    word = _word(name if isinstance(name, bytes) else name.encode("utf-8"))
+    return re.compile(word + rb"(?!\s*(?:\.|\?\.(?!\d)))")
+
+
+def _given(body: Node, written: bytes, ctx: set[str]) -> list[Node] | None:
+    """The calls under `body` (its text `written`) given a name of `ctx` as an argument, in
+    source order (what `below` would list, filtered), found from where the text spells those
+    names; None when a name is the value of a declaration (`const c = ctx`, which names ctx
+    anew: the query path follows it)."""
+    calls: dict[tuple[int, int], Node] = {}
+    offset = body.start_byte
+    for name in ctx:
+        for spelled in _whole_word(name).finditer(written):
+            start, end = offset + spelled.start(), offset + spelled.end()
+            node = body.descendant_for_byte_range(start, end)
+            if node is None or node.type != "identifier" or node.byte_range != (start, end):
+                continue  # in a string, a comment, a longer name
+            parent = node.parent
+            if parent.type == "variable_declarator" and parent.child_by_field_name("value") == node:
+                return None
+            if parent.type != "arguments":
+                continue
+            call = parent.parent
+            if call.type == "call_expression" and call.child_by_field_name("arguments") == parent:
+                calls[(call.start_byte, -call.end_byte)] = call
+    return [calls[key] for key in sorted(calls)]
+
+
+@cache
+def _whole_word(name: str) -> re.Pattern:
+    return re.compile(_word(name.encode("utf-8")))
+
+
+def _word(name: bytes) -> bytes:
+    """A regex of `name` as a whole word: not after nor before a letter, digit, `_` or `$`.
+    The name comes first, the look back after it: a pattern starting with its literal is
+    searched for as a string (ten times faster than trying the look-behind everywhere)."""
+    word = re.escape(name)
+    return word + rb"(?<![\w$]" + word + rb")(?![\w$])"
 
 
 def _folder(path: str) -> str:
@@ -1033,14 +1083,19 @@ def chain_of(node: Node) -> tuple[Node, list[tuple[str, list[Node]]]] | None:
     """A method chain `root.a(x).b(y)` → (root, [("a", [x]), ("b", [y])]); None otherwise."""
     steps: list[tuple[str, list[Node]]] = []
     current = unwrap(node)
+    # `unwrap` is called only on a wrapper: a chain's links rarely are, and there are many.
     while current is not None and current.type == "call_expression":
-        callee = unwrap(current.child_by_field_name("function"))
+        callee = current.child_by_field_name("function")
+        if callee is not None and callee.type in _WRAPPERS:
+            callee = unwrap(callee)
         if callee is None or callee.type != "member_expression":
             break
         arguments = current.child_by_field_name("arguments")
         values = [a for a in arguments.named_children if a.type != "comment"] if arguments else []
-        steps.append((_text(callee.child_by_field_name("property")), values))
-        current = unwrap(callee.child_by_field_name("object"))
+        steps.append((callee.child_by_field_name("property").text.decode("utf-8"), values))
+        current = callee.child_by_field_name("object")
+        if current is not None and current.type in _WRAPPERS:
+            current = unwrap(current)
     if not steps:
         return None
     return current, list(reversed(steps))
