@@ -770,9 +770,13 @@ class ConvexAnalysis:
         if key in self._depth:  # a cycle: this path proves nothing
             self._low = min(self._low, self._depth[key])
             return False
+        start = _start(target[1], position)
+        if start is None:  # a "no" that leans on nothing else
+            self._memo[key] = False
+            return False
         depth = self._depth[key] = len(self._depth)
         outer_low, self._low = self._low, depth
-        result = self._reaches(*target, position)
+        result = self._reaches(target[0], *start)
         del self._depth[key]
         # A "no" that leaned on a function still being decided further up may yet turn "yes".
         if result or self._low >= depth:
@@ -780,32 +784,12 @@ class ConvexAnalysis:
         self._low = min(outer_low, self._low)
         return result
 
-    def _reaches(self, path: str, function: Node, position: int) -> bool:
-        body = function.child_by_field_name("body")
-        parameter = _parameter(function, position)
-        if parameter is None or body is None:
-            return False
-        pattern = parameter.child_by_field_name("pattern") or parameter
-        kind = pattern.type
-        written = body.text
-        quiet = b"auth" not in written and b"run" not in written
-        if kind == "identifier":
-            name = pattern.text
-            # Without `auth` or `run`, only a call given ctx could reach it, and a body that
-            # writes ctx only before a `.` (`ctx.db`) gives it to no call nor name: "no",
-            # without a query.
-            if quiet and (name not in written or not _unmembered(name).search(written)):
-                return False
-            ctx, auth = {name.decode("utf-8")}, set()
-        elif kind == "object_pattern":
-            # fluent-convex's earlier handlers took `({ context, input })`.
-            ctx, auth = aliases(pattern, "context"), aliases(pattern, "auth")
-            if quiet and not auth and not any(_unmembered(n).search(written) for n in ctx):
-                return False
-        elif quiet:
-            return False
-        else:
-            ctx, auth = set(), set()
+    def _reaches(
+        self, path: str, body: Node, written: bytes, ctx: set[str], auth: set[str], quiet: bool
+    ) -> bool:
+        """`reaches` of a function `_start` did not answer: from its body (and the body's
+        text), the names of ctx and of ctx.auth, and whether the body spells neither `auth`
+        nor `run`."""
         # A body that spells neither `auth` nor `run` can only give ctx to a call: the calls
         # it gives ctx to are found where it spells ctx's names, without a query over it.
         given = _given(body, written, ctx) if quiet and not auth else None
@@ -1018,6 +1002,37 @@ def _unmembered(name: str | bytes) -> re.Pattern:
     `= ctx;`, `...ctx`, but not `ctx.db` nor `ctx?.db`): where a body may give it on."""
     word = _word(name if isinstance(name, bytes) else name.encode("utf-8"))
     return re.compile(word + rb"(?!\s*(?:\.|\?\.(?!\d)))")
+
+
+def _start(function: Node, position: int) -> tuple | None:
+    """What `_reaches` starts from — (body, its text, names of ctx, names of ctx.auth,
+    whether the body spells neither `auth` nor `run`) — or None when the function, given ctx
+    as its parameter number `position`, cannot reach ctx.auth (a "no" without a query)."""
+    body = function.child_by_field_name("body")
+    parameter = _parameter(function, position)
+    if parameter is None or body is None:
+        return None
+    pattern = parameter.child_by_field_name("pattern") or parameter
+    kind = pattern.type
+    written = body.text
+    quiet = b"auth" not in written and b"run" not in written
+    if kind == "identifier":
+        name = pattern.text
+        # Without `auth` or `run`, only a call given ctx could reach it, and a body that writes
+        # ctx only before a `.` (`ctx.db`) gives it to no call nor name.
+        if quiet and (name not in written or not _unmembered(name).search(written)):
+            return None
+        ctx, auth = {name.decode("utf-8")}, set()
+    elif kind == "object_pattern":
+        # fluent-convex's earlier handlers took `({ context, input })`.
+        ctx, auth = aliases(pattern, "context"), aliases(pattern, "auth")
+        if quiet and not auth and not any(_unmembered(n).search(written) for n in ctx):
+            return None
+    elif quiet:
+        return None
+    else:
+        ctx, auth = set(), set()
+    return body, written, ctx, auth, quiet
 
 
 def _given(body: Node, written: bytes, ctx: set[str]) -> list[Node] | None:

@@ -754,7 +754,10 @@ def _spelling(names: frozenset[str]) -> re.Pattern[bytes]:
     the same few names: made once)."""
     # The longest name first: of two a position spells, the identifier there is the longer.
     ordered = sorted((name.encode() for name in names), key=len, reverse=True)
-    return re.compile(rb"(?<![\w$])(?:" + b"|".join(map(re.escape, ordered)) + rb")(?![\w$])")
+    # Each name first and the look back after it: searched for by its first characters, not
+    # by trying the look-behind at every position.
+    alternatives = [re.escape(n) + rb"(?<![\w$]" + re.escape(n) + rb")" for n in ordered]
+    return re.compile(rb"(?:" + b"|".join(alternatives) + rb")(?![\w$])")
 
 
 def _made_with(name: Node) -> Node | None:
