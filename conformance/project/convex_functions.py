@@ -700,7 +700,8 @@ class ConvexAnalysis:
                 )
             )
         # HTTP actions are reachable through the router, not through exports.
-        routed = walk(tree.root_node) if b"httpAction" in tree.root_node.text else ()
+        # (Asked of the text the tree was read from: the root's text would be copied out.)
+        routed = walk(tree.root_node) if "httpAction" in self.repo.text(path) else ()
         for node in routed:
             if node.type != "call_expression" or node.start_byte in seen_http:
                 continue
