@@ -145,6 +145,9 @@ class ConvexAnalysis:
         self._functions: dict[str, list[ConvexFunction]] = {}
         self._builders: dict[tuple, Builder | None] = {}
         self._fluent_bases: dict[tuple, Builder | None] = {}
+        # What a called name means (see `_named`): an entry point, a helper function.
+        self._entries: dict[tuple, bool] = {}
+        self._helpers: dict[tuple, tuple[str, Node] | None] = {}
         self._memo: dict[tuple[str, int, int], bool] = {}
         self._throws: dict[tuple[str, int, int], bool] = {}
         self._depth: dict[tuple[str, int, int], int] = {}
@@ -858,12 +861,39 @@ class ConvexAnalysis:
             for index, argument in enumerate(arguments.named_children):
                 if argument.type != "identifier" or _text(argument) not in ctx:
                     continue
-                if self.is_entry_point(path, callee):
+                if self._is_entry_point(path, callee):
                     return True
-                helper = self._callee(path, callee)
+                helper = self._helper(path, callee)
                 if helper is not None and self.reaches(*helper, index):
                     return True
         return False
+
+    def _is_entry_point(self, path: str, callee: Node) -> bool:
+        """`is_entry_point`, asked once per import of a called name (every module of a folder
+        calling `requireUser` imported from "./lib/auth" asks the same)."""
+        key = self._imported_name(path, callee)
+        if key is None:
+            return self.is_entry_point(path, callee)
+        if key not in self._entries:
+            self._entries[key] = self.is_entry_point(path, callee)
+        return self._entries[key]
+
+    def _helper(self, path: str, callee: Node) -> tuple[str, Node] | None:
+        """`_callee`, asked once per import of a called name."""
+        key = self._imported_name(path, callee)
+        if key is None:
+            return self._callee(path, callee)
+        if key not in self._helpers:
+            self._helpers[key] = self._callee(path, callee)
+        return self._helpers[key]
+
+    def _imported_name(self, path: str, callee: Node) -> tuple | None:
+        """What a called name means when the module imports it (see `_named`), else None: a
+        module's own names are not kept (what they hold would keep its syntax tree)."""
+        if callee.type != "identifier":
+            return None
+        key = self._named(path, callee.text.decode("utf-8"))
+        return key if key[0] != path else None
 
     def referenced(self, path: str, arguments: Node | None) -> ConvexFunction | None:
         """The function the first argument names through the generated API
