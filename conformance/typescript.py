@@ -378,16 +378,20 @@ def module_exports(tree: Tree, path: str = "") -> Surface:
 
 def import_bindings(tree: Tree) -> dict[str, tuple[str, str, bool]]:
     """Local name → (module, name imported there, type only) of every import binding."""
-    bound = {}
+    bound: dict[str, tuple[str, str, bool]] = {}
     for statement in tree.root_node.children:
-        if statement.type != "import_statement":
-            continue
-        written = None if statement.has_error else _written_bindings(statement.text)
-        for local, module, imported, type_only in (
-            written if written is not None else _statement_bindings(statement)
-        ):
-            bound[local] = (module, imported, type_only)
+        if statement.type == "import_statement":
+            add_import_bindings(bound, statement)
     return bound
+
+
+def add_import_bindings(bound: dict[str, tuple[str, str, bool]], statement: Node) -> None:
+    """Add to `bound` what `import_bindings` reads from one import statement."""
+    written = None if statement.has_error else _written_bindings(statement.text)
+    for local, module, imported, type_only in (
+        written if written is not None else _statement_bindings(statement)
+    ):
+        bound[local] = (module, imported, type_only)
 
 
 def _statement_bindings(statement: Node) -> list[tuple[str, str, str, bool]]:

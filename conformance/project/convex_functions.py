@@ -25,7 +25,15 @@ from functools import cache
 
 from ..globs import has_magic
 from ..model import FileProblem
-from ..typescript import FUNCTIONS, below, import_bindings, line, string_value, walk
+from ..typescript import (
+    FUNCTIONS,
+    add_import_bindings,
+    below,
+    import_bindings,
+    line,
+    string_value,
+    walk,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -210,11 +218,19 @@ class ConvexAnalysis:
         destructured: dict[str, str] = {}
         exported: list[tuple[str, str, Node]] = []
         tree = self.tree(path)
+        # The module's imports are read in the same pass, unless they were read before.
+        imported: dict[str, tuple[str, str, bool]] | None = None
+        if path not in self._imports:
+            imported = {}
         for statement in tree.root_node.children if tree else ():
             declaration = statement
             export = None
             kind = statement.type
-            if kind == "import_statement" or kind == "comment":
+            if kind == "import_statement":
+                if imported is not None:
+                    add_import_bindings(imported, statement)
+                continue
+            if kind == "comment":
                 continue
             if kind == "export_statement":
                 declaration = statement.child_by_field_name("declaration")
@@ -256,6 +272,8 @@ class ConvexAnalysis:
         self._top[path] = values
         self._destructured[path] = destructured
         self._exports[path] = exported
+        if imported is not None and tree is not None:
+            self._imports[path] = {local: (m, name) for local, (m, name, _) in imported.items()}
 
     def module(self, path: str, specifier: str) -> str | None:
         """The repository file an import names: a relative path, or a workspace package's
@@ -681,6 +699,8 @@ class ConvexAnalysis:
         found: list[ConvexFunction] = []
         seen_http: set[int] = set()
         top = self.top_level(path)
+        # A module that never writes the marker has none on any of its functions.
+        marked = "conformance-public" in self.repo.text(path)
         for local, name, statement in self.exports(path):
             value = (
                 statement.child_by_field_name("value")
@@ -696,7 +716,7 @@ class ConvexAnalysis:
             builder, handler = defined
             if builder.kind == "httpAction":
                 seen_http.add(call.start_byte)
-            marker = _marker(tree, statement)
+            marker = _marker(tree, statement) if marked else None
             found.append(
                 ConvexFunction(
                     path, name, line(call if local else statement), builder, handler, call, marker
