@@ -73,16 +73,37 @@ def find(tree: Tree, *types: str, within: Node | None = None) -> list[Node]:
     source order, an enclosing node before the nodes inside it. A tree-sitter query matches
     them in C: walking a module node by node in Python costs several times more."""
     root = within if within is not None else tree.root_node
-    found = _cursor(tree.language, types).captures(root).get("node", [])
-    return sorted(found, key=_source_order)
+    return _matching(tree.language, types, root)
 
 
 def below(node: Node, path: str, *types: str) -> list[Node]:
     """Every node of the given types under `node` (itself included) of the file at `path`, in
     source order, an enclosing node before the nodes inside it: `walk` filtered by type, but
     matched in C, without a Python object for every node of the subtree."""
-    found = _cursor(_language(path.endswith((".tsx", ".jsx"))), types).captures(node)
-    return sorted(found.get("node", []), key=_source_order)
+    return _matching(_language(path.endswith((".tsx", ".jsx"))), types, node)
+
+
+def _matching(language, types: tuple[str, ...], node: Node) -> list[Node]:
+    """The named nodes of `types` under `node`, in source order. Making a query costs 1.5 to
+    4 ms, as much as walking ~10,000 nodes in Python: the first few thousand nodes a run asks
+    about for a set of types are walked, and the query is made only for a run that asks more
+    (a convex-auth run whose handlers all answer from their text never makes it)."""
+    key = (language, types)
+    budget = _walk_budget.get(key, _WALK_BUDGET)
+    if budget > 0 and key not in _made:
+        size = node.descendant_count
+        if size <= budget:
+            _walk_budget[key] = budget - size
+            wanted = frozenset(types)
+            return [n for n in walk(node) if n.type in wanted and n.is_named]
+    _made.add(key)
+    return sorted(_cursor(language, types).captures(node).get("node", []), key=_source_order)
+
+
+# Nodes walked per (language, types) before the query is made instead (~1 ms of walking).
+_WALK_BUDGET = 4000
+_walk_budget: dict[tuple, int] = {}
+_made: set[tuple] = set()
 
 
 def _source_order(node: Node) -> tuple[int, int]:
@@ -222,7 +243,9 @@ def module_imports(tree: Tree) -> list[ModuleImport]:
     return sorted(found, key=lambda found_import: found_import.line)
 
 
-_DYNAMIC_IMPORT = re.compile(rb"\bimport\s*\(")
+# `\bimport\s*\(` with the word first and the look back after it: a pattern starting with its
+# literal is searched for as a string, ten times faster on a module.
+_DYNAMIC_IMPORT = re.compile(rb"import(?<!\wimport)\s*\(")
 
 
 @cache
@@ -355,16 +378,20 @@ def module_exports(tree: Tree, path: str = "") -> Surface:
 
 def import_bindings(tree: Tree) -> dict[str, tuple[str, str, bool]]:
     """Local name → (module, name imported there, type only) of every import binding."""
-    bound = {}
+    bound: dict[str, tuple[str, str, bool]] = {}
     for statement in tree.root_node.children:
-        if statement.type != "import_statement":
-            continue
-        written = None if statement.has_error else _written_bindings(statement.text)
-        for local, module, imported, type_only in (
-            written if written is not None else _statement_bindings(statement)
-        ):
-            bound[local] = (module, imported, type_only)
+        if statement.type == "import_statement":
+            add_import_bindings(bound, statement)
     return bound
+
+
+def add_import_bindings(bound: dict[str, tuple[str, str, bool]], statement: Node) -> None:
+    """Add to `bound` what `import_bindings` reads from one import statement."""
+    written = None if statement.has_error else _written_bindings(statement.text)
+    for local, module, imported, type_only in (
+        written if written is not None else _statement_bindings(statement)
+    ):
+        bound[local] = (module, imported, type_only)
 
 
 def _statement_bindings(statement: Node) -> list[tuple[str, str, str, bool]]:

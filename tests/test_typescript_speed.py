@@ -34,6 +34,11 @@ TYPE_SETS = [
     ("variable_declarator", "call_expression"),
     ("throw_statement", "call_expression"),
     ("arrow_function", "function_expression", "member_expression"),
+    ("variable_declarator", "call_expression", "new_expression"),
+    ("new_expression", "call_expression"),
+    ("return_statement",),
+    ("variable_declarator", "required_parameter", "assignment_expression", "arrow_function"),
+    ("string",),
 ]
 CONVEX_AUTH_FIXTURES = sorted(
     path.parent.name
@@ -51,8 +56,19 @@ def test_there_are_files_to_compare():
     assert {"convex-auth-before", "convex-auth-builders", "hostile"} <= set(CONVEX_AUTH_FIXTURES)
 
 
+def _queried(node, path, types):
+    """What `below` answers once the run has made the query (after its walking budget)."""
+    from conformance.typescript import _cursor, _language, _source_order
+
+    language = _language(path.endswith((".tsx", ".jsx")))
+    found = _cursor(language, types).captures(node).get("node", [])
+    return sorted(found, key=_source_order)
+
+
 @pytest.mark.parametrize("types", TYPE_SETS, ids="+".join)
 def test_below_finds_what_walk_finds(types):
+    """The query (matching named nodes only) and the walk `below` starts with find the same
+    nodes in the same order."""
     compared = 0
     for file in TYPESCRIPT_FILES:
         path = str(file.relative_to(FIXTURES))
@@ -63,10 +79,11 @@ def test_below_finds_what_walk_finds(types):
         blocks = ("arrow_function", "statement_block")
         functions = [n for n in walk(tree.root_node) if n.type in blocks]
         for node in [tree.root_node, *functions]:
-            expected = _spans(n for n in walk(node) if n.type in types)
+            expected = _spans(n for n in walk(node) if n.type in types and n.is_named)
+            assert _spans(_queried(node, path, types)) == expected, (path, node.start_point)
             assert _spans(below(node, path, *types)) == expected, (path, node.start_point)
             compared += len(expected)
-    assert compared > 1000
+    assert compared > 500
 
 
 def _report(root, monkeypatch, *, keep_trees: bool, reverse: bool):
@@ -312,7 +329,7 @@ def test_made_from_found_where_names_are_spelled_is_every_calls():
 
 
 # Handlers the pre-test of `_reaches` answers "no" without a query, and ones it must leave to the
-# query: ctx given on (as an argument, renamed, across lines, after a comment), ctx only as the
+# query or to the calls found where ctx is spelled: ctx given on (as an argument, renamed, across lines, after a comment), ctx only as the
 # object of a member (`ctx.db`, `ctx?.db`, across a line), ctx in a string or a longer name.
 REACHING_HANDLERS = {
     "member": "async (ctx) => await ctx.db.query('t').take(1)",
@@ -353,8 +370,9 @@ def _reaching_report(tree, monkeypatch, *, pretest: bool):
     queried = []
     root = tree({"convex/a.ts": source, "convex/_generated/api.ts": "export const api = {};\n"})
     with monkeypatch.context() as patched:
-        if not pretest:  # every name "given on": the query reads every body
+        if not pretest:  # every name "given on", and no call found from the text: the query
             patched.setattr(convex_functions, "_unmembered", lambda name: re.compile(b""))
+            patched.setattr(convex_functions, "_given", lambda body, written, ctx: None)
         below = convex_functions.below
         patched.setattr(convex_functions, "below", lambda *a: queried.append(a) or below(*a))
         rule = Rule(
@@ -373,8 +391,10 @@ def test_the_reaching_pretest_answers_as_the_query(tree, monkeypatch):
     fast, fast_queries = _reaching_report(tree, monkeypatch, pretest=True)
     slow, slow_queries = _reaching_report(tree, monkeypatch, pretest=False)
     assert fast == slow
-    # `member`, `optional` and `split` skip the query; a comment, a string, a spread do not.
-    assert fast_queries == slow_queries - 3
+    # Only a body writing `auth` or `run`, or naming ctx anew (`renamed`), is read with the
+    # query: `me`, the helper it calls, `renamed`, `delegated`, `destructured`. The others are
+    # answered from where the text spells ctx (`member`, `optional`, `split` before a `.` only).
+    assert (fast_queries, slow_queries) == (5, len(REACHING_HANDLERS) + 2)
     lines = _reaching_source().splitlines()
     line_of = {
         line.split()[2]: number for number, line in enumerate(lines, 1) if line.startswith("export")
@@ -395,5 +415,95 @@ def test_the_shared_answers_change_no_verdict(name, monkeypatch):
         patched.setattr(convex_functions.ConvexAnalysis, "_named", lambda self, path, n: (path, n))
         patched.setattr(typescript, "_written_bindings", typescript._written_bindings.__wrapped__)
         patched.setattr(convex_functions, "_unmembered", lambda n: re.compile(b""))
+        patched.setattr(convex_functions, "_given", lambda body, written, ctx: None)
         slow = _report(FIXTURES / name, monkeypatch, keep_trees=False, reverse=False)
     assert fast[:2] == slow[:2]
+
+
+# Calls given ctx in the ways the text can hide or repeat it: nested, chained from the same
+# byte, after a comment, in a string or a longer name, to `new`, a tagged template, a spread,
+# an optional call; and ctx named anew (the two functions `_given` leaves to the query).
+GIVEN = """
+async function a(ctx, other) {
+  await f(g(ctx), ctx)(ctx, /* ctx */ "ctx", ctxs, other);
+  new Client(ctx);
+  tag`${ctx}`;
+  h({ ...ctx }, [ctx], (ctx));
+  obj.method?.(ctx);
+  const inner = (ctx) => k(ctx);
+}
+async function b(ctx) { const c = ctx; await f(c); }
+const d = async (ctx) => { const { auth } = ctx; return auth; };
+"""
+
+
+def test_calls_given_ctx_found_from_the_text_are_the_querys():
+    """`_given` lists the calls the query path of `_reaches` would try with ctx, in its order,
+    for every function of the fixtures and each name it declares as a parameter (or says None
+    where a declaration names one anew)."""
+    from conformance.project.convex_functions import FUNCTIONS, _given, parameters_of
+
+    compared = declared = 0
+    for file in [*TYPESCRIPT_FILES, None]:
+        path = "given.ts" if file is None else str(file.relative_to(FIXTURES))
+        try:
+            tree = parse(GIVEN if file is None else file.read_text(encoding="utf-8"), path)
+        except UnicodeDecodeError:
+            continue
+        for function in (n for n in walk(tree.root_node) if n.type in FUNCTIONS):
+            body = function.child_by_field_name("body")
+            for parameter in parameters_of(function) if body is not None else ():
+                pattern = parameter.child_by_field_name("pattern") or parameter
+                if pattern.type != "identifier":
+                    continue
+                name = pattern.text
+                nodes = below(body, path, "variable_declarator", "call_expression")
+                aliased = any(
+                    n.type == "variable_declarator"
+                    and (value := n.child_by_field_name("value")) is not None
+                    and value.type == "identifier"
+                    and value.text == name
+                    for n in nodes
+                )
+                expected = [
+                    _spans([n])[0]
+                    for n in nodes
+                    if n.type == "call_expression"
+                    and (arguments := n.child_by_field_name("arguments")) is not None
+                    and arguments.type == "arguments"
+                    and any(
+                        a.type == "identifier" and a.text == name for a in arguments.named_children
+                    )
+                ]
+                found = _given(body, body.text, {name.decode()})
+                if aliased:
+                    assert found is None, (path, function.start_point)
+                    declared += 1
+                    continue
+                assert found is not None and _spans(found) == expected, (path, function.start_point)
+                compared += len(expected)
+    assert compared > 150 and declared == 2, (compared, declared)
+
+
+WORDS = [b"ctx", b"$ctx", b"context", b"c", b"db", b"_", b"import"]
+WRITTEN = [b"ctx", b"xctx", b"$ctx", b"ctx$", b"a.ctx", b" ctx.", b"ctx?.d", b"ctx?.1", b"$import("]
+
+
+def test_words_searched_literal_first_are_the_look_behinds():
+    """The regexes of a whole word put the word first and look back after it (searched for as
+    a string): they match where the look-behind-first forms match, on every fixture file."""
+    from conformance.project.convex_functions import _unmembered, _whole_word
+    from conformance.typescript import _DYNAMIC_IMPORT
+
+    def spans(pattern, data):
+        return [m.span() for m in pattern.finditer(data)]
+
+    texts = [*WRITTEN, *(file.read_bytes() for file in TYPESCRIPT_FILES)]
+    dynamic = re.compile(rb"\bimport\s*\(")
+    for data in texts:
+        assert spans(_DYNAMIC_IMPORT, data) == spans(dynamic, data)
+        for name in WORDS:
+            word = rb"(?<![\w$])" + re.escape(name) + rb"(?![\w$])"
+            assert spans(_whole_word(name.decode()), data) == spans(re.compile(word), data)
+            unmembered = re.compile(word + rb"(?!\s*(?:\.|\?\.(?!\d)))")
+            assert spans(_unmembered(name), data) == spans(unmembered, data)

@@ -25,7 +25,15 @@ from functools import cache
 
 from ..globs import has_magic
 from ..model import FileProblem
-from ..typescript import FUNCTIONS, below, import_bindings, line, string_value, walk
+from ..typescript import (
+    FUNCTIONS,
+    add_import_bindings,
+    below,
+    import_bindings,
+    line,
+    string_value,
+    walk,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -108,14 +116,14 @@ def _text(node: Node) -> str:
 
 def unwrap(node: Node | None) -> Node | None:
     """An expression without `as T`, `satisfies T`, `!` and parentheses around it."""
-    while node is not None and node.type in (
-        "as_expression",
-        "satisfies_expression",
-        "non_null_expression",
-        "parenthesized_expression",
-    ):
+    while node is not None and node.type in _WRAPPERS:
         node = node.named_children[0] if node.named_children else None
     return node
+
+
+_WRAPPERS = frozenset(
+    {"as_expression", "satisfies_expression", "non_null_expression", "parenthesized_expression"}
+)
 
 
 # ctx methods that run another function as the same caller (`ctx.runQuery(api.users.me)`): the
@@ -144,6 +152,10 @@ class ConvexAnalysis:
             self._functions_entered.setdefault(key, entry)
         self._functions: dict[str, list[ConvexFunction]] = {}
         self._builders: dict[tuple, Builder | None] = {}
+        self._fluent_bases: dict[tuple, Builder | None] = {}
+        # What a called name means (see `_named`): an entry point, a helper function.
+        self._entries: dict[tuple, bool] = {}
+        self._helpers: dict[tuple, tuple[str, Node] | None] = {}
         self._memo: dict[tuple[str, int, int], bool] = {}
         self._throws: dict[tuple[str, int, int], bool] = {}
         self._depth: dict[tuple[str, int, int], int] = {}
@@ -206,10 +218,21 @@ class ConvexAnalysis:
         destructured: dict[str, str] = {}
         exported: list[tuple[str, str, Node]] = []
         tree = self.tree(path)
+        # The module's imports are read in the same pass, unless they were read before.
+        imported: dict[str, tuple[str, str, bool]] | None = None
+        if path not in self._imports:
+            imported = {}
         for statement in tree.root_node.children if tree else ():
             declaration = statement
             export = None
-            if statement.type == "export_statement":
+            kind = statement.type
+            if kind == "import_statement":
+                if imported is not None:
+                    add_import_bindings(imported, statement)
+                continue
+            if kind == "comment":
+                continue
+            if kind == "export_statement":
                 declaration = statement.child_by_field_name("declaration")
                 # A declaration comes with no `from` and no default value.
                 if declaration is not None or not statement.child_by_field_name("source"):
@@ -224,7 +247,7 @@ class ConvexAnalysis:
                                 alias = spec.child_by_field_name("alias")
                                 exported.append((local, _text(alias) if alias else local, export))
                     continue
-            kind = declaration.type
+                kind = declaration.type
             if kind in ("function_declaration", "generator_function_declaration"):
                 name = _text(declaration.child_by_field_name("name"))
                 values[name] = declaration
@@ -249,6 +272,8 @@ class ConvexAnalysis:
         self._top[path] = values
         self._destructured[path] = destructured
         self._exports[path] = exported
+        if imported is not None and tree is not None:
+            self._imports[path] = {local: (m, name) for local, (m, name, _) in imported.items()}
 
     def module(self, path: str, specifier: str) -> str | None:
         """The repository file an import names: a relative path, or a workspace package's
@@ -593,12 +618,14 @@ class ConvexAnalysis:
         base: Builder | None = None
         root = unwrap(root)
         if root is not None and root.type == "identifier":
-            source = self.origin(path, _text(root))
-            if source is None:
-                bound = self.value(path, _text(root))
-                base = self.builder(*bound, depth + 1) if bound else None
-                if base is None and bound is not None and _is_fluent_root(self, *bound):
-                    base = Builder(None, "public", None, None, ())
+            name = _text(root)
+            if depth:
+                base = self._fluent_base(path, name, depth)
+            else:  # no builder is being worked out: what the name means decides, once
+                key = self._named(path, name)
+                if key not in self._fluent_bases:
+                    self._fluent_bases[key] = self._fluent_base(path, name, depth)
+                base = self._fluent_bases[key]
         elif (
             root is not None
             and root.type == "call_expression"
@@ -624,6 +651,17 @@ class ConvexAnalysis:
         name = _text(root) if base.where is not None and root.type == "identifier" else None
         where = base.where or f"{path}:{node.start_point[0] + 1}"
         return Builder(kind, visibility, name, where, tuple(guards))
+
+    def _fluent_base(self, path: str, name: str, depth: int) -> Builder | None:
+        """The builder a chain's root name stands for: a chain defined elsewhere, or
+        fluent-convex's `createBuilder()` (a builder of no kind yet); None otherwise."""
+        if self.origin(path, name) is not None:
+            return None
+        bound = self.value(path, name)
+        base = self.builder(*bound, depth + 1) if bound else None
+        if base is None and bound is not None and _is_fluent_root(self, *bound):
+            base = Builder(None, "public", None, None, ())
+        return base
 
     def _middleware(self, path: str, node: Node, hops: int = 0) -> list[tuple[str, Node]]:
         """The function of a middleware: `x.createMiddleware(fn)`, a function given directly,
@@ -661,6 +699,8 @@ class ConvexAnalysis:
         found: list[ConvexFunction] = []
         seen_http: set[int] = set()
         top = self.top_level(path)
+        # A module that never writes the marker has none on any of its functions.
+        marked = "conformance-public" in self.repo.text(path)
         for local, name, statement in self.exports(path):
             value = (
                 statement.child_by_field_name("value")
@@ -676,14 +716,15 @@ class ConvexAnalysis:
             builder, handler = defined
             if builder.kind == "httpAction":
                 seen_http.add(call.start_byte)
-            marker = _marker(tree, statement)
+            marker = _marker(tree, statement) if marked else None
             found.append(
                 ConvexFunction(
                     path, name, line(call if local else statement), builder, handler, call, marker
                 )
             )
         # HTTP actions are reachable through the router, not through exports.
-        routed = walk(tree.root_node) if b"httpAction" in tree.root_node.text else ()
+        # (Asked of the text the tree was read from: the root's text would be copied out.)
+        routed = walk(tree.root_node) if "httpAction" in self.repo.text(path) else ()
         for node in routed:
             if node.type != "call_expression" or node.start_byte in seen_http:
                 continue
@@ -753,9 +794,13 @@ class ConvexAnalysis:
         if key in self._depth:  # a cycle: this path proves nothing
             self._low = min(self._low, self._depth[key])
             return False
+        start = _start(target[1], position)
+        if start is None:  # a "no" that leans on nothing else
+            self._memo[key] = False
+            return False
         depth = self._depth[key] = len(self._depth)
         outer_low, self._low = self._low, depth
-        result = self._reaches(*target, position)
+        result = self._reaches(target[0], *start)
         del self._depth[key]
         # A "no" that leaned on a function still being decided further up may yet turn "yes".
         if result or self._low >= depth:
@@ -763,30 +808,17 @@ class ConvexAnalysis:
         self._low = min(outer_low, self._low)
         return result
 
-    def _reaches(self, path: str, function: Node, position: int) -> bool:
-        parameters = parameters_of(function)
-        body = function.child_by_field_name("body")
-        if position >= len(parameters) or body is None:
-            return False
-        pattern = parameters[position].child_by_field_name("pattern") or parameters[position]
-        kind = pattern.type
-        if kind == "identifier":
-            ctx, auth = {_text(pattern)}, set()
-        elif kind == "object_pattern":
-            # fluent-convex's earlier handlers took `({ context, input })`.
-            ctx, auth = aliases(pattern, "context"), aliases(pattern, "auth")
-        else:
-            ctx, auth = set(), set()
-        written = body.text
-        # Without `auth` or `run`, only a call given ctx could reach it, and a body that writes
-        # ctx only before a `.` (`ctx.db`) gives it to no call nor name: "no", without a query.
-        if (
-            not auth
-            and b"auth" not in written
-            and b"run" not in written
-            and not any(_unmembered(name).search(written) for name in ctx)
-        ):
-            return False
+    def _reaches(
+        self, path: str, body: Node, written: bytes, ctx: set[str], auth: set[str], quiet: bool
+    ) -> bool:
+        """`reaches` of a function `_start` did not answer: from its body (and the body's
+        text), the names of ctx and of ctx.auth, and whether the body spells neither `auth`
+        nor `run`."""
+        # A body that spells neither `auth` nor `run` can only give ctx to a call: the calls
+        # it gives ctx to are found where it spells ctx's names, without a query over it.
+        given = _given(body, written, ctx) if quiet and not auth else None
+        if given is not None:
+            return self._reaches_through(path, given, ctx)
         nodes = below(body, path, *_REACHING)
         for node in nodes:  # `const { auth } = ctx;`, `const c = ctx;`
             if node.type != "variable_declarator":
@@ -830,23 +862,58 @@ class ConvexAnalysis:
                 if called is not None and self.authenticates(called):
                     return True
         names = [name.encode("utf-8") for name in ctx]
-        for call, callee in calls:
+        given = []
+        for call, _ in calls:
             arguments = call.child_by_field_name("arguments")
             if arguments is None or arguments.type != "arguments":
                 continue
             # A call that is not passed ctx does not spell its name (the text is read in C).
-            written = arguments.text
-            if not any(name in written for name in names):
-                continue
+            if any(name in arguments.text for name in names):
+                given.append(call)
+        return self._reaches_through(path, given, ctx)
+
+    def _reaches_through(self, path: str, calls: list[Node], ctx: set[str]) -> bool:
+        """Whether one of `calls` (in source order), given a name of ctx as an argument, is an
+        entry point or a helper that reaches ctx.auth with it."""
+        for call in calls:
+            callee = call.child_by_field_name("function")
+            arguments = call.child_by_field_name("arguments")
             for index, argument in enumerate(arguments.named_children):
                 if argument.type != "identifier" or _text(argument) not in ctx:
                     continue
-                if self.is_entry_point(path, callee):
+                if self._is_entry_point(path, callee):
                     return True
-                helper = self._callee(path, callee)
+                helper = self._helper(path, callee)
                 if helper is not None and self.reaches(*helper, index):
                     return True
         return False
+
+    def _is_entry_point(self, path: str, callee: Node) -> bool:
+        """`is_entry_point`, asked once per import of a called name (every module of a folder
+        calling `requireUser` imported from "./lib/auth" asks the same)."""
+        key = self._imported_name(path, callee)
+        if key is None:
+            return self.is_entry_point(path, callee)
+        if key not in self._entries:
+            self._entries[key] = self.is_entry_point(path, callee)
+        return self._entries[key]
+
+    def _helper(self, path: str, callee: Node) -> tuple[str, Node] | None:
+        """`_callee`, asked once per import of a called name."""
+        key = self._imported_name(path, callee)
+        if key is None:
+            return self._callee(path, callee)
+        if key not in self._helpers:
+            self._helpers[key] = self._callee(path, callee)
+        return self._helpers[key]
+
+    def _imported_name(self, path: str, callee: Node) -> tuple | None:
+        """What a called name means when the module imports it (see `_named`), else None: a
+        module's own names are not kept (what they hold would keep its syntax tree)."""
+        if callee.type != "identifier":
+            return None
+        key = self._named(path, callee.text.decode("utf-8"))
+        return key if key[0] != path else None
 
     def referenced(self, path: str, arguments: Node | None) -> ConvexFunction | None:
         """The function the first argument names through the generated API
@@ -981,11 +1048,79 @@ class ConvexAnalysis:
 
 
 @cache
-def _unmembered(name: str) -> re.Pattern:
+def _unmembered(name: str | bytes) -> re.Pattern:
     """`name` written as a whole word and not as the object of a member (`ctx,`, `ctx)`,
     `= ctx;`, `...ctx`, but not `ctx.db` nor `ctx?.db`): where a body may give it on."""
-    word = re.escape(name.encode("utf-8"))
-    return re.compile(rb"(?<![\w$])" + word + rb"(?![\w$])(?!\s*(?:\.|\?\.(?!\d)))")
+    word = _word(name if isinstance(name, bytes) else name.encode("utf-8"))
+    return re.compile(word + rb"(?!\s*(?:\.|\?\.(?!\d)))")
+
+
+def _start(function: Node, position: int) -> tuple | None:
+    """What `_reaches` starts from — (body, its text, names of ctx, names of ctx.auth,
+    whether the body spells neither `auth` nor `run`) — or None when the function, given ctx
+    as its parameter number `position`, cannot reach ctx.auth (a "no" without a query)."""
+    body = function.child_by_field_name("body")
+    parameter = _parameter(function, position)
+    if parameter is None or body is None:
+        return None
+    pattern = parameter.child_by_field_name("pattern") or parameter
+    kind = pattern.type
+    written = body.text
+    quiet = b"auth" not in written and b"run" not in written
+    if kind == "identifier":
+        name = pattern.text
+        # Without `auth` or `run`, only a call given ctx could reach it, and a body that writes
+        # ctx only before a `.` (`ctx.db`) gives it to no call nor name.
+        if quiet and (name not in written or not _unmembered(name).search(written)):
+            return None
+        ctx, auth = {name.decode("utf-8")}, set()
+    elif kind == "object_pattern":
+        # fluent-convex's earlier handlers took `({ context, input })`.
+        ctx, auth = aliases(pattern, "context"), aliases(pattern, "auth")
+        if quiet and not auth and not any(_unmembered(n).search(written) for n in ctx):
+            return None
+    elif quiet:
+        return None
+    else:
+        ctx, auth = set(), set()
+    return body, written, ctx, auth, quiet
+
+
+def _given(body: Node, written: bytes, ctx: set[str]) -> list[Node] | None:
+    """The calls under `body` (its text `written`) given a name of `ctx` as an argument, in
+    source order (what `below` would list, filtered), found from where the text spells those
+    names; None when a name is the value of a declaration (`const c = ctx`, which names ctx
+    anew: the query path follows it)."""
+    calls: dict[tuple[int, int], Node] = {}
+    offset = body.start_byte
+    for name in ctx:
+        for spelled in _whole_word(name).finditer(written):
+            start, end = offset + spelled.start(), offset + spelled.end()
+            node = body.descendant_for_byte_range(start, end)
+            if node is None or node.type != "identifier" or node.byte_range != (start, end):
+                continue  # in a string, a comment, a longer name
+            parent = node.parent
+            if parent.type == "variable_declarator" and parent.child_by_field_name("value") == node:
+                return None
+            if parent.type != "arguments":
+                continue
+            call = parent.parent
+            if call.type == "call_expression" and call.child_by_field_name("arguments") == parent:
+                calls[(call.start_byte, -call.end_byte)] = call
+    return [calls[key] for key in sorted(calls)]
+
+
+@cache
+def _whole_word(name: str) -> re.Pattern:
+    return re.compile(_word(name.encode("utf-8")))
+
+
+def _word(name: bytes) -> bytes:
+    """A regex of `name` as a whole word: not after nor before a letter, digit, `_` or `$`.
+    The name comes first, the look back after it: a pattern starting with its literal is
+    searched for as a string (ten times faster than trying the look-behind everywhere)."""
+    word = re.escape(name)
+    return word + rb"(?<![\w$]" + word + rb")(?![\w$])"
 
 
 def _folder(path: str) -> str:
@@ -1014,14 +1149,19 @@ def chain_of(node: Node) -> tuple[Node, list[tuple[str, list[Node]]]] | None:
     """A method chain `root.a(x).b(y)` → (root, [("a", [x]), ("b", [y])]); None otherwise."""
     steps: list[tuple[str, list[Node]]] = []
     current = unwrap(node)
+    # `unwrap` is called only on a wrapper: a chain's links rarely are, and there are many.
     while current is not None and current.type == "call_expression":
-        callee = unwrap(current.child_by_field_name("function"))
+        callee = current.child_by_field_name("function")
+        if callee is not None and callee.type in _WRAPPERS:
+            callee = unwrap(callee)
         if callee is None or callee.type != "member_expression":
             break
         arguments = current.child_by_field_name("arguments")
         values = [a for a in arguments.named_children if a.type != "comment"] if arguments else []
-        steps.append((_text(callee.child_by_field_name("property")), values))
-        current = unwrap(callee.child_by_field_name("object"))
+        steps.append((callee.child_by_field_name("property").text.decode("utf-8"), values))
+        current = callee.child_by_field_name("object")
+        if current is not None and current.type in _WRAPPERS:
+            current = unwrap(current)
     if not steps:
         return None
     return current, list(reversed(steps))
@@ -1076,6 +1216,23 @@ def handler_of(call: Node) -> Node | None:
         if first.type != "comment":
             return first
     return None
+
+
+def _parameter(function: Node, position: int) -> Node | None:
+    """`parameters_of(function)[position]`, or None when there are not that many."""
+    single = function.child_by_field_name("parameter")  # `ctx => …`
+    if single is not None:
+        return single if position == 0 else None
+    parameters = function.child_by_field_name("parameters")
+    for parameter in parameters.named_children if parameters else ():
+        if parameter.type in _PARAMETERS:
+            if position == 0:
+                return parameter
+            position -= 1
+    return None
+
+
+_PARAMETERS = ("required_parameter", "optional_parameter")
 
 
 def parameters_of(function: Node) -> list[Node]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import namedtuple
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from ..model import FileProblem, counted
 from . import relative
@@ -439,8 +439,12 @@ class Prisma:
         if not servers:
             return []
         found: dict[str, str] = {}
+        packages: dict[str, str | None] = {}  # folder → its package: a folder's files share it
         for path in self._grep(_FRAMEWORK_IMPORT, _NAMING_CLIENT):
-            if self.project.workspace.package_of(path) not in servers:
+            folder = posixpath.dirname(path)
+            if folder not in packages:
+                packages[folder] = self.project.workspace.package_of(path)
+            if packages[folder] not in servers:
                 continue
             tree = self._tree(path)
             made = _made_from(tree, SERVER_FRAMEWORKS) if tree is not None else None
@@ -724,9 +728,7 @@ def _made_from(tree: Tree, modules: tuple[str, ...]) -> str | None:
     if not bound:
         return None
     root = tree.root_node
-    # The longest name first: of two a position spells, the identifier there is the longer.
-    names = sorted((name.encode() for name in bound), key=len, reverse=True)
-    spelled = re.compile(rb"(?<![\w$])(?:" + b"|".join(map(re.escape, names)) + rb")(?![\w$])")
+    spelled = _spelling(frozenset(bound))
     first = None
     for found in spelled.finditer(root.text):
         name = root.descendant_for_byte_range(found.start(), found.end())
@@ -744,6 +746,18 @@ def _made_from(tree: Tree, modules: tuple[str, ...]) -> str | None:
     )
     shown = " ".join(text(callee).split())
     return f"new {shown}()" if first.type == "new_expression" else f"{shown}()"
+
+
+@lru_cache(maxsize=64)
+def _spelling(names: frozenset[str]) -> re.Pattern[bytes]:
+    """Where a source spells one of `names` as a whole name (the modules of a server import
+    the same few names: made once)."""
+    # The longest name first: of two a position spells, the identifier there is the longer.
+    ordered = sorted((name.encode() for name in names), key=len, reverse=True)
+    # Each name first and the look back after it: searched for by its first characters, not
+    # by trying the look-behind at every position.
+    alternatives = [re.escape(n) + rb"(?<![\w$]" + re.escape(n) + rb")" for n in ordered]
+    return re.compile(rb"(?:" + b"|".join(alternatives) + rb")(?![\w$])")
 
 
 def _made_with(name: Node) -> Node | None:

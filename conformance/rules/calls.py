@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from ..model import Finding, Rule
 from ..repo import Needles, RepoView
@@ -117,11 +118,18 @@ def _imported_clients(
         if module == path and name not in ("default", "*") and name != root:
             found[name] = root
     project = project_of(repo)
+    # What an import names depends on the importer's folder (as `import_targets` keeps it):
+    # the thousand modules of a folder importing the client ask one question.
+    answers = project.__dict__.setdefault("_client_imports", {})
+    folder = path.rpartition("/")[0]
     for local, (specifier, exported, _) in import_bindings(tree).items():
         for root, module, name in wanted:
             if local == root or name != exported:
                 continue
-            if imports_export(project, path, specifier, module, name):
+            key = (folder, specifier, module, name)
+            if key not in answers:
+                answers[key] = imports_export(project, path, specifier, module, name)
+            if answers[key]:
                 found[local] = root
     return found
 
@@ -292,6 +300,14 @@ why: Data access goes through Convex functions.
 
     def check(self, rule: Rule, repo: RepoView) -> Iterator[Finding]:
         instead = rule.options.get("instead", {})
+        replacements: dict[str, str | None] = {}  # callee → what the finding suggests
+
+        def replacement_of(callee: str) -> str | None:
+            if callee not in replacements:
+                replacements[callee] = next(
+                    (v for k, v in instead.items() if _matches((k,), callee)), None
+                )
+            return replacements[callee]
 
         def report(path: str, calls: list[tuple[int, str, str, str]]) -> Iterator[Finding]:
             for line, where, written, callee in calls:
@@ -301,7 +317,7 @@ why: Data access goes through Convex functions.
                 item = f"{where} calls {callee}"
                 if written != callee:
                     item += f" (as {written})"
-                replacement = next((v for k, v in instead.items() if _matches([k], callee)), None)
+                replacement = replacement_of(callee)
                 if replacement is not None:
                     item += f"; use {replacement} instead"
                 yield self.finding(rule, path, line, item, callee=callee)
@@ -363,7 +379,14 @@ def _alternatives(names: list[str]) -> str:
     return "|".join(re.escape(name) for name in sorted(set(names)))
 
 
-def _matches(patterns: list[str], callee: str) -> bool:
-    from fnmatch import fnmatchcase
+def _matches(patterns: tuple[str, ...], callee: str) -> bool:
+    """Whether `fnmatchcase(callee, pattern)` holds for one of the patterns: one regex for all
+    of them, made once (a file's calls are each tried against every pattern)."""
+    return bool(patterns) and _glob_regex(patterns).match(callee) is not None
 
-    return any(fnmatchcase(callee, pattern) for pattern in patterns)
+
+@lru_cache(maxsize=256)
+def _glob_regex(patterns: tuple[str, ...]) -> re.Pattern:
+    from fnmatch import translate
+
+    return re.compile("|".join(f"(?:{translate(pattern)})" for pattern in patterns))

@@ -138,13 +138,14 @@ why: A public function is callable by anyone with the deployment URL.
                         "say why it is public (`// conformance-public: newsletter sign-up`)",
                     )
                 elif verdict == "unauthenticated":
+                    shown = _shown(function)
                     yield self.finding(
                         rule,
                         path,
                         function.line,
-                        _shown(function),
+                        shown,
                         builder=function.builder.kind,
-                        function=_shown(function),
+                        function=shown,
                         via=_looked_at(function),
                     )
             survey.analysis.release(path)
