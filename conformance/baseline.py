@@ -9,8 +9,6 @@ new finding; two found make one fixed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections import Counter, namedtuple
 
@@ -36,6 +34,8 @@ entries (with the count no longer found) that match nothing any more."""
 
 
 def fingerprint(finding: Finding) -> str:
+    import hashlib  # ~2.5 ms (OpenSSL): only for a repository that has a baseline
+
     message = " ".join(_LINE_REFERENCE.sub("N", finding.message).split())
     text = "\0".join((finding.rule, message))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -52,6 +52,8 @@ def entries_of(findings: list[Finding]) -> list[Entry]:
 def dump(entries: list[Entry]) -> str:
     """The file's text: one JSON object, one line per entry, sorted (a review shows exactly the
     entries added or removed)."""
+    import json
+
     lines = [
         json.dumps(
             {"rule": e.rule, "path": e.path, "fingerprint": e.fingerprint, "count": e.count}
@@ -67,6 +69,8 @@ def dump(entries: list[Entry]) -> str:
 
 def load(text: str, source: str) -> list[Entry]:
     """Read a baseline file; what is wrong with it is a usage error naming `source:line`."""
+    import json
+
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:

@@ -985,10 +985,28 @@ def _scratch_file():
     return tempfile.TemporaryFile()
 
 
+# What makes git look for the repository elsewhere than the nearest `.git` above a folder.
+_GIT_DISCOVERY_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_COMMON_DIR")
+
+
 def git_prefix(root: Path) -> str | None:
     """Where `root` lies in its git work tree: "" at the top level, "services/kata/" below it;
     None when it is in no work tree (or git is missing). What CI systems want paths relative to:
-    the repository they check out, not the folder conformance was pointed at."""
+    the repository they check out, not the folder conformance was pointed at. Found as git
+    finds it, the nearest folder holding `.git`, without starting git (~2 ms) unless the
+    environment tells git where to look."""
+    if not any(name in os.environ for name in _GIT_DISCOVERY_ENV):
+        here = os.path.realpath(root)
+        folder = here
+        while True:
+            marker = os.path.join(folder, ".git")
+            if os.path.isfile(marker) or os.path.isfile(os.path.join(marker, "HEAD")):
+                inside = os.path.relpath(here, folder)
+                return "" if inside == "." else inside.replace(os.sep, "/") + "/"
+            parent = os.path.dirname(folder)
+            if parent == folder or os.path.basename(folder) == ".git":
+                break
+            folder = parent
     shown = run_git(root, ["rev-parse", "--is-inside-work-tree", "--show-prefix"])
     if shown is None:
         return None

@@ -219,3 +219,59 @@ def test_sarif_passes_microsofts_validator(cli, monorepo, tmp_path):
     seen = {r["ruleId"] for r in results}
     assert "SARIF2012" in seen  # the validator ran its rules (this note: no help URIs)
     assert not {"SARIF1001", "SARIF2017"} & seen
+
+
+def test_the_prefix_found_without_git_is_gits_own(tmp_path, monkeypatch):
+    """`git_prefix` looks for `.git` itself (no process); git must agree, in a nested
+    repository, a linked worktree (`.git` is a file there), through a symlink, outside any."""
+    import subprocess
+
+    from conformance.repo import git_prefix
+
+    def gits(folder: Path) -> str | None:
+        shown = subprocess.run(
+            ["git", "rev-parse", "--show-prefix"], cwd=folder, capture_output=True, text=True
+        )
+        return shown.stdout.strip("\n") if shown.returncode == 0 else None
+
+    outer = tmp_path / "outer"
+    (outer / "services/kata/src").mkdir(parents=True)
+    (outer / "vendor/inner/lib").mkdir(parents=True)
+    for repo in (outer, outer / "vendor/inner"):
+        subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (outer / "README.md").write_text("x\n")
+    subprocess.run(["git", "-C", str(outer), "add", "README.md"], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(outer),
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            "x",
+        ],
+        check=True,
+    )
+    subprocess.run(
+        ["git", "-C", str(outer), "worktree", "add", "-q", str(tmp_path / "linked")], check=True
+    )
+    (tmp_path / "linked/deep").mkdir()
+    (tmp_path / "alias").symlink_to(outer / "services")
+    (tmp_path / "nowhere").mkdir()
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    folders = [
+        outer,
+        outer / "services/kata/src",
+        outer / "vendor/inner/lib",
+        tmp_path / "linked/deep",
+        tmp_path / "alias/kata",
+    ]
+    expected = ["", "services/kata/src/", "lib/", "deep/", "services/kata/"]
+    assert [gits(folder) for folder in folders] == expected
+    monkeypatch.delenv("GIT_CEILING_DIRECTORIES")
+    assert [git_prefix(folder) for folder in folders] == expected
+    assert git_prefix(tmp_path / "nowhere") is None
