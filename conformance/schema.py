@@ -47,18 +47,7 @@ COMMON_PROPERTIES = {
 
 
 def options_schema(kind: str) -> dict[str, Any]:
-    """The schema of one kind's options (its own, and its `fix:`); built once per kind and run
-    (a contract has several rules of one kind). Callers read it, never change it."""
-    schema = _OPTIONS_SCHEMAS.get(kind)
-    if schema is None:
-        schema = _OPTIONS_SCHEMAS[kind] = _options_schema(kind)
-    return schema
-
-
-_OPTIONS_SCHEMAS: dict[str, dict[str, Any]] = {}
-
-
-def _options_schema(kind: str) -> dict[str, Any]:
+    """The schema of one kind's options (its own, and its `fix:`)."""
     from .rules import KINDS
     from .rules.base import GENERIC_FIX
 

@@ -127,6 +127,13 @@ PIECES = [
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(PIECES), st.sampled_from(["\n", " "])), max_size=10))
 def test_the_lexer_answers_as_the_parser_wherever_it_is_trusted(pieces):
+    from hypothesis import assume
+
+    from conformance.typescript import parse
+
     source = "".join(piece + separator for piece, separator in pieces)
+    # A line comment followed by " " swallows the next piece: an unterminated template literal
+    # or string is not code, and no answer about it is right.
+    assume(not parse(source, "a.ts").root_node.has_error)
     if not _regex_literal_possible(source):
         assert _JS_LEXEME.sub(_blank_comment, source) == _strip_parsed_comments(source, "a.ts")
