@@ -146,3 +146,18 @@ def test_console_script_runs_as_module():
     )
     assert result.returncode == 1
     assert json.loads(result.stdout)["summary"]["findings"] == 32
+
+
+def test_json_report_is_one_finding_per_line_and_the_same_data(cli):
+    import json
+
+    from conformance.formats import readable_json
+
+    _, out, _ = cli("check", BEFORE, "--format", "json")
+    payload = json.loads(out)
+    assert json.loads(readable_json(payload)) == payload
+    finding_lines = [line for line in out.splitlines() if line.startswith('    {"rule": ')]
+    assert len(finding_lines) == len(payload["findings"])
+    assert readable_json({"a": [], "b": {}, "c": [1, {"d": None}]}) == (
+        '{\n  "a": [],\n  "b": {},\n  "c": [\n    1,\n    {"d": null}\n  ]\n}'
+    )
