@@ -194,12 +194,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     baseline = commands.add_parser(
-        "baseline", **sub, help="accept today's findings as known debt (.conformance-baseline.json)"
+        "baseline",
+        **sub,
+        help="accept today's findings as known debt (.conformance-baseline.json)",
+        description="Write every finding of today to the baseline (`baseline:` in the config, "
+        "else .conformance-baseline.json): `check` then fails only on new findings, and "
+        "`check --update-baseline` removes what gets fixed. For debt being paid down; an "
+        "exception you decided to keep is a waiver.",
     )
     baseline.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
     baseline.add_argument("--contract", action="append", help="as for check")
-    baseline.add_argument("--select", action="append", help="only these rule ids (globs, commas)")
-    baseline.add_argument("--ignore", action="append", help="skip these rule ids (globs, commas)")
+    baseline.add_argument(
+        "--select", action="append", metavar="ID", help="only these rule ids (globs, commas)"
+    )
+    baseline.add_argument(
+        "--ignore", action="append", metavar="ID", help="skip these rule ids (globs, commas)"
+    )
     baseline.add_argument("--param", action="append", metavar="NAME=VALUE", help="as for check")
     baseline.add_argument(
         "--prune",
