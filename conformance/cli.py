@@ -966,11 +966,12 @@ def explain_kind(name: str) -> str:
 
     from .rules import KINDS
     from .rules.base import GENERIC_FIX
+    from .schema import option_type
 
     kind = KINDS[name]
     required = set(kind.required)
     options = [
-        f"  {key}{' (required)' if key in required else ''}: {_schema_summary(schema)}"
+        f"  {key}{' (required)' if key in required else ''}: {option_type(schema)}"
         for key, schema in kind.properties.items()
     ]
     fixes = {**GENERIC_FIX, **kind.fix_properties}
@@ -985,7 +986,7 @@ def explain_kind(name: str) -> str:
             *(options or ["  none"]),
             "",
             "Fix options (under `fix:`):",
-            *(f"  {key}: {_schema_summary(schema)}" for key, schema in fixes.items()),
+            *(f"  {key}: {option_type(schema)}" for key, schema in fixes.items()),
             "",
             "How to fix:",
             textwrap_indent(kind.hint or "see the rule's message"),
@@ -997,26 +998,6 @@ def textwrap_indent(text: str) -> str:
     import textwrap
 
     return textwrap.indent(text, "  ")
-
-
-def _schema_summary(schema: dict[str, Any]) -> str:
-    """A JSON Schema of an option, in a few words: `glob, or a list of them`, `one of: a, b`."""
-    if "anyOf" in schema:
-        parts = [_schema_summary(part) for part in schema["anyOf"]]
-        single, *rest = parts
-        if rest == [f"list of {single}"]:
-            return f"{single}, or a list of them"
-        return " or ".join(parts)
-    if "enum" in schema:
-        return "one of: " + ", ".join(map(str, schema["enum"]))
-    kind = schema.get("type", "any value")
-    if kind == "string" and "format" in schema:
-        return schema["format"]
-    if kind == "array":
-        return f"list of {_schema_summary(schema.get('items', {}))}"
-    if kind == "object" and "properties" in schema:
-        return "mapping of " + ", ".join(schema["properties"])
-    return {"object": "mapping"}.get(kind, kind)
 
 
 def _schema(args: argparse.Namespace) -> int:

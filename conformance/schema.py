@@ -46,6 +46,42 @@ COMMON_PROPERTIES = {
 }
 
 
+_FORMAT_NAMES = {
+    "repository-path": "path",
+    "glob": "glob",
+    "regex": "regex",
+    "sql_identifier": "SQL identifier",
+    "message": "string",
+}
+
+
+def option_type(schema: dict[str, Any]) -> str:
+    """An option's schema as a reader says it: `path or list of paths`, `mapping of string to
+    string` (the rule-kind reference and `conformance explain KIND`)."""
+    if "anyOf" in schema:
+        shapes = [option_type(option) for option in schema["anyOf"]]
+        single, *rest = shapes
+        if rest == [f"list of {single}s"]:
+            return f"{single} or list of {single}s"
+        return " or ".join(shapes)
+    if "enum" in schema:
+        return "one of " + ", ".join(f"`{value}`" for value in schema["enum"])
+    kind = schema.get("type")
+    if kind == "string":
+        return _FORMAT_NAMES.get(schema.get("format"), "string")
+    if kind == "array":
+        items = schema.get("items", {})
+        if "enum" in items:
+            return "list of " + ", ".join(f"`{value}`" for value in items["enum"])
+        return f"list of {option_type(items)}s"
+    if kind == "object":
+        values = schema.get("additionalProperties")
+        if isinstance(values, dict):
+            return f"mapping of string to {option_type(values)}"
+        return "mapping"
+    return {"boolean": "boolean"}.get(kind, "any value")
+
+
 def options_schema(kind: str) -> dict[str, Any]:
     """The schema of one kind's options (its own, and its `fix:`)."""
     from .rules import KINDS

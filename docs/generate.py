@@ -18,41 +18,7 @@ sys.path.insert(0, str(PAGE.parent.parent))
 
 from conformance.rules import KINDS  # noqa: E402
 from conformance.rules.base import GENERIC_FIX  # noqa: E402
-from conformance.schema import COMMON_PROPERTIES, options_schema  # noqa: E402
-
-_FORMATS = {
-    "repository-path": "path",
-    "glob": "glob",
-    "regex": "regex",
-    "sql_identifier": "SQL identifier",
-    "message": "string",
-}
-
-
-def type_of(schema: dict) -> str:
-    """A schema as a reader says it: `path or list of paths`, `mapping of string to string`."""
-    if "anyOf" in schema:
-        shapes = [type_of(option) for option in schema["anyOf"]]
-        single, *rest = shapes
-        if rest == [f"list of {single}s"]:
-            return f"{single} or list of {single}s"
-        return " or ".join(shapes)
-    if "enum" in schema:
-        return "one of " + ", ".join(f"`{value}`" for value in schema["enum"])
-    kind = schema.get("type")
-    if kind == "string":
-        return _FORMATS.get(schema.get("format"), "string")
-    if kind == "array":
-        items = schema.get("items", {})
-        if "enum" in items:
-            return "list of " + ", ".join(f"`{value}`" for value in items["enum"])
-        return f"list of {type_of(items)}s"
-    if kind == "object":
-        values = schema.get("additionalProperties")
-        if isinstance(values, dict):
-            return f"mapping of string to {type_of(values)}"
-        return "mapping"
-    return {"boolean": "boolean"}.get(kind, "any value")
+from conformance.schema import COMMON_PROPERTIES, option_type, options_schema  # noqa: E402
 
 
 def _default(schema: dict) -> str:
@@ -87,7 +53,7 @@ def _table(rows: list[tuple[str, dict, bool]]) -> list[str]:
     for name, schema, required in rows:
         cells = [
             f"`{name}`",
-            type_of(schema),
+            option_type(schema),
             _default(schema),
             "yes" if required else "",
             schema.get("description", ""),

@@ -405,8 +405,8 @@ def test_explain_a_rule_kind(cli):
     lines = out.splitlines()
     assert lines[0] == "path-absent  (rule kind)"
     assert "  No file or directory may match the listed paths (globs allowed)." in lines
-    assert "  paths (required): repository-path, or a list of them" in lines
-    assert "  delete: repository-path, or a list of them" in lines
+    assert "  paths (required): path or list of paths" in lines
+    assert "  delete: path or list of paths" in lines
     assert lines[-2:] == ["How to fix:", "  Delete the path (`git rm -r` when it is tracked)."]
 
 
