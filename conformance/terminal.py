@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 BOLD, DIM, RED, GREEN, YELLOW, CYAN = "1", "2", "31", "32", "33", "36"
 # The text report's verdict (formats.text): its last line but a note of rules not run.
 _VERDICT = re.compile(
-    r"(\d+ findings? in |\d+ expired waivers?\b|All \d+ rules pass|The 1 rule passes|No findings)"
+    r"(\d+ findings? in |\d+ expired waivers?\b|All \d+ rules pass|The 1 rule passes"
+    r"|No (?:new )?findings)"
 )
 
 

@@ -304,3 +304,13 @@ def test_a_rule_over_every_file_does_not_find_the_baseline_quoting_it(kata, cli,
     code, payload = check_json(str(kata))
     assert (code, payload["findings"]) == (0, [])
     assert payload["summary"]["known"] == before
+
+
+def test_the_verdict_against_a_baseline_is_coloured_as_any_verdict(kata, cli, monkeypatch):
+    cli("baseline", str(kata))
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    _, out, _ = cli("check", str(kata))
+    assert out.splitlines()[-1] == (
+        "\x1b[1;32mNo new findings, 32 known, but 1 of 18 rules had nothing to check; 2 pass, "
+        "15 only known; the run passes (convex-adoption)\x1b[0m"
+    )
