@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .formats import FORMATS
-from .model import Rule, UsageError, did_you_mean, error_summary
+from .model import Rule, UsageError, counted, did_you_mean, error_summary
 
 TYPE_CHECKING = False  # `typing` costs ~5 ms of start-up; annotations are not evaluated
 if TYPE_CHECKING:
@@ -574,7 +574,7 @@ def _prune_baseline(repo, report) -> None:
         _write(repo.root / report.baseline, dump(kept))
     gone = sum(e.count for e in report.fixed)
     said = (
-        f"{report.baseline}: {_count(gone, 'fixed finding')} removed"
+        f"{report.baseline}: {counted(gone, 'fixed finding')} removed"
         if gone
         else f"{report.baseline}: nothing fixed, unchanged"
     )
@@ -691,7 +691,6 @@ def _fix(args: argparse.Namespace) -> int:
 def _fix_locked(args: argparse.Namespace) -> int:
     from .fix import WRITES, apply, plan, preflight, recheck, render_diff, render_statuses
     from .formats import quiet_text, text
-    from .model import counted
     from .repo import RepoView
     from .terminal import colour_wanted, paint_diff, paint_statuses
 
@@ -745,28 +744,25 @@ def _baseline(args: argparse.Namespace) -> int:
         if report.baseline is None:
             raise UsageError(f"baseline --prune: there is no baseline ({path})")
         entries = pruned(read(repo, path), report.fixed)
-        said = f"{_count(sum(e.count for e in report.fixed), 'fixed finding')} removed"
+        said = f"{counted(sum(e.count for e in report.fixed), 'fixed finding')} removed"
     else:
         # Rules left out by --select/--ignore keep the entries they had.
         ran = {rule.id for rule in report.rules}
         partial = args.select or args.ignore
         earlier = (read(repo, path) or []) if partial else []
         entries = [e for e in earlier if e.rule not in ran] + entries_of(report.findings)
-        rules = _count(len(report.failed), "rule")
-        said = f"{_count(len(report.findings), 'finding')} of {rules} known"
+        rules = counted(len(report.failed), "rule")
+        said = f"{counted(len(report.findings), 'finding')} of {rules} known"
     _write(repo.root / path, dump(entries))
-    print(printable(f"wrote {path}: {said} ({_count(len(entries), 'entry', 'entries')})"))
+    print(printable(f"wrote {path}: {said} ({counted(len(entries), 'entry', 'entries')})"))
     return EXIT_CLEAN
-
-
-def _count(number: int, word: str, plural: str | None = None) -> str:
-    return f"{number:,} {word if number == 1 else plural or word + 's'}"
 
 
 def _write(path: Path, text: str) -> None:
     """Replace a file whole (a reader never sees half of it)."""
     temporary = path.with_name(f".{path.name}.tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # `baseline: ci/known.json`, first time
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
     except OSError as error:
