@@ -492,18 +492,20 @@ def _checked(args: argparse.Namespace, repo=None, also=None):
     known = {rule.id for rule in rules}
     waivers = load_waivers(repo.root)
     report.apply_waivers(waivers, _today() if waivers else None, known)
-    if not getattr(args, "no_baseline", False):
-        _against_baseline(repo, report, known)
+    _against_baseline(repo, report, known, not getattr(args, "no_baseline", False))
     return repo, report
 
 
-def _against_baseline(repo, report, known: set[str]) -> None:
-    """Set aside the findings the repository's baseline knows, read from the same view as the
-    rest (`--rev` reads the commit's)."""
+def _against_baseline(repo, report, known: set[str], compare: bool) -> None:
+    """Set aside the findings the repository's baseline knows (when `compare`), read from the
+    same view as the rest (`--rev` reads the commit's); never report the baseline file."""
     from .baseline import read
     from .contract import baseline_settings
 
     path, strict, _ = baseline_settings(repo.root)
+    if not compare:
+        report.leave_out(path)
+        return
     entries = read(repo, path)
     if entries is not None:
         report.apply_baseline(entries, path, known)

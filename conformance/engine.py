@@ -321,15 +321,19 @@ class Report:
 
         checked = {rule.id for rule in self.rules}
         relevant = [e for e in entries if e.rule in checked or e.rule not in known]
-        # The baseline quotes the findings it holds: a rule searching every file for a phrase
-        # would find it there again, and a baseline of that would quote it once more.
-        for rule_id, findings in self.results.items():
-            self.results[rule_id] = [f for f in findings if f.path != source]
+        self.leave_out(source)
         comparison = compare([f for fs in self.results.values() for f in fs], relevant)
         self.baseline, self.known, self.fixed = source, comparison.known, comparison.fixed
         new = set(comparison.new)
         for rule_id, findings in self.results.items():
             self.results[rule_id] = [f for f in findings if f in new]
+
+    def leave_out(self, baseline: str) -> None:
+        """Drop the findings in the baseline file: it quotes the findings it holds, a rule
+        searching every file for a phrase would find it there again, and a baseline of that
+        would quote it once more."""
+        for rule_id, findings in self.results.items():
+            self.results[rule_id] = [f for f in findings if f.path != baseline]
 
     def apply_waivers(
         self, waivers: list[Waiver], today: datetime.date | None, known: set[str]

@@ -313,3 +313,19 @@ def test_the_verdict_against_a_baseline_is_coloured_as_any_verdict(kata, cli, mo
         "\x1b[1;32mNo new findings, 32 known, but 1 of 18 rules had nothing to check; 2 pass, "
         "15 only known; the run passes (convex-adoption)\x1b[0m"
     )
+
+
+def test_writing_the_baseline_again_does_not_quote_itself(kata, cli):
+    config = kata / "conformance.yaml"
+    config.write_text(
+        config.read_text()
+        + "rules:\n  - id: no-drizzle-anywhere\n    kind: text-absent\n    files: ['**/*']\n"
+        + "    phrases: ['PostgreSQL schema + Drizzle migrations']\n"
+        + "    message: 'the old stack is named: {item}'\n    why: It is gone.\n"
+    )
+    cli("baseline", str(kata))
+    first = (kata / BASELINE).read_text()
+    assert cli("baseline", str(kata))[0] == 0
+    assert (kata / BASELINE).read_text() == first
+    _, out, _ = cli("check", str(kata), "--no-baseline")
+    assert BASELINE not in out
