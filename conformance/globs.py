@@ -9,11 +9,13 @@ import re
 from functools import lru_cache
 from itertools import pairwise
 
-GLOB_CHARS = frozenset("*?[{\\")
+_MAGIC = re.compile(r"[*?\[{\\]")
+# A run of characters that mean themselves (what `_sequence` escapes in one go).
+_PLAIN = re.compile(r"[^*?\[{\\]+")
 
 
 def has_magic(pattern: str) -> bool:
-    return any(char in GLOB_CHARS for char in pattern)
+    return _MAGIC.search(pattern) is not None
 
 
 def literal_prefix(pattern: str) -> str:
@@ -95,8 +97,10 @@ class _Translation:
                 regex, i = self._braces(i, end)
                 out.append(regex)
             else:
-                out.append(re.escape(char))
-                i += 1
+                plain = _PLAIN.match(pattern, i, end)
+                stop = plain.end() if plain else i + 1  # a `\\` that ends the pattern
+                out.append(re.escape(pattern[i:stop]))
+                i = stop
         return "".join(out)
 
     def _braces(self, start: int, end: int) -> tuple[str, int]:
