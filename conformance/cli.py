@@ -105,6 +105,23 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 0 even with findings (usage errors still exit 2, internal errors 3)",
     )
+    # Which rules run: the commands that check (check, fix, baseline, hook) share these.
+    selection = _Parser(add_help=False, formatter_class=_HelpFormatter)
+    selection.add_argument(
+        "--contract",
+        action="append",
+        help="built-in contract name or contract YAML file (repeatable); "
+        "without it, PATH/conformance.yaml (or pyproject.toml's [tool.conformance]) names them",
+    )
+    selection.add_argument(
+        "--select", action="append", metavar="ID", help="only these rule ids (globs, commas)"
+    )
+    selection.add_argument(
+        "--ignore", action="append", metavar="ID", help="skip these rule ids (globs, commas)"
+    )
+    selection.add_argument(
+        "--param", action="append", metavar="NAME=VALUE", help="override a contract parameter"
+    )
     commands = parser.add_subparsers(
         dest="command",
         required=True,
@@ -113,16 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="what to do; `conformance COMMAND --help` says more",
     )
     sub = {"formatter_class": _HelpFormatter, "parents": [common]}
-    run_sub = {"formatter_class": _HelpFormatter, "parents": [common, reporting]}
+    rules_sub = {"formatter_class": _HelpFormatter, "parents": [common, selection]}
+    run_sub = {"formatter_class": _HelpFormatter, "parents": [common, selection, reporting]}
 
     check = commands.add_parser("check", **run_sub, help="check a repository against its contracts")
     check.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
-    check.add_argument(
-        "--contract",
-        action="append",
-        help="built-in contract name or contract YAML file (repeatable); "
-        "without it, PATH/conformance.yaml (or pyproject.toml's [tool.conformance]) names them",
-    )
     check.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
     check.add_argument("--output", metavar="FILE", help="write the report to FILE, not stdout")
     history = check.add_mutually_exclusive_group()
@@ -136,15 +148,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--changed-since",
         metavar="REV",
         help="run only the rules whose inputs changed since REV (work tree included)",
-    )
-    check.add_argument(
-        "--select", action="append", metavar="ID", help="only these rule ids (globs, commas)"
-    )
-    check.add_argument(
-        "--ignore", action="append", metavar="ID", help="skip these rule ids (globs, commas)"
-    )
-    check.add_argument(
-        "--param", action="append", metavar="NAME=VALUE", help="override a contract parameter"
     )
     check.add_argument(
         "--no-baseline", action="store_true", help="report every finding, the baseline's too"
@@ -174,7 +177,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     fix = commands.add_parser("fix", **run_sub, help="repair what the contracts' fixes can repair")
     fix.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
-    fix.add_argument("--contract", action="append", help="as for check")
     fix.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
     fix.add_argument(
         "--allow-dirty", action="store_true", help="touch files with uncommitted changes"
@@ -183,19 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace existing files that differ from a template"
     )
     fix.add_argument(
-        "--select", action="append", metavar="ID", help="only these rule ids (globs, commas)"
-    )
-    fix.add_argument(
-        "--ignore", action="append", metavar="ID", help="skip these rule ids (globs, commas)"
-    )
-    fix.add_argument("--param", action="append", metavar="NAME=VALUE", help="as for check")
-    fix.add_argument(
         "--include-baseline", action="store_true", help="repair the baseline's findings too"
     )
 
     baseline = commands.add_parser(
         "baseline",
-        **sub,
+        **rules_sub,
         help="accept today's findings as known debt (.conformance-baseline.json)",
         description="Write every finding of today to the baseline (`baseline:` in the config, "
         "else .conformance-baseline.json): `check` then fails only on new findings, and "
@@ -203,14 +198,6 @@ def build_parser() -> argparse.ArgumentParser:
         "exception you decided to keep is a waiver.",
     )
     baseline.add_argument("path", nargs="?", default=".", help="repository root (default: .)")
-    baseline.add_argument("--contract", action="append", help="as for check")
-    baseline.add_argument(
-        "--select", action="append", metavar="ID", help="only these rule ids (globs, commas)"
-    )
-    baseline.add_argument(
-        "--ignore", action="append", metavar="ID", help="skip these rule ids (globs, commas)"
-    )
-    baseline.add_argument("--param", action="append", metavar="NAME=VALUE", help="as for check")
     baseline.add_argument(
         "--prune",
         action="store_true",
@@ -247,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     # `conformance hook`: the pre-commit hook (.pre-commit-hooks.yaml), which passes the files.
     hook = commands.add_parser(
         "hook",
-        **sub,
+        **rules_sub,
         help="check what is being committed (git's index): the pre-commit hook",
         description="Check the staged content (git's index, never the work tree) of the "
         "repository in the current folder, with the rules whose inputs include a FILE (and a "
@@ -256,15 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the first commit.",
     )
     hook.add_argument("files", nargs="*", metavar="FILE", help="a file being committed")
-    hook.add_argument("--contract", action="append", help="as for check")
     hook.add_argument("--format", choices=FORMATS, default="text", help=FORMAT_HELP)
-    hook.add_argument(
-        "--select", action="append", metavar="ID", help="only these rule ids (globs, commas)"
-    )
-    hook.add_argument(
-        "--ignore", action="append", metavar="ID", help="skip these rule ids (globs, commas)"
-    )
-    hook.add_argument("--param", action="append", metavar="NAME=VALUE", help="as for check")
     hook.set_defaults(path=".")
 
     explain = commands.add_parser(
